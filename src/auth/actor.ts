@@ -1,0 +1,82 @@
+/**
+ * Who is calling, and what they may reach. Roles come from three kinds of principal: terminal
+ * operators, console users, and merchant API keys. Tenant scoping lives here, in one place:
+ * a merchant's people see that merchant, an agent its terminals, an acquirer its merchants.
+ */
+export const roles = [
+  'cashier',
+  'supervisor',
+  'merchant_owner',
+  'acquirer_reviewer',
+  'agent_staff',
+  'platform_admin',
+  'api_key',
+] as const;
+export type Role = (typeof roles)[number];
+
+export const userRoles = ['merchant_owner', 'acquirer_reviewer', 'agent_staff', 'platform_admin'] as const;
+export type UserRole = (typeof userRoles)[number];
+
+export const apiKeyScopes = ['payments:write', 'refunds:write', 'read'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+export interface Actor {
+  readonly kind: 'operator' | 'user' | 'api_key';
+  readonly id: string;
+  readonly role: Role;
+  readonly merchantId: string | null;
+  readonly terminalId: string | null;
+  readonly acquirerId: string | null;
+  readonly agentId: string | null;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly sessionId: string | null;
+}
+
+/** The merchant's own people and systems. */
+export const merchantRoles: readonly Role[] = ['cashier', 'supervisor', 'merchant_owner', 'api_key'];
+
+export interface MerchantScope {
+  readonly merchantId: string;
+  readonly acquirerId: string;
+}
+
+export function canSeeMerchant(actor: Actor, m: MerchantScope): boolean {
+  switch (actor.role) {
+    case 'platform_admin':
+      return true;
+    case 'acquirer_reviewer':
+      return actor.acquirerId === m.acquirerId;
+    case 'agent_staff':
+      return false;
+    default:
+      return actor.merchantId === m.merchantId;
+  }
+}
+
+export interface TerminalScope extends MerchantScope {
+  readonly terminalId: string;
+  readonly agentId: string;
+}
+
+export function canSeeTerminal(actor: Actor, t: TerminalScope): boolean {
+  if (actor.role === 'agent_staff') return actor.agentId === t.agentId;
+  return canSeeMerchant(actor, t);
+}
+
+/** Operators act on their own terminal only; everything else follows merchant scoping. */
+export function canActOnTerminal(actor: Actor, t: TerminalScope): boolean {
+  if (actor.kind === 'operator') return actor.terminalId === t.terminalId;
+  return canSeeMerchant(actor, t);
+}
+
+export const systemActor: Actor = {
+  kind: 'user',
+  id: 'system',
+  role: 'platform_admin',
+  merchantId: null,
+  terminalId: null,
+  acquirerId: null,
+  agentId: null,
+  scopes: [],
+  sessionId: null,
+};

@@ -1,0 +1,35 @@
+import type { SessionTable } from '../db/schema.js';
+import type { Conn } from '../db/transaction.js';
+
+export async function insertSession(conn: Conn, row: SessionTable): Promise<void> {
+  await conn.insertInto('sessions').values(row).execute();
+}
+
+export async function findLiveSessionByTokenHash(conn: Conn, tokenHash: string, now: string) {
+  return conn
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+export async function touchSession(conn: Conn, id: string, now: string): Promise<void> {
+  await conn.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+}
+
+export async function revokeSession(conn: Conn, id: string, now: string): Promise<void> {
+  await conn.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).execute();
+}
+
+/** Ends every live session of a merchant's people (operators and owner): used after a password change. */
+export async function revokeMerchantSessions(conn: Conn, merchantId: string, now: string): Promise<number> {
+  const r = await conn
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('merchant_id', '=', merchantId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

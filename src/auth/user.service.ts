@@ -1,0 +1,73 @@
+import type { AppContext } from '../context.js';
+import { nowIso } from '../context.js';
+import { hashSecret } from '../credentials/hashing.js';
+import { isUniqueViolation } from '../db/transaction.js';
+import { AppError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { UserRole } from './actor.js';
+import * as repo from './user.repository.js';
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role: UserRole;
+  password: string;
+  merchantId?: string | null;
+  acquirerId?: string | null;
+  agentId?: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  merchantId: string | null;
+  acquirerId: string | null;
+  agentId: string | null;
+  createdAt: string;
+}
+
+const TENANT_FOR_ROLE: Record<UserRole, 'merchantId' | 'acquirerId' | 'agentId' | null> = {
+  merchant_owner: 'merchantId',
+  acquirer_reviewer: 'acquirerId',
+  agent_staff: 'agentId',
+  platform_admin: null,
+};
+
+/** Creates a console user bound to the tenant its role needs. @throws validation_failed, already_exists */
+export async function createUser(ctx: AppContext, input: NewUser): Promise<User> {
+  const tenant = TENANT_FOR_ROLE[input.role];
+  if (tenant && !input[tenant]) throw new AppError('validation_failed', `role ${input.role} needs ${tenant}`);
+  const row = {
+    id: newId('usr'),
+    email: input.email.toLowerCase(),
+    name: input.name,
+    role: input.role,
+    password_hash: await hashSecret(input.password),
+    merchant_id: tenant === 'merchantId' ? (input.merchantId ?? null) : null,
+    acquirer_id: tenant === 'acquirerId' ? (input.acquirerId ?? null) : null,
+    agent_id: tenant === 'agentId' ? (input.agentId ?? null) : null,
+    created_at: nowIso(ctx),
+  };
+  try {
+    await repo.insertUser(ctx.db.kysely, row);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new AppError('already_exists', `user ${row.email} exists`);
+    throw e;
+  }
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: input.role,
+    merchantId: row.merchant_id,
+    acquirerId: row.acquirer_id,
+    agentId: row.agent_id,
+    createdAt: row.created_at,
+  };
+}
+
+export async function findUserCredentials(ctx: AppContext, email: string) {
+  return repo.findUserByEmail(ctx.db.kysely, email.toLowerCase());
+}

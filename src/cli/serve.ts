@@ -1,0 +1,26 @@
+import type { Config } from '../config.js';
+import { buildApp } from '../http/app.js';
+import { attachWorker, openContext } from '../runtime.js';
+import { seedDemo } from '../seed/demo.js';
+
+/** `refunddesk serve`: migrate, seed the demo on first start, serve HTTP, run the worker. */
+export async function serve(config: Config): Promise<void> {
+  const ctx = await openContext(config);
+  const app = await buildApp(ctx);
+  if (config.seedDemo) {
+    const seeded = await seedDemo(ctx);
+    if (seeded) app.log.info({ merchantId: seeded.merchantId, terminalId: seeded.terminalId }, 'demo data seeded');
+  }
+  const worker = config.worker ? attachWorker(ctx, (e) => app.log.error({ err: e }, 'worker error')) : undefined;
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await worker?.stop();
+    await ctx.db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(`RefundDesk on http://${config.host}:${config.port} (${ctx.db.engine}); API docs at /docs`);
+}

@@ -1,0 +1,60 @@
+/**
+ * Every expected outcome that is not a success has a stable `code`. This catalog is the one
+ * exhaustive map from code to HTTP status and title: a code missing here does not compile, and
+ * `docs/errors.md` is kept in step with it by a test.
+ */
+export const errorCatalog = {
+  // request shape
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  malformed_json: { status: 400, title: 'The body is not valid JSON' },
+  payload_too_large: { status: 413, title: 'The body is too large' },
+  unsupported_media_type: { status: 415, title: 'The body must be application/json' },
+  route_not_found: { status: 404, title: 'No such route' },
+  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  // authentication and permission
+  unauthenticated: { status: 401, title: 'A valid bearer token is required' },
+  invalid_credentials: { status: 401, title: 'Wrong login or password' },
+  forbidden: { status: 403, title: 'Your role may not do this' },
+  insufficient_scope: { status: 403, title: 'The API key lacks the scope for this' },
+  // parties
+  not_found: { status: 404, title: 'No such object, or not yours to see' },
+  already_exists: { status: 409, title: 'An object with that identity already exists' },
+  // money
+  currency_mismatch: { status: 422, title: 'The currency differs from the payment’s' },
+  invalid_card_number: { status: 422, title: 'The card number is not valid' },
+  payment_not_refundable: { status: 422, title: 'This payment cannot be refunded' },
+  refund_exceeds_refundable: { status: 422, title: 'The refund exceeds the refundable amount' },
+  payment_not_voidable: { status: 409, title: 'This payment can no longer be voided' },
+  terminal_required: { status: 422, title: 'A terminal is required for this payment' },
+  batch_empty: { status: 409, title: 'The terminal has no open batch to settle' },
+  refund_password_invalid: { status: 403, title: 'The refund password is wrong' },
+  refund_password_required: { status: 422, title: 'The refund password is required' },
+  invalid_transition: { status: 409, title: 'The object is not in a state that allows this' },
+  idempotency_conflict: { status: 409, title: 'The Idempotency-Key was used with a different request' },
+  idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
+  // bugs
+  internal_error: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** An expected, named failure. Routes never catch these: the error hook renders them as problem+json. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, detail?: string, extra?: Record<string, unknown>) {
+    super(detail ?? errorCatalog[code].title);
+    this.name = 'AppError';
+    this.code = code;
+    this.detail = detail;
+    this.extra = extra;
+  }
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+}
+
+export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
+export const forbidden = (detail = 'Your role may not do this') => new AppError('forbidden', detail);

@@ -1,0 +1,84 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
+import { authRoutes } from '../auth/auth.routes.js';
+import type { AppContext } from '../context.js';
+import { merchantRoutes } from '../merchants/merchant.routes.js';
+import { paymentRoutes } from '../payments/payment.routes.js';
+import { refundRoutes } from '../refunds/refund.routes.js';
+import { terminalRoutes } from '../terminals/terminal.routes.js';
+import { registerAuthHook } from './auth-hook.js';
+import { registerProblemHandlers } from './problem.js';
+
+export interface AppOptions {
+  /** Where logs go (tests capture them to prove no secret is ever written). Default stdout. */
+  logStream?: DestinationStream;
+  logLevel?: string;
+}
+
+/**
+ * Logs carry method, path (never the query string, which may hold a tracking secret), status and
+ * timing; never headers or bodies, so tokens, passwords and card numbers cannot reach them.
+ */
+function loggerOptions(opts: AppOptions, level: string) {
+  return {
+    level: opts.logLevel ?? level,
+    ...(opts.logStream ? { stream: opts.logStream } : {}),
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        path: req.url.split('?')[0],
+        requestId: req.id,
+      }),
+    },
+  };
+}
+
+export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(opts, ctx.config.logLevel),
+    bodyLimit: ctx.config.bodyLimitBytes,
+    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+  registerAuthHook(app, ctx);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'RefundDesk API',
+        version: '0.1.0',
+        description:
+          'POS refund platform: sales, voids, settlement, refunds and their reviews. Errors are RFC 9457 problem+json with a stable `code` (docs/errors.md). Money is integer minor units.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await ctx.db.kysely.selectFrom('merchants').select('id').limit(1).execute();
+    return { status: 'ok', engine: ctx.db.engine };
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const routes of [authRoutes, terminalRoutes, merchantRoutes, paymentRoutes, refundRoutes]) {
+    await app.register(routes, { ctx });
+  }
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor, ApiKeyScope, Role } from '../auth/actor.js';
+import { authenticate } from '../auth/session.service.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+
+/** Declared on each route: who may call it. Routes without it are public. */
+export interface RouteAuth {
+  roles: readonly Role[];
+  /** What an API key needs to call this route (API keys must also be in `roles` as 'api_key'). */
+  scope?: ApiKeyScope;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    actor: Actor;
+  }
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+/** One hook checks every route's declared `auth`: token, role, then API key scope. */
+export function registerAuthHook(app: FastifyInstance, ctx: AppContext): void {
+  app.decorateRequest('actor', null as unknown as Actor);
+  app.addHook('onRequest', async (request) => {
+    const auth = request.routeOptions.config.auth;
+    if (!auth) return;
+    const token = bearer(request);
+    if (!token) throw new AppError('unauthenticated');
+    const actor = await authenticate(ctx, token);
+    if (!auth.roles.includes(actor.role)) throw new AppError('forbidden', `a ${actor.role} may not do this`);
+    if (actor.kind === 'api_key') {
+      const ok = auth.scope
+        ? actor.scopes.includes(auth.scope)
+        : actor.scopes.includes('read') && request.method === 'GET';
+      if (!ok) throw new AppError('insufficient_scope', `this needs the ${auth.scope ?? 'read'} scope`);
+    }
+    request.actor = actor;
+  });
+}

@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode, errorCatalog } from '../errors.js';
+import { MoneyError } from '../money.js';
+
+/** RFC 9457 problem details, with our stable `code`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  requestId: string;
+  errors?: Array<{ path: string; message: string }>;
+  [extra: string]: unknown;
+}
+
+export function problem(
+  code: ErrorCode,
+  requestId: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  const { status, title } = errorCatalog[code];
+  return { type: `/docs/errors#${code}`, title, status, code, ...(detail ? { detail } : {}), requestId, ...extra };
+}
+
+function send(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+// Fastify's own request errors, by their code, to ours.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_VALIDATION: 'validation_failed',
+};
+
+function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
+  const id = request.id;
+  if (error instanceof AppError) return problem(error.code, id, error.detail, error.extra);
+  if (error instanceof MoneyError) return problem('validation_failed', id, error.message);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map((v) => ({
+      path: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+      message: v.message ?? 'invalid',
+    }));
+    return problem('validation_failed', id, 'The request does not match the schema', { errors });
+  }
+  const fe = error as FastifyError;
+  if (error instanceof SyntaxError && fe.statusCode === 400)
+    return problem('malformed_json', id, 'The body is not valid JSON');
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return problem(mapped, id, fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return problem(
+      fe.statusCode === 413
+        ? 'payload_too_large'
+        : fe.statusCode === 415
+          ? 'unsupported_media_type'
+          : 'validation_failed',
+      id,
+      fe.message,
+    );
+  }
+  return problem('internal_error', id);
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const p = toProblem(error, request);
+    if (p.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    return send(reply, p);
+  });
+  app.setNotFoundHandler((request, reply) => send(reply, problem('route_not_found', request.id)));
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { refundReasons, refundStatuses } from '../refunds/refund.js';
+
+/** ISO 8583 field 4 is twelve digits: no POS amount is larger. */
+export const MAX_AMOUNT = 999_999_999_999;
+
+export const amount = z
+  .number()
+  .int('amount is an integer of minor units (fen, cents)')
+  .positive('amount must be greater than 0')
+  .max(MAX_AMOUNT, `amount must be at most ${MAX_AMOUNT}`)
+  .describe('Integer minor units (fen, cents): 1000 = 10.00 CNY');
+
+export const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'currency is an ISO 4217 code such as CNY')
+  .describe('ISO 4217');
+
+export const id = (prefix: string) =>
+  z
+    .string()
+    .min(3)
+    .max(64)
+    .regex(new RegExp(`^${prefix}_[0-9A-Za-z]+$`), `not a ${prefix}_ id`);
+
+export const idParam = (prefix: string) => z.object({ id: id(prefix) });
+
+export const secret = z.string().min(1).max(128);
+
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(64).optional(),
+});
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string().optional(),
+    requestId: z.string(),
+  })
+  .passthrough()
+  .describe('RFC 9457 problem details; `code` is stable (see /docs/errors)');
+
+export const cardSchema = z.object({
+  bin: z.string(),
+  last4: z.string(),
+  brand: z.string(),
+});
+
+export const paymentSchema = z.object({
+  id: z.string(),
+  status: z.enum(['approved', 'declined', 'failed', 'voided']),
+  amount: z.number().int(),
+  currency: z.string(),
+  reference: z.string().describe('12 digits, printed on the receipt'),
+  card: cardSchema,
+  terminalId: z.string(),
+  merchantId: z.string(),
+  batchId: z.string(),
+  operatorId: z.string().nullable(),
+  authCode: z.string().nullable(),
+  declineCode: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  capturedAmount: z.number().int(),
+  voidedAmount: z.number().int(),
+  refundedAmount: z.number().int(),
+  pendingRefundAmount: z.number().int(),
+  refundableAmount: z.number().int(),
+  voidedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const refundSchema = z.object({
+  id: z.string(),
+  status: z.enum(refundStatuses),
+  paymentId: z.string(),
+  merchantId: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  reason: z.enum(refundReasons),
+  channel: z.string(),
+  note: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  processorReference: z.string().nullable(),
+  timeline: z.array(
+    z.object({
+      from: z.string().nullable(),
+      to: z.string(),
+      actor: z.object({ kind: z.string(), id: z.string().nullable() }),
+      note: z.string().nullable(),
+      at: z.string(),
+    }),
+  ),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const terminalSchema = z.object({
+  id: z.string(),
+  serial: z.string(),
+  merchantId: z.string(),
+  agentId: z.string(),
+  acquirerId: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+});
+
+export const errorResponses = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  422: problemSchema,
+} as const;
+
+export const page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const receiptSchema = z.object({
+  kind: z.enum(['sale', 'void', 'refund']),
+  merchantCopy: z.array(z.string()),
+  customerCopy: z.array(z.string()),
+});
+
+const countAmount = z.object({ count: z.number().int(), amount: z.number().int() });
+export const batchTotalsSchema = z.object({
+  batchId: z.string(),
+  batchNo: z.number().int(),
+  terminalId: z.string(),
+  openedAt: z.string(),
+  settledAt: z.string(),
+  currency: z.string(),
+  sales: countAmount,
+  voids: countAmount,
+  declined: z.object({ count: z.number().int() }),
+  failed: countAmount,
+  net: z.number().int(),
+});
+
+export const actorSchema = z.object({
+  kind: z.enum(['operator', 'user', 'api_key']),
+  id: z.string(),
+  role: z.string(),
+  merchantId: z.string().nullable(),
+  terminalId: z.string().nullable(),
+  acquirerId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  scopes: z.array(z.string()),
+});

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { DAY } from '../clock.js';
+import type { AppContext } from '../context.js';
+import { isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
+import { AppError } from '../errors.js';
+import * as repo from './idempotency.repository.js';
+
+/** Keys are kept this long (Stripe keeps 24 h; we keep two days so a day-late retry still replays). */
+export const IDEMPOTENCY_RETENTION_MS = 2 * DAY;
+
+export interface IdempotencyRequest {
+  /** Whose key space: the merchant (or, for platform users, the user). */
+  scope: string;
+  key: string;
+  /** What the request was: method, path and body, minus secrets. */
+  fingerprint: unknown;
+}
+
+export interface Idempotent<T> {
+  value: T;
+  replayed: boolean;
+}
+
+function hashOf(fingerprint: unknown): string {
+  return createHash('sha256').update(JSON.stringify(fingerprint)).digest('hex');
+}
+
+function replay<T>(row: { request_hash: string; response_body: string }, requestHash: string): Idempotent<T> {
+  if (row.request_hash !== requestHash) throw new AppError('idempotency_conflict');
+  return { value: JSON.parse(row.response_body) as T, replayed: true };
+}
+
+/**
+ * Runs `work` in one transaction and, when a key is given, stores its result under that key in the
+ * same transaction: the work and the key commit together or not at all. A second request with the
+ * same key gets the stored result back; with a different body, `idempotency_conflict`. When two
+ * twins race on PostgreSQL, the loser's insert of the key fails and its whole transaction (its
+ * payment or refund too) rolls back; it then replays the winner's result. Failures are not stored:
+ * a retry after a 4xx runs again.
+ */
+export async function idempotentTransaction<T>(
+  ctx: AppContext,
+  req: IdempotencyRequest | undefined,
+  work: (trx: Tx) => Promise<T>,
+): Promise<Idempotent<T>> {
+  if (!req) return { value: await transaction(ctx.db, work), replayed: false };
+  const requestHash = hashOf(req.fingerprint);
+  try {
+    return await transaction(ctx.db, async (trx) => {
+      const existing = await repo.findKey(trx, req.scope, req.key);
+      if (existing) return replay<T>(existing, requestHash);
+      const value = await work(trx);
+      await repo.insertKey(trx, {
+        scope: req.scope,
+        key: req.key,
+        request_hash: requestHash,
+        status_code: 201,
+        response_body: JSON.stringify(value),
+        created_at: ctx.clock.now().toISOString(),
+      });
+      return { value, replayed: false };
+    });
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    const winner = await repo.findKey(ctx.db.kysely, req.scope, req.key);
+    if (!winner) throw e;
+    return replay<T>(winner, requestHash);
+  }
+}
+
+export async function purgeExpiredKeys(ctx: AppContext): Promise<number> {
+  const before = new Date(ctx.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
+  return repo.deleteKeysBefore(ctx.db.kysely, before);
+}

@@ -1,0 +1,84 @@
+import type { JobTable } from '../db/schema.js';
+import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+
+export async function insertJob(trx: Tx, row: JobTable): Promise<void> {
+  await trx.insertInto('jobs').values(row).execute();
+}
+
+/**
+ * Claims up to `limit` due jobs for `workerId` until `lockUntil`. On PostgreSQL several processes
+ * claim concurrently with FOR UPDATE SKIP LOCKED; on SQLite the transaction's write lock serialises
+ * claimers. A claimed job whose worker died is claimable again once its lock lapses.
+ */
+export async function claimDueJobs(
+  trx: Tx,
+  workerId: string,
+  now: string,
+  lockUntil: string,
+  limit: number,
+): Promise<Array<Pick<JobTable, 'id' | 'kind' | 'payload' | 'attempts'>>> {
+  let q = trx
+    .selectFrom('jobs')
+    .select(['id', 'kind', 'payload', 'attempts'])
+    .where('done_at', 'is', null)
+    .where('run_at', '<=', now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .orderBy('run_at')
+    .limit(limit);
+  if (hasRowLocks(trx)) q = q.forUpdate().skipLocked();
+  const due = await q.execute();
+  if (due.length === 0) return [];
+  await trx
+    .updateTable('jobs')
+    .set((eb) => ({ locked_by: workerId, locked_until: lockUntil, attempts: eb('attempts', '+', 1) }))
+    .where(
+      'id',
+      'in',
+      due.map((j) => j.id),
+    )
+    .execute();
+  return due.map((j) => ({ ...j, attempts: j.attempts + 1 }));
+}
+
+export async function completeJob(conn: Conn, id: string, workerId: string, at: string): Promise<void> {
+  await conn
+    .updateTable('jobs')
+    .set({ done_at: at, locked_until: null })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .execute();
+}
+
+export async function retryJob(
+  conn: Conn,
+  id: string,
+  workerId: string,
+  runAt: string,
+  error: string,
+  giveUp: boolean,
+) {
+  await conn
+    .updateTable('jobs')
+    .set({ run_at: runAt, locked_until: null, last_error: error, done_at: giveUp ? runAt : null })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .execute();
+}
+
+export async function nextDueAt(conn: Conn): Promise<string | undefined> {
+  const r = await conn
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min('run_at').as('next'))
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
+  return (r?.next as string | null) ?? undefined;
+}
+
+export async function countJobs(conn: Conn, kind: string, pendingOnly: boolean): Promise<number> {
+  let q = conn
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', kind);
+  if (pendingOnly) q = q.where('done_at', 'is', null);
+  return Number((await q.executeTakeFirst())?.n ?? 0);
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import { type Tx, transaction } from '../db/transaction.js';
+import { newId } from '../ids.js';
+import * as repo from './job.repository.js';
+
+/**
+ * The transactional outbox: a job is queued in the same transaction as the change that needs it,
+ * so it exists if and only if the change committed. Workers run it at least once; handlers are
+ * written to be safe to run twice (conditional transitions).
+ */
+export type JobHandler = (ctx: AppContext, payload: Record<string, unknown>) => Promise<void>;
+
+const handlers = new Map<string, JobHandler>();
+
+export function registerJobHandler(kind: string, handler: JobHandler): void {
+  handlers.set(kind, handler);
+}
+
+export async function enqueueJob(
+  trx: Tx,
+  ctx: AppContext,
+  kind: string,
+  payload: Record<string, unknown>,
+  runAt: Date = ctx.clock.now(),
+): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await repo.insertJob(trx, {
+    id: newId('job'),
+    kind,
+    payload: JSON.stringify(payload),
+    run_at: runAt.toISOString(),
+    attempts: 0,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    done_at: null,
+    created_at: at,
+  });
+}
+
+const LOCK_MS = 60_000;
+const MAX_ATTEMPTS = 10;
+
+function backoffMs(attempt: number): number {
+  return Math.min(2 ** attempt * 1000, 60 * 60_000);
+}
+
+/** Runs every due job once. Returns how many ran. Used by the worker loop and by tests directly. */
+export async function runDueJobs(ctx: AppContext, workerId: string, limit = 20): Promise<number> {
+  const now = ctx.clock.now();
+  const claimed = await transaction(ctx.db, (trx) =>
+    repo.claimDueJobs(trx, workerId, now.toISOString(), new Date(now.getTime() + LOCK_MS).toISOString(), limit),
+  );
+  for (const job of claimed) {
+    const handler = handlers.get(job.kind);
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      await handler(ctx, JSON.parse(job.payload) as Record<string, unknown>);
+      await repo.completeJob(ctx.db.kysely, job.id, workerId, ctx.clock.now().toISOString());
+    } catch (e) {
+      const runAt = new Date(ctx.clock.now().getTime() + backoffMs(job.attempts)).toISOString();
+      const message = e instanceof Error ? e.message : String(e);
+      await repo.retryJob(ctx.db.kysely, job.id, workerId, runAt, message.slice(0, 500), job.attempts >= MAX_ATTEMPTS);
+    }
+  }
+  return claimed.length;
+}
+
+/** Runs jobs until none is due; for tests and the CLI. */
+export async function drainJobs(ctx: AppContext, workerId = 'drain'): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await runDueJobs(ctx, workerId);
+    total += n;
+    if (n === 0) return total;
+  }
+}
+
+export interface Worker {
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The background loop of a `serve` process: polls for due jobs (at least every `pollMs`, at once
+ * when woken by a local commit), and keeps running whatever a handler throws.
+ */
+export function startWorker(ctx: AppContext, opts: { pollMs?: number; onError?: (e: unknown) => void } = {}): Worker {
+  const workerId = `w_${randomBytes(6).toString('hex')}`;
+  const pollMs = opts.pollMs ?? 250;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const tick = async () => {
+    do {
+      again = false;
+      try {
+        while (!stopped && (await runDueJobs(ctx, workerId)) > 0) {}
+      } catch (e) {
+        opts.onError?.(e);
+      }
+    } while (again && !stopped);
+  };
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  const run = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = tick().finally(() => {
+      running = undefined;
+      schedule(pollMs);
+    });
+  };
+  schedule(0);
+  return {
+    wake: () => schedule(0),
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+export interface Merchant {
+  id: string;
+  name: string;
+  acquirerId: string;
+  currency: string;
+  language: 'zh-CN' | 'en';
+  email: string | null;
+  phone: string | null;
+  createdAt: string;
+}
+export const languages = ['zh-CN', 'en'] as const;

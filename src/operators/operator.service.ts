@@ -1,0 +1,63 @@
+import type { AppContext } from '../context.js';
+import { nowIso } from '../context.js';
+import { hashSecret } from '../credentials/hashing.js';
+import { isUniqueViolation } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import * as terminals from '../terminals/terminal.service.js';
+import * as repo from './operator.repository.js';
+
+export type OperatorRole = 'supervisor' | 'cashier';
+
+export interface Operator {
+  id: string;
+  terminalId: string;
+  merchantId: string;
+  code: string;
+  role: OperatorRole;
+  createdAt: string;
+}
+
+/** Operator `00` is the terminal's supervisor (主管); `01`–`99` are cashiers (操作员). */
+export function roleForCode(code: string): OperatorRole {
+  return code === '00' ? 'supervisor' : 'cashier';
+}
+
+export const OPERATOR_CODE = /^\d{2}$/;
+
+/** @throws validation_failed (code), not_found (terminal), already_exists (code on that terminal) */
+export async function addOperator(
+  ctx: AppContext,
+  input: { terminalId: string; code: string; password: string },
+): Promise<Operator> {
+  if (!OPERATOR_CODE.test(input.code)) throw new AppError('validation_failed', 'operator code is two digits, 00–99');
+  const terminal = await terminals.findTerminal(ctx, input.terminalId);
+  if (!terminal) throw notFound('terminal');
+  const row = {
+    id: newId('op'),
+    terminal_id: terminal.id,
+    merchant_id: terminal.merchantId,
+    code: input.code,
+    role: roleForCode(input.code),
+    password_hash: await hashSecret(input.password),
+    created_at: nowIso(ctx),
+  };
+  try {
+    await repo.insertOperator(ctx.db.kysely, row);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new AppError('already_exists', `operator ${input.code} exists on this terminal`);
+    throw e;
+  }
+  return {
+    id: row.id,
+    terminalId: row.terminal_id,
+    merchantId: row.merchant_id,
+    code: row.code,
+    role: row.role,
+    createdAt: row.created_at,
+  };
+}
+
+export async function findOperatorCredentials(ctx: AppContext, terminalId: string, code: string) {
+  return repo.findOperatorByCode(ctx.db.kysely, terminalId, code);
+}

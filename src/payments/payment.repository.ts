@@ -1,0 +1,102 @@
+import type { BatchTable, PaymentTable } from '../db/schema.js';
+import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+
+export async function insertPayment(trx: Tx, row: PaymentTable): Promise<void> {
+  await trx.insertInto('payments').values(row).execute();
+}
+
+export async function findPaymentRow(conn: Conn, id: string): Promise<PaymentTable | undefined> {
+  return conn.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findPaymentRowByReference(conn: Conn, reference: string): Promise<PaymentTable | undefined> {
+  return conn.selectFrom('payments').selectAll().where('reference', '=', reference).executeTakeFirst();
+}
+
+/**
+ * Reads the payment and, on PostgreSQL, locks its row until the transaction ends: every refund or
+ * void of one payment queues here, which is what keeps the refund sum under the captured amount.
+ * On SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE).
+ */
+export async function lockPaymentRow(trx: Tx, id: string): Promise<PaymentTable | undefined> {
+  const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
+  return (hasRowLocks(trx) ? q.forUpdate() : q).executeTakeFirst();
+}
+
+export async function markVoided(trx: Tx, id: string, at: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('payments')
+    .set({ status: 'voided', voided_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'approved')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export interface PaymentPage {
+  merchantId?: string;
+  terminalId?: string;
+  acquirerId?: string;
+  before?: string;
+  limit: number;
+}
+
+export async function listPaymentRows(conn: Conn, p: PaymentPage): Promise<PaymentTable[]> {
+  let q = conn.selectFrom('payments').selectAll('payments');
+  if (p.merchantId) q = q.where('payments.merchant_id', '=', p.merchantId);
+  if (p.terminalId) q = q.where('payments.terminal_id', '=', p.terminalId);
+  if (p.acquirerId)
+    q = q
+      .innerJoin('merchants', 'merchants.id', 'payments.merchant_id')
+      .where('merchants.acquirer_id', '=', p.acquirerId);
+  if (p.before) q = q.where('payments.id', '<', p.before);
+  return q.orderBy('payments.id', 'desc').limit(p.limit).execute();
+}
+
+// ── settlement batches ────────────────────────────────────────────────────────
+
+export async function findOpenBatch(conn: Conn, terminalId: string): Promise<BatchTable | undefined> {
+  return conn
+    .selectFrom('batches')
+    .selectAll()
+    .where('terminal_id', '=', terminalId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+}
+
+export async function lastBatchNo(trx: Tx, terminalId: string): Promise<number> {
+  const r = await trx
+    .selectFrom('batches')
+    .select((eb) => eb.fn.max('batch_no').as('n'))
+    .where('terminal_id', '=', terminalId)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+export async function insertBatch(trx: Tx, row: BatchTable): Promise<void> {
+  await trx.insertInto('batches').values(row).execute();
+}
+
+export async function findBatchRow(conn: Conn, id: string): Promise<BatchTable | undefined> {
+  return conn.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function closeBatch(trx: Tx, id: string, at: string, totals: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('batches')
+    .set({ status: 'settled', settled_at: at, totals })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function batchPaymentTotals(trx: Tx, batchId: string) {
+  return trx
+    .selectFrom('payments')
+    .select(['status', 'currency'])
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('amount').as('amount')])
+    .where('batch_id', '=', batchId)
+    .groupBy(['status', 'currency'])
+    .execute();
+}

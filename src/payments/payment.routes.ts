@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { idempotencyOf, markReplay } from '../http/idempotency.js';
+import {
+  amount,
+  currency,
+  errorResponses,
+  id,
+  idParam,
+  page,
+  pageQuery,
+  paymentSchema,
+  receiptSchema,
+  secret,
+} from '../http/schemas.js';
+import * as payments from './payment.service.js';
+
+const readers = ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin', 'api_key'] as const;
+
+export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.post(
+    '/api/v1/payments',
+    {
+      config: { auth: { roles: ['cashier', 'supervisor', 'api_key'], scope: 'payments:write' } },
+      schema: {
+        tags: ['payments'],
+        summary: 'Sale (消费): charge a card through the simulated processor',
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: z.object({
+          amount,
+          currency: currency.optional(),
+          card: z.object({ number: z.string().min(12).max(23).describe('PAN; only BIN and last 4 are kept') }),
+          terminalId: id('trm').optional().describe('Required with an API key; operators use their own terminal'),
+        }),
+        response: { 201: paymentSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { payment, replayed } = await payments.createPayment(ctx, req.actor, req.body, idempotencyOf(req));
+      markReplay(reply, replayed);
+      return reply.code(201).send(payment);
+    },
+  );
+
+  app.get(
+    '/api/v1/payments',
+    {
+      config: { auth: { roles: readers } },
+      schema: { tags: ['payments'], querystring: pageQuery, response: { 200: page(paymentSchema), ...errorResponses } },
+    },
+    async (req) => payments.listPayments(ctx, req.actor, req.query),
+  );
+
+  app.get(
+    '/api/v1/payments/:id',
+    {
+      config: { auth: { roles: readers } },
+      schema: { tags: ['payments'], params: idParam('pay'), response: { 200: paymentSchema, ...errorResponses } },
+    },
+    async (req) => payments.getPayment(ctx, req.actor, req.params.id),
+  );
+
+  app.get(
+    '/api/v1/payments/:id/receipt',
+    {
+      config: { auth: { roles: readers } },
+      schema: { tags: ['payments'], params: idParam('pay'), response: { 200: receiptSchema, ...errorResponses } },
+    },
+    async (req) => payments.getPaymentReceipt(ctx, req.actor, req.params.id),
+  );
+
+  app.post(
+    '/api/v1/payments/:id/void',
+    {
+      config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'api_key'], scope: 'refunds:write' } },
+      schema: {
+        tags: ['payments'],
+        summary: 'Void (撤销) a sale of the open batch; needs the refund password',
+        params: idParam('pay'),
+        body: z.object({ refundPassword: secret.optional() }).default({}),
+        response: { 200: paymentSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const r = await payments.voidPayment(ctx, req.actor, req.params.id, req.body.refundPassword, idempotencyOf(req));
+      markReplay(reply, r.replayed);
+      return r.payment;
+    },
+  );
+};

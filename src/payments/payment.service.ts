@@ -1,0 +1,288 @@
+import { randomInt } from 'node:crypto';
+import { type Actor, canActOnTerminal, canSeeMerchant } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import type { PaymentTable } from '../db/schema.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import { newId } from '../ids.js';
+import * as merchants from '../merchants/merchant.service.js';
+import { money } from '../money.js';
+import * as refunds from '../refunds/refund.service.js';
+import type { Terminal } from '../terminals/terminal.js';
+import * as terminals from '../terminals/terminal.service.js';
+import { luhnValid, normalisePan, summarise } from './card.js';
+import * as errors from './payment.errors.js';
+import { type Payment, type PaymentStatus, type RefundTotals, refundableAmount } from './payment.js';
+import * as repo from './payment.repository.js';
+import { authorise } from './processor.js';
+import { type Receipt, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
+
+export function paymentRowToPayment(r: PaymentTable, totals: RefundTotals): Payment {
+  const voidedAmount = r.status === 'voided' ? r.captured_amount : 0;
+  const base = { capturedAmount: r.captured_amount, voidedAmount };
+  return {
+    id: r.id,
+    status: r.status as PaymentStatus,
+    amount: r.amount,
+    currency: r.currency,
+    reference: r.reference,
+    card: { bin: r.card_bin, last4: r.card_last4, brand: r.card_brand as Payment['card']['brand'] },
+    terminalId: r.terminal_id,
+    merchantId: r.merchant_id,
+    batchId: r.batch_id,
+    operatorId: r.operator_id,
+    authCode: r.auth_code,
+    declineCode: r.decline_code,
+    failureReason: r.failure_reason,
+    ...base,
+    refundedAmount: totals.succeeded,
+    pendingRefundAmount: totals.pending,
+    refundableAmount: refundableAmount(base, totals),
+    voidedAt: r.voided_at,
+    createdAt: r.created_at,
+  };
+}
+
+async function toPayment(conn: Conn, r: PaymentTable): Promise<Payment> {
+  return paymentRowToPayment(r, await refunds.refundTotals(conn, r.id));
+}
+
+function newReference(): string {
+  return String(randomInt(100_000, 1_000_000)) + String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+/** The terminal's open batch, opened on first use after a settlement. */
+async function openBatchFor(trx: Tx, terminal: Terminal, at: string): Promise<string> {
+  const open = await repo.findOpenBatch(trx, terminal.id);
+  if (open) return open.id;
+  const id = newId('bat');
+  await repo.insertBatch(trx, {
+    id,
+    terminal_id: terminal.id,
+    merchant_id: terminal.merchantId,
+    batch_no: (await repo.lastBatchNo(trx, terminal.id)) + 1,
+    status: 'open',
+    opened_at: at,
+    settled_at: null,
+    totals: null,
+  });
+  return id;
+}
+
+export interface SaleInput {
+  amount: number;
+  currency?: string;
+  card: { number: string };
+  terminalId?: string;
+}
+
+/**
+ * Runs a sale through the simulated processor and records it with only BIN + last 4 of the card.
+ * A declined sale is recorded too (status `declined`), as a terminal prints a declined slip.
+ * @throws invalid_card_number, terminal_required, not_found (terminal), currency_mismatch
+ */
+export async function createPayment(
+  ctx: AppContext,
+  actor: Actor,
+  input: SaleInput,
+  idempotency?: IdempotencyRequest,
+): Promise<{ payment: Payment; replayed: boolean }> {
+  const terminalId = actor.kind === 'operator' ? actor.terminalId : input.terminalId;
+  if (!terminalId) throw errors.terminalRequired();
+  const terminal = await terminals.findTerminal(ctx, terminalId);
+  if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
+  if (!merchant) throw notFound('merchant');
+  const currency = input.currency ?? merchant.currency;
+  if (currency !== merchant.currency) {
+    throw new AppError('currency_mismatch', `this merchant takes ${merchant.currency}`);
+  }
+  money(input.amount, currency);
+  const pan = normalisePan(input.card.number);
+  if (!luhnValid(pan)) throw errors.invalidCardNumber();
+  const card = summarise(pan);
+
+  const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+    // The processor is asked inside the transaction so a replayed key never charges twice.
+    const outcome = authorise(pan);
+    const at = ctx.clock.now().toISOString();
+    const row: PaymentTable = {
+      id: newId('pay'),
+      merchant_id: terminal.merchantId,
+      terminal_id: terminal.id,
+      batch_id: await openBatchFor(trx, terminal, at),
+      operator_id: actor.kind === 'operator' ? actor.id : null,
+      reference: newReference(),
+      amount: input.amount,
+      currency,
+      captured_amount: outcome.kind === 'declined' ? 0 : input.amount,
+      status: outcome.kind === 'approved' ? 'approved' : outcome.kind === 'declined' ? 'declined' : 'failed',
+      card_bin: card.bin,
+      card_last4: card.last4,
+      card_brand: card.brand,
+      auth_code: outcome.kind === 'approved' ? outcome.authCode : null,
+      decline_code: outcome.kind === 'declined' ? outcome.declineCode : null,
+      failure_reason: outcome.kind === 'failed_after_capture' ? outcome.failureReason : null,
+      voided_at: null,
+      created_at: at,
+    };
+    await repo.insertPayment(trx, row);
+    return paymentRowToPayment(row, { succeeded: 0, pending: 0 });
+  });
+  return { payment: value, replayed };
+}
+
+/** @throws not_found when absent or not the actor's to see */
+export async function getPayment(ctx: AppContext, actor: Actor, id: string): Promise<Payment> {
+  const row = await repo.findPaymentRow(ctx.db.kysely, id);
+  if (!row) throw notFound('payment');
+  const merchant = await merchants.findMerchant(ctx, row.merchant_id);
+  const visible =
+    merchant &&
+    canSeeMerchant(actor, { merchantId: row.merchant_id, acquirerId: merchant.acquirerId }) &&
+    (actor.kind !== 'operator' || actor.terminalId === row.terminal_id || actor.role === 'supervisor');
+  if (!visible) throw notFound('payment');
+  return toPayment(ctx.db.kysely, row);
+}
+
+export async function findPaymentByReference(ctx: AppContext, reference: string): Promise<Payment | undefined> {
+  const row = await repo.findPaymentRowByReference(ctx.db.kysely, reference);
+  return row ? toPayment(ctx.db.kysely, row) : undefined;
+}
+
+export async function listPayments(
+  ctx: AppContext,
+  actor: Actor,
+  page: { limit: number; cursor?: string },
+): Promise<{ data: Payment[]; nextCursor: string | null }> {
+  const scope: Omit<repo.PaymentPage, 'limit'> =
+    actor.role === 'platform_admin'
+      ? {}
+      : actor.role === 'acquirer_reviewer'
+        ? { acquirerId: actor.acquirerId ?? '-' }
+        : actor.kind === 'operator' && actor.role === 'cashier'
+          ? { terminalId: actor.terminalId ?? '-' }
+          : { merchantId: actor.merchantId ?? '-' };
+  if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
+  const rows = await repo.listPaymentRows(ctx.db.kysely, { ...scope, before: page.cursor, limit: page.limit + 1 });
+  const data = await Promise.all(rows.slice(0, page.limit).map((r) => toPayment(ctx.db.kysely, r)));
+  return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * Locks the payment for a refund and returns it with its current refund totals. Called by the
+ * refunds service inside its transaction. @throws not_found
+ */
+export async function lockPaymentForRefund(trx: Tx, id: string): Promise<Payment | undefined> {
+  const row = await repo.lockPaymentRow(trx, id);
+  return row ? toPayment(trx, row) : undefined;
+}
+
+/**
+ * Same-batch void (撤销): cancels a sale before settlement, as if it never happened. Needs the
+ * refund password (checked by the caller's service before this) and no refund on the payment.
+ * @throws not_found, payment_not_voidable, refund_password_invalid
+ */
+export async function voidPayment(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  refundPassword: string | undefined,
+  idempotency?: IdempotencyRequest,
+): Promise<{ payment: Payment; replayed: boolean }> {
+  const visible = await getPayment(ctx, actor, id);
+  if (actor.kind !== 'api_key') await merchants.checkRefundPassword(ctx, visible.merchantId, refundPassword);
+  const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+    const p = await lockPaymentForRefund(trx, id);
+    if (!p) throw notFound('payment');
+    if (p.status !== 'approved') throw errors.paymentNotVoidable(`a ${p.status} payment cannot be voided`);
+    const batch = await repo.findBatchRow(trx, p.batchId);
+    if (batch?.status !== 'open') throw errors.paymentNotVoidable('the batch is settled: refund it instead');
+    if (p.refundedAmount + p.pendingRefundAmount > 0) throw errors.paymentNotVoidable('the payment has refunds');
+    const at = ctx.clock.now().toISOString();
+    if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
+    return (await lockPaymentForRefund(trx, id)) as Payment;
+  });
+  return { payment: value, replayed };
+}
+
+export interface BatchTotals {
+  batchId: string;
+  batchNo: number;
+  terminalId: string;
+  openedAt: string;
+  settledAt: string;
+  currency: string;
+  sales: { count: number; amount: number };
+  voids: { count: number; amount: number };
+  declined: { count: number };
+  failed: { count: number; amount: number };
+  net: number;
+}
+
+/**
+ * Settles (结算) the terminal's open batch: closes it and returns its totals. After this, its
+ * sales can be refunded but no longer voided. @throws not_found, batch_empty
+ */
+export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: string): Promise<BatchTotals> {
+  const terminal = await terminals.findTerminal(ctx, terminalId);
+  if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
+  return transaction(ctx.db, async (trx) => {
+    const batch = await repo.findOpenBatch(trx, terminal.id);
+    if (!batch) throw errors.batchEmpty();
+    const rows = await repo.batchPaymentTotals(trx, batch.id);
+    const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
+    const count = (s: PaymentStatus) => Number(pick(s)?.count ?? 0);
+    const amount = (s: PaymentStatus) => Number(pick(s)?.amount ?? 0);
+    const at = ctx.clock.now().toISOString();
+    const totals: BatchTotals = {
+      batchId: batch.id,
+      batchNo: batch.batch_no,
+      terminalId: terminal.id,
+      openedAt: batch.opened_at,
+      settledAt: at,
+      currency: merchant?.currency ?? 'CNY',
+      sales: { count: count('approved') + count('voided'), amount: amount('approved') + amount('voided') },
+      voids: { count: count('voided'), amount: amount('voided') },
+      declined: { count: count('declined') },
+      failed: { count: count('failed'), amount: amount('failed') },
+      net: amount('approved'),
+    };
+    if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
+    return totals;
+  });
+}
+
+/** Unscoped, for other services acting on a payment they already reached through their own object. */
+export async function findPaymentById(ctx: AppContext, id: string): Promise<Payment | undefined> {
+  const row = await repo.findPaymentRow(ctx.db.kysely, id);
+  return row ? toPayment(ctx.db.kysely, row) : undefined;
+}
+
+async function receiptParty(ctx: AppContext, p: Payment) {
+  const [merchant, terminal] = await Promise.all([
+    merchants.findMerchant(ctx, p.merchantId),
+    terminals.findTerminal(ctx, p.terminalId),
+  ]);
+  return { merchantName: merchant?.name ?? '', merchantId: p.merchantId, terminalSerial: terminal?.serial ?? '' };
+}
+
+/** Sale receipt, or void receipt once voided. @throws not_found */
+export async function getPaymentReceipt(ctx: AppContext, actor: Actor, id: string): Promise<Receipt> {
+  const p = await getPayment(ctx, actor, id);
+  const party = await receiptParty(ctx, p);
+  return p.status === 'voided' && p.voidedAt ? voidReceipt(party, p, p.voidedAt) : saleReceipt(party, p);
+}
+
+/** For the refunds service, which has already checked the actor may see the refund. */
+export async function refundReceiptFor(
+  ctx: AppContext,
+  paymentId: string,
+  refund: Parameters<typeof refundReceipt>[2],
+): Promise<Receipt> {
+  const p = await findPaymentById(ctx, paymentId);
+  if (!p) throw notFound('payment');
+  return refundReceipt(await receiptParty(ctx, p), p, refund);
+}

@@ -1,0 +1,84 @@
+import type { RefundEventTable, RefundTable } from '../db/schema.js';
+import type { Conn, Tx } from '../db/transaction.js';
+import { type RefundStatus, releasedStatuses } from './refund.js';
+
+export async function insertRefund(trx: Tx, row: RefundTable): Promise<void> {
+  await trx.insertInto('refunds').values(row).execute();
+}
+
+export async function insertEvent(trx: Tx, row: RefundEventTable): Promise<void> {
+  await trx.insertInto('refund_events').values(row).execute();
+}
+
+export async function findRefundRow(conn: Conn, id: string): Promise<RefundTable | undefined> {
+  return conn.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listEventRows(conn: Conn, refundId: string): Promise<RefundEventTable[]> {
+  return conn.selectFrom('refund_events').selectAll().where('refund_id', '=', refundId).orderBy('id').execute();
+}
+
+/**
+ * The conditional update behind every transition: it moves the refund only if it is still in
+ * `from`. Zero rows means another writer moved it first.
+ */
+export async function updateStatus(
+  trx: Tx,
+  id: string,
+  from: RefundStatus,
+  set: {
+    status: RefundStatus;
+    updated_at: string;
+    failure_reason?: string | null;
+    processor_reference?: string | null;
+  },
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('refunds')
+    .set(set)
+    .where('id', '=', id)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Sums per payment: succeeded, and every other amount still reserved. */
+export async function sumByPayment(conn: Conn, paymentId: string): Promise<{ succeeded: number; pending: number }> {
+  const rows = await conn
+    .selectFrom('refunds')
+    .select('status')
+    .select((eb) => eb.fn.sum<number>('amount').as('total'))
+    .where('payment_id', '=', paymentId)
+    .where('status', 'not in', releasedStatuses)
+    .groupBy('status')
+    .execute();
+  let succeeded = 0;
+  let pending = 0;
+  for (const r of rows) {
+    if (r.status === 'succeeded') succeeded += Number(r.total);
+    else pending += Number(r.total);
+  }
+  return { succeeded, pending };
+}
+
+export interface RefundPage {
+  merchantId?: string;
+  acquirerId?: string;
+  paymentId?: string;
+  status?: RefundStatus;
+  before?: string;
+  limit: number;
+}
+
+export async function listRefundRows(conn: Conn, p: RefundPage): Promise<RefundTable[]> {
+  let q = conn.selectFrom('refunds').selectAll('refunds');
+  if (p.merchantId) q = q.where('refunds.merchant_id', '=', p.merchantId);
+  if (p.acquirerId)
+    q = q
+      .innerJoin('merchants', 'merchants.id', 'refunds.merchant_id')
+      .where('merchants.acquirer_id', '=', p.acquirerId);
+  if (p.paymentId) q = q.where('refunds.payment_id', '=', p.paymentId);
+  if (p.status) q = q.where('refunds.status', '=', p.status);
+  if (p.before) q = q.where('refunds.id', '<', p.before);
+  return q.orderBy('refunds.id', 'desc').limit(p.limit).execute();
+}

@@ -1,0 +1,75 @@
+/** Refund states, reasons and the transition table (DESIGN.md, "Refund states"). Pure: no I/O. */
+export const refundStatuses = [
+  'pending_merchant',
+  'pending_acquirer',
+  'processing',
+  'succeeded',
+  'failed',
+  'rejected_by_merchant',
+  'rejected_by_acquirer',
+  'canceled',
+] as const;
+export type RefundStatus = (typeof refundStatuses)[number];
+
+export const refundTransitions = {
+  pending_merchant: ['pending_acquirer', 'rejected_by_merchant', 'canceled'],
+  pending_acquirer: ['processing', 'rejected_by_acquirer', 'canceled'],
+  processing: ['succeeded', 'failed'],
+  failed: ['processing'],
+  succeeded: [],
+  rejected_by_merchant: [],
+  rejected_by_acquirer: [],
+  canceled: [],
+} as const satisfies Record<RefundStatus, readonly RefundStatus[]>;
+
+export function canTransition(from: RefundStatus, to: RefundStatus): boolean {
+  return (refundTransitions[from] as readonly RefundStatus[]).includes(to);
+}
+
+/** States whose amount no longer counts against the payment (the reservation is released). */
+export const releasedStatuses = ['rejected_by_merchant', 'rejected_by_acquirer', 'canceled', 'failed'] as const;
+export type ReleasedStatus = (typeof releasedStatuses)[number];
+
+export function holdsReservation(s: RefundStatus): boolean {
+  return !(releasedStatuses as readonly RefundStatus[]).includes(s);
+}
+
+export const refundReasons = [
+  'goods_returned',
+  'wrong_amount',
+  'service_complaint',
+  'payment_failure',
+  'duplicate',
+  'other',
+] as const;
+export type RefundReason = (typeof refundReasons)[number];
+
+export const refundChannels = ['counter', 'api', 'console', 'customer'] as const;
+export type RefundChannel = (typeof refundChannels)[number];
+
+export type EventActorKind = 'operator' | 'user' | 'api_key' | 'customer' | 'system';
+
+export interface RefundEvent {
+  from: RefundStatus | null;
+  to: RefundStatus;
+  actor: { kind: EventActorKind; id: string | null };
+  note: string | null;
+  at: string;
+}
+
+export interface Refund {
+  id: string;
+  status: RefundStatus;
+  paymentId: string;
+  merchantId: string;
+  amount: number;
+  currency: string;
+  reason: RefundReason;
+  channel: RefundChannel;
+  note: string | null;
+  failureReason: string | null;
+  processorReference: string | null;
+  timeline: RefundEvent[];
+  createdAt: string;
+  updatedAt: string;
+}

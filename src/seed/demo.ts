@@ -1,0 +1,107 @@
+import * as users from '../auth/user.service.js';
+import type { AppContext } from '../context.js';
+import * as merchants from '../merchants/merchant.service.js';
+import * as operators from '../operators/operator.service.js';
+import * as terminals from '../terminals/terminal.service.js';
+
+/**
+ * The demo data listed in the README. Acceptance checks rely on these exact values; change them
+ * only together with the README.
+ */
+export const DEMO = {
+  owner: { email: 'owner@merchant.demo', password: 'Owner-Demo-2026!' },
+  reviewer: { email: 'reviewer@acquirer.demo', password: 'Reviewer-Demo-2026!' },
+  agent: { email: 'agent@agent.demo', password: 'Agent-Demo-2026!' },
+  admin: { email: 'admin@platform.demo', password: 'Admin-Demo-2026!' },
+  terminal: {
+    serial: 'T-0001',
+    cashier: { code: '01', password: '4826' },
+    supervisor: { code: '00', password: '519370' },
+  },
+  refundPassword: '731946',
+  other: {
+    owner: { email: 'owner@other.demo', password: 'Other-Owner-2026!' },
+    terminal: {
+      serial: 'T-0002',
+      cashier: { code: '01', password: '3391' },
+      supervisor: { code: '00', password: '802614' },
+    },
+    refundPassword: '604825',
+  },
+} as const;
+
+export interface DemoIds {
+  acquirerId: string;
+  agentId: string;
+  merchantId: string;
+  terminalId: string;
+  otherMerchantId: string;
+  otherTerminalId: string;
+}
+
+/** Seeds the demo once: a no-op (returning undefined) when terminal T-0001 already exists. */
+export async function seedDemo(ctx: AppContext): Promise<DemoIds | undefined> {
+  if (await terminals.findTerminalBySerial(ctx, DEMO.terminal.serial)) return undefined;
+  const acquirer = await merchants.createAcquirer(ctx, 'Demo Acquirer / 演示收单机构');
+  const agent = await merchants.createAgent(ctx, 'Demo POS Agent / 演示代理商');
+  const store = await merchants.createMerchant(ctx, {
+    name: 'Demo Store / 演示商户',
+    acquirerId: acquirer.id,
+    language: 'zh-CN',
+    email: DEMO.owner.email,
+    phone: '13800138000',
+    refundPassword: DEMO.refundPassword,
+  });
+  const t1 = await terminals.createTerminal(ctx, {
+    serial: DEMO.terminal.serial,
+    merchantId: store.id,
+    agentId: agent.id,
+  });
+  for (const op of [DEMO.terminal.supervisor, DEMO.terminal.cashier]) {
+    await operators.addOperator(ctx, { terminalId: t1.id, code: op.code, password: op.password });
+  }
+  const other = await merchants.createMerchant(ctx, {
+    name: 'Other Shop / 另一商户',
+    acquirerId: acquirer.id,
+    language: 'en',
+    email: DEMO.other.owner.email,
+    phone: '13900139000',
+    refundPassword: DEMO.other.refundPassword,
+  });
+  const t2 = await terminals.createTerminal(ctx, {
+    serial: DEMO.other.terminal.serial,
+    merchantId: other.id,
+    agentId: agent.id,
+  });
+  for (const op of [DEMO.other.terminal.supervisor, DEMO.other.terminal.cashier]) {
+    await operators.addOperator(ctx, { terminalId: t2.id, code: op.code, password: op.password });
+  }
+  await users.createUser(ctx, {
+    ...DEMO.owner,
+    name: 'Demo Store owner',
+    role: 'merchant_owner',
+    merchantId: store.id,
+  });
+  await users.createUser(ctx, {
+    ...DEMO.other.owner,
+    name: 'Other Shop owner',
+    role: 'merchant_owner',
+    merchantId: other.id,
+  });
+  await users.createUser(ctx, {
+    ...DEMO.reviewer,
+    name: 'Acquirer reviewer',
+    role: 'acquirer_reviewer',
+    acquirerId: acquirer.id,
+  });
+  await users.createUser(ctx, { ...DEMO.agent, name: 'Agent staff', role: 'agent_staff', agentId: agent.id });
+  await users.createUser(ctx, { ...DEMO.admin, name: 'Platform admin', role: 'platform_admin' });
+  return {
+    acquirerId: acquirer.id,
+    agentId: agent.id,
+    merchantId: store.id,
+    terminalId: t1.id,
+    otherMerchantId: other.id,
+    otherTerminalId: t2.id,
+  };
+}

@@ -1,0 +1,53 @@
+import type { TerminalTable } from '../db/schema.js';
+import type { Conn } from '../db/transaction.js';
+import type { Terminal } from './terminal.js';
+
+type TerminalRow = TerminalTable & { acquirer_id: string };
+
+export function terminalRowToTerminal(r: TerminalRow): Terminal {
+  return {
+    id: r.id,
+    serial: r.serial,
+    merchantId: r.merchant_id,
+    agentId: r.agent_id,
+    acquirerId: r.acquirer_id,
+    status: r.status === 'disabled' ? 'disabled' : 'active',
+    createdAt: r.created_at,
+  };
+}
+
+function selectTerminals(conn: Conn) {
+  return conn
+    .selectFrom('terminals')
+    .innerJoin('merchants', 'merchants.id', 'terminals.merchant_id')
+    .selectAll('terminals')
+    .select('merchants.acquirer_id');
+}
+
+export async function findTerminalRow(conn: Conn, id: string): Promise<TerminalRow | undefined> {
+  return selectTerminals(conn).where('terminals.id', '=', id).executeTakeFirst();
+}
+
+export async function findTerminalRowBySerial(conn: Conn, serial: string): Promise<TerminalRow | undefined> {
+  return selectTerminals(conn).where('terminals.serial', '=', serial).executeTakeFirst();
+}
+
+export interface TerminalFilter {
+  merchantId?: string;
+  agentId?: string;
+  acquirerId?: string;
+  terminalId?: string;
+}
+
+export async function listTerminalRows(conn: Conn, f: TerminalFilter): Promise<TerminalRow[]> {
+  let q = selectTerminals(conn);
+  if (f.merchantId) q = q.where('terminals.merchant_id', '=', f.merchantId);
+  if (f.agentId) q = q.where('terminals.agent_id', '=', f.agentId);
+  if (f.acquirerId) q = q.where('merchants.acquirer_id', '=', f.acquirerId);
+  if (f.terminalId) q = q.where('terminals.id', '=', f.terminalId);
+  return q.orderBy('terminals.id').execute();
+}
+
+export async function insertTerminal(conn: Conn, row: TerminalTable): Promise<void> {
+  await conn.insertInto('terminals').values(row).execute();
+}

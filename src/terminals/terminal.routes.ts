@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { roles } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import { batchTotalsSchema, errorResponses, idParam, terminalSchema } from '../http/schemas.js';
+import * as payments from '../payments/payment.service.js';
+import * as terminals from './terminal.service.js';
+
+const seeAll = roles.filter((r) => r !== 'api_key');
+
+export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get(
+    '/api/v1/terminals',
+    {
+      config: { auth: { roles: [...seeAll, 'api_key'] } },
+      schema: {
+        tags: ['terminals'],
+        summary: 'Terminals the caller may see',
+        response: { 200: z.object({ data: z.array(terminalSchema) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ data: await terminals.listTerminals(ctx, req.actor) }),
+  );
+
+  app.get(
+    '/api/v1/terminals/:id',
+    {
+      config: { auth: { roles: [...seeAll, 'api_key'] } },
+      schema: { tags: ['terminals'], params: idParam('trm'), response: { 200: terminalSchema, ...errorResponses } },
+    },
+    async (req) => terminals.getTerminal(ctx, req.actor, req.params.id),
+  );
+
+  app.post(
+    '/api/v1/terminals/:id/settle',
+    {
+      config: { auth: { roles: ['supervisor', 'merchant_owner'] } },
+      schema: {
+        tags: ['terminals'],
+        summary: 'Settle (结算): close the open batch and return its totals',
+        params: idParam('trm'),
+        response: { 200: batchTotalsSchema, ...errorResponses },
+      },
+    },
+    async (req) => payments.settleTerminal(ctx, req.actor, req.params.id),
+  );
+};

@@ -1,0 +1,67 @@
+import type { Actor } from '../auth/actor.js';
+import { canSeeTerminal } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import { nowIso } from '../context.js';
+import { isUniqueViolation } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import * as merchants from '../merchants/merchant.service.js';
+import type { Terminal } from './terminal.js';
+import * as repo from './terminal.repository.js';
+
+/** @throws not_found (merchant or agent), already_exists (serial taken) */
+export async function createTerminal(
+  ctx: AppContext,
+  input: { serial: string; merchantId: string; agentId: string },
+): Promise<Terminal> {
+  const merchant = await merchants.findMerchant(ctx, input.merchantId);
+  if (!merchant) throw notFound('merchant');
+  const row = {
+    id: newId('trm'),
+    serial: input.serial,
+    merchant_id: input.merchantId,
+    agent_id: input.agentId,
+    status: 'active',
+    created_at: nowIso(ctx),
+  };
+  try {
+    await repo.insertTerminal(ctx.db.kysely, row);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new AppError('already_exists', `terminal serial ${input.serial} exists`);
+    if (String(e).includes('FOREIGN KEY') || (e as { code?: string }).code === '23503') throw notFound('agent');
+    throw e;
+  }
+  return repo.terminalRowToTerminal({ ...row, acquirer_id: merchant.acquirerId });
+}
+
+/** Unscoped: for other services, which check access against the object they act on. */
+export async function findTerminal(ctx: AppContext, id: string): Promise<Terminal | undefined> {
+  const row = await repo.findTerminalRow(ctx.db.kysely, id);
+  return row ? repo.terminalRowToTerminal(row) : undefined;
+}
+
+export async function findTerminalBySerial(ctx: AppContext, serial: string): Promise<Terminal | undefined> {
+  const row = await repo.findTerminalRowBySerial(ctx.db.kysely, serial);
+  return row ? repo.terminalRowToTerminal(row) : undefined;
+}
+
+/** @throws not_found when absent or outside the actor's reach (no existence leak). */
+export async function getTerminal(ctx: AppContext, actor: Actor, id: string): Promise<Terminal> {
+  const t = await findTerminal(ctx, id);
+  if (!t || !canSeeTerminal(actor, { ...t, terminalId: t.id })) throw notFound('terminal');
+  return t;
+}
+
+/** The terminals the actor may see: an operator its own, a merchant's people theirs, an agent those it serves. */
+export async function listTerminals(ctx: AppContext, actor: Actor): Promise<Terminal[]> {
+  const filter: repo.TerminalFilter =
+    actor.role === 'platform_admin'
+      ? {}
+      : actor.role === 'agent_staff'
+        ? { agentId: actor.agentId ?? '-' }
+        : actor.role === 'acquirer_reviewer'
+          ? { acquirerId: actor.acquirerId ?? '-' }
+          : { merchantId: actor.merchantId ?? '-' };
+  const rows = await repo.listTerminalRows(ctx.db.kysely, filter);
+  return rows.map(repo.terminalRowToTerminal);
+}

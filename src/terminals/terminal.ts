@@ -1,0 +1,9 @@
+export interface Terminal {
+  id: string;
+  serial: string;
+  merchantId: string;
+  agentId: string;
+  acquirerId: string;
+  status: 'active' | 'disabled';
+  createdAt: string;
+}

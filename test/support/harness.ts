@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import { ManualClock } from '../../src/clock.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
+import { buildApp } from '../../src/http/app.js';
+import { drainJobs } from '../../src/jobs/job.service.js';
+import { openContext } from '../../src/runtime.js';
+import { DEMO, type DemoIds, seedDemo } from '../../src/seed/demo.js';
+import { type EngineName, throwawayDatabase } from './engines.js';
+
+export interface Harness {
+  engine: EngineName;
+  ctx: AppContext;
+  clock: ManualClock;
+  app: FastifyInstance;
+  ids: DemoIds;
+  /** Runs every due job (acquirer review, processing) now. */
+  drain(): Promise<number>;
+  /** A bearer header for a demo login. */
+  login(who: 'owner' | 'reviewer' | 'agent' | 'admin' | 'otherOwner'): Promise<Record<string, string>>;
+  operator(which: 'cashier' | 'supervisor', terminal?: 'main' | 'other'): Promise<Record<string, string>>;
+  apiKey(scopes: string[], merchant?: 'main' | 'other'): Promise<Record<string, string>>;
+  /** Makes an approved sale on T-0001 (or T-0002) and returns it. */
+  sale(
+    amount: number,
+    opts?: { card?: string; terminal?: 'main' | 'other' },
+  ): Promise<Record<string, unknown> & { id: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A migrated, demo-seeded database on `engine`, an in-process app (`app.inject`), and a manual
+ * clock. Processing delay is 0 and no background worker runs: tests drain jobs when they choose.
+ */
+export async function openHarness(
+  engine: EngineName,
+  overrides: Partial<Config> = {},
+  logStream?: NodeJS.WritableStream,
+): Promise<Harness> {
+  const db = await throwawayDatabase(engine);
+  const clock = new ManualClock('2026-03-02T08:00:00.000Z');
+  const config: Config = {
+    ...loadConfig({}),
+    databaseUrl: db.url,
+    logLevel: 'silent',
+    worker: false,
+    refundProcessingDelayMs: 0,
+    ...overrides,
+  };
+  const ctx = await openContext(config, clock);
+  const app = await buildApp(ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
+  const ids = (await seedDemo(ctx)) as DemoIds;
+  const tokens = new Map<string, string>();
+  const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+  const loginUser = async (email: string, password: string) => {
+    const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    if (r.statusCode !== 200) throw new Error(`login ${email} failed: ${r.body}`);
+    return r.json().token as string;
+  };
+  const emails = {
+    owner: DEMO.owner,
+    reviewer: DEMO.reviewer,
+    agent: DEMO.agent,
+    admin: DEMO.admin,
+    otherOwner: DEMO.other.owner,
+  };
+
+  const h: Harness = {
+    engine,
+    ctx,
+    clock,
+    app,
+    ids,
+    drain: () => drainJobs(ctx),
+    async login(who) {
+      const key = `user:${who}`;
+      if (!tokens.has(key)) tokens.set(key, await loginUser(emails[who].email, emails[who].password));
+      return bearer(tokens.get(key) as string);
+    },
+    async operator(which, terminal = 'main') {
+      const key = `op:${which}:${terminal}`;
+      if (!tokens.has(key)) {
+        const t = terminal === 'main' ? DEMO.terminal : DEMO.other.terminal;
+        const id = terminal === 'main' ? ids.terminalId : ids.otherTerminalId;
+        const r = await app.inject({
+          method: 'POST',
+          url: `/api/v1/terminals/${id}/login`,
+          payload: { operator: t[which].code, password: t[which].password },
+        });
+        if (r.statusCode !== 200) throw new Error(`operator login failed: ${r.body}`);
+        tokens.set(key, r.json().token);
+      }
+      return bearer(tokens.get(key) as string);
+    },
+    async apiKey(scopes, merchant = 'main') {
+      const owner = await h.login(merchant === 'main' ? 'owner' : 'otherOwner');
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        headers: owner,
+        payload: { name: 'test', scopes },
+      });
+      if (r.statusCode !== 201) throw new Error(`api key failed: ${r.body}`);
+      return bearer(r.json().secret);
+    },
+    async sale(amount, opts = {}) {
+      const headers = await h.operator('cashier', opts.terminal ?? 'main');
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/payments',
+        headers,
+        payload: { amount, card: { number: opts.card ?? '4111111111111111' } },
+      });
+      if (r.statusCode !== 201) throw new Error(`sale failed: ${r.body}`);
+      return r.json();
+    },
+    async close() {
+      await app.close();
+      await ctx.db.close();
+      await db.drop();
+    },
+  };
+  return h;
+}
+
+export const REFUND_PASSWORD = DEMO.refundPassword;
