@@ -1,0 +1,492 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../../test/support/engines.js';
+import { type Harness, openHarness } from '../../test/support/harness.js';
+import type { Config } from '../config.js';
+import type { AppContext } from '../context.js';
+import { transaction } from '../db/transaction.js';
+import { AppError } from '../errors.js';
+import { drainJobs, enqueueJob, runDueJobs } from '../jobs/job.service.js';
+import { MASK, type NotificationInput } from './notification.js';
+import { claimForSending, findNotificationRow } from './notification.repository.js';
+import { listOutbox, notifyMerchantOwner, queueNotification, revealLocalNotification } from './notification.service.js';
+import { outboxCommand } from './outbox.command.js';
+
+// ---- loopback servers -------------------------------------------------------------------------
+
+interface Smtp {
+  port: number;
+  url: string;
+  messages: ParsedMail[];
+  to(address: string): ParsedMail[];
+  close(): Promise<void>;
+}
+
+async function startSmtp(port = 0, delayMs = 0): Promise<Smtp> {
+  const messages: ParsedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, done) {
+      simpleParser(stream).then(
+        (m) => {
+          messages.push(m);
+          setTimeout(done, delayMs);
+        },
+        (e) => done(e),
+      );
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.server.address() as AddressInfo).port;
+  return {
+    port: actual,
+    url: `smtp://127.0.0.1:${actual}/?ignoreTLS=true`,
+    messages,
+    to: (address) => messages.filter((m) => JSON.stringify(m.to).includes(address)),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface Gateway {
+  url: string;
+  requests: Array<{ method?: string; auth?: string; body: { to: string; text: string; reference: string } }>;
+  close(): Promise<void>;
+}
+
+/** An SMS gateway on loopback that answers with the given statuses in turn (then 200). */
+async function startGateway(statuses: number[] = []): Promise<Gateway> {
+  const requests: Gateway['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      requests.push({ method: req.method, auth: req.headers.authorization, body });
+      const status = statuses.shift() ?? 200;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(status < 300 ? { id: `gw-${requests.length}` } : { error: `echo ${body.text}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1/sms`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A loopback port with nothing listening on it (yet). */
+async function freePort(): Promise<number> {
+  const s = await startSmtp();
+  await s.close();
+  return s.port;
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+const unique = () => randomBytes(4).toString('hex');
+
+function withConfig(ctx: AppContext, over: Partial<Config>): AppContext {
+  return { ...ctx, config: { ...ctx.config, smtpUrl: undefined, smsProviderUrl: undefined, ...over } };
+}
+
+function queue(ctx: AppContext, n: NotificationInput) {
+  return transaction(ctx.db, (trx) => queueNotification(trx, ctx, n));
+}
+
+function codeEmail(to: string, code: string, language: 'zh-CN' | 'en' = 'en'): NotificationInput {
+  return {
+    merchantId: null,
+    channel: 'email',
+    to,
+    template: 'recovery_code',
+    language,
+    data: { code, minutes: 10 },
+    dedupeKey: `test:${unique()}`,
+  };
+}
+
+const row = async (ctx: AppContext, id: string) => {
+  const r = await findNotificationRow(ctx.db.kysely, id);
+  if (!r) throw new Error(`no notification ${id}`);
+  return r;
+};
+
+// ---- tests ------------------------------------------------------------------------------------
+
+describe.each(engines())('notifications on %s', (engine) => {
+  let h: Harness;
+  const drain = (ctx: AppContext) => drainJobs(ctx);
+
+  beforeAll(async () => {
+    h = await openHarness(engine);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('sends e-mail over real SMTP with the subject and body in Chinese and in English', async () => {
+    const smtp = await startSmtp();
+    try {
+      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const tag = unique();
+      const data = { merchantName: '演示商户', at: '2026-03-02T08:00:00.000Z' };
+      const zh = await queue(ctx, {
+        merchantId: h.ids.merchantId,
+        channel: 'email',
+        to: `zh-${tag}@example.test`,
+        template: 'refund_password_changed',
+        language: 'zh-CN',
+        data,
+        dedupeKey: `test:${tag}:zh`,
+      });
+      const en = await queue(ctx, {
+        merchantId: h.ids.merchantId,
+        channel: 'email',
+        to: `en-${tag}@example.test`,
+        template: 'refund_password_changed',
+        language: 'en',
+        data: { ...data, merchantName: 'Demo Store' },
+        dedupeKey: `test:${tag}:en`,
+      });
+      expect(zh.queued && en.queued).toBe(true);
+      await drain(ctx);
+
+      const [zhMail] = smtp.to(`zh-${tag}@example.test`);
+      expect(zhMail.subject).toBe('RefundDesk：退款密码已修改');
+      expect(zhMail.text).toContain('演示商户的退款密码已于 2026-03-02 16:00 (UTC+8) 修改');
+      expect(zhMail.from?.text).toContain('no-reply@refunddesk.local');
+      expect(zhMail.messageId).toBe(`<${zh.id}@refunddesk.local>`);
+      const [enMail] = smtp.to(`en-${tag}@example.test`);
+      expect(enMail.subject).toBe('RefundDesk: your refund password was changed');
+      expect(enMail.text).toContain('The refund password of Demo Store was changed at 2026-03-02 16:00 (UTC+8).');
+
+      for (const id of [zh.id, en.id]) {
+        const r = await row(ctx, id);
+        expect(r).toMatchObject({ status: 'sent', attempts: 1, sent_at: h.clock.now().toISOString() });
+        expect(r.provider_message_id).toBe(`<${id}@refunddesk.local>`);
+      }
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('delivers a one-time code by e-mail but stores and lists only a masked copy', async () => {
+    const smtp = await startSmtp();
+    try {
+      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `code-${unique()}@example.test`;
+      const { id } = await queue(ctx, codeEmail(to, '482913'));
+
+      const before = await row(ctx, id);
+      expect(before.body).toContain(MASK);
+      expect(before.body).not.toContain('482913');
+      const jobs = await ctx.db.kysely.selectFrom('jobs').select('payload').execute();
+      expect(jobs.some((j) => j.payload.includes(id))).toBe(true);
+      expect(jobs.some((j) => j.payload.includes('482913'))).toBe(false);
+
+      await drain(ctx);
+      const [mail] = smtp.to(to);
+      expect(mail.text).toContain('Your RefundDesk verification code is 482913.');
+      expect(mail.text).toContain('Never share this code');
+
+      const after = await row(ctx, id);
+      expect(after.status).toBe('sent');
+      expect(after.render_data).toBeNull();
+      expect(JSON.stringify(after)).not.toContain('482913');
+      const listed = (await listOutbox(ctx, { limit: 50 })).find((n) => n.id === id);
+      expect(listed?.body).toContain(MASK);
+      expect(JSON.stringify(listed)).not.toContain('482913');
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('sends an SMS to the HTTP gateway with the bearer key, the text and the notification as reference', async () => {
+    const gw = await startGateway();
+    try {
+      const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'sk_test_123' });
+      const phone = `1380013${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
+      const { id } = await queue(ctx, {
+        merchantId: h.ids.merchantId,
+        channel: 'sms',
+        to: phone,
+        template: 'recovery_code',
+        language: 'zh-CN',
+        data: { code: '705512', minutes: 5 },
+        dedupeKey: `test:${unique()}`,
+      });
+      await drain(ctx);
+
+      const mine = gw.requests.filter((r) => r.body.reference === id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0].method).toBe('POST');
+      expect(mine[0].auth).toBe('Bearer sk_test_123');
+      expect(mine[0].body.to).toBe(phone);
+      expect(mine[0].body.text).toBe(
+        '您的 RefundDesk 验证码是 705512，5 分钟内有效。切勿将验证码告诉任何人，包括客服人员。',
+      );
+      const r = await row(ctx, id);
+      expect(r).toMatchObject({ status: 'sent', provider_message_id: `gw-${gw.requests.length}`, render_data: null });
+      expect(r.body).not.toContain('705512');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('queues one row and sends one message for one dedupe key', async () => {
+    const smtp = await startSmtp();
+    try {
+      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `dedupe-${unique()}@example.test`;
+      const n = codeEmail(to, '111999');
+      const first = await queue(ctx, n);
+      const second = await queue(ctx, { ...n, data: { code: '222888', minutes: 10 } });
+      const [third, fourth] = await transaction(ctx.db, async (trx) => [
+        await queueNotification(trx, ctx, n),
+        await queueNotification(trx, ctx, n),
+      ]);
+      expect(first.queued).toBe(true);
+      for (const r of [second, third, fourth]) expect(r).toEqual({ id: first.id, queued: false });
+
+      await drain(ctx);
+      h.clock.advance(60 * 60_000);
+      await drain(ctx);
+      const mails = smtp.to(to);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].text).toContain('111999');
+      const rows = await ctx.db.kysely.selectFrom('notifications').select('id').where('recipient', '=', to).execute();
+      expect(rows).toHaveLength(1);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('retries while the SMTP server is down and then sends exactly once', async () => {
+    const port = await freePort();
+    const ctx = withConfig(h.ctx, { smtpUrl: `smtp://127.0.0.1:${port}/?ignoreTLS=true` });
+    const to = `retry-${unique()}@example.test`;
+    const { id } = await queue(ctx, codeEmail(to, '930417', 'zh-CN'));
+
+    await drain(ctx);
+    const failed = await row(ctx, id);
+    expect(failed).toMatchObject({ status: 'queued', attempts: 1, sending_until: null });
+    expect(failed.last_error).toMatch(/ECONNREFUSED/);
+    expect(failed.last_error).not.toContain('930417');
+
+    const smtp = await startSmtp(port);
+    try {
+      await drain(ctx); // the retry is not due yet: backoff
+      expect(smtp.to(to)).toHaveLength(0);
+      h.clock.advance(5_000);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(1);
+      expect(smtp.to(to)[0].subject).toBe('RefundDesk 验证码');
+      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2, render_data: null });
+
+      h.clock.advance(24 * 60 * 60_000);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(1);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('sends once when two workers run the send job for one notification at the same time', async () => {
+    const smtp = await startSmtp(0, 300);
+    try {
+      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `twin-${unique()}@example.test`;
+      const { id } = await transaction(ctx.db, async (trx) => {
+        const r = await queueNotification(trx, ctx, codeEmail(to, '626262'));
+        await enqueueJob(trx, ctx, 'notification.send', { notificationId: r.id });
+        return r;
+      });
+      await Promise.all([runDueJobs(ctx, 'twin-a', 1), runDueJobs(ctx, 'twin-b', 1)]);
+      expect(smtp.to(to)).toHaveLength(1);
+      const jobs = await ctx.db.kysely
+        .selectFrom('jobs')
+        .select(['last_error', 'done_at'])
+        .where('payload', 'like', `%${id}%`)
+        .execute();
+      expect(jobs.map((j) => j.last_error)).toContain(`notification ${id} is being sent by another worker`);
+
+      h.clock.advance(60_000);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(1);
+      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 1 });
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('sends again only after the lease of a worker that died mid-send has lapsed (the at-least-once window)', async () => {
+    const smtp = await startSmtp();
+    try {
+      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `crash-${unique()}@example.test`;
+      const { id } = await queue(ctx, codeEmail(to, '737373'));
+      const now = h.clock.now();
+      // A worker took the lease and died before recording the outcome.
+      expect(
+        await claimForSending(ctx.db.kysely, id, now.toISOString(), new Date(now.getTime() + 120_000).toISOString()),
+      ).toBe(true);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(0);
+      h.clock.advance(60_000);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(0);
+      h.clock.advance(90_000);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(1);
+      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2 });
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('retries an SMS after a gateway error with the same reference, without quoting the reply', async () => {
+    const gw = await startGateway([503]);
+    try {
+      const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'k' });
+      const { id } = await queue(ctx, { ...codeEmail('13900139000', '640028'), channel: 'sms' });
+      await drain(ctx);
+      const r = await row(ctx, id);
+      expect(r).toMatchObject({ status: 'queued', attempts: 1, last_error: 'sms gateway answered HTTP 503' });
+      h.clock.advance(5_000);
+      await drain(ctx);
+      const mine = gw.requests.filter((q) => q.body.reference === id);
+      expect(mine).toHaveLength(2);
+      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2 });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('marks a message failed at once when the gateway refuses it for good', async () => {
+    const gw = await startGateway([422]);
+    try {
+      const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'k' });
+      const { id } = await queue(ctx, { ...codeEmail('not-a-number', '551204'), channel: 'sms' });
+      await drain(ctx);
+      h.clock.advance(60 * 60_000);
+      await drain(ctx);
+      expect(gw.requests.filter((q) => q.body.reference === id)).toHaveLength(1);
+      expect(await row(ctx, id)).toMatchObject({ status: 'failed', attempts: 1, render_data: null });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('queues nothing when the transaction rolls back', async () => {
+    const smtp = await startSmtp();
+    try {
+      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `rollback-${unique()}@example.test`;
+      const n = codeEmail(to, '300300');
+      await expect(
+        transaction(ctx.db, async (trx) => {
+          await queueNotification(trx, ctx, n);
+          throw new Error('the change failed');
+        }),
+      ).rejects.toThrow('the change failed');
+      const rows = await ctx.db.kysely.selectFrom('notifications').select('id').where('recipient', '=', to).execute();
+      expect(rows).toHaveLength(0);
+      await drain(ctx);
+      expect(smtp.to(to)).toHaveLength(0);
+
+      // The key was never taken: the event can be queued once it really happens.
+      expect((await queue(ctx, n)).queued).toBe(true);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('keeps messages in the local outbox without SMTP_URL or SMS_PROVIDER_URL, and reveals them only there', async () => {
+    const ctx = withConfig(h.ctx, {});
+    const to = `local-${unique()}@example.test`;
+    const mail = await queue(ctx, { ...codeEmail(to, '818283'), merchantId: h.ids.merchantId });
+    const sms = await queue(ctx, { ...codeEmail('13700137000', '919293'), channel: 'sms' });
+    await drain(ctx);
+    expect(await row(ctx, mail.id)).toMatchObject({ status: 'local', attempts: 0 });
+    expect(await row(ctx, sms.id)).toMatchObject({ status: 'local' });
+
+    const listed = await listOutbox(ctx, { limit: 500, merchantId: h.ids.merchantId });
+    expect(listed.map((n) => n.id)).toContain(mail.id);
+    expect(listed.map((n) => n.id)).not.toContain(sms.id);
+    expect(listed.every((n) => n.merchantId === h.ids.merchantId)).toBe(true);
+    expect(JSON.stringify(listed)).not.toContain('818283');
+
+    const revealed = await revealLocalNotification(ctx, mail.id);
+    expect(revealed).toMatchObject({ recipient: to, channel: 'email' });
+    expect(revealed.body).toContain('818283');
+
+    // The CLI: the listing is masked, --reveal prints the real text.
+    const out: string[] = [];
+    const run = (args: string[]) =>
+      outboxCommand(
+        async (fn) => void (await fn(ctx)),
+        (s) => out.push(s),
+      ).parseAsync(args, { from: 'user' });
+    await run(['--merchant', h.ids.merchantId, '--limit', '5']);
+    expect(out[0]).toContain(mail.id);
+    expect(out[0]).toContain(MASK);
+    expect(out[0]).not.toContain('818283');
+    await run(['--reveal', sms.id]);
+    expect(out[1]).toContain('919293');
+
+    await expect(revealLocalNotification(ctx, 'ntf_nope')).rejects.toMatchObject({ code: 'not_found' });
+    const smtp = await startSmtp();
+    try {
+      const live = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const sent = await queue(live, codeEmail(`sent-${unique()}@example.test`, '474747'));
+      await drain(live);
+      const err = await revealLocalNotification(live, sent.id).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect(err).toMatchObject({ code: 'forbidden' });
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('e-mails the merchant owner in the merchant’s language inside the caller’s transaction', async () => {
+    const ctx = withConfig(h.ctx, {});
+    const key = `test:${unique()}`;
+    await transaction(ctx.db, (trx) =>
+      notifyMerchantOwner(trx, ctx, h.ids.merchantId, 'password_expiring', { days: 7 }, key),
+    );
+    const [n] = await ctx.db.kysely.selectFrom('notifications').selectAll().where('dedupe_key', '=', key).execute();
+    expect(n).toMatchObject({
+      recipient: 'owner@merchant.demo',
+      language: 'zh-CN',
+      channel: 'email',
+      merchant_id: h.ids.merchantId,
+      body: '您的退款密码将在 7 天后过期，请及时在商户后台修改。',
+    });
+
+    // A merchant without a registered e-mail address is skipped without a word.
+    const key2 = `test:${unique()}`;
+    await transaction(ctx.db, async (trx) => {
+      await trx.updateTable('merchants').set({ email: null }).where('id', '=', h.ids.otherMerchantId).execute();
+      await notifyMerchantOwner(trx, ctx, h.ids.otherMerchantId, 'password_expiring', { days: 7 }, key2);
+    });
+    const none = await ctx.db.kysely.selectFrom('notifications').select('id').where('dedupe_key', '=', key2).execute();
+    expect(none).toHaveLength(0);
+
+    await expect(
+      transaction(ctx.db, (trx) =>
+        notifyMerchantOwner(trx, ctx, 'mer_missing', 'password_expiring', { days: 1 }, key2),
+      ),
+    ).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
