@@ -33,10 +33,10 @@ function replay<T>(row: { request_hash: string; response_body: string }, request
 /**
  * Runs `work` in one transaction and, when a key is given, stores its result under that key in the
  * same transaction: the work and the key commit together or not at all. A second request with the
- * same key gets the stored result back; with a different body, `idempotency_conflict`. When two
- * twins race on PostgreSQL, the loser's insert of the key fails and its whole transaction (its
- * payment or refund too) rolls back; it then replays the winner's result. Failures are not stored:
- * a retry after a 4xx runs again.
+ * same key gets the stored result back; with a different body, `idempotency_conflict`. Twins that
+ * race queue on a lock of the key (see `lockKey`), so the work runs once and the others replay it;
+ * should one still lose on the key's unique index, its whole transaction rolls back and it replays
+ * the winner's result. Failures are not stored: a retry after a 4xx runs again.
  */
 export async function idempotentTransaction<T>(
   ctx: AppContext,
@@ -47,6 +47,7 @@ export async function idempotentTransaction<T>(
   const requestHash = hashOf(req.fingerprint);
   try {
     return await transaction(ctx.db, async (trx) => {
+      await repo.lockKey(trx, req.scope, req.key);
       const existing = await repo.findKey(trx, req.scope, req.key);
       if (existing) return replay<T>(existing, requestHash);
       const value = await work(trx);

@@ -55,13 +55,19 @@ export async function listPaymentRows(conn: Conn, p: PaymentPage): Promise<Payme
 
 // ── settlement batches ────────────────────────────────────────────────────────
 
-export async function findOpenBatch(conn: Conn, terminalId: string): Promise<BatchTable | undefined> {
-  return conn
-    .selectFrom('batches')
-    .selectAll()
-    .where('terminal_id', '=', terminalId)
-    .where('status', '=', 'open')
-    .executeTakeFirst();
+/**
+ * The terminal's open batch. On PostgreSQL a sale takes it `share` and a settlement `update`: a
+ * settlement waits for sales in flight to commit (so its totals include them), and a sale that
+ * waited behind a settlement sees the batch closed and opens the next one.
+ */
+export async function findOpenBatch(
+  conn: Conn,
+  terminalId: string,
+  lock?: 'share' | 'update',
+): Promise<BatchTable | undefined> {
+  const q = conn.selectFrom('batches').selectAll().where('terminal_id', '=', terminalId).where('status', '=', 'open');
+  if (!lock || !hasRowLocks(conn)) return q.executeTakeFirst();
+  return (lock === 'share' ? q.forShare() : q.forUpdate()).executeTakeFirst();
 }
 
 export async function lastBatchNo(trx: Tx, terminalId: string): Promise<number> {
@@ -73,8 +79,17 @@ export async function lastBatchNo(trx: Tx, terminalId: string): Promise<number> 
   return Number(r?.n ?? 0);
 }
 
-export async function insertBatch(trx: Tx, row: BatchTable): Promise<void> {
-  await trx.insertInto('batches').values(row).execute();
+/**
+ * Opens a batch unless the terminal already has one with that number: false when a concurrent sale
+ * opened it first (PostgreSQL waits for that sale's transaction, then skips instead of failing).
+ */
+export async function insertBatch(trx: Tx, row: BatchTable): Promise<boolean> {
+  const r = await trx
+    .insertInto('batches')
+    .values(row)
+    .onConflict((oc) => oc.columns(['terminal_id', 'batch_no']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 export async function findBatchRow(conn: Conn, id: string): Promise<BatchTable | undefined> {

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
+import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, canActOnTerminal, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { PaymentTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
@@ -54,10 +56,10 @@ function newReference(): string {
 
 /** The terminal's open batch, opened on first use after a settlement. */
 async function openBatchFor(trx: Tx, terminal: Terminal, at: string): Promise<string> {
-  const open = await repo.findOpenBatch(trx, terminal.id);
+  const open = await repo.findOpenBatch(trx, terminal.id, 'share');
   if (open) return open.id;
   const id = newId('bat');
-  await repo.insertBatch(trx, {
+  const inserted = await repo.insertBatch(trx, {
     id,
     terminal_id: terminal.id,
     merchant_id: terminal.merchantId,
@@ -67,7 +69,11 @@ async function openBatchFor(trx: Tx, terminal: Terminal, at: string): Promise<st
     settled_at: null,
     totals: null,
   });
-  return id;
+  if (inserted) return id;
+  // A concurrent sale on this terminal opened the batch first (PostgreSQL): join it.
+  const opened = await repo.findOpenBatch(trx, terminal.id, 'share');
+  if (!opened) throw new Error(`terminal ${terminal.id}: the batch opened concurrently is gone`);
+  return opened.id;
 }
 
 export interface SaleInput {
@@ -128,6 +134,16 @@ export async function createPayment(
       created_at: at,
     };
     await repo.insertPayment(trx, row);
+    await recordAudit(trx, ctx, {
+      merchantId: row.merchant_id,
+      actor: { kind: actor.kind, id: actor.id },
+      action: 'payment.created',
+      outcome: row.status === 'declined' ? 'failure' : 'success',
+      objectType: 'payment',
+      objectId: row.id,
+      terminalId: row.terminal_id,
+      details: { status: row.status, amount: row.amount, currency: row.currency, declineReason: row.decline_code },
+    });
     return paymentRowToPayment(row, { succeeded: 0, pending: 0 });
   });
   return { payment: value, replayed };
@@ -192,7 +208,9 @@ export async function voidPayment(
   idempotency?: IdempotencyRequest,
 ): Promise<{ payment: Payment; replayed: boolean }> {
   const visible = await getPayment(ctx, actor, id);
-  if (actor.kind !== 'api_key') await merchants.checkRefundPassword(ctx, visible.merchantId, refundPassword);
+  if (actor.kind !== 'api_key') {
+    await refundPasswords.verifyRefundPassword(ctx, actor, visible.merchantId, refundPassword, 'void');
+  }
   const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
     const p = await lockPaymentForRefund(trx, id);
     if (!p) throw notFound('payment');
@@ -202,6 +220,16 @@ export async function voidPayment(
     if (p.refundedAmount + p.pendingRefundAmount > 0) throw errors.paymentNotVoidable('the payment has refunds');
     const at = ctx.clock.now().toISOString();
     if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
+    await recordAudit(trx, ctx, {
+      merchantId: p.merchantId,
+      actor: { kind: actor.kind, id: actor.id },
+      action: 'payment.voided',
+      outcome: 'success',
+      objectType: 'payment',
+      objectId: p.id,
+      terminalId: p.terminalId,
+      details: { amount: p.amount, currency: p.currency },
+    });
     return (await lockPaymentForRefund(trx, id)) as Payment;
   });
   return { payment: value, replayed };
@@ -230,7 +258,7 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
   if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
   const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
   return transaction(ctx.db, async (trx) => {
-    const batch = await repo.findOpenBatch(trx, terminal.id);
+    const batch = await repo.findOpenBatch(trx, terminal.id, 'update');
     if (!batch) throw errors.batchEmpty();
     const rows = await repo.batchPaymentTotals(trx, batch.id);
     const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
@@ -251,6 +279,16 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
       net: amount('approved'),
     };
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
+    await recordAudit(trx, ctx, {
+      merchantId: terminal.merchantId,
+      actor: { kind: actor.kind, id: actor.id },
+      action: 'batch.settled',
+      outcome: 'success',
+      objectType: 'batch',
+      objectId: batch.id,
+      terminalId: terminal.id,
+      details: { batchNo: batch.batch_no, net: totals.net, sales: totals.sales.count },
+    });
     return totals;
   });
 }

@@ -1,0 +1,233 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../../src/seed/demo.js';
+import { engines, type ThrowawayDatabase, throwawayDatabase } from '../support/engines.js';
+
+/**
+ * Invariant 5 (DESIGN.md): an acknowledged write survives `kill -9`. A real `refunddesk serve` child
+ * takes a stream of refunds over real HTTP and is SIGKILLed while requests are in flight; a new
+ * process on the same database must still show every refund it acknowledged, and the reserved sum
+ * must still fit in the sale.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SALE_AMOUNT = 100_000;
+
+interface Server {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+}
+
+const children = new Set<ChildProcess>();
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const address = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts `serve` on the database and waits for /healthz (up to 40 s: tsx compiles on start). */
+async function startServer(databaseUrl: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      REFUND_PROCESSING_DELAY_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let log = '';
+  child.stdout?.on('data', (d) => {
+    log += d;
+  });
+  child.stderr?.on('data', (d) => {
+    log += d;
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 40_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited before it was healthy (${child.exitCode ?? child.signalCode}):\n${log}`);
+    }
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`server not healthy after 40 s:\n${log}`);
+    await sleep(100);
+  }
+  return { child, base, output: () => log };
+}
+
+async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  auth?: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = {};
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function ok(p: ReturnType<typeof call>, status: number): Promise<Record<string, unknown>> {
+  const r = await p;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+afterAll(async () => {
+  await Promise.all([...children].map(killHard));
+});
+
+describe.each(engines())('a SIGKILLed server keeps every refund it acknowledged (%s)', (engine) => {
+  let db: ThrowawayDatabase | undefined;
+  afterAll(async () => {
+    await Promise.all([...children].map(killHard));
+    await db?.drop();
+  });
+
+  it('shows every acknowledged refund after a kill -9 mid-stream, and the refunds still fit in the sale', async () => {
+    db = await throwawayDatabase(engine);
+    const first = await startServer(db.url);
+
+    // Demo data, seeded by `serve`: the owner makes an API key, which makes the sale.
+    const login = await ok(call(first.base, 'POST', '/api/v1/auth/login', undefined, DEMO.owner), 200);
+    const owner = login.token as string;
+    const terminals = await ok(call(first.base, 'GET', '/api/v1/terminals', owner), 200);
+    const terminal = (terminals.data as Array<{ id: string; serial: string }>).find(
+      (t) => t.serial === DEMO.terminal.serial,
+    );
+    expect(terminal).toBeDefined();
+    const created = await ok(
+      call(first.base, 'POST', '/api/v1/api-keys', owner, {
+        name: 'kill-9',
+        scopes: ['refunds:write', 'read', 'payments:write'],
+      }),
+      201,
+    );
+    const secret = created.secret as string;
+    const sale = await ok(
+      call(first.base, 'POST', '/api/v1/payments', secret, {
+        amount: SALE_AMOUNT,
+        card: { number: '4111111111111111' },
+        terminalId: terminal?.id,
+      }),
+      201,
+    );
+    expect(sale.status).toBe('approved');
+    const paymentId = sale.id as string;
+
+    // Several loops stream refunds until the process dies under them.
+    const acknowledged = new Map<string, number>();
+    let refused = 0;
+    const unexpected: string[] = [];
+    let cutOff = 0;
+    let inFlight = 0;
+    let inFlightAtKill = -1;
+    let killed = false;
+    const loop = async () => {
+      while (!killed) {
+        const amount = 1 + Math.floor(Math.random() * 200);
+        inFlight++;
+        try {
+          const r = await call(first.base, 'POST', '/api/v1/refunds', secret, {
+            paymentId,
+            amount,
+            reason: 'goods_returned',
+          });
+          if (r.status === 201 && r.json.amount === amount) acknowledged.set(r.json.id as string, amount);
+          else if (r.status === 422 && r.json.code === 'refund_exceeds_refundable') refused++;
+          else unexpected.push(`${r.status} ${JSON.stringify(r.json)}`);
+        } catch (e) {
+          // Only the kill may break a connection.
+          if (killed) cutOff++;
+          else unexpected.push(String(e));
+        } finally {
+          inFlight--;
+        }
+      }
+    };
+    const loops = Array.from({ length: 6 }, loop);
+    await sleep(1_000 + Math.floor(Math.random() * 1_000));
+    inFlightAtKill = inFlight;
+    killed = true;
+    await killHard(first.child);
+    await Promise.all(loops);
+
+    expect(unexpected).toEqual([]);
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(inFlightAtKill).toBeGreaterThan(0);
+    expect(acknowledged.size).toBeGreaterThan(0);
+
+    const second = await startServer(db.url);
+
+    for (const ids = [...acknowledged.keys()]; ids.length > 0; ) {
+      const chunk = ids.splice(0, 16);
+      const got = await Promise.all(chunk.map((id) => call(second.base, 'GET', `/api/v1/refunds/${id}`, secret)));
+      for (const [i, r] of got.entries()) {
+        expect(r.status, `${chunk[i]}: ${JSON.stringify(r.json)}`).toBe(200);
+        expect(r.json).toMatchObject({ id: chunk[i], paymentId, amount: acknowledged.get(chunk[i]) });
+      }
+    }
+
+    const all: Array<{ id: string; amount: number; status: string }> = [];
+    for (let cursor: string | null = null; ; ) {
+      const qs: string = `paymentId=${paymentId}&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await ok(call(second.base, 'GET', `/api/v1/refunds?${qs}`, secret), 200);
+      all.push(...(page.data as typeof all));
+      cursor = page.nextCursor as string | null;
+      if (!cursor) break;
+    }
+    const listed = new Set(all.map((r) => r.id));
+    expect(listed.size).toBe(all.length);
+    for (const id of acknowledged.keys()) expect(listed.has(id), id).toBe(true);
+    // At most the requests cut off by the kill may have committed without an answer.
+    expect(all.length - acknowledged.size).toBeGreaterThanOrEqual(0);
+    expect(all.length - acknowledged.size).toBeLessThanOrEqual(cutOff);
+
+    const released = new Set(['rejected_by_merchant', 'rejected_by_acquirer', 'canceled', 'failed']);
+    const reserved = all.filter((r) => !released.has(r.status)).reduce((s, r) => s + r.amount, 0);
+    const payment = await ok(call(second.base, 'GET', `/api/v1/payments/${paymentId}`, secret), 200);
+    expect(payment.amount).toBe(SALE_AMOUNT);
+    expect(reserved).toBeLessThanOrEqual(SALE_AMOUNT);
+    expect(reserved).toBe(SALE_AMOUNT - (payment.refundableAmount as number));
+    expect((payment.refundedAmount as number) + (payment.pendingRefundAmount as number)).toBe(reserved);
+    expect(refused + acknowledged.size).toBeGreaterThan(0);
+
+    await killHard(second.child);
+  });
+});
