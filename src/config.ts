@@ -12,6 +12,30 @@ export interface Config {
   sessionAbsoluteHours: number;
   bodyLimitBytes: number;
   seedDemo: boolean;
+  /** Refund passwords expire after this many days (0 = never). */
+  refundPasswordExpiryDays: number;
+  lockoutMaxFailures: number;
+  lockoutMinutes: number;
+  /** nodemailer SMTP URL (`smtp://user:pass@host:587`); unset: e-mails stay in the local outbox. */
+  smtpUrl?: string;
+  smtpFrom: string;
+  /** HTTP SMS gateway (POST JSON, Bearer SMS_PROVIDER_KEY); unset: SMS stay in the local outbox. */
+  smsProviderUrl?: string;
+  smsProviderKey?: string;
+}
+
+function optionalUrl(name: string, schemes: string[], env: NodeJS.ProcessEnv, requires?: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (requires && !env[requires]) throw new Error(`${requires} is required when ${name} is set`);
+  let scheme: string;
+  try {
+    scheme = new URL(raw).protocol;
+  } catch {
+    throw new Error(`${name} is not a URL`);
+  }
+  if (!schemes.includes(scheme)) throw new Error(`${name} must start with ${schemes.join(' or ')}//`);
+  return raw;
 }
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -34,5 +58,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteHours: int('SESSION_ABSOLUTE_HOURS', 12, env),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, env),
     seedDemo: env.SEED_DEMO !== 'off',
+    refundPasswordExpiryDays: int('REFUND_PASSWORD_EXPIRY_DAYS', 90, env),
+    lockoutMaxFailures: Math.max(1, int('LOCKOUT_MAX_FAILURES', 5, env)),
+    lockoutMinutes: int('LOCKOUT_MINUTES', 30, env),
+    smtpUrl: optionalUrl('SMTP_URL', ['smtp:', 'smtps:'], env),
+    smtpFrom: env.SMTP_FROM || 'RefundDesk <no-reply@refunddesk.local>',
+    smsProviderUrl: optionalUrl('SMS_PROVIDER_URL', ['http:', 'https:'], env, 'SMS_PROVIDER_KEY'),
+    smsProviderKey: env.SMS_PROVIDER_KEY || undefined,
   };
 }

@@ -33,6 +33,22 @@ export const errorCatalog = {
   invalid_transition: { status: 409, title: 'The object is not in a state that allows this' },
   idempotency_conflict: { status: 409, title: 'The Idempotency-Key was used with a different request' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
+  // secrets: policy, history, expiry, lockout, recovery
+  password_too_short: { status: 422, title: 'The new password is too short' },
+  password_too_long: { status: 422, title: 'The new password is too long' },
+  password_not_digits: { status: 422, title: 'The refund password must be digits only' },
+  password_trivial: { status: 422, title: 'The new password is too easy to guess' },
+  password_common: { status: 422, title: 'The new password is a common password' },
+  password_personal_info: { status: 422, title: 'The new password contains personal information' },
+  password_too_weak: { status: 422, title: 'The new password needs letters and digits' },
+  password_reused: { status: 422, title: 'The new password was used recently' },
+  password_confirmation_mismatch: { status: 422, title: 'The new password and its confirmation differ' },
+  password_change_required: { status: 403, title: 'Change your password before anything else' },
+  refund_password_expired: { status: 403, title: 'The refund password has expired' },
+  locked: { status: 423, title: 'Locked after too many failed attempts' },
+  recovery_code_invalid: { status: 403, title: 'The code is wrong, expired or already used' },
+  unlock_code_invalid: { status: 403, title: 'The unlock code is wrong, expired or already used' },
+  challenge_invalid: { status: 422, title: 'The challenge is not valid for this terminal' },
   // bugs
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -19,7 +19,11 @@ export type IdPrefix =
   | 'rev'
   | 'job'
   | 'dp'
-  | 'evt';
+  | 'evt'
+  | 'aud'
+  | 'uch'
+  | 'rco'
+  | 'ntf';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

@@ -5,6 +5,7 @@ import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { startWorker, type Worker } from './jobs/job.service.js';
 // Domains register their job handlers when imported.
+import './notifications/notification.service.js';
 import './refunds/refund.service.js';
 
 /** Opens the database, migrates it, and wires the context; the worker is started separately. */

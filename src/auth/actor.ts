@@ -30,6 +30,8 @@ export interface Actor {
   readonly agentId: string | null;
   readonly scopes: readonly ApiKeyScope[];
   readonly sessionId: string | null;
+  /** A reset password: the session may only change it. */
+  readonly mustChangePassword: boolean;
 }
 
 /** The merchant's own people and systems. */
@@ -79,4 +81,5 @@ export const systemActor: Actor = {
   agentId: null,
   scopes: [],
   sessionId: null,
+  mustChangePassword: false,
 };

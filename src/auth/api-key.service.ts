@@ -87,5 +87,6 @@ export async function authenticateApiKey(ctx: AppContext, secret: string): Promi
     agentId: null,
     scopes: JSON.parse(row.scopes) as ApiKeyScope[],
     sessionId: null,
+    mustChangePassword: false,
   };
 }

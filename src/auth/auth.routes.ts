@@ -10,6 +10,11 @@ const loginResult = z.object({
   token: z.string().describe('Bearer token; send as `Authorization: Bearer <token>`'),
   expiresAt: z.string(),
   role: z.enum(roles),
+  mustChangePassword: z.boolean().describe('A supervisor reset this password: change it before anything else'),
+  refundPasswordReminder: z
+    .object({ daysLeft: z.number().int(), expiresAt: z.string().nullable(), expired: z.boolean() })
+    .nullable()
+    .describe('Shown from 14 days before the refund password expires'),
   actor: z.object({
     id: z.string(),
     merchantId: z.string().nullable(),
@@ -60,7 +65,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.post(
     '/api/v1/auth/logout',
     {
-      config: { auth: { roles } },
+      config: { auth: { roles, allowWhilePasswordChangeRequired: true } },
       schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), ...errorResponses } },
     },
     async (req, reply) => {

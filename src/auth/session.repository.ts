@@ -33,3 +33,13 @@ export async function revokeMerchantSessions(conn: Conn, merchantId: string, now
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+export async function revokePrincipalSessions(conn: Conn, principalId: string, now: string): Promise<number> {
+  const r = await conn
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('principal_id', '=', principalId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -1,6 +1,9 @@
 import { addMs, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
-import { randomToken, sha256Hex, verifyAgainstDecoy, verifySecret } from '../credentials/hashing.js';
+import { randomToken, sha256Hex, verifyAgainstDecoy } from '../credentials/hashing.js';
+import * as loginPasswords from '../credentials/login-password.service.js';
+import * as refundPasswords from '../credentials/refund-password.service.js';
+import type { Tx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import * as operators from '../operators/operator.service.js';
@@ -14,6 +17,10 @@ export interface LoginResult {
   token: string;
   expiresAt: string;
   role: Role;
+  /** The password was reset by a supervisor: this session may only change it. */
+  mustChangePassword: boolean;
+  /** From 14 days before the refund password expires (merchant people only). */
+  refundPasswordReminder: { daysLeft: number; expiresAt: string | null; expired: boolean } | null;
   actor: {
     id: string;
     merchantId: string | null;
@@ -45,11 +52,18 @@ async function openSession(ctx: AppContext, a: Omit<Actor, 'sessionId' | 'scopes
     last_seen_at: now.toISOString(),
     expires_at: expiresAt,
     revoked_at: null,
+    must_change_password: a.mustChangePassword ? 1 : 0,
   });
+  const status = a.merchantId ? await refundPasswords.refundPasswordStatus(ctx, a.merchantId) : undefined;
   return {
     token,
     expiresAt,
     role: a.role,
+    mustChangePassword: a.mustChangePassword,
+    refundPasswordReminder:
+      status?.reminder && status.daysLeft !== null
+        ? { daysLeft: Math.max(0, status.daysLeft), expiresAt: status.expiresAt, expired: status.expired }
+        : null,
     actor: {
       id: a.id,
       merchantId: a.merchantId,
@@ -66,7 +80,9 @@ async function openSession(ctx: AppContext, a: Omit<Actor, 'sessionId' | 'scopes
  */
 export async function loginUser(ctx: AppContext, email: string, password: string): Promise<LoginResult> {
   const user = await users.findUserCredentials(ctx, email);
-  const ok = user ? await verifySecret(user.password_hash, password) : await verifyAgainstDecoy(password);
+  const ok = user
+    ? await loginPasswords.checkLoginPassword(ctx, 'user', user.id, user.merchant_id, user.password_hash, password)
+    : await verifyAgainstDecoy(password);
   if (!user || !ok) throw new AppError('invalid_credentials');
   return openSession(ctx, {
     kind: 'user',
@@ -76,6 +92,7 @@ export async function loginUser(ctx: AppContext, email: string, password: string
     terminalId: null,
     acquirerId: user.acquirer_id,
     agentId: user.agent_id,
+    mustChangePassword: false,
   });
 }
 
@@ -88,7 +105,9 @@ export async function loginOperator(
 ): Promise<LoginResult> {
   const terminal = await terminals.findTerminal(ctx, terminalId);
   const op = terminal ? await operators.findOperatorCredentials(ctx, terminal.id, code) : undefined;
-  const ok = op ? await verifySecret(op.password_hash, password) : await verifyAgainstDecoy(password);
+  const ok = op
+    ? await loginPasswords.checkLoginPassword(ctx, 'operator', op.id, op.merchant_id, op.password_hash, password)
+    : await verifyAgainstDecoy(password);
   if (!terminal || !op || !ok || terminal.status !== 'active') throw new AppError('invalid_credentials');
   return openSession(ctx, {
     kind: 'operator',
@@ -98,6 +117,7 @@ export async function loginOperator(
     terminalId: terminal.id,
     acquirerId: terminal.acquirerId,
     agentId: null,
+    mustChangePassword: op.must_change_password === 1,
   });
 }
 
@@ -128,9 +148,20 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Acto
     agentId: s.agent_id,
     scopes: [],
     sessionId: s.id,
+    mustChangePassword: s.must_change_password === 1,
   };
 }
 
 export async function logout(ctx: AppContext, actor: Actor): Promise<void> {
   if (actor.sessionId) await repo.revokeSession(ctx.db.kysely, actor.sessionId, ctx.clock.now().toISOString());
+}
+
+/** Ends every session of a merchant's people (after its refund password changes). */
+export async function revokeMerchantSessions(trx: Tx, merchantId: string, at: string): Promise<number> {
+  return repo.revokeMerchantSessions(trx, merchantId, at);
+}
+
+/** Ends every session of one principal (after its own password changes or is reset). */
+export async function revokePrincipalSessions(trx: Tx, principalId: string, at: string): Promise<number> {
+  return repo.revokePrincipalSessions(trx, principalId, at);
 }

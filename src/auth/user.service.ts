@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
-import { isUniqueViolation } from '../db/transaction.js';
+import { isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { UserRole } from './actor.js';
@@ -48,6 +48,7 @@ export async function createUser(ctx: AppContext, input: NewUser): Promise<User>
     merchant_id: tenant === 'merchantId' ? (input.merchantId ?? null) : null,
     acquirer_id: tenant === 'acquirerId' ? (input.acquirerId ?? null) : null,
     agent_id: tenant === 'agentId' ? (input.agentId ?? null) : null,
+    password_changed_at: nowIso(ctx),
     created_at: nowIso(ctx),
   };
   try {
@@ -70,4 +71,12 @@ export async function createUser(ctx: AppContext, input: NewUser): Promise<User>
 
 export async function findUserCredentials(ctx: AppContext, email: string) {
   return repo.findUserByEmail(ctx.db.kysely, email.toLowerCase());
+}
+
+export async function findUserRecord(ctx: AppContext, id: string) {
+  return repo.findUserById(ctx.db.kysely, id);
+}
+
+export async function storeUserPassword(trx: Tx, id: string, hash: string, at: string): Promise<void> {
+  await repo.setUserPassword(trx, id, hash, at);
 }

@@ -1,11 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { type ApiKeyScope, apiKeyScopes, type UserRole, userRoles } from '../auth/actor.js';
+import * as audit from '../audit/audit.service.js';
+import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
 import * as apiKeys from '../auth/api-key.service.js';
 import * as users from '../auth/user.service.js';
 import { loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
+import { outboxCommand } from '../notifications/outbox.command.js';
 import * as operators from '../operators/operator.service.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
@@ -32,6 +34,14 @@ function oneOf<T extends string>(values: readonly T[]) {
   return (v: string): T => {
     if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of: ${values.join(', ')}`);
     return v as T;
+  };
+}
+
+function positiveInt(max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`an integer from 1 to ${max}`);
+    return n;
   };
 }
 
@@ -183,5 +193,31 @@ apiKey
   .action((o: { merchant: string; name: string; scopes: ApiKeyScope[] }) =>
     withContext((ctx) => apiKeys.createApiKey(ctx, o.merchant, 'cli', { name: o.name, scopes: o.scopes })),
   );
+
+const auditCmd = program.command('audit').description('the hash-chained audit log (PCI DSS 10.2)');
+auditCmd
+  .command('verify')
+  .description('recompute every chain (or one); prints the result, exits 1 when a chain is broken')
+  .option('--chain <id>', 'a merchant id, or "platform"')
+  .action((o: { chain?: string }) =>
+    withContext(async (ctx) => {
+      const result = await audit.verifyAuditChains(ctx, { chain: o.chain });
+      if (!result.ok) process.exitCode = 1;
+      return result;
+    }),
+  );
+auditCmd
+  .command('list')
+  .description('list audit events, newest first')
+  .option('--merchant <id>', 'a merchant id, or "platform"')
+  .option('--limit <n>', '1–1000', positiveInt(1000), 20)
+  .option('--cursor <id>', 'the nextCursor of the previous page')
+  .action((o: { merchant?: string; limit: number; cursor?: string }) =>
+    withContext((ctx) =>
+      audit.listAuditEvents(ctx, systemActor, { limit: o.limit, merchantId: o.merchant, cursor: o.cursor }),
+    ),
+  );
+
+program.addCommand(outboxCommand(withContext));
 
 await program.parseAsync(process.argv);

@@ -62,6 +62,9 @@ export function isPostgresUrl(url: string): boolean {
 export function connect(url: string, options: { poolSize?: number } = {}): Db {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // An idle client whose server went away (restart, failover) must not crash the process: the
+    // pool drops it and the next query opens a new connection.
+    pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, engine: 'postgres', close: () => kysely.destroy() };
   }

@@ -1,10 +1,16 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './connect.js';
 import * as m001 from './migrations/001_foundation.js';
+import * as m002 from './migrations/002_audit.js';
+import * as m003 from './migrations/003_notifications.js';
+import * as m004 from './migrations/004_credentials.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
   '001_foundation': m001,
+  '002_audit': m002,
+  '003_notifications': m003,
+  '004_credentials': m004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -25,6 +25,7 @@ export interface MerchantTable {
   phone: string | null;
   refund_password_hash: string | null;
   refund_password_changed_at: string | null;
+  password_policy: string | null;
   created_at: string;
 }
 
@@ -34,6 +35,7 @@ export interface TerminalTable {
   merchant_id: string;
   agent_id: string;
   status: string;
+  unlock_secret: string | null;
   created_at: string;
 }
 
@@ -44,6 +46,8 @@ export interface OperatorTable {
   code: string;
   role: string;
   password_hash: string;
+  must_change_password: number;
+  password_changed_at: string | null;
   created_at: string;
 }
 
@@ -56,6 +60,7 @@ export interface UserTable {
   merchant_id: string | null;
   acquirer_id: string | null;
   agent_id: string | null;
+  password_changed_at: string | null;
   created_at: string;
 }
 
@@ -73,6 +78,7 @@ export interface SessionTable {
   last_seen_at: string;
   expires_at: string;
   revoked_at: string | null;
+  must_change_password: number;
 }
 
 export interface ApiKeyTable {
@@ -168,6 +174,90 @@ export interface JobTable {
   created_at: string;
 }
 
+export interface SecretHistoryTable {
+  id: string;
+  secret_ref: string;
+  hash: string;
+  created_at: string;
+}
+
+export interface SecretLockoutTable {
+  secret_ref: string;
+  failures: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
+export interface UnlockChallengeTable {
+  id: string;
+  terminal_id: string;
+  challenge: string;
+  source: string;
+  created_at: string;
+  expires_at: string;
+  code_time_step: number | null;
+  code_issued_at: string | null;
+  code_issued_by: string | null;
+  used_at: string | null;
+}
+
+export interface RecoveryCodeTable {
+  id: string;
+  merchant_id: string;
+  channel: string;
+  code_hash: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Append-only, hash-chained (src/audit/). `chain` is a merchant id or 'platform'. */
+export interface AuditEventTable {
+  id: string;
+  chain: string;
+  seq: number;
+  at: string;
+  actor_kind: string;
+  actor_id: string | null;
+  action: string;
+  outcome: string;
+  object_type: string | null;
+  object_id: string | null;
+  terminal_id: string | null;
+  ip: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** src/notifications/: `subject`/`body` are masked copies; `render_data` exists only while a secret-bearing message waits. */
+export interface NotificationTable {
+  id: string;
+  merchant_id: string | null;
+  channel: string;
+  recipient: string;
+  template: string;
+  language: string;
+  subject: string;
+  body: string;
+  render_data: string | null;
+  dedupe_key: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  provider_message_id: string | null;
+  sending_until: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** One row per audit chain: its head, on which appends to that chain serialise. */
+export interface AuditChainTable {
+  chain: string;
+  last_seq: number;
+  last_hash: string;
+}
+
 export interface Database {
   acquirers: AcquirerTable;
   agents: AgentTable;
@@ -183,4 +273,11 @@ export interface Database {
   refund_events: RefundEventTable;
   idempotency_keys: IdempotencyKeyTable;
   jobs: JobTable;
+  audit_events: AuditEventTable;
+  audit_chains: AuditChainTable;
+  secret_history: SecretHistoryTable;
+  secret_lockouts: SecretLockoutTable;
+  unlock_challenges: UnlockChallengeTable;
+  recovery_codes: RecoveryCodeTable;
+  notifications: NotificationTable;
 }

@@ -8,14 +8,17 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
+import { auditRoutes } from '../audit/audit.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import type { AppContext } from '../context.js';
+import { credentialRoutes } from '../credentials/credential.routes.js';
 import { merchantRoutes } from '../merchants/merchant.routes.js';
 import { paymentRoutes } from '../payments/payment.routes.js';
+import { recoveryRoutes } from '../recovery/recovery.routes.js';
 import { refundRoutes } from '../refunds/refund.routes.js';
 import { terminalRoutes } from '../terminals/terminal.routes.js';
 import { registerAuthHook } from './auth-hook.js';
-import { registerProblemHandlers } from './problem.js';
+import { frameworkErrors, registerProblemHandlers } from './problem.js';
 
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is ever written). Default stdout. */
@@ -47,8 +50,17 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     bodyLimit: ctx.config.bodyLimitBytes,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     trustProxy: false,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  // Fastify hands a missing body to the validator as null, so a body's `.default({})` never applied
+  // and a bare `POST …/cancel` or `…/void` was a 400; a missing body is `undefined` again here.
+  app.setValidatorCompiler((route: Parameters<typeof validatorCompiler>[0]) => {
+    const validate = validatorCompiler(route);
+    return route.httpPart === 'body' ? (data: unknown) => validate(data ?? undefined) : validate;
+  });
+  // Only JSON bodies: without this, Fastify's built-in text/plain parser let a text body through to
+  // the schema (a 400 about types) instead of the 415 unsupported_media_type it is.
+  app.removeContentTypeParser('text/plain');
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
   registerAuthHook(app, ctx);
@@ -77,7 +89,16 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [authRoutes, terminalRoutes, merchantRoutes, paymentRoutes, refundRoutes]) {
+  for (const routes of [
+    authRoutes,
+    terminalRoutes,
+    merchantRoutes,
+    paymentRoutes,
+    refundRoutes,
+    auditRoutes,
+    credentialRoutes,
+    recoveryRoutes,
+  ]) {
     await app.register(routes, { ctx });
   }
   return app;

@@ -9,6 +9,8 @@ export interface RouteAuth {
   roles: readonly Role[];
   /** What an API key needs to call this route (API keys must also be in `roles` as 'api_key'). */
   scope?: ApiKeyScope;
+  /** The one thing a session with a reset password may do: change it (and log out). */
+  allowWhilePasswordChangeRequired?: boolean;
 }
 
 declare module 'fastify' {
@@ -42,6 +44,9 @@ export function registerAuthHook(app: FastifyInstance, ctx: AppContext): void {
         ? actor.scopes.includes(auth.scope)
         : actor.scopes.includes('read') && request.method === 'GET';
       if (!ok) throw new AppError('insufficient_scope', `this needs the ${auth.scope ?? 'read'} scope`);
+    }
+    if (actor.mustChangePassword && !auth.allowWhilePasswordChangeRequired) {
+      throw new AppError('password_change_required', 'change your password first: PUT /api/v1/auth/password');
     }
     request.actor = actor;
   });

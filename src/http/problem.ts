@@ -22,7 +22,9 @@ export function problem(
   extra: Record<string, unknown> = {},
 ): Problem {
   const { status, title } = errorCatalog[code];
-  return { type: `/docs/errors#${code}`, title, status, code, ...(detail ? { detail } : {}), requestId, ...extra };
+  // Extension members come first so they can never overwrite the RFC 9457 members: an extra
+  // `status` (a refund's state) used to replace the HTTP status and turn a 409 into a 500.
+  return { ...extra, type: `/docs/errors#${code}`, title, status, code, ...(detail ? { detail } : {}), requestId };
 }
 
 function send(reply: FastifyReply, p: Problem): FastifyReply {
@@ -69,11 +71,31 @@ function toProblem(error: FastifyError | Error, request: FastifyRequest): Proble
   return problem('internal_error', id);
 }
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a broken percent-encoding, a
+ * path parameter over `maxParamLength`) otherwise get Fastify's own JSON, not a problem.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  if (!known) request.log.error({ err: error }, 'unhandled framework error');
+  send(reply, known ? problem('validation_failed', request.id, error.message) : problem('internal_error', request.id));
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const p = toProblem(error, request);
     if (p.status >= 500) request.log.error({ err: error }, 'unhandled error');
     return send(reply, p);
   });
-  app.setNotFoundHandler((request, reply) => send(reply, problem('route_not_found', request.id)));
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0];
+    const allow = METHODS.filter((method) => app.findRoute({ method, url }) !== null);
+    if (allow.length > 0) {
+      reply.header('allow', allow.join(', '));
+      return send(reply, problem('method_not_allowed', request.id, `this route answers ${allow.join(', ')}`));
+    }
+    return send(reply, problem('route_not_found', request.id));
+  });
 }

@@ -50,3 +50,7 @@ export async function setRefundPasswordHash(conn: Conn, merchantId: string, hash
     .where('id', '=', merchantId)
     .execute();
 }
+
+export async function setPasswordPolicy(conn: Conn, merchantId: string, policy: string | null) {
+  await conn.updateTable('merchants').set({ password_policy: policy }).where('id', '=', merchantId).execute();
+}

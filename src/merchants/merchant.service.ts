@@ -1,8 +1,9 @@
 import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
-import { hashSecret, verifySecret } from '../credentials/hashing.js';
-import { AppError, notFound } from '../errors.js';
+import { hashSecret } from '../credentials/hashing.js';
+import type { Tx } from '../db/transaction.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Merchant } from './merchant.js';
 import * as repo from './merchant.repository.js';
@@ -43,6 +44,7 @@ export async function createMerchant(ctx: AppContext, input: NewMerchant): Promi
     phone: input.phone ?? null,
     refund_password_hash: await hashSecret(input.refundPassword),
     refund_password_changed_at: at,
+    password_policy: null,
     created_at: at,
   };
   await repo.insertMerchant(ctx.db.kysely, row);
@@ -66,15 +68,23 @@ export async function listMerchants(ctx: AppContext): Promise<Merchant[]> {
   return (await repo.listMerchantRows(ctx.db.kysely)).map(repo.merchantRowToMerchant);
 }
 
-/**
- * Checks the merchant's refund password, outside any transaction (argon2 takes ~15 ms and must
- * not hold SQLite's write lock).
- * @throws refund_password_required, refund_password_invalid
- */
-export async function checkRefundPassword(ctx: AppContext, merchantId: string, password: string | undefined) {
-  if (password === undefined || password === '') throw new AppError('refund_password_required');
+/** The refund-password record of a merchant, for the credentials service only. */
+export async function findRefundPasswordRecord(ctx: AppContext, merchantId: string) {
   const row = await repo.findMerchantRow(ctx.db.kysely, merchantId);
-  if (!row?.refund_password_hash || !(await verifySecret(row.refund_password_hash, password))) {
-    throw new AppError('refund_password_invalid');
-  }
+  if (!row) return undefined;
+  return {
+    merchant: repo.merchantRowToMerchant(row),
+    hash: row.refund_password_hash,
+    changedAt: row.refund_password_changed_at,
+    policyOverride: row.password_policy,
+  };
+}
+
+export async function storeRefundPasswordHash(trx: Tx, merchantId: string, hash: string, at: string): Promise<void> {
+  await repo.setRefundPasswordHash(trx, merchantId, hash, at);
+}
+
+/** Sets (or clears, with null) the merchant's password-policy override, validated by the caller. */
+export async function setPasswordPolicyOverride(ctx: AppContext, merchantId: string, override: string | null) {
+  await repo.setPasswordPolicy(ctx.db.kysely, merchantId, override);
 }

@@ -22,3 +22,15 @@ export async function listOperatorRows(conn: Conn, terminalId: string) {
     .orderBy('code')
     .execute();
 }
+
+export async function findOperatorById(conn: Conn, id: string) {
+  return conn.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function setOperatorPassword(conn: Conn, id: string, hash: string, mustChange: boolean, at: string) {
+  await conn
+    .updateTable('operators')
+    .set({ password_hash: hash, must_change_password: mustChange ? 1 : 0, password_changed_at: at })
+    .where('id', '=', id)
+    .execute();
+}

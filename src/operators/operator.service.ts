@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
-import { isUniqueViolation } from '../db/transaction.js';
+import { isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as terminals from '../terminals/terminal.service.js';
@@ -40,6 +40,8 @@ export async function addOperator(
     code: input.code,
     role: roleForCode(input.code),
     password_hash: await hashSecret(input.password),
+    must_change_password: 0,
+    password_changed_at: nowIso(ctx),
     created_at: nowIso(ctx),
   };
   try {
@@ -60,4 +62,13 @@ export async function addOperator(
 
 export async function findOperatorCredentials(ctx: AppContext, terminalId: string, code: string) {
   return repo.findOperatorByCode(ctx.db.kysely, terminalId, code);
+}
+
+export async function findOperatorRecord(ctx: AppContext, id: string) {
+  return repo.findOperatorById(ctx.db.kysely, id);
+}
+
+/** Stores a new operator password hash (history and policy are the credentials service's job). */
+export async function storeOperatorPassword(trx: Tx, id: string, hash: string, mustChange: boolean, at: string) {
+  await repo.setOperatorPassword(trx, id, hash, mustChange, at);
 }

@@ -11,4 +11,4 @@ export const paymentNotRefundable = (status: string) =>
   new AppError('payment_not_refundable', `a ${status} payment cannot be refunded`);
 
 export const invalidTransition = (from: RefundStatus, to: RefundStatus) =>
-  new AppError('invalid_transition', `a refund in ${from} cannot move to ${to}`, { status: from });
+  new AppError('invalid_transition', `a refund in ${from} cannot move to ${to}`, { refundStatus: from });

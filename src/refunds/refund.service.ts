@@ -1,5 +1,7 @@
+import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { RefundTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
@@ -76,7 +78,7 @@ export function refundTotals(conn: Conn, paymentId: string) {
 async function transition(
   trx: Tx,
   ctx: AppContext,
-  refund: Pick<RefundTable, 'id' | 'status'>,
+  refund: Pick<RefundTable, 'id' | 'status' | 'merchant_id' | 'amount' | 'currency'>,
   to: RefundStatus,
   actor: EventActor,
   note: string | null,
@@ -97,6 +99,27 @@ async function transition(
     actor_id: actor.id,
     note,
     created_at: at,
+  });
+  await auditRefund(trx, ctx, refund, from, to, actor);
+}
+
+/** Invariant 3: the audit event of a refund state change commits with the change itself. */
+async function auditRefund(
+  trx: Tx,
+  ctx: AppContext,
+  refund: Pick<RefundTable, 'id' | 'merchant_id' | 'amount' | 'currency'>,
+  from: RefundStatus | null,
+  to: RefundStatus,
+  actor: EventActor,
+): Promise<void> {
+  await recordAudit(trx, ctx, {
+    merchantId: refund.merchant_id,
+    actor,
+    action: from === null ? 'refund.created' : 'refund.status_changed',
+    outcome: 'success',
+    objectType: 'refund',
+    objectId: refund.id,
+    details: { from, to, amount: refund.amount, currency: refund.currency },
   });
 }
 
@@ -123,7 +146,9 @@ export async function createCounterRefund(
   idempotency?: IdempotencyRequest,
 ): Promise<{ refund: Refund; replayed: boolean }> {
   const visible = await payments.getPayment(ctx, actor, input.paymentId);
-  if (actor.kind !== 'api_key') await merchants.checkRefundPassword(ctx, visible.merchantId, input.refundPassword);
+  if (actor.kind !== 'api_key') {
+    await refundPasswords.verifyRefundPassword(ctx, actor, visible.merchantId, input.refundPassword, 'refund');
+  }
   const channel: RefundChannel = actor.kind === 'operator' ? 'counter' : actor.kind === 'api_key' ? 'api' : 'console';
 
   const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
@@ -163,6 +188,7 @@ export async function createCounterRefund(
       note: 'refund requested by the merchant',
       created_at: at,
     });
+    await auditRefund(trx, ctx, row, null, 'pending_acquirer', eventActorOf(actor));
     await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
     return toRefund(trx, row);
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { canSeeTerminal } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
@@ -22,6 +23,8 @@ export async function createTerminal(
     merchant_id: input.merchantId,
     agent_id: input.agentId,
     status: 'active',
+    // The per-terminal key behind agent unlock codes; also loaded into the terminal at install.
+    unlock_secret: randomBytes(32).toString('hex'),
     created_at: nowIso(ctx),
   };
   try {
@@ -64,4 +67,10 @@ export async function listTerminals(ctx: AppContext, actor: Actor): Promise<Term
           : { merchantId: actor.merchantId ?? '-' };
   const rows = await repo.listTerminalRows(ctx.db.kysely, filter);
   return rows.map(repo.terminalRowToTerminal);
+}
+
+/** The per-terminal key behind agent unlock codes; for the recovery service only, never returned. */
+export async function findTerminalUnlockKey(ctx: AppContext, id: string): Promise<string | undefined> {
+  const row = await repo.findTerminalRow(ctx.db.kysely, id);
+  return row?.unlock_secret ?? undefined;
 }

@@ -25,6 +25,8 @@ export interface Harness {
     amount: number,
     opts?: { card?: string; terminal?: 'main' | 'other' },
   ): Promise<Record<string, unknown> & { id: string }>;
+  /** Drops cached tokens (after something revoked them), so the next call logs in afresh. */
+  forgetTokens(): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,9 @@ export async function openHarness(
       });
       if (r.statusCode !== 201) throw new Error(`sale failed: ${r.body}`);
       return r.json();
+    },
+    forgetTokens() {
+      tokens.clear();
     },
     async close() {
       await app.close();

@@ -1,0 +1,22 @@
+import { AppError } from '../errors.js';
+import type { PasswordViolation } from './password-policy.js';
+
+const VIOLATION_TEXT: Record<PasswordViolation, string> = {
+  password_too_short: 'the new password is too short',
+  password_too_long: 'the new password is too long',
+  password_not_digits: 'the refund password is digits only (terminal keypad)',
+  password_trivial: 'the new password is too easy to guess (same digits, a run such as 123456, or a repeated block)',
+  password_common: 'the new password is on the list of the most common passwords',
+  password_personal_info: 'the new password contains the merchant’s phone number or your e-mail name',
+  password_too_weak: 'the new password needs letters and digits',
+};
+
+export const policyViolation = (v: PasswordViolation) => new AppError(v, VIOLATION_TEXT[v]);
+export const confirmationMismatch = () =>
+  new AppError('password_confirmation_mismatch', 'the new password and its confirmation differ');
+export const reused = (n: number) =>
+  new AppError('password_reused', `the new password must differ from the last ${n} passwords`);
+export const locked = (until: string) =>
+  new AppError('locked', `too many failed attempts: locked until ${until}`, { unlockAt: until });
+export const refundPasswordExpired = () =>
+  new AppError('refund_password_expired', 'the refund password has expired: change it first');

@@ -1,0 +1,26 @@
+/**
+ * One queue per key: callers with the same key run one at a time, others in parallel. Used so that
+ * the checks of one secret are serialised in this process: a burst of concurrent guesses is
+ * checked one by one against the failure count, and so cannot get past the lockout limit.
+ * (Several `serve` processes each serialise their own: the overshoot is at most one per process.)
+ */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => {
+      release = r;
+    });
+    const tail = previous.then(() => mine);
+    this.#tails.set(key, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { recordAudit } from '../audit/audit.service.js';
+import type { Actor } from '../auth/actor.js';
+import * as sessions from '../auth/session.service.js';
+import * as users from '../auth/user.service.js';
+import type { AppContext } from '../context.js';
+import { transaction } from '../db/transaction.js';
+import { AppError, forbidden, notFound } from '../errors.js';
+import * as merchants from '../merchants/merchant.service.js';
+import * as operators from '../operators/operator.service.js';
+import * as terminals from '../terminals/terminal.service.js';
+import * as errors from './credential.errors.js';
+import { checkWithLockout, hashSecret, isReused, policyFor, recordNewSecret } from './credential.service.js';
+import { verifySecret } from './hashing.js';
+import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
+import { auditActorOf, type NewPassword } from './refund-password.service.js';
+
+/** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */
+export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
+
+async function policyForMerchant(ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
+  const r = merchantId ? await merchants.findRefundPasswordRecord(ctx, merchantId) : undefined;
+  return policyFor(ctx, r?.policyOverride);
+}
+
+/**
+ * Checks a login password under the lockout rule (for the session service).
+ * @throws locked
+ */
+export async function checkLoginPassword(
+  ctx: AppContext,
+  kind: 'operator' | 'user',
+  id: string,
+  merchantId: string | null,
+  hash: string,
+  password: string,
+): Promise<boolean> {
+  return checkWithLockout(ctx, {
+    ref: loginRef(kind, id),
+    policy: await policyForMerchant(ctx, merchantId),
+    verify: () => verifySecret(hash, password),
+  });
+}
+
+/**
+ * An operator or console user changes their own login password with the current one. All their
+ * sessions end (they log in again), which also lifts a "must change" reset.
+ * @throws invalid_credentials (wrong current), locked, password_confirmation_mismatch, password_*,
+ *   password_reused, forbidden (API keys have no password)
+ */
+export async function changeOwnPassword(
+  ctx: AppContext,
+  actor: Actor,
+  input: NewPassword & { currentPassword: string },
+): Promise<void> {
+  if (actor.kind === 'api_key') throw forbidden('API keys have no password');
+  const kind = actor.kind;
+  const record =
+    kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
+  if (!record) throw notFound(kind);
+  const policy = await policyForMerchant(ctx, actor.merchantId);
+  const ok = await checkWithLockout(ctx, {
+    ref: loginRef(kind, actor.id),
+    policy,
+    verify: () => verifySecret(record.password_hash, input.currentPassword),
+  });
+  if (!ok) throw new AppError('invalid_credentials', 'the current password is wrong');
+  if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
+  const violation =
+    kind === 'operator'
+      ? operatorPasswordViolation(input.newPassword, policy)
+      : consolePasswordViolation(input.newPassword, policy, { email: 'email' in record ? record.email : undefined });
+  if (violation) throw errors.policyViolation(violation);
+  const ref = loginRef(kind, actor.id);
+  if (await isReused(ctx, ref, input.newPassword, record.password_hash, policy.historySize)) {
+    throw errors.reused(policy.historySize);
+  }
+  const hash = await hashSecret(input.newPassword);
+  const at = ctx.clock.now().toISOString();
+  await transaction(ctx.db, async (trx) => {
+    if (kind === 'operator') await operators.storeOperatorPassword(trx, actor.id, hash, false, at);
+    else await users.storeUserPassword(trx, actor.id, hash, at);
+    await recordNewSecret(trx, ctx, ref, hash, policy.historySize);
+    await sessions.revokePrincipalSessions(trx, actor.id, at);
+    await recordAudit(trx, ctx, {
+      merchantId: actor.merchantId,
+      actor: auditActorOf(actor),
+      action: 'login_password.changed',
+      outcome: 'success',
+      objectType: kind,
+      objectId: actor.id,
+      terminalId: actor.terminalId,
+    });
+  });
+}
+
+/**
+ * The supervisor of a terminal, or the merchant owner, sets a temporary password for a cashier,
+ * who must change it at next login. Only the owner may reset the supervisor (00).
+ * @throws not_found, forbidden, password_* (policy)
+ */
+export async function resetOperatorPassword(
+  ctx: AppContext,
+  actor: Actor,
+  terminalId: string,
+  code: string,
+  temporaryPassword: string,
+): Promise<void> {
+  const terminal = await terminals.findTerminal(ctx, terminalId);
+  if (!terminal || actor.merchantId !== terminal.merchantId) throw notFound('terminal');
+  if (actor.role === 'supervisor' && actor.terminalId !== terminal.id) throw notFound('terminal');
+  const target = await operators.findOperatorCredentials(ctx, terminal.id, code);
+  if (!target) throw notFound('operator');
+  if (target.role === 'supervisor' && actor.role !== 'merchant_owner') {
+    throw forbidden('only the merchant owner can reset the supervisor');
+  }
+  const policy = await policyForMerchant(ctx, terminal.merchantId);
+  const violation = operatorPasswordViolation(temporaryPassword, policy);
+  if (violation) throw errors.policyViolation(violation);
+  const hash = await hashSecret(temporaryPassword);
+  const at = ctx.clock.now().toISOString();
+  await transaction(ctx.db, async (trx) => {
+    await operators.storeOperatorPassword(trx, target.id, hash, true, at);
+    await sessions.revokePrincipalSessions(trx, target.id, at);
+    await recordAudit(trx, ctx, {
+      merchantId: terminal.merchantId,
+      actor: auditActorOf(actor),
+      action: 'login_password.reset',
+      outcome: 'success',
+      objectType: 'operator',
+      objectId: target.id,
+      terminalId: terminal.id,
+      details: { operator: code },
+    });
+  });
+}

@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { engines } from '../../test/support/engines.js';
+import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { DAY, MINUTE } from '../clock.js';
+
+describe.each(engines())('changing the refund password (%s)', (engine) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await openHarness(engine);
+  });
+  afterEach(() => h?.close());
+
+  const change = async (headers: Record<string, string>, body: Record<string, string>, merchantId = h.ids.merchantId) =>
+    h.app.inject({ method: 'PUT', url: `/api/v1/merchants/${merchantId}/refund-password`, headers, payload: body });
+
+  const refundWith = async (password: string, amount = 100) => {
+    const sale = await h.sale(10_000);
+    return h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: await h.operator('cashier'),
+      payload: { paymentId: sale.id, amount, reason: 'goods_returned', refundPassword: password },
+    });
+  };
+
+  it('changes it with the current one, ends every session, and the old one stops working at once', async () => {
+    const supervisor = await h.operator('supervisor');
+    const owner = await h.login('owner');
+    const cashier = await h.operator('cashier');
+    const r = await change(supervisor, {
+      currentPassword: REFUND_PASSWORD,
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    expect(r.statusCode, r.body).toBe(204);
+    for (const headers of [supervisor, owner, cashier]) {
+      const me = await h.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers });
+      expect(me.statusCode).toBe(401);
+    }
+    // fresh logins: the old password is refused, the new one works
+    h.forgetTokens();
+    const old = await refundWith(REFUND_PASSWORD);
+    expect(old.json().code).toBe('refund_password_invalid');
+    expect((await refundWith('480263')).statusCode).toBe(201);
+  });
+
+  it('refuses a wrong current password with 403 refund_password_invalid and changes nothing', async () => {
+    const r = await change(await h.operator('supervisor'), {
+      currentPassword: '999991',
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('refund_password_invalid');
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(201);
+  });
+
+  it('refuses a confirmation that differs, trivial and common PINs, each with its code', async () => {
+    const headers = await h.login('owner');
+    const cases: Array<[string, string, string]> = [
+      ['480263', '480264', 'password_confirmation_mismatch'],
+      ['111111', '111111', 'password_trivial'],
+      ['123456', '123456', 'password_trivial'],
+      ['654321', '654321', 'password_trivial'],
+      ['520131', '520131', 'password_common'],
+      ['12345', '12345', 'password_too_short'],
+      ['48a263', '48a263', 'password_not_digits'],
+      ['1380013800012', '1380013800012', 'password_too_long'],
+      ['138001', '138001', 'password_personal_info'],
+    ];
+    for (const [newPassword, confirmPassword, code] of cases) {
+      const r = await change(headers, { currentPassword: REFUND_PASSWORD, newPassword, confirmPassword });
+      expect(r.statusCode, `${newPassword}: ${r.body}`).toBe(422);
+      expect(r.json().code).toBe(code);
+    }
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(201);
+  });
+
+  it('refuses each of the last five passwords and accepts the sixth-newest', async () => {
+    const sequence = ['480263', '592714', '603825', '714936', '825047'];
+    let current: string = REFUND_PASSWORD;
+    for (const next of sequence) {
+      const r = await change(await h.login('owner'), {
+        currentPassword: current,
+        newPassword: next,
+        confirmPassword: next,
+      });
+      expect(r.statusCode, r.body).toBe(204);
+      current = next;
+      h.forgetTokens();
+    }
+    // the last five are the five just set (the current one included); the demo password has dropped out
+    for (const reused of sequence) {
+      const r = await change(await h.login('owner'), {
+        currentPassword: current,
+        newPassword: reused,
+        confirmPassword: reused,
+      });
+      expect(r.statusCode).toBe(422);
+      expect(r.json().code).toBe('password_reused');
+    }
+    const ok = await change(await h.login('owner'), {
+      currentPassword: current,
+      newPassword: REFUND_PASSWORD,
+      confirmPassword: REFUND_PASSWORD,
+    });
+    expect(ok.statusCode, ok.body).toBe(204);
+  });
+
+  it('lets neither a cashier nor another merchant’s owner change it', async () => {
+    const body = { currentPassword: REFUND_PASSWORD, newPassword: '480263', confirmPassword: '480263' };
+    expect((await change(await h.operator('cashier'), body)).statusCode).toBe(403);
+    const other = await change(await h.login('otherOwner'), body);
+    expect(other.statusCode).toBe(404);
+    expect((await change(await h.login('reviewer'), body)).statusCode).toBe(403);
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(201);
+  });
+
+  it('locks after five wrong refund passwords for 30 minutes, then unlocks; a success resets the count', async () => {
+    for (let i = 0; i < 4; i++) expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(201); // resets the count
+    for (let i = 0; i < 5; i++) expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
+    const locked = await refundWith(REFUND_PASSWORD);
+    expect(locked.statusCode).toBe(423);
+    expect(locked.json().code).toBe('locked');
+    expect(Date.parse(locked.json().unlockAt)).toBe(h.clock.now().getTime() + 30 * MINUTE);
+    h.clock.advance(29 * MINUTE);
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(423);
+    h.clock.advance(2 * MINUTE);
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(201);
+  });
+
+  it('checks a burst of concurrent guesses one by one, so it cannot get past the limit', async () => {
+    await h.operator('cashier');
+    const attempts = await Promise.all(Array.from({ length: 20 }, () => refundWith('000001')));
+    const codes = attempts.map((r) => r.json().code);
+    expect(codes.filter((c) => c === 'refund_password_invalid').length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 'locked').length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('reminds from 14 days before expiry and refuses an expired refund password until changed', async () => {
+    h.clock.advance(76 * DAY);
+    const terminalLogin = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${h.ids.terminalId}/login`,
+      payload: { operator: '00', password: '519370' },
+    });
+    expect(terminalLogin.json().refundPasswordReminder).toMatchObject({ daysLeft: 14, expired: false });
+    h.clock.advance(15 * DAY);
+    h.forgetTokens();
+    const expired = await refundWith(REFUND_PASSWORD);
+    expect(expired.statusCode).toBe(403);
+    expect(expired.json().code).toBe('refund_password_expired');
+    const r = await change(await h.operator('supervisor'), {
+      currentPassword: REFUND_PASSWORD,
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    expect(r.statusCode, r.body).toBe(204);
+    h.forgetTokens();
+    expect((await refundWith('480263')).statusCode).toBe(201);
+  });
+
+  it('writes audit events for the change and the failures, with no password in them', async () => {
+    await change(await h.operator('supervisor'), {
+      currentPassword: '999991',
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    await change(await h.operator('supervisor'), {
+      currentPassword: REFUND_PASSWORD,
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    h.forgetTokens();
+    const owner = await h.login('owner');
+    const events = await h.app.inject({ method: 'GET', url: '/api/v1/audit-events?limit=50', headers: owner });
+    expect(events.statusCode, events.body).toBe(200);
+    const actions = events.json().data.map((e: { action: string }) => e.action);
+    expect(actions).toContain('refund_password.changed');
+    expect(actions).toContain('refund_password.change_failed');
+    expect(events.body).not.toContain('480263');
+    expect(events.body).not.toContain(REFUND_PASSWORD);
+  });
+});

@@ -1,0 +1,264 @@
+import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
+import type { Actor } from '../auth/actor.js';
+import { canSeeMerchant } from '../auth/actor.js';
+import * as sessions from '../auth/session.service.js';
+import type { AppContext } from '../context.js';
+import { type Tx, transaction } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import * as merchants from '../merchants/merchant.service.js';
+import { notifyMerchantOwner } from '../notifications/notification.service.js';
+import * as errors from './credential.errors.js';
+import {
+  checkWithLockout,
+  clearLockout,
+  hashSecret,
+  isReused,
+  policyFor,
+  recordNewSecret,
+} from './credential.service.js';
+import { verifySecret } from './hashing.js';
+import { daysUntilExpiry, refundPasswordViolation } from './password-policy.js';
+
+/**
+ * The merchant's refund password (退款密码): what authorises refunds and voids at the terminal.
+ * Checked under lockout and expiry; changed only with the current one (or through recovery);
+ * never reused, never shown, never logged.
+ */
+export const refundPasswordRef = (merchantId: string) => `refund_password:${merchantId}`;
+
+export type AuditActor = { kind: string; id: string | null };
+
+export function auditActorOf(actor: Actor): AuditActor {
+  return { kind: actor.kind, id: actor.id };
+}
+
+async function recordOf(ctx: AppContext, merchantId: string) {
+  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  if (!r) throw notFound('merchant');
+  return { ...r, policy: policyFor(ctx, r.policyOverride) };
+}
+
+export interface RefundPasswordStatus {
+  changedAt: string | null;
+  expiresAt: string | null;
+  daysLeft: number | null;
+  expired: boolean;
+  /** True from `warnDays` before expiry: login and the terminal show the reminder. */
+  reminder: boolean;
+}
+
+export async function refundPasswordStatus(ctx: AppContext, merchantId: string): Promise<RefundPasswordStatus> {
+  const r = await recordOf(ctx, merchantId);
+  const { expiryDays, warnDays } = r.policy.refundPassword;
+  const daysLeft = daysUntilExpiry(r.changedAt, expiryDays, ctx.clock.now());
+  const expiresAt =
+    daysLeft === null || !r.changedAt
+      ? null
+      : new Date(new Date(r.changedAt).getTime() + expiryDays * 86_400_000).toISOString();
+  const expired = expiresAt !== null && expiresAt <= ctx.clock.now().toISOString();
+  return { changedAt: r.changedAt, expiresAt, daysLeft, expired, reminder: daysLeft !== null && daysLeft <= warnDays };
+}
+
+/** The status for the merchant's own people. @throws not_found */
+export async function refundPasswordStatusFor(ctx: AppContext, actor: Actor, merchantId: string) {
+  if (actor.merchantId !== merchantId) throw notFound('merchant');
+  return refundPasswordStatus(ctx, merchantId);
+}
+
+function onLockedNotify(ctx: AppContext, merchantId: string, merchantName: string, actor: AuditActor) {
+  return async (trx: Tx, until: string) => {
+    await recordAudit(trx, ctx, {
+      merchantId,
+      actor,
+      action: 'refund_password.locked',
+      outcome: 'failure',
+      objectType: 'merchant',
+      objectId: merchantId,
+      details: { until },
+    });
+    await notifyMerchantOwner(
+      trx,
+      ctx,
+      merchantId,
+      'refund_password_locked',
+      { merchantName, until },
+      `lock:${merchantId}:${until}`,
+    );
+  };
+}
+
+/**
+ * Checks the refund password before a refund or a void: outside any write transaction (argon2
+ * takes ~15 ms). Failures count toward the lockout and are audited.
+ * @throws refund_password_required, refund_password_invalid, refund_password_expired, locked
+ */
+export async function verifyRefundPassword(
+  ctx: AppContext,
+  actor: Actor,
+  merchantId: string,
+  password: string | undefined,
+  purpose: string,
+): Promise<void> {
+  if (password === undefined || password === '') throw new AppError('refund_password_required');
+  const r = await recordOf(ctx, merchantId);
+  const ok = await checkWithLockout(ctx, {
+    ref: refundPasswordRef(merchantId),
+    policy: r.policy,
+    verify: async () => !!r.hash && (await verifySecret(r.hash, password)),
+    onLocked: onLockedNotify(ctx, merchantId, r.merchant.name, auditActorOf(actor)),
+  });
+  if (!ok) {
+    await recordAuditNow(ctx, {
+      merchantId,
+      actor: auditActorOf(actor),
+      action: 'refund_password.check_failed',
+      outcome: 'failure',
+      objectType: 'merchant',
+      objectId: merchantId,
+      terminalId: actor.terminalId,
+      details: { purpose },
+    });
+    throw new AppError('refund_password_invalid');
+  }
+  if ((await refundPasswordStatus(ctx, merchantId)).expired) throw errors.refundPasswordExpired();
+}
+
+export interface NewPassword {
+  newPassword: string;
+  confirmPassword: string;
+}
+
+/** Policy, confirmation and history checks for a proposed refund password (no state change). */
+async function assertAcceptable(ctx: AppContext, merchantId: string, input: NewPassword) {
+  const r = await recordOf(ctx, merchantId);
+  if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
+  const violation = refundPasswordViolation(input.newPassword, r.policy, { phones: [r.merchant.phone] });
+  if (violation) throw errors.policyViolation(violation);
+  if (await isReused(ctx, refundPasswordRef(merchantId), input.newPassword, r.hash, r.policy.historySize)) {
+    throw errors.reused(r.policy.historySize);
+  }
+  return r;
+}
+
+/**
+ * Stores an accepted new refund password in one transaction with everything that goes with it:
+ * history, lockouts cleared, every session of the merchant's people ended (they log in again),
+ * the audit event and the owner's notification. `extra` lets recovery mark its code used in the
+ * same transaction.
+ */
+async function storeNewRefundPassword(
+  ctx: AppContext,
+  merchantId: string,
+  merchantName: string,
+  historySize: number,
+  newPassword: string,
+  audit: {
+    actor: AuditActor;
+    action: string;
+    method: 'change' | 'agent' | 'sms' | 'email';
+    terminalId?: string | null;
+  },
+  extra?: (trx: Tx) => Promise<void>,
+): Promise<void> {
+  const hash = await hashSecret(newPassword);
+  const at = ctx.clock.now().toISOString();
+  await transaction(ctx.db, async (trx) => {
+    await extra?.(trx);
+    await merchants.storeRefundPasswordHash(trx, merchantId, hash, at);
+    await recordNewSecret(trx, ctx, refundPasswordRef(merchantId), hash, historySize);
+    const ended = await sessions.revokeMerchantSessions(trx, merchantId, at);
+    await recordAudit(trx, ctx, {
+      merchantId,
+      actor: audit.actor,
+      action: audit.action,
+      outcome: 'success',
+      objectType: 'merchant',
+      objectId: merchantId,
+      terminalId: audit.terminalId ?? null,
+      details: { method: audit.method, sessionsEnded: ended },
+    });
+    const template = audit.method === 'change' ? 'refund_password_changed' : 'refund_password_reset';
+    await notifyMerchantOwner(
+      trx,
+      ctx,
+      merchantId,
+      template,
+      { merchantName, at, method: audit.method },
+      `${audit.action}:${merchantId}:${at}`,
+    );
+  });
+  await clearLockout(ctx, refundPasswordRef(merchantId));
+}
+
+/**
+ * 修改退款密码: the supervisor (operator 00) or the merchant owner changes the refund password with
+ * the current one. Every session of the merchant's people ends on success.
+ * @throws not_found, forbidden, password_confirmation_mismatch, password_* (policy), password_reused,
+ *   refund_password_invalid (counts toward lockout), locked
+ */
+export async function changeRefundPassword(
+  ctx: AppContext,
+  actor: Actor,
+  merchantId: string,
+  input: NewPassword & { currentPassword: string },
+): Promise<void> {
+  const visible = await merchants.findMerchant(ctx, merchantId);
+  if (
+    !visible ||
+    !canSeeMerchant(actor, { merchantId, acquirerId: visible.acquirerId }) ||
+    actor.merchantId !== merchantId
+  ) {
+    throw notFound('merchant');
+  }
+  const r = await recordOf(ctx, merchantId);
+  const ok = await checkWithLockout(ctx, {
+    ref: refundPasswordRef(merchantId),
+    policy: r.policy,
+    verify: async () => !!r.hash && (await verifySecret(r.hash, input.currentPassword)),
+    onLocked: onLockedNotify(ctx, merchantId, r.merchant.name, auditActorOf(actor)),
+  });
+  if (!ok) {
+    await recordAuditNow(ctx, {
+      merchantId,
+      actor: auditActorOf(actor),
+      action: 'refund_password.change_failed',
+      outcome: 'failure',
+      objectType: 'merchant',
+      objectId: merchantId,
+      terminalId: actor.terminalId,
+      details: { why: 'wrong current password' },
+    });
+    throw new AppError('refund_password_invalid', 'the current refund password is wrong');
+  }
+  await assertAcceptable(ctx, merchantId, input);
+  await storeNewRefundPassword(ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {
+    actor: auditActorOf(actor),
+    action: 'refund_password.changed',
+    method: 'change',
+    terminalId: actor.terminalId,
+  });
+}
+
+/**
+ * Sets a new refund password after a recovery proof (agent unlock code or one-time code) that the
+ * caller checks inside `consumeProof`, in the same transaction as the change.
+ * @throws password_confirmation_mismatch, password_* (policy), password_reused
+ */
+export async function resetRefundPassword(
+  ctx: AppContext,
+  merchantId: string,
+  input: NewPassword,
+  audit: { actor: AuditActor; method: 'agent' | 'sms' | 'email'; terminalId?: string | null },
+  consumeProof: (trx: Tx) => Promise<void>,
+): Promise<void> {
+  const r = await assertAcceptable(ctx, merchantId, input);
+  await storeNewRefundPassword(
+    ctx,
+    merchantId,
+    r.merchant.name,
+    r.policy.historySize,
+    input.newPassword,
+    { ...audit, action: 'refund_password.reset' },
+    consumeProof,
+  );
+}

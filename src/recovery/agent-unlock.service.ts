@@ -1,0 +1,180 @@
+import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
+import { type Actor, canActOnTerminal } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
+import { constantTimeEqual } from '../credentials/hashing.js';
+import { auditActorOf, type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
+import { transaction } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import * as merchants from '../merchants/merchant.service.js';
+import type { Terminal } from '../terminals/terminal.js';
+import * as terminals from '../terminals/terminal.service.js';
+import * as repo from './recovery.repository.js';
+import { challengeMatchesSerial, newChallenge, timeStep, unlockCode } from './unlock-code.js';
+
+const unlockRef = (terminalId: string) => `unlock_code:${terminalId}`;
+
+async function terminalWithKey(ctx: AppContext, terminalId: string): Promise<{ terminal: Terminal; key: string }> {
+  const terminal = await terminals.findTerminal(ctx, terminalId);
+  const key = await terminals.findTerminalUnlockKey(ctx, terminalId);
+  if (!terminal || !key) throw notFound('terminal');
+  return { terminal, key };
+}
+
+async function policyOf(ctx: AppContext, merchantId: string) {
+  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  return policyFor(ctx, r?.policyOverride);
+}
+
+/**
+ * Step 1, at the terminal: a fresh challenge to read to the agent over the phone. (An offline
+ * terminal makes its own the same way; the agent's console accepts those too.)
+ * @throws not_found (not this operator's terminal)
+ */
+export async function issueChallenge(
+  ctx: AppContext,
+  actor: Actor,
+  terminalId: string,
+): Promise<{ challenge: string; expiresAt: string }> {
+  const { terminal } = await terminalWithKey(ctx, terminalId);
+  if (!canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const policy = await policyOf(ctx, terminal.merchantId);
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + policy.recovery.challengeMinutes * 60_000).toISOString();
+  const challenge = newChallenge(terminal.serial);
+  await repo.insertChallenge(ctx.db.kysely, {
+    id: newId('uch'),
+    terminal_id: terminal.id,
+    challenge,
+    source: 'terminal',
+    created_at: now.toISOString(),
+    expires_at: expiresAt,
+    code_time_step: null,
+    code_issued_at: null,
+    code_issued_by: null,
+    used_at: null,
+  });
+  return { challenge, expiresAt };
+}
+
+/**
+ * Step 2, at the agent's console: turns the terminal's challenge into a one-time unlock code.
+ * Only for terminals this agent serves. Audited, and the merchant owner is told.
+ * @throws not_found (not the agent's terminal), challenge_invalid
+ */
+export async function issueUnlockCode(
+  ctx: AppContext,
+  actor: Actor,
+  terminalId: string,
+  challenge: string,
+): Promise<{ unlockCode: string; expiresAt: string; terminalSerial: string }> {
+  const { terminal, key } = await terminalWithKey(ctx, terminalId);
+  if (actor.role !== 'agent_staff' || actor.agentId !== terminal.agentId) {
+    await recordAuditNow(ctx, {
+      merchantId: terminal.merchantId,
+      actor: auditActorOf(actor),
+      action: 'unlock_code.refused',
+      outcome: 'failure',
+      objectType: 'terminal',
+      objectId: terminal.id,
+      details: { why: 'not this agent’s terminal' },
+    });
+    throw new AppError('forbidden', 'this terminal is not served by your agency');
+  }
+  if (!challengeMatchesSerial(terminal.serial, challenge)) {
+    throw new AppError('challenge_invalid', 'the challenge does not belong to this terminal: read it again');
+  }
+  const policy = await policyOf(ctx, terminal.merchantId);
+  const now = ctx.clock.now();
+  const step = timeStep(now, policy.recovery.unlockCodeMinutes);
+  const expiresAt = new Date(now.getTime() + policy.recovery.unlockCodeMinutes * 60_000).toISOString();
+  const code = unlockCode(key, terminal.serial, challenge, step);
+  await transaction(ctx.db, async (trx) => {
+    let row = await repo.findChallenge(trx, terminal.id, challenge);
+    if (row?.used_at) throw new AppError('challenge_invalid', 'this challenge was already used: ask for a new one');
+    if (!row) {
+      // An offline terminal's own challenge: record it so that its code is single-use too.
+      row = {
+        id: newId('uch'),
+        terminal_id: terminal.id,
+        challenge,
+        source: 'offline',
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+        code_time_step: null,
+        code_issued_at: null,
+        code_issued_by: null,
+        used_at: null,
+      };
+      await repo.insertChallenge(trx, row);
+    }
+    await repo.markCodeIssued(trx, row.id, step, now.toISOString(), actor.id);
+    await recordAudit(trx, ctx, {
+      merchantId: terminal.merchantId,
+      actor: auditActorOf(actor),
+      action: 'unlock_code.issued',
+      outcome: 'success',
+      objectType: 'terminal',
+      objectId: terminal.id,
+      details: { challengeSource: row.source },
+    });
+  });
+  return { unlockCode: code, expiresAt, terminalSerial: terminal.serial };
+}
+
+/**
+ * Step 3, at the terminal: the unlock code sets a new refund password (policy and history still
+ * apply). The code is valid for 15 minutes and once; wrong codes count toward a lockout.
+ * @throws not_found, unlock_code_invalid, locked, password_* (policy), password_reused
+ */
+export async function resetWithUnlockCode(
+  ctx: AppContext,
+  actor: Actor,
+  terminalId: string,
+  input: NewPassword & { unlockCode: string },
+): Promise<void> {
+  const { terminal, key } = await terminalWithKey(ctx, terminalId);
+  if (actor.kind !== 'operator' || actor.terminalId !== terminal.id) throw notFound('terminal');
+  const policy = await policyOf(ctx, terminal.merchantId);
+  const windowStart = new Date(ctx.clock.now().getTime() - policy.recovery.unlockCodeMinutes * 60_000).toISOString();
+  const candidates = await repo.listRedeemableChallenges(ctx.db.kysely, terminal.id, windowStart);
+  let matched: (typeof candidates)[number] | undefined;
+  const ok = await checkWithLockout(ctx, {
+    ref: unlockRef(terminal.id),
+    policy,
+    verify: async () => {
+      matched = candidates.find(
+        (c) =>
+          c.code_time_step !== null &&
+          constantTimeEqual(unlockCode(key, terminal.serial, c.challenge, c.code_time_step), input.unlockCode),
+      );
+      return matched !== undefined;
+    },
+  });
+  if (!ok || !matched) {
+    await recordAuditNow(ctx, {
+      merchantId: terminal.merchantId,
+      actor: auditActorOf(actor),
+      action: 'refund_password.reset_failed',
+      outcome: 'failure',
+      objectType: 'terminal',
+      objectId: terminal.id,
+      terminalId: terminal.id,
+      details: { method: 'agent' },
+    });
+    throw new AppError('unlock_code_invalid');
+  }
+  const challengeId = matched.id;
+  await resetRefundPassword(
+    ctx,
+    terminal.merchantId,
+    input,
+    { actor: auditActorOf(actor), method: 'agent', terminalId: terminal.id },
+    async (trx) => {
+      if (!(await repo.markChallengeUsed(trx, challengeId, ctx.clock.now().toISOString()))) {
+        throw new AppError('unlock_code_invalid', 'the unlock code was already used');
+      }
+    },
+  );
+}

@@ -1,0 +1,231 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engines } from '../../test/support/engines.js';
+import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import * as users from '../auth/user.service.js';
+import { HOUR, MINUTE } from '../clock.js';
+import * as merchants from '../merchants/merchant.service.js';
+import { listOutbox } from '../notifications/notification.service.js';
+import * as terminals from '../terminals/terminal.service.js';
+import { newChallenge } from './unlock-code.js';
+
+const NEW = { newPassword: '480263', confirmPassword: '480263' };
+
+async function refundWith(h: Harness, password: string) {
+  const sale = await h.sale(10_000);
+  return h.app.inject({
+    method: 'POST',
+    url: '/api/v1/refunds',
+    headers: await h.operator('cashier'),
+    payload: { paymentId: sale.id, amount: 100, reason: 'goods_returned', refundPassword: password },
+  });
+}
+
+describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await openHarness(engine);
+  });
+  afterEach(() => h?.close());
+
+  const challenge = async () => {
+    const r = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${h.ids.terminalId}/unlock-challenge`,
+      headers: await h.operator('supervisor'),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json().challenge as string;
+  };
+  const codeFor = async (c: string, headers?: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/agent/unlock-codes',
+      headers: headers ?? (await h.login('agent')),
+      payload: { terminalId: h.ids.terminalId, challenge: c },
+    });
+  const reset = async (unlockCode: string, body = NEW) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${h.ids.terminalId}/refund-password/reset`,
+      headers: await h.operator('supervisor'),
+      payload: { unlockCode, ...body },
+    });
+
+  it('sets a new refund password from the agent’s code; the agent never sees it; the code works once', async () => {
+    const c = await challenge();
+    expect(c).toMatch(/^\d{10}$/);
+    const issued = await codeFor(c);
+    expect(issued.statusCode, issued.body).toBe(201);
+    const { unlockCode } = issued.json();
+    expect(unlockCode).toMatch(/^\d{8}$/);
+    expect(issued.body).not.toContain('480263');
+    const r = await reset(unlockCode);
+    expect(r.statusCode, r.body).toBe(204);
+    h.forgetTokens();
+    expect((await refundWith(h, '480263')).statusCode).toBe(201);
+    expect((await refundWith(h, REFUND_PASSWORD)).json().code).toBe('refund_password_invalid');
+    const again = await reset(unlockCode, { newPassword: '592714', confirmPassword: '592714' });
+    expect(again.statusCode).toBe(403);
+    expect(again.json().code).toBe('unlock_code_invalid');
+    const outbox = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    expect(outbox.map((n) => n.template)).toContain('refund_password_reset');
+  });
+
+  it('refuses a code after 15 minutes', async () => {
+    const { unlockCode } = (await codeFor(await challenge())).json();
+    h.clock.advance(15 * MINUTE + 1000);
+    const r = await reset(unlockCode);
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('unlock_code_invalid');
+  });
+
+  it('still applies policy and history to the new password, and keeps the code for a second try', async () => {
+    const { unlockCode } = (await codeFor(await challenge())).json();
+    const reused = await reset(unlockCode, { newPassword: REFUND_PASSWORD, confirmPassword: REFUND_PASSWORD });
+    expect(reused.json().code).toBe('password_reused');
+    const trivial = await reset(unlockCode, { newPassword: '111111', confirmPassword: '111111' });
+    expect(trivial.json().code).toBe('password_trivial');
+    expect((await reset(unlockCode)).statusCode).toBe(204);
+  });
+
+  it('gives an agent of another agency 403 and audits the attempt', async () => {
+    const other = await merchants.createAgent(h.ctx, 'Other agency');
+    await users.createUser(h.ctx, {
+      email: 'staff@other-agency.demo',
+      name: 'Other agency staff',
+      role: 'agent_staff',
+      password: 'Other-Agency-2026!',
+      agentId: other.id,
+    });
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'staff@other-agency.demo', password: 'Other-Agency-2026!' },
+    });
+    const r = await codeFor(await challenge(), { authorization: `Bearer ${login.json().token}` });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('forbidden');
+    const cashier = await codeFor(await challenge(), await h.operator('cashier'));
+    expect(cashier.statusCode).toBe(403);
+    const audit = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit-events?limit=50',
+      headers: await h.login('owner'),
+    });
+    expect(audit.json().data.map((e: { action: string }) => e.action)).toContain('unlock_code.refused');
+  });
+
+  it('refuses a challenge of another terminal, and accepts one the terminal made offline', async () => {
+    const t2 = await terminals.findTerminal(h.ctx, h.ids.otherTerminalId);
+    const wrong = await codeFor(newChallenge(t2?.serial ?? 'T-0002'));
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json().code).toBe('challenge_invalid');
+    const offline = await codeFor(newChallenge('T-0001'));
+    expect(offline.statusCode, offline.body).toBe(201);
+    expect((await reset(offline.json().unlockCode)).statusCode).toBe(204);
+  });
+
+  it('locks the unlock code after five wrong entries', async () => {
+    await codeFor(await challenge());
+    for (let i = 0; i < 5; i++) expect((await reset('00000000')).json().code).toBe('unlock_code_invalid');
+    const r = await reset('00000000');
+    expect(r.statusCode).toBe(423);
+  });
+});
+
+describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
+  let h: Harness;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+  });
+  afterAll(() => smtp?.close());
+  beforeEach(async () => {
+    h = await openHarness(engine, { smtpUrl: smtp.url });
+    smtp.messages.length = 0;
+  });
+  afterEach(() => h?.close());
+
+  const request = async (channel: 'sms' | 'email', headers?: Record<string, string>, merchantId = h.ids.merchantId) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchants/${merchantId}/refund-password/recovery`,
+      headers: headers ?? (await h.operator('supervisor')),
+      payload: { channel },
+    });
+  const verify = async (code: string, body = NEW) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/recovery/verify`,
+      headers: await h.operator('supervisor'),
+      payload: { code, ...body },
+    });
+  const codeFromMail = async () => {
+    await h.drain();
+    const mail = smtp.to('owner@merchant.demo').at(-1);
+    const code = /\b(\d{6})\b/.exec(mail?.text ?? '')?.[1];
+    if (!code) throw new Error(`no code in ${mail?.text}`);
+    return code;
+  };
+
+  it('sends the code over real SMTP and the code sets a new refund password once', async () => {
+    const r = await request('email');
+    expect(r.statusCode, r.body).toBe(202);
+    const code = await codeFromMail();
+    const ok = await verify(code);
+    expect(ok.statusCode, ok.body).toBe(204);
+    h.forgetTokens();
+    expect((await refundWith(h, '480263')).statusCode).toBe(201);
+    const twice = await verify(code, { newPassword: '592714', confirmPassword: '592714' });
+    expect(twice.json().code).toBe('recovery_code_invalid');
+  });
+
+  it('refuses the code after 10 minutes', async () => {
+    await request('email');
+    const code = await codeFromMail();
+    h.clock.advance(10 * MINUTE + 1000);
+    expect((await verify(code)).json().code).toBe('recovery_code_invalid');
+  });
+
+  it('answers the same whether or not the merchant registered a contact', async () => {
+    const withContact = await request('email');
+    await h.ctx.db.kysely
+      .updateTable('merchants')
+      .set({ email: null, phone: null })
+      .where('id', '=', h.ids.otherMerchantId)
+      .execute();
+    const without = await request('sms', await h.operator('supervisor', 'other'), h.ids.otherMerchantId);
+    expect(without.statusCode).toBe(withContact.statusCode);
+    const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
+    expect(strip(without.json())).toEqual(strip(withContact.json()));
+    await h.drain();
+    expect(smtp.to('owner@other.demo')).toHaveLength(0);
+  });
+
+  it('does not reset the failure count with a new code, and locks after five wrong codes', async () => {
+    await request('email');
+    for (let i = 0; i < 3; i++) expect((await verify('000000')).json().code).toBe('recovery_code_invalid');
+    await request('email');
+    const code = await codeFromMail();
+    for (let i = 0; i < 2; i++) expect((await verify('000000')).json().code).toBe('recovery_code_invalid');
+    const locked = await verify(code);
+    expect(locked.statusCode).toBe(423);
+  });
+
+  it('sends at most three codes an hour', async () => {
+    for (let i = 0; i < 3; i++) expect((await request('sms')).statusCode).toBe(202);
+    const fourth = await request('sms');
+    expect(fourth.statusCode).toBe(429);
+    expect(fourth.json().code).toBe('rate_limited');
+    h.clock.advance(HOUR + 1000);
+    h.forgetTokens(); // the sessions idled out meanwhile
+    expect((await request('sms')).statusCode).toBe(202);
+  });
+
+  it('lets only the merchant’s own supervisor or owner ask', async () => {
+    expect((await request('email', await h.operator('cashier'))).statusCode).toBe(403);
+    expect((await request('email', await h.login('otherOwner'))).statusCode).toBe(404);
+    expect((await request('email', await h.login('agent'))).statusCode).toBe(403);
+  });
+});
