@@ -42,6 +42,7 @@ export function paymentRowToPayment(r: PaymentTable, totals: RefundTotals): Paym
     pendingRefundAmount: totals.pending,
     refundableAmount: refundableAmount(base, totals),
     voidedAt: r.voided_at,
+    flagged: r.flagged === 1,
     createdAt: r.created_at,
   };
 }
@@ -131,6 +132,7 @@ export async function createPayment(
       decline_code: outcome.kind === 'declined' ? outcome.declineCode : null,
       failure_reason: outcome.kind === 'failed_after_capture' ? outcome.failureReason : null,
       voided_at: null,
+      flagged: 0,
       created_at: at,
     };
     await repo.insertPayment(trx, row);

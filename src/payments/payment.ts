@@ -26,6 +26,8 @@ export interface Payment {
   pendingRefundAmount: number;
   refundableAmount: number;
   voidedAt: string | null;
+  /** Marked by risk checks: its refunds always go to the acquirer's manual review. */
+  flagged: boolean;
   createdAt: string;
 }
 

@@ -19,6 +19,10 @@ export const TEST_CARDS = {
   chargedButFailed: '4000000000000259',
   /** Sales approve; refunds to this card fail with `card_closed`. */
   refundFailsCardClosed: '4000000000005126',
+  /** Sales approve; refunds fail with `insufficient_merchant_balance`. */
+  refundFailsMerchantBalance: '4000000000000127',
+  /** Sales approve; a refund's first attempt fails with `processor_error`, a retry succeeds. */
+  refundFailsOnceProcessorError: '4000000000000119',
 } as const;
 
 export function authorise(pan: string): SaleOutcome {
@@ -40,10 +44,12 @@ export type RefundOutcome =
   | { kind: 'succeeded'; processorReference: string }
   | { kind: 'failed'; failureReason: 'card_closed' | 'insufficient_merchant_balance' | 'processor_error' };
 
-/** Refund results keyed on what we kept of the card (BIN + last 4). */
-export function settleRefund(card: { bin: string; last4: string }): RefundOutcome {
+/** Refund results keyed on what we kept of the card (BIN + last 4), and the attempt number. */
+export function settleRefund(card: { bin: string; last4: string }, attempt = 1): RefundOutcome {
   const tail = `${card.bin}${card.last4}`;
   if (tail === '4000005126') return { kind: 'failed', failureReason: 'card_closed' };
+  if (tail === '4000000127') return { kind: 'failed', failureReason: 'insufficient_merchant_balance' };
+  if (tail === '4000000119' && attempt === 1) return { kind: 'failed', failureReason: 'processor_error' };
   // 23-digit acquirer reference number, like an ARN, for the customer to quote to the bank.
   let arn = '7';
   for (let i = 0; i < 22; i++) arn += String(randomInt(0, 10));

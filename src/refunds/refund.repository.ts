@@ -1,4 +1,4 @@
-import type { RefundEventTable, RefundTable } from '../db/schema.js';
+import type { RefundEventTable, RefundPolicyTable, RefundTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { type RefundStatus, releasedStatuses } from './refund.js';
 
@@ -26,12 +26,7 @@ export async function updateStatus(
   trx: Tx,
   id: string,
   from: RefundStatus,
-  set: {
-    status: RefundStatus;
-    updated_at: string;
-    failure_reason?: string | null;
-    processor_reference?: string | null;
-  },
+  set: Partial<Omit<RefundTable, 'id' | 'status'>> & { status: RefundStatus; updated_at: string },
 ): Promise<boolean> {
   const r = await trx
     .updateTable('refunds')
@@ -81,4 +76,41 @@ export async function listRefundRows(conn: Conn, p: RefundPage): Promise<RefundT
   if (p.status) q = q.where('refunds.status', '=', p.status);
   if (p.before) q = q.where('refunds.id', '<', p.before);
   return q.orderBy('refunds.id', 'desc').limit(p.limit).execute();
+}
+
+// ── policy ───────────────────────────────────────────────────────────────────
+
+export async function findPolicyRow(conn: Conn, merchantId: string) {
+  return conn.selectFrom('refund_policies').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
+}
+
+export async function upsertPolicy(conn: Conn, row: RefundPolicyTable): Promise<void> {
+  const { merchant_id: _m, ...rest } = row;
+  await conn
+    .insertInto('refund_policies')
+    .values(row)
+    .onConflict((oc) => oc.column('merchant_id').doUpdateSet(rest))
+    .execute();
+}
+
+// ── queues and deadlines ─────────────────────────────────────────────────────
+
+export async function listManualReviewRows(conn: Conn, acquirerId: string | null, limit: number, before?: string) {
+  let q = conn
+    .selectFrom('refunds')
+    .innerJoin('merchants', 'merchants.id', 'refunds.merchant_id')
+    .selectAll('refunds')
+    .where('refunds.status', '=', 'pending_acquirer')
+    .where('refunds.acquirer_review', '=', 'manual');
+  if (acquirerId) q = q.where('merchants.acquirer_id', '=', acquirerId);
+  if (before) q = q.where('refunds.id', '<', before);
+  return q.orderBy('refunds.id', 'desc').limit(limit).execute();
+}
+
+export async function setAcquirerReview(trx: Tx, id: string, review: 'manual' | 'auto' | null): Promise<void> {
+  await trx.updateTable('refunds').set({ acquirer_review: review }).where('id', '=', id).execute();
+}
+
+export async function listRefundRowsOfPayment(conn: Conn, paymentId: string): Promise<RefundTable[]> {
+  return conn.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }

@@ -8,6 +8,7 @@ import {
   errorResponses,
   id,
   idParam,
+  MAX_AMOUNT,
   page,
   pageQuery,
   receiptSchema,
@@ -16,6 +17,8 @@ import {
 } from '../http/schemas.js';
 import { refundReasons, refundStatuses } from './refund.js';
 import * as refunds from './refund.service.js';
+import * as policies from './refund-policy.service.js';
+import * as reviews from './refund-review.service.js';
 
 const readers = ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin', 'api_key'] as const;
 
@@ -107,4 +110,92 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     },
     async (req) => refunds.retryRefund(ctx, req.actor, req.params.id),
   );
+
+  app.post(
+    '/api/v1/refunds/:id/merchant-decision',
+    {
+      config: { auth: { roles: ['supervisor', 'merchant_owner', 'api_key'], scope: 'refunds:write' } },
+      schema: {
+        tags: ['refund review'],
+        summary:
+          'Merchant review (商户审核): approve with the refund password, or reject with a reason for the customer',
+        params: idParam('re'),
+        body: z.object({
+          decision: z.enum(['approve', 'reject']),
+          reason: z.string().max(500).optional(),
+          refundPassword: secret.optional(),
+        }),
+        response: { 200: refundSchema, ...errorResponses },
+      },
+    },
+    async (req) => reviews.decideAsMerchant(ctx, req.actor, req.params.id, req.body),
+  );
+
+  app.post(
+    '/api/v1/refunds/:id/acquirer-decision',
+    {
+      config: { auth: { roles: ['acquirer_reviewer', 'platform_admin'] } },
+      schema: {
+        tags: ['refund review'],
+        summary: 'Acquirer review by hand (支付机构审核): approve to processing, or reject; who and why are recorded',
+        params: idParam('re'),
+        body: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().min(1).max(500) }),
+        response: { 200: refundSchema, ...errorResponses },
+      },
+    },
+    async (req) => reviews.decideAsAcquirer(ctx, req.actor, req.params.id, req.body),
+  );
+
+  app.get(
+    '/api/v1/acquirer/refund-reviews',
+    {
+      config: { auth: { roles: ['acquirer_reviewer', 'platform_admin'] } },
+      schema: {
+        tags: ['refund review'],
+        summary: 'The acquirer’s manual review queue',
+        querystring: pageQuery,
+        response: { 200: page(refundSchema), ...errorResponses },
+      },
+    },
+    async (req) => reviews.listManualReviews(ctx, req.actor, req.query),
+  );
+
+  app.get(
+    '/api/v1/merchants/:id/refund-policy',
+    {
+      config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin'] } },
+      schema: { tags: ['refund policy'], params: idParam('mer'), response: { 200: policySchema, ...errorResponses } },
+    },
+    async (req) => policies.getRefundPolicyFor(ctx, req.actor, req.params.id),
+  );
+
+  app.put(
+    '/api/v1/merchants/:id/refund-policy',
+    {
+      config: { auth: { roles: ['merchant_owner'] } },
+      schema: {
+        tags: ['refund policy'],
+        summary: 'Set the merchant’s refund policy',
+        params: idParam('mer'),
+        body: policySchema.omit({ merchantId: true, updatedAt: true }),
+        response: { 200: policySchema, ...errorResponses },
+      },
+    },
+    async (req) => policies.setRefundPolicy(ctx, req.actor, req.params.id, req.body),
+  );
 };
+
+const policySchema = z.object({
+  merchantId: z.string(),
+  windowDays: z.number().int().min(0).max(3650),
+  partialAllowed: z.boolean(),
+  reasons: z.array(z.enum(refundReasons)).min(1),
+  merchantAutoApproveUpTo: z.number().int().min(0).max(MAX_AMOUNT),
+  acquirerManualReviewAbove: z.number().int().min(0).max(MAX_AMOUNT),
+  merchantReviewHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30),
+  updatedAt: z.string().nullable(),
+});

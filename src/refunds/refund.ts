@@ -69,7 +69,23 @@ export interface Refund {
   note: string | null;
   failureReason: string | null;
   processorReference: string | null;
+  /** What the customer wrote (customer requests only). */
+  description: string | null;
+  /** Where the customer is told of each step; visible to the merchant, never on the public page. */
+  customer: { email: string | null; phone: string | null } | null;
+  /** When an unanswered customer request goes to the acquirer. */
+  merchantDeadlineAt: string | null;
+  /** `manual` while it waits in the acquirer's review queue. */
+  acquirerReview: 'manual' | 'auto' | null;
+  /** The last reviewer's reason (a rejection's reason is what the customer reads). */
+  decisionReason: string | null;
+  disputeId: string | null;
   timeline: RefundEvent[];
   createdAt: string;
   updatedAt: string;
 }
+
+/** Background jobs of the refund journey (names are stored in the jobs table: never rename). */
+export const JOB_ACQUIRER_REVIEW = 'refund.acquirer_review';
+export const JOB_PROCESS = 'refund.process';
+export const JOB_MERCHANT_DEADLINE = 'refund.merchant_deadline';

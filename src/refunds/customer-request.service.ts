@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
+import { transaction } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueueJob } from '../jobs/job.service.js';
+import * as payments from '../payments/payment.service.js';
+import { hitRateLimit } from '../ratelimit/rate-limit.js';
+import * as errors from './refund.errors.js';
+import {
+  JOB_ACQUIRER_REVIEW,
+  JOB_MERCHANT_DEADLINE,
+  type Refund,
+  type RefundReason,
+  type RefundStatus,
+} from './refund.js';
+import * as repo from './refund.repository.js';
+import { reserveRefund } from './refund.service.js';
+import { toRefund, transition } from './refund.transitions.js';
+import { policyViolation } from './refund-policy.js';
+import { getRefundPolicy } from './refund-policy.service.js';
+import { type Lang, type PublicRefundView, publicView } from './refund-tracking.js';
+
+const CUSTOMER = { kind: 'customer', id: null } as const;
+const MERCHANT_RULES = { kind: 'system', id: 'merchant_policy' } as const;
+
+export interface CustomerRequestInput {
+  paymentReference: string;
+  cardLast4: string;
+  amount: number;
+  reason: RefundReason;
+  description: string;
+  contact: { email?: string; phone?: string };
+  language?: Lang;
+}
+
+const noMatch = () =>
+  new AppError('payment_not_matched', 'no payment matches that receipt reference and card: check both on the receipt');
+
+/**
+ * 申请退款: a customer asks for a refund with what is on the receipt (12-digit reference, card
+ * last 4). A wrong pair gets one generic answer, and attempts are rate-limited per IP and per
+ * reference so payments cannot be probed. The amount is reserved at once (invariant 1); the
+ * merchant has `merchantReviewHours` to answer.
+ * @throws rate_limited, payment_not_matched, refund_window_expired, partial_refund_not_allowed,
+ *   refund_reason_not_accepted, refund_exceeds_refundable, payment_not_refundable
+ */
+export async function requestRefund(
+  ctx: AppContext,
+  ip: string,
+  input: CustomerRequestInput,
+): Promise<{ id: string; trackingSecret: string; status: Refund['status'] }> {
+  await hitRateLimit(ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
+  await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
+  const found = await payments.findPaymentByReference(ctx, input.paymentReference);
+  if (!found || !constantTimeEqual(found.card.last4, input.cardLast4)) throw noMatch();
+  const policy = await getRefundPolicy(ctx, found.merchantId);
+  const broken = policyViolation(policy, input, found, ctx.clock.now());
+  if (broken)
+    throw new AppError(broken, `the merchant’s refund policy does not allow this (${broken.replaceAll('_', ' ')})`);
+
+  const trackingSecret = randomBytes(18).toString('base64url');
+  const now = ctx.clock.now();
+  const deadline = new Date(now.getTime() + policy.merchantReviewHours * 3_600_000);
+  const id = await transaction(ctx.db, async (trx) => {
+    const payment = await payments.lockPaymentForRefund(trx, found.id);
+    if (!payment) throw noMatch();
+    const row = await reserveRefund(
+      trx,
+      ctx,
+      {
+        payment,
+        amount: input.amount,
+        reason: input.reason,
+        channel: 'customer',
+        status: 'pending_merchant',
+        extra: {
+          description: input.description,
+          customer_email: input.contact.email ?? null,
+          customer_phone: input.contact.phone ?? null,
+          customer_language: input.language ?? 'zh-CN',
+          tracking_secret_hash: sha256Hex(trackingSecret),
+          merchant_deadline_at: deadline.toISOString(),
+        },
+      },
+      CUSTOMER,
+      'refund requested by the customer',
+    );
+    if (input.amount <= policy.merchantAutoApproveUpTo) {
+      await transition(
+        trx,
+        ctx,
+        row,
+        'pending_acquirer',
+        MERCHANT_RULES,
+        'approved by the merchant’s policy (small amount)',
+      );
+      await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
+    } else {
+      await enqueueJob(trx, ctx, JOB_MERCHANT_DEADLINE, { refundId: row.id }, deadline);
+    }
+    return row.id;
+  });
+  ctx.wakeWorker();
+  const row = await repo.findRefundRow(ctx.db.kysely, id);
+  return { id, trackingSecret, status: (row?.status ?? 'pending_merchant') as Refund['status'] };
+}
+
+export type CustomerProof = { secret: string } | { contact: string };
+
+function normaliseContact(c: string): string {
+  return c.includes('@') ? c.trim().toLowerCase() : c.replace(/\D/g, '');
+}
+
+/**
+ * The refund if the proof fits it: its tracking secret, or the e-mail / phone the customer gave.
+ * Unknown id and wrong proof are indistinguishable (both undefined, same work).
+ */
+async function rowForCustomer(ctx: AppContext, id: string, proof: CustomerProof) {
+  const row = await repo.findRefundRow(ctx.db.kysely, id);
+  if ('secret' in proof) {
+    const ok = constantTimeEqual(row?.tracking_secret_hash ?? '0'.repeat(64), sha256Hex(proof.secret));
+    return ok && row?.tracking_secret_hash ? row : undefined;
+  }
+  const given = normaliseContact(proof.contact);
+  const known = [row?.customer_email, row?.customer_phone].filter(Boolean).map((c) => normaliseContact(c as string));
+  return given.length >= 6 && known.some((k) => constantTimeEqual(k, given)) ? row : undefined;
+}
+
+/** For disputes: the refund when the tracking secret is right, else undefined. */
+export async function findRefundForCustomer(
+  ctx: AppContext,
+  id: string,
+  trackingSecret: string,
+): Promise<Refund | undefined> {
+  const row = await rowForCustomer(ctx, id, { secret: trackingSecret });
+  return row ? toRefund(ctx.db.kysely, row) : undefined;
+}
+
+/** 查询退款进度. @throws not_found (unknown id or wrong proof, alike), rate_limited */
+export async function trackRefund(
+  ctx: AppContext,
+  ip: string,
+  id: string,
+  proof: CustomerProof,
+  lang: Lang,
+): Promise<PublicRefundView> {
+  await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
+  const row = await rowForCustomer(ctx, id, proof);
+  if (!row) throw notFound('refund');
+  return publicView(await toRefund(ctx.db.kysely, row), lang);
+}
+
+/** The customer withdraws a request the merchant has not answered yet. @throws not_found, invalid_transition */
+export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, secret: string, lang: Lang) {
+  await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
+  const row = await rowForCustomer(ctx, id, { secret });
+  if (!row) throw notFound('refund');
+  return transaction(ctx.db, async (trx) => {
+    const current = await repo.findRefundRow(trx, id);
+    if (!current) throw notFound('refund');
+    // The customer may withdraw only what the merchant has not yet decided (DESIGN: refund states).
+    if (current.status !== 'pending_merchant')
+      throw errors.invalidTransition(current.status as RefundStatus, 'canceled');
+    const moved = await transition(trx, ctx, current, 'canceled', CUSTOMER, 'withdrawn by the customer');
+    return publicView(await toRefund(trx, moved), lang);
+  });
+}

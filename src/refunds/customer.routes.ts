@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { amount, errorResponses, idParam } from '../http/schemas.js';
+import * as customers from './customer-request.service.js';
+import { refundReasons, refundStatuses } from './refund.js';
+import type { Lang } from './refund-tracking.js';
+
+const publicRefundSchema = z.object({
+  id: z.string(),
+  status: z.enum(refundStatuses),
+  statusText: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  amountText: z.string(),
+  reason: z.string(),
+  decisionReason: z.string().nullable(),
+  processorReference: z.string().nullable().describe('The trace number (like an ARN) once succeeded'),
+  timeline: z.array(z.object({ at: z.string(), status: z.enum(refundStatuses), text: z.string() })),
+  next: z.object({ text: z.string(), by: z.string().nullable() }),
+  createdAt: z.string(),
+});
+
+const lang = z.enum(['zh-CN', 'en']).optional();
+const limited = { 429: errorResponses[403] };
+
+function language(query: string | undefined, header: string | undefined): Lang {
+  if (query) return query as Lang;
+  return header?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
+}
+
+/** The customer's routes: no account, proof by receipt data, tracking secret or contact. */
+export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.post(
+    '/api/v1/public/refund-requests',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'Ask for a refund (申请退款) with the receipt reference and the card’s last 4 digits',
+        security: [],
+        body: z
+          .object({
+            paymentReference: z.string().regex(/^\d{12}$/, 'the 12-digit reference printed on the receipt'),
+            cardLast4: z.string().regex(/^\d{4}$/),
+            amount,
+            reason: z.enum(refundReasons),
+            description: z.string().min(1).max(2000),
+            contact: z
+              .object({
+                email: z.email().max(254).optional(),
+                phone: z
+                  .string()
+                  .regex(/^\+?[\d\s-]{6,20}$/)
+                  .optional(),
+              })
+              .refine((c) => c.email || c.phone, 'give an e-mail or a phone number to be told of each step'),
+            language: lang,
+          })
+          .strict(),
+        response: {
+          201: z.object({ id: z.string(), trackingSecret: z.string(), status: z.enum(refundStatuses) }),
+          ...errorResponses,
+          ...limited,
+        },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await customers.requestRefund(ctx, req.ip, req.body)),
+  );
+
+  app.get(
+    '/api/v1/public/refunds/:id',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'Track a refund (查询退款进度) with its tracking secret, or the e-mail / phone given',
+        security: [],
+        params: idParam('re'),
+        querystring: z.object({
+          secret: z.string().max(128).optional(),
+          contact: z.string().max(254).optional(),
+          lang,
+        }),
+        response: { 200: publicRefundSchema, ...errorResponses, ...limited },
+      },
+    },
+    async (req) => {
+      const { secret, contact } = req.query;
+      const proof = secret ? { secret } : { contact: contact ?? '' };
+      return customers.trackRefund(
+        ctx,
+        req.ip,
+        req.params.id,
+        proof,
+        language(req.query.lang, req.headers['accept-language']),
+      );
+    },
+  );
+
+  app.post(
+    '/api/v1/public/refunds/:id/cancel',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'Withdraw a request the merchant has not answered yet',
+        security: [],
+        params: idParam('re'),
+        body: z.object({ secret: z.string().min(1).max(128), lang }),
+        response: { 200: publicRefundSchema, ...errorResponses, ...limited },
+      },
+    },
+    async (req) =>
+      customers.cancelByCustomer(
+        ctx,
+        req.ip,
+        req.params.id,
+        req.body.secret,
+        language(req.body.lang, req.headers['accept-language']),
+      ),
+  );
+};

@@ -1,0 +1,338 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engines } from '../../test/support/engines.js';
+import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import * as users from '../auth/user.service.js';
+import { DAY, HOUR } from '../clock.js';
+import * as merchants from '../merchants/merchant.service.js';
+
+const CUSTOMER = 'li.lei@example.cn';
+
+describe.each(engines())('the refund journey (%s)', (engine) => {
+  let h: Harness;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+  });
+  afterAll(() => smtp?.close());
+  beforeEach(async () => {
+    h = await openHarness(engine, { smtpUrl: smtp.url });
+    smtp.messages.length = 0;
+  });
+  afterEach(() => h?.close());
+
+  async function ask(sale: Record<string, unknown>, over: Record<string, unknown> = {}) {
+    return h.app.inject({
+      method: 'POST',
+      url: '/api/v1/public/refund-requests',
+      payload: {
+        paymentReference: sale.reference,
+        cardLast4: (sale.card as { last4: string }).last4,
+        amount: 2_000,
+        reason: 'goods_returned',
+        description: '尺码不合适，已退回商品',
+        contact: { email: CUSTOMER },
+        language: 'en',
+        ...over,
+      },
+    });
+  }
+  const track = (id: string, query: string) =>
+    h.app.inject({ method: 'GET', url: `/api/v1/public/refunds/${id}?${query}` });
+  const merchantDecision = async (id: string, body: Record<string, unknown>, headers?: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${id}/merchant-decision`,
+      headers: headers ?? (await h.login('owner')),
+      payload: body,
+    });
+  const acquirerDecision = async (id: string, body: Record<string, unknown>, headers?: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${id}/acquirer-decision`,
+      headers: headers ?? (await h.login('reviewer')),
+      payload: body,
+    });
+  const setPolicy = async (over: Record<string, unknown>) => {
+    const r = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-policy`,
+      headers: await h.login('owner'),
+      payload: {
+        windowDays: 180,
+        partialAllowed: true,
+        reasons: ['goods_returned', 'wrong_amount', 'service_complaint', 'payment_failure', 'duplicate', 'other'],
+        merchantAutoApproveUpTo: 0,
+        acquirerManualReviewAbove: 500_000,
+        merchantReviewHours: 48,
+        ...over,
+      },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+  };
+  const refundableOf = async (paymentId: string) =>
+    (
+      await h.app.inject({ method: 'GET', url: `/api/v1/payments/${paymentId}`, headers: await h.login('owner') })
+    ).json().refundableAmount as number;
+
+  it('goes customer → merchant → acquirer by hand → processing → succeeded, and e-mails the customer the amount', async () => {
+    await setPolicy({ acquirerManualReviewAbove: 1_000 });
+    const sale = await h.sale(10_000);
+    const asked = await ask(sale);
+    expect(asked.statusCode, asked.body).toBe(201);
+    const { id, trackingSecret, status } = asked.json();
+    expect(status).toBe('pending_merchant');
+    expect(await refundableOf(sale.id)).toBe(8_000);
+
+    const approved = await merchantDecision(id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json().status).toBe('pending_acquirer');
+    await h.drain();
+    const queue = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/acquirer/refund-reviews',
+      headers: await h.login('reviewer'),
+    });
+    expect(queue.json().data.map((r: { id: string }) => r.id)).toContain(id);
+
+    const decided = await acquirerDecision(id, { decision: 'approve', reason: 'receipt and return slip checked' });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json().status).toBe('processing');
+    await h.drain();
+
+    const view = await track(id, `secret=${trackingSecret}&lang=en`);
+    expect(view.statusCode, view.body).toBe(200);
+    const v = view.json();
+    expect(v.status).toBe('succeeded');
+    expect(v.amountText).toBe('20.00 CNY');
+    expect(v.timeline.map((e: { status: string }) => e.status)).toEqual([
+      'pending_merchant',
+      'pending_acquirer',
+      'processing',
+      'succeeded',
+    ]);
+    expect(view.body).not.toContain(String(sale.card && (sale.card as { bin: string }).bin));
+    expect(view.body).not.toContain('usr_');
+
+    await h.drain();
+    const mails = smtp.to(CUSTOMER);
+    const success = mails.find((m) => m.subject === 'Refund succeeded');
+    expect(success?.text).toContain('20.00 CNY');
+    expect(success?.text).toContain(v.processorReference);
+    expect(mails.map((m) => m.subject)).toEqual(
+      expect.arrayContaining(['Refund request received', 'Refund sent to the payment institution', 'Refund succeeded']),
+    );
+    expect(smtp.to('owner@merchant.demo').map((m) => m.subject)).toContain('新的退款申请');
+  });
+
+  it('auto-approves at the acquirer when every rule passes, and small amounts at the merchant by policy', async () => {
+    await setPolicy({ merchantAutoApproveUpTo: 3_000 });
+    const sale = await h.sale(10_000);
+    const { id, trackingSecret } = (await ask(sale)).json();
+    await h.drain();
+    const v = (await track(id, `secret=${trackingSecret}`)).json();
+    expect(v.status).toBe('succeeded');
+    expect(v.timeline[0].text).toBe('退款申请已提交，等待商户审核');
+  });
+
+  it('lets the merchant reject only with a reason the customer reads, and releases the amount', async () => {
+    const sale = await h.sale(10_000);
+    const { id, trackingSecret } = (await ask(sale)).json();
+    const noReason = await merchantDecision(id, { decision: 'reject' });
+    expect(noReason.statusCode).toBe(400);
+    const r = await merchantDecision(id, { decision: 'reject', reason: 'goods were used' });
+    expect(r.json().status).toBe('rejected_by_merchant');
+    expect(await refundableOf(sale.id)).toBe(10_000);
+    const v = (await track(id, `secret=${trackingSecret}&lang=en`)).json();
+    expect(v.decisionReason).toBe('goods were used');
+    await h.drain();
+    expect(smtp.to(CUSTOMER).find((m) => m.subject === 'Refund request declined')?.text).toContain('goods were used');
+  });
+
+  it('needs the refund password to approve, and refuses the wrong one', async () => {
+    const { id } = (await ask(await h.sale(10_000))).json();
+    expect((await merchantDecision(id, { decision: 'approve' })).json().code).toBe('refund_password_required');
+    expect((await merchantDecision(id, { decision: 'approve', refundPassword: '000001' })).json().code).toBe(
+      'refund_password_invalid',
+    );
+    const ok = await merchantDecision(
+      id,
+      { decision: 'approve', refundPassword: REFUND_PASSWORD },
+      await h.operator('supervisor'),
+    );
+    expect(ok.statusCode, ok.body).toBe(200);
+  });
+
+  it('lets the acquirer reject a refund in its queue, with who and why on the timeline', async () => {
+    await setPolicy({ acquirerManualReviewAbove: 0 });
+    const sale = await h.sale(10_000);
+    const { id } = (await ask(sale)).json();
+    await merchantDecision(id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    await h.drain();
+    const r = await acquirerDecision(id, { decision: 'reject', reason: 'duplicate of an earlier refund' });
+    expect(r.json().status).toBe('rejected_by_acquirer');
+    const last = r.json().timeline.at(-1);
+    expect(last.actor.kind).toBe('user');
+    expect(last.note).toBe('duplicate of an earlier refund');
+    expect(await refundableOf(sale.id)).toBe(10_000);
+  });
+
+  it('escalates a request the merchant left unanswered past 48 hours to the acquirer’s manual queue', async () => {
+    const { id, trackingSecret } = (await ask(await h.sale(10_000))).json();
+    h.clock.advance(47 * HOUR);
+    await h.drain();
+    expect((await track(id, `secret=${trackingSecret}`)).json().status).toBe('pending_merchant');
+    h.clock.advance(HOUR + 1000);
+    await h.drain();
+    const v = (await track(id, `secret=${trackingSecret}&lang=en`)).json();
+    expect(v.status).toBe('pending_acquirer');
+    h.forgetTokens();
+    const refund = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${id}`, headers: await h.login('owner') })
+    ).json();
+    expect(refund.acquirerReview).toBe('manual');
+    expect(refund.timeline.at(-1).note).toContain('did not answer in time');
+  });
+
+  it('lets the customer cancel while the merchant has not answered, and only then', async () => {
+    const { id, trackingSecret } = (await ask(await h.sale(10_000))).json();
+    const wrong = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/refunds/${id}/cancel`,
+      payload: { secret: 'nope' },
+    });
+    expect(wrong.statusCode).toBe(404);
+    const ok = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/refunds/${id}/cancel`,
+      payload: { secret: trackingSecret },
+    });
+    expect(ok.json().status).toBe('canceled');
+    const second = await ask(await h.sale(10_000));
+    await merchantDecision(second.json().id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    const late = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/refunds/${second.json().id}/cancel`,
+      payload: { secret: second.json().trackingSecret },
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().code).toBe('invalid_transition');
+  });
+
+  it('answers an unknown id and a wrong secret alike, and tracks by the contact given', async () => {
+    const { id } = (await ask(await h.sale(10_000))).json();
+    const wrong = await track(id, 'secret=not-the-secret');
+    const unknown = await track('re_01M8AAAAAAAAAAAAAAAAAAAAAA', 'secret=not-the-secret');
+    expect(wrong.statusCode).toBe(404);
+    expect(unknown.statusCode).toBe(404);
+    const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
+    expect(strip(wrong.json())).toEqual(strip(unknown.json()));
+    expect((await track(id, `contact=${encodeURIComponent('LI.LEI@example.cn')}`)).statusCode).toBe(200);
+    expect((await track(id, 'contact=someone%40example.cn')).statusCode).toBe(404);
+  });
+
+  it('gives one generic answer for a wrong reference or last 4, and rate-limits a reference', async () => {
+    const sale = await h.sale(10_000);
+    const wrongCard = await ask(sale, { cardLast4: '0000' });
+    const wrongRef = await ask(sale, { paymentReference: '999999999999' });
+    expect(wrongCard.json().code).toBe('payment_not_matched');
+    expect(wrongRef.json().detail).toBe(wrongCard.json().detail);
+    let limited = false;
+    for (let i = 0; i < 12 && !limited; i++) limited = (await ask(sale, { cardLast4: '0000' })).statusCode === 429;
+    expect(limited).toBe(true);
+  });
+
+  it('follows the merchant’s policy: window, partial refunds, reasons', async () => {
+    await setPolicy({ windowDays: 30, partialAllowed: false, reasons: ['goods_returned', 'payment_failure'] });
+    const sale = await h.sale(10_000);
+    expect((await ask(sale, { amount: 5_000 })).json().code).toBe('partial_refund_not_allowed');
+    expect((await ask(sale, { amount: 10_000, reason: 'other' })).json().code).toBe('refund_reason_not_accepted');
+    h.clock.advance(31 * DAY);
+    expect((await ask(sale, { amount: 10_000 })).json().code).toBe('refund_window_expired');
+  });
+
+  it('fails a refund to a closed card, releases the amount, and a retry re-reserves it', async () => {
+    const sale = await h.sale(10_000, { card: '4000000000000119' });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: await h.apiKey(['refunds:write', 'read']),
+      payload: { paymentId: sale.id, amount: 4_000, reason: 'wrong_amount' },
+    });
+    await h.drain();
+    const owner = await h.login('owner');
+    const failed = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: owner })
+    ).json();
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toBe('processor_error');
+    expect(await refundableOf(sale.id)).toBe(10_000);
+    const retried = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${created.json().id}/retry`,
+      headers: owner,
+    });
+    expect(retried.json().status).toBe('processing');
+    expect(await refundableOf(sale.id)).toBe(6_000);
+    await h.drain();
+    const done = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: owner })
+    ).json();
+    expect(done.status).toBe('succeeded');
+  });
+
+  it('sends a payment_failure refund to manual review unless the payment really took money without success', async () => {
+    const good = await h.sale(5_000);
+    const { id } = (await ask(good, { reason: 'payment_failure', amount: 5_000 })).json();
+    await merchantDecision(id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    await h.drain();
+    const refund = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${id}`, headers: await h.login('owner') })
+    ).json();
+    expect(refund.status).toBe('pending_acquirer');
+    expect(refund.acquirerReview).toBe('manual');
+    const charged = await h.sale(5_000, { card: '4000000000000259' });
+    expect(charged.status).toBe('failed');
+    const real = (await ask(charged, { reason: 'payment_failure', amount: 5_000 })).json();
+    await merchantDecision(real.id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    await h.drain();
+    expect((await track(real.id, `secret=${real.trackingSecret}`)).json().status).toBe('succeeded');
+  });
+
+  it('keeps reviews to the right people: cashier, other merchant, other acquirer', async () => {
+    const { id } = (await ask(await h.sale(10_000))).json();
+    expect(
+      (await merchantDecision(id, { decision: 'reject', reason: 'x' }, await h.operator('cashier'))).statusCode,
+    ).toBe(403);
+    expect(
+      (await merchantDecision(id, { decision: 'reject', reason: 'x' }, await h.login('otherOwner'))).statusCode,
+    ).toBe(404);
+    expect(
+      (await merchantDecision(id, { decision: 'reject', reason: 'x' }, await h.login('reviewer'))).statusCode,
+    ).toBe(403);
+    expect((await acquirerDecision(id, { decision: 'approve', reason: 'x' }, await h.login('owner'))).statusCode).toBe(
+      403,
+    );
+
+    const otherAcquirer = await merchants.createAcquirer(h.ctx, 'Other acquirer');
+    await users.createUser(h.ctx, {
+      email: 'reviewer@other-acquirer.demo',
+      name: 'Other reviewer',
+      role: 'acquirer_reviewer',
+      password: 'Other-Reviewer-2026!',
+      acquirerId: otherAcquirer.id,
+    });
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'reviewer@other-acquirer.demo', password: 'Other-Reviewer-2026!' },
+    });
+    const stranger = { authorization: `Bearer ${login.json().token}` };
+    await merchantDecision(id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    await setPolicy({ acquirerManualReviewAbove: 0 });
+    await h.drain();
+    expect((await acquirerDecision(id, { decision: 'approve', reason: 'x' }, stranger)).statusCode).toBe(404);
+    const queue = await h.app.inject({ method: 'GET', url: '/api/v1/acquirer/refund-reviews', headers: stranger });
+    expect(queue.json().data).toHaveLength(0);
+  });
+});

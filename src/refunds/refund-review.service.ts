@@ -1,0 +1,232 @@
+import type { Actor } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import * as refundPasswords from '../credentials/refund-password.service.js';
+import { transaction } from '../db/transaction.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
+import * as payments from '../payments/payment.service.js';
+import { settleRefund } from '../payments/processor.js';
+import * as errors from './refund.errors.js';
+import { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS, type Refund, type RefundStatus } from './refund.js';
+import * as repo from './refund.repository.js';
+import { eventActorOf, sendToProcessor, visibleRefundRow } from './refund.service.js';
+import { SYSTEM, toRefund, transition } from './refund.transitions.js';
+import { getRefundPolicy } from './refund-policy.service.js';
+
+export type Decision = 'approve' | 'reject';
+
+/**
+ * 商户审核: the merchant owner or supervisor approves (with the refund password) or rejects (with a
+ * reason the customer will read) a customer's request. Approval sends it to the acquirer.
+ * @throws not_found, forbidden, validation_failed, refund_password_*, locked, invalid_transition
+ */
+export async function decideAsMerchant(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: { decision: Decision; reason?: string; refundPassword?: string },
+): Promise<Refund> {
+  const row = await visibleRefundRow(ctx, actor, id);
+  if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant reviews its refunds');
+  if (row.status !== 'pending_merchant') {
+    throw errors.invalidTransition(
+      row.status as RefundStatus,
+      input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant',
+    );
+  }
+  if (input.decision === 'reject' && !input.reason?.trim()) {
+    throw new AppError('validation_failed', 'a rejection needs a reason the customer will read');
+  }
+  if (input.decision === 'approve' && actor.kind !== 'api_key') {
+    await refundPasswords.verifyRefundPassword(ctx, actor, row.merchant_id, input.refundPassword, 'refund approval');
+  }
+  const refund = await transaction(ctx.db, async (trx) => {
+    const current = await repo.findRefundRow(trx, id);
+    if (!current) throw notFound('refund');
+    const moved =
+      input.decision === 'approve'
+        ? await transition(
+            trx,
+            ctx,
+            current,
+            'pending_acquirer',
+            eventActorOf(actor),
+            input.reason ?? 'approved by the merchant',
+            {
+              decision_reason: input.reason ?? null,
+            },
+          )
+        : await transition(trx, ctx, current, 'rejected_by_merchant', eventActorOf(actor), input.reason ?? null, {
+            decision_reason: input.reason ?? null,
+          });
+    if (input.decision === 'approve') await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: id });
+    return toRefund(trx, moved);
+  });
+  ctx.wakeWorker();
+  return refund;
+}
+
+/**
+ * 支付机构审核 by hand: a reviewer of the merchant's acquirer approves (to processing) or rejects.
+ * @throws not_found, forbidden, validation_failed, invalid_transition
+ */
+export async function decideAsAcquirer(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: { decision: Decision; reason: string },
+): Promise<Refund> {
+  const row = await visibleRefundRow(ctx, actor, id);
+  if (actor.role !== 'acquirer_reviewer' && actor.role !== 'platform_admin') throw new AppError('forbidden');
+  if (row.status !== 'pending_acquirer') {
+    throw errors.invalidTransition(
+      row.status as RefundStatus,
+      input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer',
+    );
+  }
+  const refund = await transaction(ctx.db, async (trx) => {
+    const current = await repo.findRefundRow(trx, id);
+    if (!current) throw notFound('refund');
+    const moved =
+      input.decision === 'approve'
+        ? await sendToProcessor(trx, ctx, current, eventActorOf(actor), `approved by the acquirer: ${input.reason}`, {
+            decision_reason: input.reason,
+            acquirer_review: 'manual',
+          })
+        : await transition(trx, ctx, current, 'rejected_by_acquirer', eventActorOf(actor), input.reason, {
+            decision_reason: input.reason,
+          });
+    return toRefund(trx, moved);
+  });
+  ctx.wakeWorker();
+  return refund;
+}
+
+/** The acquirer's manual review queue: refunds of its merchants waiting for a person. */
+export async function listManualReviews(
+  ctx: AppContext,
+  actor: Actor,
+  q: { limit: number; cursor?: string },
+): Promise<{ data: Refund[]; nextCursor: string | null }> {
+  const acquirerId = actor.role === 'platform_admin' ? null : (actor.acquirerId ?? '-');
+  const rows = await repo.listManualReviewRows(ctx.db.kysely, acquirerId, q.limit + 1, q.cursor);
+  const data = await Promise.all(rows.slice(0, q.limit).map((r) => toRefund(ctx.db.kysely, r)));
+  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+}
+
+// ── the acquirer's rules ─────────────────────────────────────────────────────
+
+/** A rule returns why a refund needs a person, or null when it may be approved automatically. */
+export type AcquirerRule = (ctx: AppContext, refund: Refund) => Promise<string | null>;
+
+const rules = new Map<string, AcquirerRule>();
+
+/** Other domains add rules (disputes: "no open dispute on the payment"). */
+export function registerAcquirerRule(name: string, rule: AcquirerRule): void {
+  rules.set(name, rule);
+}
+
+registerAcquirerRule('amount_within_threshold', async (ctx, r) => {
+  const policy = await getRefundPolicy(ctx, r.merchantId);
+  return r.amount > policy.acquirerManualReviewAbove ? 'amount above the manual-review threshold' : null;
+});
+
+registerAcquirerRule('within_window', async (ctx, r) => {
+  const [policy, payment] = await Promise.all([
+    getRefundPolicy(ctx, r.merchantId),
+    payments.findPaymentById(ctx, r.paymentId),
+  ]);
+  if (!payment) return 'payment not found';
+  const deadline = new Date(payment.createdAt).getTime() + policy.windowDays * 86_400_000;
+  return new Date(r.createdAt).getTime() > deadline ? 'outside the refund window' : null;
+});
+
+registerAcquirerRule('payment_captured', async (ctx, r) => {
+  const payment = await payments.findPaymentById(ctx, r.paymentId);
+  if (!payment || payment.capturedAmount === 0) return 'no money was captured';
+  return payment.flagged ? 'the payment is flagged' : null;
+});
+
+registerAcquirerRule('payment_failure_is_real', async (ctx, r) => {
+  if (r.reason !== 'payment_failure') return null;
+  const payment = await payments.findPaymentById(ctx, r.paymentId);
+  return payment?.status === 'failed' && payment.capturedAmount > 0
+    ? null
+    : 'reason is payment failure but the payment shows no money taken without success';
+});
+
+/** Why a refund needs manual review (every failing rule), or [] when it may be auto-approved. */
+export async function manualReviewReasons(ctx: AppContext, refund: Refund): Promise<string[]> {
+  const reasons = await Promise.all([...rules.values()].map((rule) => rule(ctx, refund)));
+  return reasons.filter((r): r is string => r !== null);
+}
+
+/**
+ * The acquirer's automatic review: approve when every rule passes, otherwise queue for a person.
+ * A request the merchant never answered always goes to a person. Safe to run twice.
+ */
+async function acquirerReview(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+  const id = String(payload.refundId);
+  const row = await repo.findRefundRow(ctx.db.kysely, id);
+  if (row?.status !== 'pending_acquirer' || row.acquirer_review === 'manual') return;
+  const reasons = await manualReviewReasons(ctx, await toRefund(ctx.db.kysely, row));
+  await transaction(ctx.db, async (trx) => {
+    const current = await repo.findRefundRow(trx, id);
+    if (current?.status !== 'pending_acquirer' || current.acquirer_review === 'manual') return;
+    if (reasons.length === 0) {
+      await sendToProcessor(trx, ctx, current, SYSTEM, 'approved by the acquirer’s rules', { acquirer_review: 'auto' });
+    } else {
+      await repo.setAcquirerReview(trx, id, 'manual');
+    }
+  });
+  ctx.wakeWorker();
+}
+
+/** The processor's answer: `processing` → `succeeded` (with a trace reference) or `failed`. */
+async function processRefund(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+  const id = String(payload.refundId);
+  const row = await repo.findRefundRow(ctx.db.kysely, id);
+  if (row?.status !== 'processing') return;
+  const payment = await payments.findPaymentById(ctx, row.payment_id);
+  if (!payment) throw new Error(`refund ${id} points at a missing payment`);
+  const attempts = (await toRefund(ctx.db.kysely, row)).timeline.filter((e) => e.to === 'processing').length;
+  const outcome = settleRefund(payment.card, attempts);
+  await transaction(ctx.db, async (trx) => {
+    const current = await repo.findRefundRow(trx, id);
+    if (current?.status !== 'processing') return;
+    if (outcome.kind === 'succeeded') {
+      await transition(trx, ctx, current, 'succeeded', SYSTEM, 'the processor confirmed the refund', {
+        processor_reference: outcome.processorReference,
+      });
+    } else {
+      await transition(trx, ctx, current, 'failed', SYSTEM, `the processor failed: ${outcome.failureReason}`, {
+        failure_reason: outcome.failureReason,
+      });
+    }
+  });
+}
+
+/** A customer request the merchant left unanswered past its deadline goes to the acquirer, by hand. */
+async function merchantDeadline(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+  const id = String(payload.refundId);
+  await transaction(ctx.db, async (trx) => {
+    const row = await repo.findRefundRow(trx, id);
+    if (row?.status !== 'pending_merchant' || !row.merchant_deadline_at) return;
+    if (row.merchant_deadline_at > ctx.clock.now().toISOString()) return;
+    await transition(
+      trx,
+      ctx,
+      row,
+      'pending_acquirer',
+      SYSTEM,
+      'the merchant did not answer in time: escalated to the acquirer',
+      {
+        acquirer_review: 'manual',
+      },
+    );
+  });
+}
+
+registerJobHandler(JOB_ACQUIRER_REVIEW, acquirerReview);
+registerJobHandler(JOB_PROCESS, processRefund);
+registerJobHandler(JOB_MERCHANT_DEADLINE, merchantDeadline);

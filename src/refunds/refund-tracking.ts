@@ -1,0 +1,75 @@
+import { format } from '../money.js';
+import type { Refund, RefundStatus } from './refund.js';
+
+/**
+ * The customer's view of a refund (查询退款进度): status, amount and every step in plain words,
+ * what happens next and by when. Pure; never shows the card, reviewer names or internal notes.
+ */
+export type Lang = 'zh-CN' | 'en';
+
+const STEP: Record<RefundStatus, Record<Lang, string>> = {
+  pending_merchant: {
+    'zh-CN': '退款申请已提交，等待商户审核',
+    en: 'Request received; waiting for the merchant’s review',
+  },
+  pending_acquirer: { 'zh-CN': '已转支付机构审核', en: 'With the payment institution for review' },
+  processing: { 'zh-CN': '审核通过，正在退款', en: 'Approved; the refund is being sent' },
+  succeeded: { 'zh-CN': '退款成功', en: 'Refund succeeded' },
+  failed: { 'zh-CN': '退款处理失败，等待重新处理', en: 'The refund failed; it will be retried' },
+  rejected_by_merchant: { 'zh-CN': '商户未同意退款', en: 'The merchant declined the refund' },
+  rejected_by_acquirer: { 'zh-CN': '支付机构未同意退款', en: 'The payment institution declined the refund' },
+  canceled: { 'zh-CN': '退款已取消', en: 'The refund was canceled' },
+};
+
+const NEXT: Record<RefundStatus, Record<Lang, string>> = {
+  pending_merchant: {
+    'zh-CN': '商户将在期限内审核；逾期未审核将自动转交支付机构。',
+    en: 'The merchant reviews it by the deadline; if not, it goes to the payment institution.',
+  },
+  pending_acquirer: {
+    'zh-CN': '支付机构审核后将发起退款。',
+    en: 'Once the payment institution approves, the money is sent.',
+  },
+  processing: { 'zh-CN': '退款到账需要一定时间，请耐心等待。', en: 'Refunds take a few days to reach your card.' },
+  succeeded: { 'zh-CN': '款项将按发卡行时间到账。', en: 'The money reaches your card on your bank’s schedule.' },
+  failed: {
+    'zh-CN': '商户或支付机构将重新处理，您也可以发起协商。',
+    en: 'The merchant or institution will retry; you may open a dispute.',
+  },
+  rejected_by_merchant: { 'zh-CN': '如有异议，可发起协商或投诉。', en: 'If you disagree, you may open a dispute.' },
+  rejected_by_acquirer: { 'zh-CN': '如有异议，可发起协商或投诉。', en: 'If you disagree, you may open a dispute.' },
+  canceled: { 'zh-CN': '无需进一步操作。', en: 'Nothing more to do.' },
+};
+
+export interface PublicRefundView {
+  id: string;
+  status: RefundStatus;
+  statusText: string;
+  amount: number;
+  currency: string;
+  amountText: string;
+  reason: string;
+  decisionReason: string | null;
+  processorReference: string | null;
+  timeline: Array<{ at: string; status: RefundStatus; text: string }>;
+  next: { text: string; by: string | null };
+  createdAt: string;
+}
+
+export function publicView(r: Refund, lang: Lang): PublicRefundView {
+  const rejected = r.status === 'rejected_by_merchant' || r.status === 'rejected_by_acquirer';
+  return {
+    id: r.id,
+    status: r.status,
+    statusText: STEP[r.status][lang],
+    amount: r.amount,
+    currency: r.currency,
+    amountText: format({ amount: r.amount, currency: r.currency }),
+    reason: r.reason,
+    decisionReason: rejected ? r.decisionReason : null,
+    processorReference: r.status === 'succeeded' ? r.processorReference : null,
+    timeline: r.timeline.map((e) => ({ at: e.at, status: e.to, text: STEP[e.to][lang] })),
+    next: { text: NEXT[r.status][lang], by: r.status === 'pending_merchant' ? r.merchantDeadlineAt : null },
+    createdAt: r.createdAt,
+  };
+}

@@ -1,0 +1,202 @@
+import { recordAudit } from '../audit/audit.service.js';
+import type { AppContext } from '../context.js';
+import type { RefundTable } from '../db/schema.js';
+import type { Conn, Tx } from '../db/transaction.js';
+import { newId } from '../ids.js';
+import { notifyMerchantOwner, queueNotification } from '../notifications/notification.service.js';
+import { emitWebhookEvent } from '../webhooks/webhook.service.js';
+import * as errors from './refund.errors.js';
+import {
+  canTransition,
+  type EventActorKind,
+  type Refund,
+  type RefundChannel,
+  type RefundEvent,
+  type RefundReason,
+  type RefundStatus,
+} from './refund.js';
+import { customerTemplateFor } from './refund.notifications.js';
+import * as repo from './refund.repository.js';
+
+export interface EventActor {
+  kind: EventActorKind;
+  id: string | null;
+}
+
+export const SYSTEM: EventActor = { kind: 'system', id: null };
+
+export async function toRefund(conn: Conn, r: RefundTable): Promise<Refund> {
+  const events = await repo.listEventRows(conn, r.id);
+  return {
+    id: r.id,
+    status: r.status as RefundStatus,
+    paymentId: r.payment_id,
+    merchantId: r.merchant_id,
+    amount: r.amount,
+    currency: r.currency,
+    reason: r.reason as RefundReason,
+    channel: r.channel as RefundChannel,
+    note: r.note,
+    failureReason: r.failure_reason,
+    processorReference: r.processor_reference,
+    description: r.description,
+    customer: r.customer_email || r.customer_phone ? { email: r.customer_email, phone: r.customer_phone } : null,
+    merchantDeadlineAt: r.merchant_deadline_at,
+    acquirerReview: (r.acquirer_review as Refund['acquirerReview']) ?? null,
+    decisionReason: r.decision_reason,
+    disputeId: r.dispute_id,
+    timeline: events.map(
+      (e): RefundEvent => ({
+        from: e.from_status as RefundStatus | null,
+        to: e.to_status as RefundStatus,
+        actor: { kind: e.actor_kind as EventActorKind, id: e.actor_id },
+        note: e.note,
+        at: e.created_at,
+      }),
+    ),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const WEBHOOK_EVENT: Partial<Record<RefundStatus, string>> = {
+  pending_acquirer: 'refund.pending_acquirer',
+  processing: 'refund.processing',
+  succeeded: 'refund.succeeded',
+  failed: 'refund.failed',
+  rejected_by_merchant: 'refund.rejected',
+  rejected_by_acquirer: 'refund.rejected',
+  canceled: 'refund.canceled',
+};
+
+/**
+ * Everything that goes with a refund entering `to`, in the same transaction (invariant 3): the
+ * timeline event, the audit event, the customer's message, the merchant's webhook.
+ */
+export async function recordStep(
+  trx: Tx,
+  ctx: AppContext,
+  refund: RefundTable,
+  from: RefundStatus | null,
+  to: RefundStatus,
+  actor: EventActor,
+  note: string | null,
+): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await repo.insertEvent(trx, {
+    id: newId('rev'),
+    refund_id: refund.id,
+    from_status: from,
+    to_status: to,
+    actor_kind: actor.kind,
+    actor_id: actor.id,
+    note,
+    created_at: at,
+  });
+  const view = { ...refund, status: to };
+  const data = { refundId: refund.id, amount: refund.amount, currency: refund.currency, status: to };
+  await emitWebhookEvent(
+    trx,
+    ctx,
+    refund.merchant_id,
+    from === null ? 'refund.created' : (WEBHOOK_EVENT[to] ?? 'refund.updated'),
+    {
+      ...data,
+      paymentId: refund.payment_id,
+      reason: refund.reason,
+      processorReference: view.processor_reference,
+    },
+  );
+  const template = customerTemplateFor(to, from);
+  if (template) {
+    const language = refund.customer_language === 'en' ? 'en' : 'zh-CN';
+    const details = {
+      ...data,
+      reason: view.decision_reason ?? view.failure_reason ?? '',
+      trace: view.processor_reference ?? '',
+      arrival: expectedArrival(ctx),
+    };
+    for (const [channel, to_] of [
+      ['email', refund.customer_email],
+      ['sms', refund.customer_phone],
+    ] as const) {
+      if (!to_) continue;
+      await queueNotification(trx, ctx, {
+        merchantId: refund.merchant_id,
+        channel,
+        to: to_,
+        template,
+        language,
+        data: details,
+        dedupeKey: `refund:${refund.id}:${to}:${channel}:${at}`,
+      });
+    }
+  }
+  if (from === null && refund.channel === 'customer') {
+    await notifyMerchantOwner(
+      trx,
+      ctx,
+      refund.merchant_id,
+      'refund_request_received',
+      data,
+      `refund:${refund.id}:owner:new`,
+    );
+  }
+  if (to === 'succeeded') {
+    await notifyMerchantOwner(
+      trx,
+      ctx,
+      refund.merchant_id,
+      'refund_succeeded_merchant',
+      data,
+      `refund:${refund.id}:owner:ok`,
+    );
+  }
+  await recordAudit(trx, ctx, {
+    merchantId: refund.merchant_id,
+    actor,
+    action: from === null ? 'refund.created' : 'refund.status_changed',
+    outcome: 'success',
+    objectType: 'refund',
+    objectId: refund.id,
+    details: { from, to, amount: refund.amount, currency: refund.currency },
+  });
+}
+
+/** Card refunds reach the cardholder's account within 3–5 business days; we quote the later one. */
+function expectedArrival(ctx: AppContext): string {
+  const d = ctx.clock.now();
+  let added = 0;
+  while (added < 5) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) added++;
+  }
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Moves a refund from its current state to `to`: a conditional update (zero rows = someone moved
+ * it first) plus everything `recordStep` writes, all in the caller's transaction.
+ * @throws invalid_transition
+ */
+export async function transition(
+  trx: Tx,
+  ctx: AppContext,
+  refund: RefundTable,
+  to: RefundStatus,
+  actor: EventActor,
+  note: string | null,
+  extra: Partial<
+    Pick<RefundTable, 'failure_reason' | 'processor_reference' | 'decision_reason' | 'acquirer_review' | 'dispute_id'>
+  > = {},
+): Promise<RefundTable> {
+  const from = refund.status as RefundStatus;
+  if (!canTransition(from, to)) throw errors.invalidTransition(from, to);
+  const at = ctx.clock.now().toISOString();
+  if (!(await repo.updateStatus(trx, refund.id, from, { status: to, updated_at: at, ...extra }))) {
+    throw errors.invalidTransition(from, to);
+  }
+  const moved: RefundTable = { ...refund, ...extra, status: to, updated_at: at };
+  await recordStep(trx, ctx, moved, from, to, actor, note);
+  return moved;
+}
