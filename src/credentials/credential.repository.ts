@@ -29,7 +29,13 @@ export async function lockUntil(trx: Tx, ref: string, until: string, at: string)
     .execute();
 }
 
+/** Forgets failures after a success; never lifts a lock another process set meanwhile. */
 export async function resetLockout(conn: Conn, ref: string): Promise<void> {
+  await conn.deleteFrom('secret_lockouts').where('secret_ref', '=', ref).where('locked_until', 'is', null).execute();
+}
+
+/** Lifts a lock too: after a recovery proved who is asking. */
+export async function deleteLockout(conn: Conn, ref: string): Promise<void> {
   await conn.deleteFrom('secret_lockouts').where('secret_ref', '=', ref).execute();
 }
 

@@ -65,7 +65,7 @@ export async function checkWithLockout(ctx: AppContext, c: GuardedCheck): Promis
 
 /** Clears failures and any lock, e.g. after a successful reset through recovery. */
 export async function clearLockout(ctx: AppContext, ref: SecretRef): Promise<void> {
-  await repo.resetLockout(ctx.db.kysely, ref);
+  await repo.deleteLockout(ctx.db.kysely, ref);
 }
 
 export async function lockoutState(ctx: AppContext, ref: SecretRef) {
