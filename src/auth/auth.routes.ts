@@ -34,6 +34,9 @@ const apiKeySchema = z.object({
   revokedAt: z.string().nullable(),
 });
 
+/** Everyone who logs in (an API key has no session to end). */
+const sessionRoles = roles.filter((r) => r !== 'api_key');
+
 export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/api/v1/auth/login',
@@ -65,7 +68,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.post(
     '/api/v1/auth/logout',
     {
-      config: { auth: { roles, allowWhilePasswordChangeRequired: true } },
+      config: { auth: { roles: sessionRoles, allowWhilePasswordChangeRequired: true } },
       schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), ...errorResponses } },
     },
     async (req, reply) => {

@@ -19,7 +19,9 @@ export const merchantRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.get(
     '/api/v1/merchants/:id',
     {
-      config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin'] } },
+      config: {
+        auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin', 'api_key'] },
+      },
       schema: { tags: ['merchants'], params: idParam('mer'), response: { 200: merchantSchema, ...errorResponses } },
     },
     async (req) => merchants.getMerchant(ctx, req.actor, req.params.id),

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
+import { startSmtp } from '../../test/support/smtp.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { transaction } from '../db/transaction.js';
@@ -17,44 +16,6 @@ import { listOutbox, notifyMerchantOwner, queueNotification, revealLocalNotifica
 import { outboxCommand } from './outbox.command.js';
 
 // ---- loopback servers -------------------------------------------------------------------------
-
-interface Smtp {
-  port: number;
-  url: string;
-  messages: ParsedMail[];
-  to(address: string): ParsedMail[];
-  close(): Promise<void>;
-}
-
-async function startSmtp(port = 0, delayMs = 0): Promise<Smtp> {
-  const messages: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, done) {
-      simpleParser(stream).then(
-        (m) => {
-          messages.push(m);
-          setTimeout(done, delayMs);
-        },
-        (e) => done(e),
-      );
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const actual = (server.server.address() as AddressInfo).port;
-  return {
-    port: actual,
-    url: `smtp://127.0.0.1:${actual}/?ignoreTLS=true`,
-    messages,
-    to: (address) => messages.filter((m) => JSON.stringify(m.to).includes(address)),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 interface Gateway {
   url: string;

@@ -2,9 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
-import * as users from '../auth/user.service.js';
 import { HOUR, MINUTE } from '../clock.js';
-import * as merchants from '../merchants/merchant.service.js';
 import { listOutbox } from '../notifications/notification.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import { newChallenge } from './unlock-code.js';
@@ -90,20 +88,7 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
   });
 
   it('gives an agent of another agency 403 and audits the attempt', async () => {
-    const other = await merchants.createAgent(h.ctx, 'Other agency');
-    await users.createUser(h.ctx, {
-      email: 'staff@other-agency.demo',
-      name: 'Other agency staff',
-      role: 'agent_staff',
-      password: 'Other-Agency-2026!',
-      agentId: other.id,
-    });
-    const login = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'staff@other-agency.demo', password: 'Other-Agency-2026!' },
-    });
-    const r = await codeFor(await challenge(), { authorization: `Bearer ${login.json().token}` });
+    const r = await codeFor(await challenge(), await h.stranger('agent_staff'));
     expect(r.statusCode).toBe(403);
     expect(r.json().code).toBe('forbidden');
     const cashier = await codeFor(await challenge(), await h.operator('cashier'));

@@ -2,9 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
-import * as users from '../auth/user.service.js';
 import { DAY, HOUR } from '../clock.js';
-import * as merchants from '../merchants/merchant.service.js';
 
 const CUSTOMER = 'li.lei@example.cn';
 
@@ -314,20 +312,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
       403,
     );
 
-    const otherAcquirer = await merchants.createAcquirer(h.ctx, 'Other acquirer');
-    await users.createUser(h.ctx, {
-      email: 'reviewer@other-acquirer.demo',
-      name: 'Other reviewer',
-      role: 'acquirer_reviewer',
-      password: 'Other-Reviewer-2026!',
-      acquirerId: otherAcquirer.id,
-    });
-    const login = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: 'reviewer@other-acquirer.demo', password: 'Other-Reviewer-2026!' },
-    });
-    const stranger = { authorization: `Bearer ${login.json().token}` };
+    const stranger = await h.stranger('acquirer_reviewer');
     await merchantDecision(id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
     await setPolicy({ acquirerManualReviewAbove: 0 });
     await h.drain();

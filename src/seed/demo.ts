@@ -1,7 +1,10 @@
+import type { Actor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
 import * as merchants from '../merchants/merchant.service.js';
 import * as operators from '../operators/operator.service.js';
+import * as payments from '../payments/payment.service.js';
+import { TEST_CARDS } from '../payments/processor.js';
 import * as terminals from '../terminals/terminal.service.js';
 
 /**
@@ -57,8 +60,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoIds | undefined> {
     merchantId: store.id,
     agentId: agent.id,
   });
+  const t1Operators = [];
   for (const op of [DEMO.terminal.supervisor, DEMO.terminal.cashier]) {
-    await operators.addOperator(ctx, { terminalId: t1.id, code: op.code, password: op.password });
+    t1Operators.push(await operators.addOperator(ctx, { terminalId: t1.id, code: op.code, password: op.password }));
   }
   const other = await merchants.createMerchant(ctx, {
     name: 'Other Shop / 另一商户',
@@ -96,6 +100,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoIds | undefined> {
   });
   await users.createUser(ctx, { ...DEMO.agent, name: 'Agent staff', role: 'agent_staff', agentId: agent.id });
   await users.createUser(ctx, { ...DEMO.admin, name: 'Platform admin', role: 'platform_admin' });
+  await demoSales(ctx, t1Operators[1], acquirer.id);
   return {
     acquirerId: acquirer.id,
     agentId: agent.id,
@@ -104,4 +109,31 @@ export async function seedDemo(ctx: AppContext): Promise<DemoIds | undefined> {
     otherMerchantId: other.id,
     otherTerminalId: t2.id,
   };
+}
+
+/**
+ * A little history so the demo has something to refund: a settled batch of two sales, an open
+ * batch with two more, and one sale where the money was taken but the processor reported failure
+ * (the `payment_failure` refund reason).
+ */
+async function demoSales(ctx: AppContext, cashier: operators.Operator, acquirerId: string): Promise<void> {
+  const actor: Actor = {
+    kind: 'operator',
+    id: cashier.id,
+    role: 'cashier',
+    merchantId: cashier.merchantId,
+    terminalId: cashier.terminalId,
+    acquirerId,
+    agentId: null,
+    scopes: [],
+    sessionId: null,
+    mustChangePassword: false,
+  };
+  const sell = (amount: number, number: string) => payments.createPayment(ctx, actor, { amount, card: { number } });
+  await sell(12_800, TEST_CARDS.approved);
+  await sell(3_550, TEST_CARDS.approvedUnionPay);
+  await payments.settleTerminal(ctx, { ...actor, role: 'supervisor' }, cashier.terminalId);
+  await sell(99_900, TEST_CARDS.approved);
+  await sell(6_600, TEST_CARDS.chargedButFailed);
+  await sell(25_000, TEST_CARDS.approvedUnionPay);
 }

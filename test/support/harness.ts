@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import * as users from '../../src/auth/user.service.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { buildApp } from '../../src/http/app.js';
 import { drainJobs } from '../../src/jobs/job.service.js';
+import * as merchants from '../../src/merchants/merchant.service.js';
 import { openContext } from '../../src/runtime.js';
 import { DEMO, type DemoIds, seedDemo } from '../../src/seed/demo.js';
 import { type EngineName, throwawayDatabase } from './engines.js';
@@ -25,6 +27,11 @@ export interface Harness {
     amount: number,
     opts?: { card?: string; terminal?: 'main' | 'other' },
   ): Promise<Record<string, unknown> & { id: string }>;
+  /**
+   * Logs in a console user of a *different* agency or acquirer than the demo's: for "someone of
+   * the same role but not yours" checks.
+   */
+  stranger(role: 'agent_staff' | 'acquirer_reviewer'): Promise<Record<string, string>>;
   /** Drops cached tokens (after something revoked them), so the next call logs in afresh. */
   forgetTokens(): void;
   close(): Promise<void>;
@@ -116,6 +123,17 @@ export async function openHarness(
       });
       if (r.statusCode !== 201) throw new Error(`sale failed: ${r.body}`);
       return r.json();
+    },
+    async stranger(role) {
+      const n = tokens.size + Math.floor(Math.random() * 1e6);
+      const email = `stranger-${n}@${role === 'agent_staff' ? 'other-agency' : 'other-acquirer'}.demo`;
+      const password = 'Stranger-Demo-2026!';
+      const tenant =
+        role === 'agent_staff'
+          ? { agentId: (await merchants.createAgent(ctx, `Other agency ${n}`)).id }
+          : { acquirerId: (await merchants.createAcquirer(ctx, `Other acquirer ${n}`)).id };
+      await users.createUser(ctx, { email, password, name: `Stranger ${n}`, role, ...tenant });
+      return bearer(await loginUser(email, password));
     },
     forgetTokens() {
       tokens.clear();
