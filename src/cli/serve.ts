@@ -1,5 +1,8 @@
+import { DAY, HOUR } from '../clock.js';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
+import { purgeExpiredKeys } from '../idempotency/idempotency.service.js';
+import { purgeFinishedJobs } from '../jobs/job.service.js';
 import { attachWorker, openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 
@@ -12,8 +15,20 @@ export async function serve(config: Config): Promise<void> {
     if (seeded) app.log.info({ merchantId: seeded.merchantId, terminalId: seeded.terminalId }, 'demo data seeded');
   }
   const worker = config.worker ? attachWorker(ctx, (e) => app.log.error({ err: e }, 'worker error')) : undefined;
+  // Housekeeping: idempotency keys are kept 48 h (≥ 24 h promised), finished jobs 7 days.
+  const housekeeping = async () => {
+    try {
+      await purgeExpiredKeys(ctx);
+      await purgeFinishedJobs(ctx, 7 * DAY);
+    } catch (e) {
+      app.log.error({ err: e }, 'housekeeping failed');
+    }
+  };
+  const housekeepingTimer = config.worker ? setInterval(housekeeping, HOUR) : undefined;
+  housekeepingTimer?.unref();
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    clearInterval(housekeepingTimer);
     await app.close();
     await worker?.stop();
     await ctx.db.close();

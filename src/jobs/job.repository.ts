@@ -82,3 +82,12 @@ export async function countJobs(conn: Conn, kind: string, pendingOnly: boolean):
   if (pendingOnly) q = q.where('done_at', 'is', null);
   return Number((await q.executeTakeFirst())?.n ?? 0);
 }
+
+export async function deleteFinishedBefore(conn: Conn, before: string): Promise<number> {
+  const r = await conn
+    .deleteFrom('jobs')
+    .where('done_at', 'is not', null)
+    .where('done_at', '<', before)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

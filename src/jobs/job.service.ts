@@ -129,3 +129,9 @@ export function startWorker(ctx: AppContext, opts: { pollMs?: number; onError?: 
     },
   };
 }
+
+/** Deletes jobs finished longer ago than `olderThanMs` (the jobs table is a queue, not a history). */
+export async function purgeFinishedJobs(ctx: AppContext, olderThanMs: number): Promise<number> {
+  const before = new Date(ctx.clock.now().getTime() - olderThanMs).toISOString();
+  return repo.deleteFinishedBefore(ctx.db.kysely, before);
+}

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../../test/support/engines.js';
+import { type Harness, openHarness } from '../../test/support/harness.js';
+import { DAY, HOUR } from '../clock.js';
+import { transaction } from '../db/transaction.js';
+import { purgeExpiredKeys } from '../idempotency/idempotency.service.js';
+import { drainJobs, enqueueJob, purgeFinishedJobs, registerJobHandler } from './job.service.js';
+
+describe.each(engines())('jobs and housekeeping (%s)', (engine) => {
+  let h: Harness;
+  const seen: string[] = [];
+  let failuresLeft = 2;
+  beforeAll(async () => {
+    h = await openHarness(engine);
+    registerJobHandler('test.flaky', async (_ctx, payload) => {
+      if (failuresLeft-- > 0) throw new Error('transient');
+      seen.push(String(payload.n));
+    });
+  });
+  afterAll(() => h?.close());
+
+  it('retries a failing job with backoff and runs it once it succeeds', async () => {
+    await transaction(h.ctx.db, (trx) => enqueueJob(trx, h.ctx, 'test.flaky', { n: 1 }));
+    await drainJobs(h.ctx);
+    expect(seen).toEqual([]);
+    h.clock.advance(2_000);
+    await drainJobs(h.ctx);
+    h.clock.advance(4_000);
+    await drainJobs(h.ctx);
+    expect(seen).toEqual(['1']);
+    h.clock.advance(HOUR);
+    await drainJobs(h.ctx);
+    expect(seen).toEqual(['1']);
+  });
+
+  it('purges finished jobs after 7 days and idempotency keys after 48 hours, and nothing younger', async () => {
+    const sale = await h.sale(1_000);
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: { ...(await h.apiKey(['refunds:write'])), 'idempotency-key': 'purge-me' },
+      payload: { paymentId: sale.id, amount: 100, reason: 'other' },
+    });
+    await drainJobs(h.ctx);
+    const count = async (table: 'jobs' | 'idempotency_keys') =>
+      Number(
+        (
+          await h.ctx.db.kysely
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirst()
+        )?.n,
+      );
+    expect(await purgeExpiredKeys(h.ctx)).toBe(0);
+    expect(await purgeFinishedJobs(h.ctx, 7 * DAY)).toBe(0);
+    h.clock.advance(2 * DAY + 1000);
+    expect(await purgeExpiredKeys(h.ctx)).toBeGreaterThan(0);
+    expect(await count('idempotency_keys')).toBe(0);
+    h.clock.advance(5 * DAY);
+    expect(await purgeFinishedJobs(h.ctx, 7 * DAY)).toBeGreaterThan(0);
+    const unfinished = await h.ctx.db.kysely.selectFrom('jobs').select('done_at').execute();
+    expect(unfinished.every((j) => j.done_at === null)).toBe(true);
+  });
+});
