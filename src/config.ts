@@ -22,6 +22,16 @@ export interface Config {
   /** HTTP SMS gateway (POST JSON, Bearer SMS_PROVIDER_KEY); unset: SMS stay in the local outbox. */
   smsProviderUrl?: string;
   smsProviderKey?: string;
+  /** Webhook URLs may point at private/loopback hosts. Default on, except when NODE_ENV=production. */
+  webhookAllowPrivate: boolean;
+  /** AES-256-GCM key (32 bytes, hex or base64) for webhook secrets; unset: a generated `webhook.key` file. */
+  webhookSecretKey?: string;
+  /** Days of negotiation before a customer may escalate a dispute the merchant did not reject. */
+  disputeEscalationDays: number;
+  /** Days the acquirer has to rule on an escalated dispute. */
+  disputeMediationDays: number;
+  /** Days a third party's case-file share link stays valid. */
+  caseFileShareDays: number;
 }
 
 function optionalUrl(name: string, schemes: string[], env: NodeJS.ProcessEnv, requires?: string): string | undefined {
@@ -59,11 +69,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, env),
     seedDemo: env.SEED_DEMO !== 'off',
     refundPasswordExpiryDays: int('REFUND_PASSWORD_EXPIRY_DAYS', 90, env),
+    disputeEscalationDays: int('DISPUTE_ESCALATION_DAYS', 7, env),
+    disputeMediationDays: int('DISPUTE_MEDIATION_DAYS', 10, env),
+    caseFileShareDays: Math.max(1, int('CASE_FILE_SHARE_DAYS', 30, env)),
     lockoutMaxFailures: Math.max(1, int('LOCKOUT_MAX_FAILURES', 5, env)),
     lockoutMinutes: int('LOCKOUT_MINUTES', 30, env),
     smtpUrl: optionalUrl('SMTP_URL', ['smtp:', 'smtps:'], env),
     smtpFrom: env.SMTP_FROM || 'RefundDesk <no-reply@refunddesk.local>',
     smsProviderUrl: optionalUrl('SMS_PROVIDER_URL', ['http:', 'https:'], env, 'SMS_PROVIDER_KEY'),
     smsProviderKey: env.SMS_PROVIDER_KEY || undefined,
+    webhookAllowPrivate: !['off', 'false', '0'].includes(
+      (env.WEBHOOK_ALLOW_PRIVATE || (env.NODE_ENV === 'production' ? 'off' : 'on')).toLowerCase(),
+    ),
+    webhookSecretKey: env.WEBHOOK_SECRET_KEY || undefined,
   };
 }

@@ -30,6 +30,10 @@ export const errorCatalog = {
   batch_empty: { status: 409, title: 'The terminal has no open batch to settle' },
   refund_password_invalid: { status: 403, title: 'The refund password is wrong' },
   refund_password_required: { status: 422, title: 'The refund password is required' },
+  payment_not_matched: { status: 422, title: 'No payment matches that receipt reference and card' },
+  refund_window_expired: { status: 422, title: 'The merchant’s refund window for this payment has passed' },
+  partial_refund_not_allowed: { status: 422, title: 'The merchant accepts only full refunds' },
+  refund_reason_not_accepted: { status: 422, title: 'The merchant does not accept refunds for this reason' },
   invalid_transition: { status: 409, title: 'The object is not in a state that allows this' },
   idempotency_conflict: { status: 409, title: 'The Idempotency-Key was used with a different request' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
@@ -49,6 +53,20 @@ export const errorCatalog = {
   recovery_code_invalid: { status: 403, title: 'The code is wrong, expired or already used' },
   unlock_code_invalid: { status: 403, title: 'The unlock code is wrong, expired or already used' },
   challenge_invalid: { status: 422, title: 'The challenge is not valid for this terminal' },
+  // disputes
+  dispute_not_allowed: { status: 422, title: 'This refund or payment cannot be disputed now' },
+  dispute_already_open: { status: 409, title: 'A dispute is already open for this payment' },
+  dispute_escalation_too_early: { status: 409, title: 'The dispute cannot be escalated yet' },
+  dispute_not_settled: { status: 409, title: 'No refund of this dispute has succeeded yet' },
+  dispute_already_rated: { status: 409, title: 'The resolution was already rated' },
+  attachment_type_not_allowed: { status: 422, title: 'This attachment type is not accepted' },
+  attachment_too_large: { status: 413, title: 'The attachment is too large' },
+  attachment_content_mismatch: { status: 422, title: 'The attachment’s content does not match its type' },
+  share_link_expired: { status: 410, title: 'The share link has expired' },
+  // webhooks
+  webhook_url_invalid: { status: 422, title: 'The webhook URL is not allowed' },
+  webhook_event_unknown: { status: 422, title: 'Unknown webhook event type' },
+  webhook_endpoint_limit: { status: 422, title: 'The merchant has too many webhook endpoints' },
   // bugs
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

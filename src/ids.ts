@@ -19,11 +19,18 @@ export type IdPrefix =
   | 'rev'
   | 'job'
   | 'dp'
+  | 'dpe'
+  | 'dpm'
+  | 'dpa'
+  | 'dcf'
+  | 'shr'
   | 'evt'
   | 'aud'
   | 'uch'
   | 'rco'
-  | 'ntf';
+  | 'ntf'
+  | 'whe'
+  | 'whd';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

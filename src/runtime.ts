@@ -5,8 +5,10 @@ import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { startWorker, type Worker } from './jobs/job.service.js';
 // Domains register their job handlers when imported.
+import './disputes/dispute.service.js';
 import './notifications/notification.service.js';
-import './refunds/refund.service.js';
+import './refunds/refund-review.service.js';
+import './webhooks/webhook.service.js';
 
 /** Opens the database, migrates it, and wires the context; the worker is started separately. */
 export async function openContext(

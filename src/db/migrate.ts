@@ -4,6 +4,9 @@ import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_audit.js';
 import * as m003 from './migrations/003_notifications.js';
 import * as m004 from './migrations/004_credentials.js';
+import * as m005 from './migrations/005_refund_journey.js';
+import * as m006 from './migrations/006_webhooks.js';
+import * as m007 from './migrations/007_disputes.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -11,6 +14,9 @@ const migrations: Record<string, Migration> = {
   '002_audit': m002,
   '003_notifications': m003,
   '004_credentials': m004,
+  '005_refund_journey': m005,
+  '006_webhooks': m006,
+  '007_disputes': m007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -122,6 +122,7 @@ export interface PaymentTable {
   decline_code: string | null;
   failure_reason: string | null;
   voided_at: string | null;
+  flagged: number;
   created_at: string;
 }
 
@@ -139,6 +140,15 @@ export interface RefundTable {
   processor_reference: string | null;
   created_at: string;
   updated_at: string;
+  description: string | null;
+  customer_email: string | null;
+  customer_phone: string | null;
+  customer_language: string | null;
+  tracking_secret_hash: string | null;
+  merchant_deadline_at: string | null;
+  acquirer_review: string | null;
+  decision_reason: string | null;
+  dispute_id: string | null;
 }
 
 export interface RefundEventTable {
@@ -258,7 +268,146 @@ export interface AuditChainTable {
   last_hash: string;
 }
 
+export interface RefundPolicyTable {
+  merchant_id: string;
+  window_days: number;
+  partial_allowed: number;
+  reasons: string;
+  merchant_auto_approve_up_to: number;
+  acquirer_manual_review_above: number;
+  merchant_review_hours: number;
+  updated_at: string;
+}
+
+export interface RateCounterTable {
+  bucket: string;
+  window_start: string;
+  count: number;
+}
+
+/** src/disputes/ (migration 007). `access_secret_hash`: SHA-256 of a payment dispute's random secret. */
+export interface DisputeTable {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  refund_id: string | null;
+  status: string;
+  outcome: string | null;
+  reason: string;
+  description: string;
+  customer_email: string | null;
+  customer_phone: string | null;
+  customer_language: string;
+  access_secret_hash: string | null;
+  escalated_at: string | null;
+  escalation_reason: string | null;
+  mediation_due_at: string | null;
+  ruling_outcome: string | null;
+  ruling: string | null;
+  ruled_by: string | null;
+  ruled_at: string | null;
+  ruling_amount: number | null;
+  forced_refund_id: string | null;
+  force_claimed_until: string | null;
+  referred_at: string | null;
+  closed_at: string | null;
+  rating: number | null;
+  rating_comment: string | null;
+  rated_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DisputeEventTable {
+  id: string;
+  dispute_id: string;
+  kind: string;
+  from_status: string | null;
+  to_status: string;
+  actor_kind: string;
+  actor_id: string | null;
+  note: string | null;
+  created_at: string;
+}
+
+export interface DisputeMessageTable {
+  id: string;
+  dispute_id: string;
+  author_party: string;
+  author_kind: string;
+  author_id: string | null;
+  body: string;
+  created_at: string;
+}
+
+export interface DisputeAttachmentTable {
+  id: string;
+  dispute_id: string;
+  message_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  created_at: string;
+}
+
+export interface DisputeCaseFileTable {
+  id: string;
+  dispute_id: string;
+  sha256: string;
+  content: string;
+  created_at: string;
+}
+
+/** `token_hash`: SHA-256 of a 256-bit random token; the token itself is shown once. */
+export interface CaseFileShareLinkTable {
+  id: string;
+  dispute_id: string;
+  case_file_id: string;
+  token_hash: string;
+  created_by_kind: string;
+  created_by_id: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface WebhookEndpointTable {
+  id: string;
+  merchant_id: string;
+  url: string;
+  description: string | null;
+  events: string;
+  secret_ciphertext: string | null;
+  enabled: number;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  endpoint_id: string;
+  merchant_id: string;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  sending_until: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
 export interface Database {
+  disputes: DisputeTable;
+  dispute_events: DisputeEventTable;
+  dispute_messages: DisputeMessageTable;
+  dispute_attachments: DisputeAttachmentTable;
+  dispute_case_files: DisputeCaseFileTable;
+  case_file_share_links: CaseFileShareLinkTable;
   acquirers: AcquirerTable;
   agents: AgentTable;
   merchants: MerchantTable;
@@ -273,6 +422,8 @@ export interface Database {
   refund_events: RefundEventTable;
   idempotency_keys: IdempotencyKeyTable;
   jobs: JobTable;
+  refund_policies: RefundPolicyTable;
+  rate_counters: RateCounterTable;
   audit_events: AuditEventTable;
   audit_chains: AuditChainTable;
   secret_history: SecretHistoryTable;
@@ -280,4 +431,6 @@ export interface Database {
   unlock_challenges: UnlockChallengeTable;
   recovery_codes: RecoveryCodeTable;
   notifications: NotificationTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }

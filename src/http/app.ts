@@ -12,11 +12,14 @@ import { auditRoutes } from '../audit/audit.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import type { AppContext } from '../context.js';
 import { credentialRoutes } from '../credentials/credential.routes.js';
+import { disputeRoutes } from '../disputes/dispute.routes.js';
 import { merchantRoutes } from '../merchants/merchant.routes.js';
 import { paymentRoutes } from '../payments/payment.routes.js';
 import { recoveryRoutes } from '../recovery/recovery.routes.js';
+import { customerRoutes } from '../refunds/customer.routes.js';
 import { refundRoutes } from '../refunds/refund.routes.js';
 import { terminalRoutes } from '../terminals/terminal.routes.js';
+import { webhookRoutes } from '../webhooks/webhook.routes.js';
 import { registerAuthHook } from './auth-hook.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 
@@ -95,9 +98,12 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     merchantRoutes,
     paymentRoutes,
     refundRoutes,
+    customerRoutes,
+    disputeRoutes,
     auditRoutes,
     credentialRoutes,
     recoveryRoutes,
+    webhookRoutes,
   ]) {
     await app.register(routes, { ctx });
   }

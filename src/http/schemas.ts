@@ -70,6 +70,7 @@ export const paymentSchema = z.object({
   pendingRefundAmount: z.number().int(),
   refundableAmount: z.number().int(),
   voidedAt: z.string().nullable(),
+  flagged: z.boolean(),
   createdAt: z.string(),
 });
 
@@ -85,6 +86,12 @@ export const refundSchema = z.object({
   note: z.string().nullable(),
   failureReason: z.string().nullable(),
   processorReference: z.string().nullable(),
+  description: z.string().nullable(),
+  customer: z.object({ email: z.string().nullable(), phone: z.string().nullable() }).nullable(),
+  merchantDeadlineAt: z.string().nullable(),
+  acquirerReview: z.enum(['manual', 'auto']).nullable(),
+  decisionReason: z.string().nullable(),
+  disputeId: z.string().nullable(),
   timeline: z.array(
     z.object({
       from: z.string().nullable(),

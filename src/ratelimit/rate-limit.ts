@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.js';
-import { transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -9,21 +8,30 @@ import { AppError } from '../errors.js';
  * @throws rate_limited (429) once `max` hits fall in one window
  */
 export async function hitRateLimit(ctx: AppContext, bucket: string, max: number, windowMs: number): Promise<void> {
-  const now = ctx.clock.now();
-  const count = await transaction(ctx.db, async (trx) => {
-    const row = await trx.selectFrom('rate_counters').selectAll().where('bucket', '=', bucket).executeTakeFirst();
-    const fresh = !row || new Date(row.window_start).getTime() + windowMs <= now.getTime();
-    if (!row) {
-      await trx.insertInto('rate_counters').values({ bucket, window_start: now.toISOString(), count: 1 }).execute();
-      return 1;
-    }
-    const next = fresh ? 1 : row.count + 1;
-    await trx
-      .updateTable('rate_counters')
-      .set({ count: next, window_start: fresh ? now.toISOString() : row.window_start })
-      .where('bucket', '=', bucket)
-      .execute();
-    return next;
-  });
-  if (count > max) throw new AppError('rate_limited', 'too many attempts: try again later');
+  const now = ctx.clock.now().toISOString();
+  const windowStartedBefore = new Date(ctx.clock.now().getTime() - windowMs).toISOString();
+  // One statement, so that two first hits on a bucket cannot both insert (PostgreSQL): a new
+  // bucket starts at 1; an old one counts up, or restarts at 1 once its window has passed.
+  const row = await ctx.db.kysely
+    .insertInto('rate_counters')
+    .values({ bucket, window_start: now, count: 1 })
+    .onConflict((oc) =>
+      oc.column('bucket').doUpdateSet((eb) => ({
+        count: eb
+          .case()
+          .when('rate_counters.window_start', '<=', windowStartedBefore)
+          .then(1)
+          .else(eb('rate_counters.count', '+', 1))
+          .end(),
+        window_start: eb
+          .case()
+          .when('rate_counters.window_start', '<=', windowStartedBefore)
+          .then(now)
+          .else(eb.ref('rate_counters.window_start'))
+          .end(),
+      })),
+    )
+    .returning('count')
+    .executeTakeFirstOrThrow();
+  if (Number(row.count) > max) throw new AppError('rate_limited', 'too many attempts: try again later');
 }

@@ -17,7 +17,10 @@ export const webhookEventTypes = [
   'refund.rejected',
   'refund.canceled',
   'dispute.opened',
+  'dispute.escalated',
   'dispute.resolved',
+  'dispute.referred',
+  'dispute.closed',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 export const WILDCARD = '*';

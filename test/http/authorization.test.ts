@@ -83,7 +83,26 @@ const FIXTURES: Record<string, Fixture> = {
 };
 
 /** Routes anyone may call: the two logins. Every other route must declare who may call it. */
-const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/terminals/:terminalId/login']);
+// Public on purpose: the logins, and the customer's pages, which prove themselves with what is on
+// the receipt or with the refund's tracking secret (their own tests try wrong proofs).
+const PUBLIC = new Set([
+  'POST /api/v1/auth/login',
+  'POST /api/v1/terminals/:terminalId/login',
+  'POST /api/v1/public/refund-requests',
+  'GET /api/v1/public/refunds/:id',
+  'POST /api/v1/public/refunds/:id/cancel',
+  // Disputes: the customer proves itself with the refund's tracking secret or the dispute's access
+  // secret; with a bearer token the route checks roles itself (config.disputeAccess).
+  'POST /api/v1/disputes',
+  'GET /api/v1/disputes/:id',
+  'GET /api/v1/disputes/:id/attachments/:attachmentId',
+  'POST /api/v1/disputes/:id/messages',
+  'POST /api/v1/disputes/:id/escalate',
+  'POST /api/v1/disputes/:id/close',
+  'POST /api/v1/disputes/:id/refer',
+  'POST /api/v1/disputes/:id/rating',
+  'GET /api/v1/public/case-files/:token',
+]);
 /** Ends the caller's session: checked last, with sessions of its own. */
 const LOGOUT = 'POST /api/v1/auth/logout';
 
@@ -240,7 +259,7 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     expect([...PUBLIC, LOGOUT].filter((k) => !keys.has(k))).toEqual([]);
   });
 
-  it('leaves only the logins public: every other route declares its roles', () => {
+  it('leaves only the logins and the customer’s pages public: every other route declares its roles', () => {
     const undeclared = routes.filter((r) => !r.auth).map(keyOf);
     expect(undeclared.sort()).toEqual([...PUBLIC].sort());
   });

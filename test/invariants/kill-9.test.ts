@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../src/seed/demo.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../support/engines.js';
+import { call, killAllServers, killHard, ok, sleep, startServer } from '../support/server-process.js';
 
 /**
  * Invariant 5 (DESIGN.md): an acknowledged write survives `kill -9`. A real `refunddesk serve` child
@@ -13,110 +10,14 @@ import { engines, type ThrowawayDatabase, throwawayDatabase } from '../support/e
  * must still fit in the sale.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SALE_AMOUNT = 100_000;
 
-interface Server {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-}
-
-const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const address = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts `serve` on the database and waits for /healthz (up to 40 s: tsx compiles on start). */
-async function startServer(databaseUrl: string): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      REFUND_PROCESSING_DELAY_MS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let log = '';
-  child.stdout?.on('data', (d) => {
-    log += d;
-  });
-  child.stderr?.on('data', (d) => {
-    log += d;
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`server exited before it was healthy (${child.exitCode ?? child.signalCode}):\n${log}`);
-    }
-    try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`server not healthy after 40 s:\n${log}`);
-    await sleep(100);
-  }
-  return { child, base, output: () => log };
-}
-
-async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  auth?: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const headers: Record<string, string> = {};
-  if (auth) headers.authorization = `Bearer ${auth}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-async function ok(p: ReturnType<typeof call>, status: number): Promise<Record<string, unknown>> {
-  const r = await p;
-  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.json)}`);
-  return r.json;
-}
-
-afterAll(async () => {
-  await Promise.all([...children].map(killHard));
-});
+afterAll(killAllServers);
 
 describe.each(engines())('a SIGKILLed server keeps every refund it acknowledged (%s)', (engine) => {
   let db: ThrowawayDatabase | undefined;
   afterAll(async () => {
-    await Promise.all([...children].map(killHard));
+    await killAllServers();
     await db?.drop();
   });
 

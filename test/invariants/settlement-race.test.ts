@@ -14,7 +14,8 @@ describe.each(engines())('settlement racing with sales (%s)', (engine) => {
     const supervisor = await h.operator('supervisor');
     const settle = () =>
       h.app.inject({ method: 'POST', url: `/api/v1/terminals/${h.ids.terminalId}/settle`, headers: supervisor });
-    await h.sale(100); // make sure a batch is open
+    expect((await settle()).statusCode).toBe(200); // close the demo data's open batch
+    await h.sale(100); // open a fresh batch
     const sales = Array.from({ length: 40 }, (_, i) =>
       h.app.inject({
         method: 'POST',

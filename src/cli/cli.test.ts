@@ -1,0 +1,409 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
+import { loadConfig } from '../config.js';
+import type { AppError } from '../errors.js';
+import { openContext } from '../runtime.js';
+import { DEMO } from '../seed/demo.js';
+import { actAs } from './cli-actor.js';
+import { operatorResetPasswordCommand, recoveryCommand, refundPasswordCommand } from './refund-password.command.js';
+
+/**
+ * The real `refunddesk` CLI as a child process on a throwaway SQLite database seeded with the demo.
+ * Each start costs a second or two (tsx), so the checks are batched; the child runs are sequential
+ * where they write, parallel where they never reach the database (argument errors, --help).
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SECRET_ENV = [
+  'CURRENT_REFUND_PASSWORD',
+  'NEW_REFUND_PASSWORD',
+  'UNLOCK_CODE',
+  'RECOVERY_CODE',
+  'TEMPORARY_PASSWORD',
+  'REFUND_PASSWORD',
+];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field
+  json: () => any;
+}
+
+let db: ThrowawayDatabase;
+let ids: { merchantId: string; terminalId: string; otherMerchantId: string };
+/** Every secret handed to a child, with that child's output: checked after every run. */
+let runs = 0;
+/** A moment after the demo's refund password was set. */
+let seededAt = '';
+
+async function cli(args: string[], secrets: { env?: Record<string, string>; stdin?: string[] } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, ...secrets.env };
+  for (const name of SECRET_ENV) if (!secrets.env?.[name]) delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  child.stdin.end(secrets.stdin ? `${secrets.stdin.join('\n')}\n` : '');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  runs++;
+  // The CLI never prints a secret it read, on either stream, success or failure.
+  for (const s of [...Object.values(secrets.env ?? {}), ...(secrets.stdin ?? [])]) {
+    expect(stdout + stderr, `${args.join(' ')} printed a secret it read`).not.toContain(s);
+  }
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+}
+
+function expectError(r: Run, code: string) {
+  expect(r.code, r.stdout + r.stderr).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`^error: ${code}: `, 'm'));
+}
+
+// Refund passwords the tests set, in order (not trivial, not the demo phone number, never repeated).
+const P1 = '583920417';
+const P2 = '205837461';
+const P3 = '639274015';
+const P4 = '472019386';
+const SUPERVISOR = 'T-0001:00';
+const CASHIER = 'T-0001:01';
+
+describe('refunddesk CLI: refund password, recovery, operator reset', () => {
+  const started = Date.now();
+  beforeAll(async () => {
+    db = await throwawayDatabase('sqlite');
+    const seeded = await cli(['seed', '--demo']);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    ids = seeded.json();
+    seededAt = new Date().toISOString();
+  });
+  afterAll(async () => {
+    await db?.drop();
+    console.info(`[cli.test] ${runs} CLI runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  // Two lanes run side by side, each a sequence of CLI runs, to halve the wall time; SQLite queues
+  // writers from several processes (BEGIN IMMEDIATE, busy_timeout). The lanes touch different
+  // things, except the policy, whose override (history 6, lock after 4) lane 1 stays within.
+  describe('refund password: change, then the agent way', { concurrent: true }, () => {
+    /** changedAt of the refund password as last seen: every change and reset must move it. */
+    let changedAt = '';
+    beforeAll(() => {
+      changedAt = seededAt;
+    });
+
+    it.sequential('change: with env secrets; a wrong current one → refund_password_invalid; a cashier may not', async () => {
+      const bySupervisor = await cli(
+        ['refund-password', 'change', '--merchant', ids.merchantId, '--as-operator', SUPERVISOR],
+        { env: { CURRENT_REFUND_PASSWORD: DEMO.refundPassword, NEW_REFUND_PASSWORD: P1 } },
+      );
+      expect(bySupervisor.code, bySupervisor.stderr).toBe(0);
+      const out = bySupervisor.json();
+      expect(out).toMatchObject({
+        changed: true,
+        merchantId: ids.merchantId,
+        actedAs: { kind: 'operator', role: 'supervisor' },
+      });
+      expect(out.status.changedAt > changedAt).toBe(true);
+      changedAt = out.status.changedAt;
+
+      const wrongCurrent = await cli(
+        ['refund-password', 'change', '--merchant', ids.merchantId, '--as-operator', SUPERVISOR],
+        { env: { CURRENT_REFUND_PASSWORD: DEMO.refundPassword, NEW_REFUND_PASSWORD: P2 } },
+      );
+      expectError(wrongCurrent, 'refund_password_invalid');
+
+      // The service checks the tenant; the role list is the route's, which the CLI applies too.
+      const cashier = await cli(['refund-password', 'change', '--merchant', ids.merchantId, '--as-operator', CASHIER], {
+        env: { CURRENT_REFUND_PASSWORD: P1, NEW_REFUND_PASSWORD: P2 },
+      });
+      expectError(cashier, 'forbidden');
+    });
+
+    it.sequential('agent flow end to end: challenge → unlock-code → reset sets a password that then works; the code works once', async () => {
+      const ch = await cli(['recovery', 'challenge', '--terminal', 'T-0001', '--as-operator', SUPERVISOR]);
+      expect(ch.code, ch.stderr).toBe(0);
+      const { challenge, expiresAt } = ch.json();
+      expect(challenge).toMatch(/^\d{10}$/);
+      expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+
+      // The terminal by id this time; the agent acts as itself.
+      const issued = await cli([
+        'recovery',
+        'unlock-code',
+        '--terminal',
+        ids.terminalId,
+        '--challenge',
+        challenge,
+        '--as-user',
+        DEMO.agent.email,
+      ]);
+      expect(issued.code, issued.stderr).toBe(0);
+      const { unlockCode } = issued.json();
+      expect(unlockCode).toMatch(/^\d{8}$/);
+
+      // Two secrets on standard input: two lines.
+      const reset = await cli(['recovery', 'reset', '--terminal', 'T-0001', '--as-operator', SUPERVISOR], {
+        stdin: [unlockCode, P3],
+      });
+      expect(reset.code, reset.stderr).toBe(0);
+      expect(reset.json()).toMatchObject({ reset: true, actedAs: { role: 'supervisor' } });
+      expect(reset.json().status.changedAt > changedAt).toBe(true);
+      changedAt = reset.json().status.changedAt;
+
+      const again = await cli(['recovery', 'reset', '--terminal', 'T-0001', '--as-operator', SUPERVISOR], {
+        env: { UNLOCK_CODE: unlockCode, NEW_REFUND_PASSWORD: P4 },
+      });
+      expectError(again, 'unlock_code_invalid');
+
+      // The password the reset set is now the current one: the owner changes it, on standard input.
+      const change = await cli(
+        ['refund-password', 'change', '--merchant', ids.merchantId, '--as-user', DEMO.owner.email],
+        {
+          stdin: [P3, P2],
+        },
+      );
+      expect(change.code, change.stderr).toBe(0);
+      expect(change.json().actedAs).toMatchObject({ kind: 'user', role: 'merchant_owner' });
+    });
+  });
+
+  describe('status, the SMS way, policy, operator reset, acting as, argument errors', { concurrent: true }, () => {
+    it.sequential('status: days left and expiry, never the password; acting as someone, only the merchant’s own people', async () => {
+      const open = await cli(['refund-password', 'status', '--merchant', ids.merchantId]);
+      expect(open.code, open.stderr).toBe(0);
+      const s = open.json();
+      expect(s).toMatchObject({ merchantId: ids.merchantId, daysLeft: 90, expired: false, reminder: false });
+      expect(Object.keys(s).sort()).toEqual([
+        'changedAt',
+        'daysLeft',
+        'expired',
+        'expiresAt',
+        'merchantId',
+        'reminder',
+      ]);
+      expect(open.stdout).not.toContain(DEMO.refundPassword);
+      expect(open.stdout).not.toMatch(/argon|hash/i);
+
+      const stranger = await cli([
+        'refund-password',
+        'status',
+        '--merchant',
+        ids.merchantId,
+        '--as-user',
+        DEMO.other.owner.email,
+      ]);
+      expectError(stranger, 'not_found');
+    });
+
+    it.sequential('SMS / e-mail way: send-code answers the same either way; a wrong code → recovery_code_invalid', async () => {
+      const sent = await cli([
+        'recovery',
+        'send-code',
+        '--merchant',
+        ids.merchantId,
+        '--channel',
+        'sms',
+        '--as-user',
+        DEMO.owner.email,
+      ]);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.json()).toMatchObject({ status: 'sent_if_registered', expiresInSeconds: 600 });
+
+      const wrong = await cli(['recovery', 'verify-code', '--merchant', ids.merchantId, '--as-operator', SUPERVISOR], {
+        env: { RECOVERY_CODE: '480159', NEW_REFUND_PASSWORD: P1 },
+      });
+      expectError(wrong, 'recovery_code_invalid');
+    });
+
+    it.sequential('policy: stored as an override, prints the merged policy; min above max refused', async () => {
+      const set = await cli([
+        'refund-password',
+        'policy',
+        '--merchant',
+        ids.merchantId,
+        '--lock-after',
+        '4',
+        '--lock-minutes',
+        '45',
+        '--history',
+        '6',
+        '--as-user',
+        DEMO.admin.email,
+      ]);
+      expect(set.code, set.stderr).toBe(0);
+      const out = set.json();
+      expect(out.override).toEqual({ lockout: { maxFailures: 4, lockMinutes: 45 }, historySize: 6 });
+      expect(out.policy).toMatchObject({ historySize: 6, lockout: { maxFailures: 4, lockMinutes: 45 } });
+      expect(out.policy.refundPassword).toMatchObject({ minLength: 6, maxLength: 12, expiryDays: 90 });
+
+      const minAboveMax = await cli([
+        'refund-password',
+        'policy',
+        '--merchant',
+        ids.merchantId,
+        '--min-length',
+        '14',
+        '--as-user',
+        DEMO.owner.email,
+      ]);
+      expectError(minAboveMax, 'validation_failed');
+      expect(minAboveMax.stderr).toContain('above max-length 12');
+    });
+
+    it.sequential('operator reset-password: a temporary password for a cashier, who must then change it', async () => {
+      const reset = await cli(
+        ['operator', 'reset-password', '--terminal', 'T-0001', '--code', '01', '--as-operator', SUPERVISOR],
+        { env: { TEMPORARY_PASSWORD: '90817263' } },
+      );
+      expect(reset.code, reset.stderr).toBe(0);
+      expect(reset.json()).toMatchObject({
+        reset: true,
+        terminalSerial: 'T-0001',
+        operator: '01',
+        mustChangePassword: true,
+      });
+    });
+
+    it.sequential('acting as: principals from the database, with the login’s rules (in process, no child)', async () => {
+      const ctx = await openContext(loadConfig({ DATABASE_URL: db.url }));
+      try {
+        const err = (p: Promise<unknown>) =>
+          p.then(
+            () => 'resolved',
+            (e: AppError) => e.code,
+          );
+        const owner = await actAs(ctx, { asUser: DEMO.owner.email }, ['merchant_owner']);
+        expect(owner).toMatchObject({ kind: 'user', role: 'merchant_owner', merchantId: ids.merchantId });
+        const supervisor = await actAs(ctx, { asOperator: `${ids.terminalId}:00` }, ['supervisor']);
+        expect(supervisor).toMatchObject({ kind: 'operator', terminalId: ids.terminalId, merchantId: ids.merchantId });
+        // Operator 01 was just reset: like a login, it may do nothing before changing its password.
+        expect(await err(actAs(ctx, { asOperator: CASHIER }, ['cashier']))).toBe('password_change_required');
+        expect(await err(actAs(ctx, { asOperator: 'T-0002:00' }, ['cashier']))).toBe('forbidden');
+        expect(await err(actAs(ctx, { asOperator: 'T-9999:00' }, ['supervisor']))).toBe('not_found');
+        expect(await err(actAs(ctx, { asOperator: 'T-0001:7' }, ['supervisor']))).toBe('validation_failed');
+        expect(await err(actAs(ctx, { asUser: 'nobody@x.demo' }, ['merchant_owner']))).toBe('not_found');
+        expect(await err(actAs(ctx, {}, ['merchant_owner']))).toBe('validation_failed');
+        expect(await err(actAs(ctx, { asUser: DEMO.owner.email, asOperator: SUPERVISOR }, ['supervisor']))).toBe(
+          'validation_failed',
+        );
+      } finally {
+        await ctx.db.close();
+      }
+    });
+
+    it.sequential('argument errors and --help never reach the database: no secret flag, policy ranges, help exits 0', async () => {
+      const [secretFlag, lockAfter, help] = await Promise.all([
+        cli(['refund-password', 'change', '--merchant', 'mer_x', '--as-operator', SUPERVISOR, '--new-password', P1]),
+        cli(['refund-password', 'policy', '--merchant', 'mer_x', '--lock-after', '50']),
+        cli(['recovery', '--help']),
+      ]);
+      expect(secretFlag.code).toBe(1);
+      expect(secretFlag.stderr).toContain("unknown option '--new-password'");
+      expect(lockAfter.code).toBe(1);
+      expect(lockAfter.stderr).toContain('an integer from 3 to 10 (PCI DSS 8.3.4)');
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/challenge[\s\S]*unlock-code[\s\S]*reset[\s\S]*send-code[\s\S]*verify-code/);
+    });
+  });
+});
+
+describe('the command definitions (in process)', () => {
+  const never = async () => {
+    throw new Error('an action ran');
+  };
+  function program(): { root: Command; output: () => string } {
+    const root = new Command('refunddesk');
+    root.addCommand(refundPasswordCommand(never));
+    root.addCommand(recoveryCommand(never));
+    root.addCommand(new Command('operator').addCommand(operatorResetPasswordCommand(never)));
+    let text = '';
+    const quiet = (c: Command) => {
+      c.exitOverride().configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+      c.commands.forEach(quiet);
+    };
+    quiet(root);
+    return { root, output: () => text };
+  }
+  function leaves(c: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
+    if (c.commands.length === 0) return [{ path, cmd: c }];
+    return c.commands.flatMap((s) => leaves(s, [...path, s.name()]));
+  }
+  async function parse(argv: string[]): Promise<{ err: CommanderError; text: string }> {
+    const p = program();
+    const err = await p.root.parseAsync(['node', 'refunddesk', ...argv]).catch((e: unknown) => e);
+    expect(err, argv.join(' ')).toBeInstanceOf(CommanderError);
+    return { err: err as CommanderError, text: p.output() };
+  }
+
+  it('every command has --help (exit 0) naming the environment variables it reads', async () => {
+    const expected: Record<string, string[]> = {
+      'refund-password status': [],
+      'refund-password change': ['CURRENT_REFUND_PASSWORD', 'NEW_REFUND_PASSWORD'],
+      'refund-password policy': [],
+      'recovery challenge': [],
+      'recovery unlock-code': [],
+      'recovery reset': ['UNLOCK_CODE', 'NEW_REFUND_PASSWORD'],
+      'recovery send-code': [],
+      'recovery verify-code': ['RECOVERY_CODE', 'NEW_REFUND_PASSWORD'],
+      'operator reset-password': ['TEMPORARY_PASSWORD'],
+    };
+    const all = leaves(program().root);
+    expect(all.map((l) => l.path.join(' ')).sort()).toEqual(Object.keys(expected).sort());
+    for (const path of [['refund-password'], ['recovery'], ['operator'], ...all.map((l) => l.path)]) {
+      const { err, text } = await parse([...path, '--help']);
+      expect(err.exitCode, path.join(' ')).toBe(0);
+      if (path.length < 2) continue;
+      expect(text).toContain('Reads DATABASE_URL');
+      expect(text).toContain('Example:');
+      for (const name of expected[path.join(' ')]) expect(text, path.join(' ')).toContain(name);
+    }
+  });
+
+  it('no option can carry a secret; secrets given as flags or arguments are refused before anything runs', async () => {
+    for (const { path, cmd } of leaves(program().root)) {
+      for (const o of cmd.options) {
+        expect(o.long, path.join(' ')).not.toMatch(/password|secret|pin|unlock-code|recovery-code|otp|token/);
+      }
+    }
+    for (const argv of [
+      ['refund-password', 'change', '--merchant', 'mer_x', '--as-operator', SUPERVISOR, P1],
+      ['refund-password', 'change', '--merchant', 'mer_x', '--current-password', P1],
+      ['recovery', 'reset', '--terminal', 'T-0001', '--as-operator', SUPERVISOR, '--unlock-code', '12345678'],
+      ['recovery', 'verify-code', '--merchant', 'mer_x', '--as-user', DEMO.owner.email, '123456'],
+      ['operator', 'reset-password', '--terminal', 'T-0001', '--code', '01', '--temporary-password', '1234'],
+    ]) {
+      const { err } = await parse(argv);
+      expect(err.exitCode, argv.join(' ')).toBe(1);
+      expect(err.code, argv.join(' ')).toMatch(/^commander\.(unknownOption|excessArguments)$/);
+    }
+  });
+
+  it('policy settings are checked when parsed: integers within PCI DSS 8.3 bounds', async () => {
+    for (const bad of [
+      ['--lock-after', '50'],
+      ['--lock-after', '0'],
+      ['--lock-minutes', '10'],
+      ['--history', '2'],
+      ['--expiry-days', '365'],
+      ['--min-length', '4'],
+      ['--max-length', '8.5'],
+      ['--lock-after', '5x'],
+    ]) {
+      const { err } = await parse(['refund-password', 'policy', '--merchant', 'mer_x', ...bad]);
+      expect(err.code, bad.join(' ')).toBe('commander.invalidArgument');
+    }
+  });
+});

@@ -1,0 +1,264 @@
+import type { Config } from '../config.js';
+import type { NotificationLanguage } from '../notifications/notification.js';
+import type { Refund, RefundReason } from '../refunds/refund.js';
+
+/**
+ * Dispute states and the transition table (DESIGN.md, "Dispute states"; MISSION.md part 2, 7).
+ * Pure: no I/O.
+ *
+ *   negotiating ─► escalated ─► resolved_for_customer ─────────────► closed
+ *        │                   └► resolved_for_merchant ─► referred ─► closed
+ *        └──────────────────────────────────┴───────────────────────► closed
+ *
+ * The issue lists the arrows negotiating → escalated → resolved_* → referred → closed and
+ * negotiating → closed. Two more arrows to `closed` are ours, so that no dispute is stuck in a
+ * resolved state for ever: `resolved_for_customer → closed` once the refund the ruling ordered has
+ * succeeded (outcome `settled`), and `resolved_for_merchant → closed` when the customer accepts
+ * the ruling instead of referring it (outcome `accepted`).
+ */
+export const disputeStatuses = [
+  'negotiating',
+  'escalated',
+  'resolved_for_customer',
+  'resolved_for_merchant',
+  'referred',
+  'closed',
+] as const;
+export type DisputeStatus = (typeof disputeStatuses)[number];
+
+export const disputeTransitions = {
+  negotiating: ['escalated', 'closed'],
+  escalated: ['resolved_for_customer', 'resolved_for_merchant'],
+  resolved_for_customer: ['closed'],
+  resolved_for_merchant: ['referred', 'closed'],
+  referred: ['closed'],
+  closed: [],
+} as const satisfies Record<DisputeStatus, readonly DisputeStatus[]>;
+
+export function canTransition(from: DisputeStatus, to: DisputeStatus): boolean {
+  return (disputeTransitions[from] as readonly DisputeStatus[]).includes(to);
+}
+
+/** Every state but `closed` counts as open: one such dispute per payment. */
+export function isOpen(status: DisputeStatus): boolean {
+  return status !== 'closed';
+}
+
+export const rulingOutcomes = ['resolved_for_customer', 'resolved_for_merchant'] as const;
+export type RulingOutcome = (typeof rulingOutcomes)[number];
+
+/**
+ * How a dispute ended:
+ * - settled: a refund linked to it succeeded (from negotiating, or after a ruling for the customer);
+ * - withdrawn: the customer gave up while negotiating;
+ * - accepted: the customer accepted a ruling for the merchant rather than refer it;
+ * - concluded: the third party the dispute was referred to decided (recorded by either side or
+ *   the acquirer, with a note of what was decided).
+ */
+export const closeOutcomes = ['settled', 'withdrawn', 'accepted', 'concluded'] as const;
+export type CloseOutcome = (typeof closeOutcomes)[number];
+
+/** Who takes part in a dispute. `admin` (platform) may read, never act. */
+export type Party = 'customer' | 'merchant' | 'acquirer' | 'admin';
+
+/** Which party may close with which outcome, from which state. */
+export const closeRules: Record<CloseOutcome, { from: readonly DisputeStatus[]; by: readonly Party[] }> = {
+  settled: { from: ['negotiating', 'resolved_for_customer'], by: ['customer', 'merchant'] },
+  withdrawn: { from: ['negotiating'], by: ['customer'] },
+  accepted: { from: ['resolved_for_merchant'], by: ['customer'] },
+  concluded: { from: ['referred'], by: ['customer', 'merchant', 'acquirer'] },
+};
+
+/** States in which the thread is open: before a ruling. The acquirer joins it once escalated. */
+export function canPost(status: DisputeStatus, party: Party): boolean {
+  if (party === 'admin') return false;
+  if (status === 'negotiating') return party !== 'acquirer';
+  return status === 'escalated';
+}
+
+export type DisputeEventKind = 'transition' | 'mediation_overdue' | 'rated' | 'refund_ordered' | 'refund_order_failed';
+export type DisputeActorKind = 'customer' | 'operator' | 'user' | 'api_key' | 'system';
+
+export interface DisputeActor {
+  kind: DisputeActorKind;
+  id: string | null;
+}
+
+export interface DisputeEvent {
+  kind: DisputeEventKind;
+  from: DisputeStatus | null;
+  to: DisputeStatus;
+  actor: DisputeActor;
+  note: string | null;
+  at: string;
+}
+
+export interface DisputeAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface DisputeMessage {
+  id: string;
+  party: Exclude<Party, 'admin'>;
+  author: DisputeActor;
+  body: string;
+  attachments: DisputeAttachment[];
+  createdAt: string;
+}
+
+export interface Dispute {
+  id: string;
+  status: DisputeStatus;
+  outcome: CloseOutcome | null;
+  merchantId: string;
+  paymentId: string;
+  refundId: string | null;
+  reason: RefundReason;
+  description: string;
+  customer: { email: string | null; phone: string | null; language: NotificationLanguage };
+  escalation: { at: string; reason: string; mediationDueAt: string } | null;
+  ruling: {
+    outcome: RulingOutcome;
+    ruling: string;
+    amount: number | null;
+    by: string;
+    at: string;
+    forcedRefundId: string | null;
+  } | null;
+  referredAt: string | null;
+  closedAt: string | null;
+  rating: { score: number; comment: string | null; at: string } | null;
+  /** When the customer may escalate without the merchant having rejected the refund. */
+  escalationAllowedAt: string;
+  messages: DisputeMessage[];
+  events: DisputeEvent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Settings with their defaults; the environment may set them (see `disputeSettings`). */
+export interface DisputeSettings {
+  /** Days of negotiation after which the customer may escalate without a merchant rejection. */
+  escalationDays: number;
+  /** Days the acquirer has to rule once a dispute is escalated (tracked: overdue is recorded). */
+  mediationDays: number;
+  /** Days a case file share link stays valid. */
+  shareLinkDays: number;
+}
+
+export const DEFAULT_DISPUTE_SETTINGS: DisputeSettings = { escalationDays: 7, mediationDays: 10, shareLinkDays: 30 };
+
+/** The settings in force (`DISPUTE_ESCALATION_DAYS`, `DISPUTE_MEDIATION_DAYS`, `CASE_FILE_SHARE_DAYS`). */
+export function disputeSettings(config: Config): DisputeSettings {
+  return {
+    escalationDays: config.disputeEscalationDays,
+    mediationDays: config.disputeMediationDays,
+    shareLinkDays: config.caseFileShareDays,
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+export function addDays(iso: string, days: number): string {
+  return new Date(new Date(iso).getTime() + days * DAY_MS).toISOString();
+}
+
+/**
+ * Whether a customer may open a dispute on this refund now: it was rejected (by the merchant or
+ * the acquirer), it failed, or it is still pending past the merchant's deadline.
+ */
+export function refundDisputable(
+  refund: Pick<Refund, 'status' | 'merchantDeadlineAt'>,
+  now: Date,
+): { ok: true } | { ok: false; why: string } {
+  switch (refund.status) {
+    case 'rejected_by_merchant':
+    case 'rejected_by_acquirer':
+    case 'failed':
+      return { ok: true };
+    case 'pending_merchant':
+    case 'pending_acquirer':
+      if (refund.merchantDeadlineAt !== null && new Date(refund.merchantDeadlineAt).getTime() < now.getTime()) {
+        return { ok: true };
+      }
+      return {
+        ok: false,
+        why: refund.merchantDeadlineAt
+          ? `the refund is still within its review deadline (${refund.merchantDeadlineAt})`
+          : 'the refund is still being reviewed',
+      };
+    default:
+      return { ok: false, why: `a ${refund.status} refund cannot be disputed` };
+  }
+}
+
+/**
+ * When the customer may escalate: at once when the merchant rejected the refund, otherwise after
+ * `escalationDays` of negotiation.
+ */
+export function escalationAllowedAt(
+  dispute: { createdAt: string },
+  merchantRejected: boolean,
+  settings: DisputeSettings,
+): string {
+  return merchantRejected ? dispute.createdAt : addDays(dispute.createdAt, settings.escalationDays);
+}
+
+/**
+ * Refunds that settle a dispute when they succeed: the disputed refund itself (a retried failure,
+ * an overdue one finally approved), one ordered by the ruling, or any refund of the payment made
+ * after the dispute was opened (the merchant's own settlement through the normal flow).
+ */
+export function linkedRefunds<R extends Pick<Refund, 'id' | 'disputeId' | 'createdAt'>>(
+  dispute: { id: string; refundId: string | null; createdAt: string },
+  refunds: readonly R[],
+): R[] {
+  return refunds.filter(
+    (r) => r.id === dispute.refundId || r.disputeId === dispute.id || r.createdAt >= dispute.createdAt,
+  );
+}
+
+/** Masks contact details for documents that leave the platform (the case file). */
+export function maskEmail(email: string | null): string | null {
+  if (!email) return null;
+  const at = email.indexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+export function maskPhone(phone: string | null): string | null {
+  if (!phone) return null;
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 7) return '***';
+  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+}
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Invariant 4 for free text: a customer who types a whole card number into a description or a
+ * message must not make us store it. Runs of 13–19 digits (spaces and dashes allowed between)
+ * that pass the Luhn check keep their first 6 and last 4 digits only.
+ */
+export function redactPans(text: string): string {
+  return text.replace(/\d(?:[ -]?\d){12,18}/g, (run) => {
+    const digits = run.replace(/[ -]/g, '');
+    if (digits.length < 13 || digits.length > 19 || !luhn(digits)) return run;
+    return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
+  });
+}
