@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /**
  * Who is calling, and what they may reach. Roles come from three kinds of principal: terminal
  * operators, console users, and merchant API keys. Tenant scoping lives here, in one place:
@@ -32,6 +34,13 @@ export interface Actor {
   readonly sessionId: string | null;
   /** A reset password: the session may only change it. */
   readonly mustChangePassword: boolean;
+}
+
+/** Defence in depth: services check the role too, so the CLI and any future caller get the same rule. */
+export function assertRole(actor: Actor, allowed: readonly Role[]): void {
+  if (!allowed.includes(actor.role)) {
+    throw new AppError('forbidden', `a ${actor.role} may not do this (allowed: ${allowed.join(', ')})`);
+  }
 }
 
 /** The merchant's own people and systems. */

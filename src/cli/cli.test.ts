@@ -260,7 +260,7 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
         DEMO.owner.email,
       ]);
       expectError(minAboveMax, 'validation_failed');
-      expect(minAboveMax.stderr).toContain('above max-length 12');
+      expect(minAboveMax.stderr).toContain('above max length 12');
     });
 
     it.sequential('operator reset-password: a temporary password for a cashier, who must then change it', async () => {

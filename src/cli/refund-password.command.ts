@@ -1,10 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import * as audit from '../audit/audit.service.js';
-import type { Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { policyFor } from '../credentials/credential.service.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
-import type { PolicyOverride } from '../credentials/password-policy.js';
+import * as policies from '../credentials/policy.service.js';
+import { POLICY_ROLES } from '../credentials/policy.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import { AppError, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -21,16 +20,14 @@ import { type ActAs, actAs, actedAs, resolveTerminal } from './cli-actor.js';
 
 export type WithContext = (fn: (ctx: AppContext) => Promise<unknown>) => Promise<void>;
 
-// The role lists of the matching HTTP routes (credential.routes.ts, recovery.routes.ts).
-const STATUS_ROLES: readonly Role[] = ['cashier', 'supervisor', 'merchant_owner'];
-const CHANGE_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
-const CHALLENGE_ROLES: readonly Role[] = ['cashier', 'supervisor'];
-const UNLOCK_CODE_ROLES: readonly Role[] = ['agent_staff'];
-const RESET_ROLES: readonly Role[] = ['supervisor'];
-const RECOVERY_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
-const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
-/** No HTTP route sets a policy: the platform admin, or the merchant's own owner. */
-const POLICY_ROLES: readonly Role[] = ['platform_admin', 'merchant_owner'];
+// The role lists come from the services, which enforce them too (the routes declare the same).
+const STATUS_ROLES = refundPasswords.REFUND_PASSWORD_STATUS_ROLES;
+const CHANGE_ROLES = refundPasswords.REFUND_PASSWORD_CHANGE_ROLES;
+const CHALLENGE_ROLES = agentUnlock.CHALLENGE_ROLES;
+const UNLOCK_CODE_ROLES = agentUnlock.UNLOCK_CODE_ROLES;
+const RESET_ROLES = agentUnlock.UNLOCK_RESET_ROLES;
+const RECOVERY_ROLES = recoveryCodes.RECOVERY_CODE_ROLES;
+const OPERATOR_RESET_ROLES = loginPasswords.OPERATOR_RESET_ROLES;
 
 export interface SecretSpec {
   env: string;
@@ -240,8 +237,6 @@ export function refundPasswordCommand(withContext: WithContext): Command {
         asUser?: string;
       }) =>
         withContext(async (ctx) => {
-          const record = await merchants.findRefundPasswordRecord(ctx, o.merchant);
-          if (!record) throw notFound('merchant');
           const changes = {
             minLength: o.minLength,
             maxLength: o.maxLength,
@@ -250,8 +245,10 @@ export function refundPasswordCommand(withContext: WithContext): Command {
             maxFailures: o.lockAfter,
             lockMinutes: o.lockMinutes,
           };
-          const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-          if (Object.keys(given).length === 0 && !o.clear) {
+          const given = Object.values(changes).some((v) => v !== undefined);
+          if (!given && !o.clear) {
+            const record = await merchants.findRefundPasswordRecord(ctx, o.merchant);
+            if (!record) throw notFound('merchant');
             return {
               merchantId: o.merchant,
               override: record.policyOverride ? JSON.parse(record.policyOverride) : null,
@@ -260,38 +257,8 @@ export function refundPasswordCommand(withContext: WithContext): Command {
           }
           if (!o.asUser) throw new AppError('validation_failed', 'changing the policy needs --as-user <email>');
           const actor = await actAs(ctx, { asUser: o.asUser }, POLICY_ROLES);
-          await merchants.getMerchant(ctx, actor, o.merchant); // tenant check: an owner sets only their own
-          const base: PolicyOverride = o.clear || !record.policyOverride ? {} : JSON.parse(record.policyOverride);
-          const next: PolicyOverride = { ...base };
-          const refund = { ...base.refundPassword };
-          if (o.minLength !== undefined) refund.minLength = o.minLength;
-          if (o.maxLength !== undefined) refund.maxLength = o.maxLength;
-          if (o.expiryDays !== undefined) refund.expiryDays = o.expiryDays;
-          if (Object.keys(refund).length > 0) next.refundPassword = refund;
-          if (o.history !== undefined) next.historySize = o.history;
-          const lockout = { ...base.lockout };
-          if (o.lockAfter !== undefined) lockout.maxFailures = o.lockAfter;
-          if (o.lockMinutes !== undefined) lockout.lockMinutes = o.lockMinutes;
-          if (Object.keys(lockout).length > 0) next.lockout = lockout;
-          const stored = Object.keys(next).length > 0 ? JSON.stringify(next) : null;
-          const policy = policyFor(ctx, stored);
-          if (policy.refundPassword.minLength > policy.refundPassword.maxLength) {
-            throw new AppError(
-              'validation_failed',
-              `min-length ${policy.refundPassword.minLength} is above max-length ${policy.refundPassword.maxLength}`,
-            );
-          }
-          await merchants.setPasswordPolicyOverride(ctx, o.merchant, stored);
-          await audit.recordAuditNow(ctx, {
-            merchantId: o.merchant,
-            actor: refundPasswords.auditActorOf(actor),
-            action: 'password_policy.changed',
-            outcome: 'success',
-            objectType: 'merchant',
-            objectId: o.merchant,
-            details: { cleared: Boolean(o.clear), set: given },
-          });
-          return { merchantId: o.merchant, actedAs: actedAs(actor), override: stored ? next : null, policy };
+          const result = await policies.setPasswordPolicy(ctx, actor, o.merchant, { ...changes, clear: o.clear });
+          return { ...result, actedAs: actedAs(actor) };
         }),
     );
 

@@ -22,7 +22,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.put(
     '/api/v1/merchants/:id/refund-password',
     {
-      config: { auth: { roles: ['supervisor', 'merchant_owner'] } },
+      config: { auth: { roles: refundPasswords.REFUND_PASSWORD_CHANGE_ROLES } },
       schema: {
         tags: ['refund password'],
         summary: 'Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again',
@@ -40,7 +40,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.get(
     '/api/v1/merchants/:id/refund-password/status',
     {
-      config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner'] } },
+      config: { auth: { roles: refundPasswords.REFUND_PASSWORD_STATUS_ROLES } },
       schema: {
         tags: ['refund password'],
         summary: 'When the refund password was changed and when it expires (never the password)',
@@ -76,7 +76,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post(
     '/api/v1/terminals/:id/operators/:code/password-reset',
     {
-      config: { auth: { roles: ['supervisor', 'merchant_owner'] } },
+      config: { auth: { roles: loginPasswords.OPERATOR_RESET_ROLES } },
       schema: {
         tags: ['auth'],
         summary: 'Give an operator a temporary password they must change at next login',

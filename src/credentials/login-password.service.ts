@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, assertRole, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
@@ -16,6 +16,9 @@ import { auditActorOf, type NewPassword } from './refund-password.service.js';
 
 /** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */
 export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
+
+/** Who may give an operator a temporary password (only the owner may reset the supervisor). */
+export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
 async function policyForMerchant(ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
   const r = merchantId ? await merchants.findRefundPasswordRecord(ctx, merchantId) : undefined;
@@ -105,6 +108,7 @@ export async function resetOperatorPassword(
   code: string,
   temporaryPassword: string,
 ): Promise<void> {
+  assertRole(actor, OPERATOR_RESET_ROLES);
   const terminal = await terminals.findTerminal(ctx, terminalId);
   if (!terminal || actor.merchantId !== terminal.merchantId) throw notFound('terminal');
   if (actor.role === 'supervisor' && actor.terminalId !== terminal.id) throw notFound('terminal');

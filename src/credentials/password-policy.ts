@@ -152,3 +152,19 @@ export function daysUntilExpiry(changedAt: string | null, expiryDays: number, no
   const expires = new Date(changedAt).getTime() + expiryDays * 86_400_000;
   return Math.ceil((expires - now.getTime()) / 86_400_000);
 }
+
+/**
+ * Bounds a merchant's override may not cross, so that no merchant can weaken the platform below
+ * PCI DSS: at most 10 tries (8.3.4), locked ≥ 30 minutes, expiry ≤ 90 days or never (8.3.9),
+ * history ≥ 4 (8.3.7), refund PINs 6–32 digits with min ≤ max. Returns what is wrong, or null.
+ */
+export function policyProblem(p: PasswordPolicy): string | null {
+  const r = p.refundPassword;
+  if (r.minLength < 6 || r.maxLength > 32) return 'refund password length must stay within 6–32 digits';
+  if (r.minLength > r.maxLength) return `min length ${r.minLength} is above max length ${r.maxLength}`;
+  if (r.expiryDays !== 0 && (r.expiryDays < 15 || r.expiryDays > 90)) return 'expiry is 15–90 days, or 0 for never';
+  if (p.historySize < 4 || p.historySize > 24) return 'history keeps 4–24 passwords';
+  if (p.lockout.maxFailures < 3 || p.lockout.maxFailures > 10) return 'lock after 3–10 failures';
+  if (p.lockout.lockMinutes < 30 || p.lockout.lockMinutes > 1440) return 'lock for 30–1440 minutes';
+  return null;
+}

@@ -1,6 +1,5 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
-import { canSeeMerchant } from '../auth/actor.js';
+import { type Actor, assertRole, canSeeMerchant, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import type { AppContext } from '../context.js';
 import { type Tx, transaction } from '../db/transaction.js';
@@ -25,6 +24,10 @@ import { daysUntilExpiry, refundPasswordViolation } from './password-policy.js';
  * never reused, never shown, never logged.
  */
 export const refundPasswordRef = (merchantId: string) => `refund_password:${merchantId}`;
+
+/** Who may read the refund password's status (never the password), and who may change it. */
+export const REFUND_PASSWORD_STATUS_ROLES: readonly Role[] = ['cashier', 'supervisor', 'merchant_owner'];
+export const REFUND_PASSWORD_CHANGE_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
 export type AuditActor = { kind: string; id: string | null };
 
@@ -61,6 +64,7 @@ export async function refundPasswordStatus(ctx: AppContext, merchantId: string):
 
 /** The status for the merchant's own people. @throws not_found */
 export async function refundPasswordStatusFor(ctx: AppContext, actor: Actor, merchantId: string) {
+  assertRole(actor, REFUND_PASSWORD_STATUS_ROLES);
   if (actor.merchantId !== merchantId) throw notFound('merchant');
   return refundPasswordStatus(ctx, merchantId);
 }
@@ -202,6 +206,7 @@ export async function changeRefundPassword(
   merchantId: string,
   input: NewPassword & { currentPassword: string },
 ): Promise<void> {
+  assertRole(actor, REFUND_PASSWORD_CHANGE_ROLES);
   const visible = await merchants.findMerchant(ctx, merchantId);
   if (
     !visible ||

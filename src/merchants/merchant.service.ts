@@ -85,6 +85,6 @@ export async function storeRefundPasswordHash(trx: Tx, merchantId: string, hash:
 }
 
 /** Sets (or clears, with null) the merchant's password-policy override, validated by the caller. */
-export async function setPasswordPolicyOverride(ctx: AppContext, merchantId: string, override: string | null) {
-  await repo.setPasswordPolicy(ctx.db.kysely, merchantId, override);
+export async function storePasswordPolicyOverride(trx: Tx, merchantId: string, override: string | null) {
+  await repo.setPasswordPolicy(trx, merchantId, override);
 }

@@ -1,5 +1,5 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, canActOnTerminal } from '../auth/actor.js';
+import { type Actor, assertRole, canActOnTerminal, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
@@ -14,6 +14,11 @@ import * as repo from './recovery.repository.js';
 import { challengeMatchesSerial, newChallenge, timeStep, unlockCode } from './unlock-code.js';
 
 const unlockRef = (terminalId: string) => `unlock_code:${terminalId}`;
+
+/** Who takes part: the terminal's operators ask, the agent answers, the supervisor resets. */
+export const CHALLENGE_ROLES: readonly Role[] = ['cashier', 'supervisor'];
+export const UNLOCK_CODE_ROLES: readonly Role[] = ['agent_staff'];
+export const UNLOCK_RESET_ROLES: readonly Role[] = ['supervisor'];
 
 async function terminalWithKey(ctx: AppContext, terminalId: string): Promise<{ terminal: Terminal; key: string }> {
   const terminal = await terminals.findTerminal(ctx, terminalId);
@@ -37,6 +42,7 @@ export async function issueChallenge(
   actor: Actor,
   terminalId: string,
 ): Promise<{ challenge: string; expiresAt: string }> {
+  assertRole(actor, CHALLENGE_ROLES);
   const { terminal } = await terminalWithKey(ctx, terminalId);
   if (!canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
   const policy = await policyOf(ctx, terminal.merchantId);
@@ -70,7 +76,7 @@ export async function issueUnlockCode(
   challenge: string,
 ): Promise<{ unlockCode: string; expiresAt: string; terminalSerial: string }> {
   const { terminal, key } = await terminalWithKey(ctx, terminalId);
-  if (actor.role !== 'agent_staff' || actor.agentId !== terminal.agentId) {
+  if (!UNLOCK_CODE_ROLES.includes(actor.role) || actor.agentId !== terminal.agentId) {
     await recordAuditNow(ctx, {
       merchantId: terminal.merchantId,
       actor: auditActorOf(actor),
@@ -134,6 +140,7 @@ export async function resetWithUnlockCode(
   terminalId: string,
   input: NewPassword & { unlockCode: string },
 ): Promise<void> {
+  assertRole(actor, UNLOCK_RESET_ROLES);
   const { terminal, key } = await terminalWithKey(ctx, terminalId);
   if (actor.kind !== 'operator' || actor.terminalId !== terminal.id) throw notFound('terminal');
   const policy = await policyOf(ctx, terminal.merchantId);

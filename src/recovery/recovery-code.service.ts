@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, assertRole, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
 import { hashSecret, verifySecret } from '../credentials/hashing.js';
@@ -14,10 +14,14 @@ import * as repo from './recovery.repository.js';
 
 export type RecoveryChannel = 'sms' | 'email';
 
+/** Who may ask for and use a one-time code: the people who could change the password. */
+export const RECOVERY_CODE_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
+
 /** The code's failures are counted per merchant, not per code: asking for a new code does not reset them. */
 const codeRef = (merchantId: string) => `recovery_code:${merchantId}`;
 
 async function merchantFor(ctx: AppContext, actor: Actor, merchantId: string) {
+  assertRole(actor, RECOVERY_CODE_ROLES);
   const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
   if (!r || actor.merchantId !== merchantId) throw notFound('merchant');
   return { ...r, policy: policyFor(ctx, r.policyOverride) };

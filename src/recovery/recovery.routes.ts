@@ -16,7 +16,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.post(
     '/api/v1/terminals/:id/unlock-challenge',
     {
-      config: { auth: { roles: ['cashier', 'supervisor'] } },
+      config: { auth: { roles: agentUnlock.CHALLENGE_ROLES } },
       schema: {
         tags: ['refund password recovery'],
         summary: 'Forgotten refund password, agent way, step 1: the terminal shows a challenge',
@@ -30,7 +30,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.post(
     '/api/v1/agent/unlock-codes',
     {
-      config: { auth: { roles: ['agent_staff'] } },
+      config: { auth: { roles: agentUnlock.UNLOCK_CODE_ROLES } },
       schema: {
         tags: ['refund password recovery'],
         summary: 'Step 2, agent console: the challenge becomes a one-time unlock code (agents of the terminal only)',
@@ -48,7 +48,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.post(
     '/api/v1/terminals/:id/refund-password/reset',
     {
-      config: { auth: { roles: ['supervisor'] } },
+      config: { auth: { roles: agentUnlock.UNLOCK_RESET_ROLES } },
       schema: {
         tags: ['refund password recovery'],
         summary: 'Step 3, at the terminal: the unlock code sets a new refund password',
@@ -66,7 +66,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.post(
     '/api/v1/merchants/:id/refund-password/recovery',
     {
-      config: { auth: { roles: ['supervisor', 'merchant_owner'] } },
+      config: { auth: { roles: recoveryCodes.RECOVERY_CODE_ROLES } },
       schema: {
         tags: ['refund password recovery'],
         summary: 'Forgotten refund password, SMS / e-mail way: send a one-time code to the registered contact',
@@ -86,7 +86,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.post(
     '/api/v1/merchants/:id/refund-password/recovery/verify',
     {
-      config: { auth: { roles: ['supervisor', 'merchant_owner'] } },
+      config: { auth: { roles: recoveryCodes.RECOVERY_CODE_ROLES } },
       schema: {
         tags: ['refund password recovery'],
         summary: 'Finish: the one-time code sets a new refund password',
