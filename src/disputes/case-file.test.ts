@@ -164,14 +164,18 @@ describe('the case file', () => {
     expect(pdfText(pdf)).toContain('[?] (quality problem)');
   });
 
-  it.skipIf(!findCjkFont())('prints Chinese as written when a CJK font is installed', async () => {
-    const file = sealCaseFile(assembleCaseFile(inputs), at);
-    const text = pdfText(await renderCaseFilePdf(file, { font: findCjkFont() }));
-    expect(text).toContain('商品有质量问题');
-    expect(text).toContain(file.sha256);
-    expect(text).toContain('123.45 CNY (12345 minor units)');
-    expect(text).not.toMatch(/printed\s+as\s+\[\?\]/);
-  });
+  // CI installs fonts-wqy-microhei, so there this test must run; elsewhere it needs a CJK font.
+  it.skipIf(!findCjkFont() && process.env.CI !== 'true')(
+    'prints Chinese as written when a CJK font is installed',
+    async () => {
+      const file = sealCaseFile(assembleCaseFile(inputs), at);
+      const text = pdfText(await renderCaseFilePdf(file, { font: findCjkFont() }));
+      expect(text).toContain('商品有质量问题');
+      expect(text).toContain(file.sha256);
+      expect(text).toContain('123.45 CNY (12345 minor units)');
+      expect(text).not.toMatch(/printed\s+as\s+\[\?\]/);
+    },
+  );
 
   it('prints Latin-1 as is and replaces each run of other scripts once', () => {
     expect(toLatin1Printable('Café – 退款 ok → done')).toBe('Café – [?] ok -> done');

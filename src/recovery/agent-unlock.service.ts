@@ -67,7 +67,7 @@ export async function issueChallenge(
 /**
  * Step 2, at the agent's console: turns the terminal's challenge into a one-time unlock code.
  * Only for terminals this agent serves. Audited, and the merchant owner is told.
- * @throws not_found (not the agent's terminal), challenge_invalid
+ * @throws not_found (no such terminal), forbidden (not an agent of this terminal: audited), challenge_invalid
  */
 export async function issueUnlockCode(
   ctx: AppContext,

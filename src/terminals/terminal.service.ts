@@ -55,7 +55,7 @@ export async function getTerminal(ctx: AppContext, actor: Actor, id: string): Pr
   return t;
 }
 
-/** The terminals the actor may see: an operator its own, a merchant's people theirs, an agent those it serves. */
+/** The terminals the actor may see: a merchant's people (operators too) the merchant's, an agent those it serves, an acquirer its merchants'. */
 export async function listTerminals(ctx: AppContext, actor: Actor): Promise<Terminal[]> {
   const filter: repo.TerminalFilter =
     actor.role === 'platform_admin'
