@@ -34,7 +34,46 @@ const TOKEN_PREFIX = 'rds_';
 // Only write last_seen_at when it is this stale: a write per request would serialise every reader.
 const TOUCH_EVERY_MS = MINUTE;
 
-async function openSession(ctx: AppContext, a: Omit<Actor, 'sessionId' | 'scopes'>): Promise<LoginResult> {
+export type SessionActor = Omit<Actor, 'sessionId' | 'scopes'>;
+
+/** The actor an operator login makes (also used by the CLI's `--as-operator`). */
+export function operatorActorOf(
+  op: { id: string; role: string; must_change_password: number },
+  terminal: { id: string; merchantId: string; acquirerId: string },
+): SessionActor {
+  return {
+    kind: 'operator',
+    id: op.id,
+    role: op.role as Role,
+    merchantId: terminal.merchantId,
+    terminalId: terminal.id,
+    acquirerId: terminal.acquirerId,
+    agentId: null,
+    mustChangePassword: op.must_change_password === 1,
+  };
+}
+
+/** The actor a console login makes (also used by the CLI's `--as-user`). */
+export function userActorOf(u: {
+  id: string;
+  role: string;
+  merchant_id: string | null;
+  acquirer_id: string | null;
+  agent_id: string | null;
+}): SessionActor {
+  return {
+    kind: 'user',
+    id: u.id,
+    role: u.role as Role,
+    merchantId: u.merchant_id,
+    terminalId: null,
+    acquirerId: u.acquirer_id,
+    agentId: u.agent_id,
+    mustChangePassword: false,
+  };
+}
+
+async function openSession(ctx: AppContext, a: SessionActor): Promise<LoginResult> {
   const now = ctx.clock.now();
   const token = randomToken(TOKEN_PREFIX);
   const expiresAt = addMs(now, ctx.config.sessionAbsoluteHours * 60 * MINUTE).toISOString();
@@ -84,16 +123,7 @@ export async function loginUser(ctx: AppContext, email: string, password: string
     ? await loginPasswords.checkLoginPassword(ctx, 'user', user.id, user.merchant_id, user.password_hash, password)
     : await verifyAgainstDecoy(password);
   if (!user || !ok) throw new AppError('invalid_credentials');
-  return openSession(ctx, {
-    kind: 'user',
-    id: user.id,
-    role: user.role as Role,
-    merchantId: user.merchant_id,
-    terminalId: null,
-    acquirerId: user.acquirer_id,
-    agentId: user.agent_id,
-    mustChangePassword: false,
-  });
+  return openSession(ctx, userActorOf(user));
 }
 
 /** Operator login at a terminal with its two-digit code and password. @throws invalid_credentials */
@@ -109,16 +139,7 @@ export async function loginOperator(
     ? await loginPasswords.checkLoginPassword(ctx, 'operator', op.id, op.merchant_id, op.password_hash, password)
     : await verifyAgainstDecoy(password);
   if (!terminal || !op || !ok || terminal.status !== 'active') throw new AppError('invalid_credentials');
-  return openSession(ctx, {
-    kind: 'operator',
-    id: op.id,
-    role: op.role as Role,
-    merchantId: terminal.merchantId,
-    terminalId: terminal.id,
-    acquirerId: terminal.acquirerId,
-    agentId: null,
-    mustChangePassword: op.must_change_password === 1,
-  });
+  return openSession(ctx, operatorActorOf(op, terminal));
 }
 
 /**

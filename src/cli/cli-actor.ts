@@ -1,4 +1,5 @@
 import type { Actor, Role } from '../auth/actor.js';
+import { operatorActorOf, userActorOf } from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
 import { AppError, notFound } from '../errors.js';
@@ -49,36 +50,14 @@ export async function operatorActor(ctx: AppContext, spec: string): Promise<Acto
   if (!op) throw notFound(`operator ${code} on terminal ${terminal.serial}`);
   if (terminal.status !== 'active')
     throw new AppError('forbidden', `terminal ${terminal.serial} is ${terminal.status}`);
-  return {
-    kind: 'operator',
-    id: op.id,
-    role: op.role as Role,
-    merchantId: terminal.merchantId,
-    terminalId: terminal.id,
-    acquirerId: terminal.acquirerId,
-    agentId: null,
-    scopes: [],
-    sessionId: null,
-    mustChangePassword: op.must_change_password === 1,
-  };
+  return { ...operatorActorOf(op, terminal), scopes: [], sessionId: null };
 }
 
 /** The console user with this e-mail, as a console login would make it. @throws not_found */
 export async function userActor(ctx: AppContext, email: string): Promise<Actor> {
   const u = await users.findUserCredentials(ctx, email);
   if (!u) throw notFound(`console user ${email}`);
-  return {
-    kind: 'user',
-    id: u.id,
-    role: u.role as Role,
-    merchantId: u.merchant_id,
-    terminalId: null,
-    acquirerId: u.acquirer_id,
-    agentId: u.agent_id,
-    scopes: [],
-    sessionId: null,
-    mustChangePassword: false,
-  };
+  return { ...userActorOf(u), scopes: [], sessionId: null };
 }
 
 /**

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pdfText } from '../../test/support/pdf.js';
 import type { Payment } from '../payments/payment.js';
 import type { Refund } from '../refunds/refund.js';
 import { defaultRefundPolicy } from '../refunds/refund-policy.js';
@@ -17,18 +14,6 @@ import {
   toLatin1Printable,
 } from './case-file.js';
 import type { Dispute } from './dispute.js';
-
-/** The text of a PDF, as a third party's tools would read it (poppler's pdftotext). */
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'case-file-'));
-  try {
-    const file = join(dir, 'f.pdf');
-    writeFileSync(file, pdf);
-    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const at = '2026-03-02T08:00:00.000Z';
 const payment: Payment = {

@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { pdfText } from '../../test/support/pdf.js';
 import { listAuditEvents } from '../audit/audit.service.js';
 import { systemActor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
@@ -23,17 +20,6 @@ const PNG = Buffer.from(
   'base64',
 );
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'case-file-'));
-  try {
-    const file = join(dir, 'f.pdf');
-    writeFileSync(file, pdf);
-    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** A problem without its request id, to compare two answers for sameness. */
 function problemOf(r: LightMyRequestResponse): Body {
