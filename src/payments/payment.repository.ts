@@ -33,6 +33,14 @@ export async function markVoided(trx: Tx, id: string, at: string): Promise<boole
   return Number(r.numUpdatedRows) === 1;
 }
 
+export async function setFlagged(trx: Tx, id: string, flagged: boolean): Promise<void> {
+  await trx
+    .updateTable('payments')
+    .set({ flagged: flagged ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
+}
+
 export interface PaymentPage {
   merchantId?: string;
   terminalId?: string;

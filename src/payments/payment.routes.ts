@@ -88,4 +88,19 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       return r.payment;
     },
   );
+
+  app.post(
+    '/api/v1/payments/:id/flag',
+    {
+      config: { auth: { roles: payments.FLAG_ROLES } },
+      schema: {
+        tags: ['payments'],
+        summary: 'Acquirer risk flag: while flagged, refunds of the payment wait for a reviewer',
+        params: idParam('pay'),
+        body: z.object({ flagged: z.boolean(), reason: z.string().min(1).max(500) }),
+        response: { 200: paymentSchema, ...errorResponses },
+      },
+    },
+    async (req) => payments.flagPayment(ctx, req.actor, req.params.id, req.body),
+  );
 };

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, canActOnTerminal, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, assertRole, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { PaymentTable } from '../db/schema.js';
@@ -325,4 +325,35 @@ export async function refundReceiptFor(
   const p = await findPaymentById(ctx, paymentId);
   if (!p) throw notFound('payment');
   return refundReceipt(await receiptParty(ctx, p), p, refund);
+}
+
+/** Who may flag a payment for risk: the acquirer's reviewers (and the platform admin). */
+export const FLAG_ROLES: readonly Role[] = ['acquirer_reviewer', 'platform_admin'];
+
+/**
+ * The acquirer marks a payment as suspicious (or clears it): while flagged, every refund of it
+ * waits for a reviewer instead of being approved by rules. Audited with the reason.
+ * @throws forbidden, not_found
+ */
+export async function flagPayment(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: { flagged: boolean; reason: string },
+): Promise<Payment> {
+  assertRole(actor, FLAG_ROLES);
+  const visible = await getPayment(ctx, actor, id);
+  return transaction(ctx.db, async (trx) => {
+    await repo.setFlagged(trx, id, input.flagged);
+    await recordAudit(trx, ctx, {
+      merchantId: visible.merchantId,
+      actor: { kind: actor.kind, id: actor.id },
+      action: input.flagged ? 'payment.flagged' : 'payment.unflagged',
+      outcome: 'success',
+      objectType: 'payment',
+      objectId: id,
+      details: { reason: input.reason },
+    });
+    return (await lockPaymentForRefund(trx, id)) as Payment;
+  });
 }

@@ -320,4 +320,39 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     const queue = await h.app.inject({ method: 'GET', url: '/api/v1/acquirer/refund-reviews', headers: stranger });
     expect(queue.json().data).toHaveLength(0);
   });
+
+  it('sends every refund of a payment the acquirer flagged to a reviewer, until it is cleared', async () => {
+    const sale = await h.sale(10_000);
+    const reviewer = await h.login('reviewer');
+    const flag = (flagged: boolean, headers = reviewer) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/api/v1/payments/${sale.id}/flag`,
+        headers,
+        payload: { flagged, reason: 'chargeback pattern' },
+      });
+    expect((await flag(true, await h.login('owner'))).statusCode).toBe(403);
+    expect((await flag(true, await h.stranger('acquirer_reviewer'))).statusCode).toBe(404);
+    expect((await flag(true)).json().flagged).toBe(true);
+    const key = await h.apiKey(['refunds:write', 'read']);
+    const refund = async () =>
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/api/v1/refunds',
+          headers: key,
+          payload: { paymentId: sale.id, amount: 1_000, reason: 'other' },
+        })
+      ).json().id as string;
+    const held = await refund();
+    await h.drain();
+    const heldNow = (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${held}`, headers: key })).json();
+    expect(heldNow).toMatchObject({ status: 'pending_acquirer', acquirerReview: 'manual' });
+    await flag(false);
+    const free = await refund();
+    await h.drain();
+    expect((await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${free}`, headers: key })).json().status).toBe(
+      'succeeded',
+    );
+  });
 });

@@ -141,6 +141,11 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/v1/payments': { tenantBound: false, why: 'a list, scoped to the caller' },
   'GET /api/v1/payments/:id': { params: (o) => ({ id: o.sale }), tenantBound: true },
   'GET /api/v1/payments/:id/receipt': { params: (o) => ({ id: o.sale }), tenantBound: true },
+  'POST /api/v1/payments/:id/flag': {
+    params: (o) => ({ id: o.sale }),
+    body: () => ({ flagged: false, reason: 'authorization matrix' }),
+    tenantBound: true,
+  },
   'POST /api/v1/payments/:id/void': {
     fresh: 'voidSale',
     params: (o) => ({ id: o.voidSale }),
