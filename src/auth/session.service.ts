@@ -120,7 +120,15 @@ async function openSession(ctx: AppContext, a: SessionActor): Promise<LoginResul
 export async function loginUser(ctx: AppContext, email: string, password: string): Promise<LoginResult> {
   const user = await users.findUserCredentials(ctx, email);
   const ok = user
-    ? await loginPasswords.checkLoginPassword(ctx, 'user', user.id, user.merchant_id, user.password_hash, password)
+    ? await loginPasswords.checkLoginPassword(
+        ctx,
+        'user',
+        user.id,
+        user.merchant_id,
+        user.password_hash,
+        password,
+        user.email,
+      )
     : await verifyAgainstDecoy(password);
   if (!user || !ok) throw new AppError('invalid_credentials');
   return openSession(ctx, userActorOf(user));
@@ -136,7 +144,15 @@ export async function loginOperator(
   const terminal = await terminals.findTerminal(ctx, terminalId);
   const op = terminal ? await operators.findOperatorCredentials(ctx, terminal.id, code) : undefined;
   const ok = op
-    ? await loginPasswords.checkLoginPassword(ctx, 'operator', op.id, op.merchant_id, op.password_hash, password)
+    ? await loginPasswords.checkLoginPassword(
+        ctx,
+        'operator',
+        op.id,
+        op.merchant_id,
+        op.password_hash,
+        password,
+        `${terminal?.serial ?? ''} operator ${op.code}`,
+      )
     : await verifyAgainstDecoy(password);
   if (!terminal || !op || !ok || terminal.status !== 'active') throw new AppError('invalid_credentials');
   return openSession(ctx, operatorActorOf(op, terminal));

@@ -104,6 +104,8 @@ describe.each(engines())('login passwords (%s)', (engine) => {
     for (let i = 0; i < 5; i++) expect((await operatorLogin('01', '0000')).statusCode).toBe(401);
     const locked = await operatorLogin('01', '4826');
     expect(locked.statusCode).toBe(423);
+    const told = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    expect(told.find((n) => n.template === 'login_locked')?.body).toContain('T-0001 operator 01');
     h.clock.advance(30 * MINUTE + 1000);
     expect((await operatorLogin('01', '4826')).statusCode).toBe(200);
 

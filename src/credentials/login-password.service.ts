@@ -6,6 +6,8 @@ import type { AppContext } from '../context.js';
 import { transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
+import { notifyMerchantOwner } from '../notifications/notification.service.js';
+import './credential.notifications.js';
 import * as operators from '../operators/operator.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as errors from './credential.errors.js';
@@ -26,7 +28,8 @@ async function policyForMerchant(ctx: AppContext, merchantId: string | null): Pr
 }
 
 /**
- * Checks a login password under the lockout rule (for the session service).
+ * Checks a login password under the lockout rule (for the session service). A lock is audited and,
+ * for a merchant's people, told to the owner (`who` names the login in that message).
  * @throws locked
  */
 export async function checkLoginPassword(
@@ -36,11 +39,25 @@ export async function checkLoginPassword(
   merchantId: string | null,
   hash: string,
   password: string,
+  who: string,
 ): Promise<boolean> {
   return checkWithLockout(ctx, {
     ref: loginRef(kind, id),
     policy: await policyForMerchant(ctx, merchantId),
     verify: () => verifySecret(hash, password),
+    onLocked: async (trx, until) => {
+      await recordAudit(trx, ctx, {
+        merchantId,
+        actor: { kind, id },
+        action: 'login.locked',
+        outcome: 'failure',
+        objectType: kind,
+        objectId: id,
+        details: { until },
+      });
+      if (merchantId)
+        await notifyMerchantOwner(trx, ctx, merchantId, 'login_locked', { who, until }, `login-lock:${id}:${until}`);
+    },
   });
 }
 
