@@ -7,6 +7,7 @@ import * as m004 from './migrations/004_credentials.js';
 import * as m005 from './migrations/005_refund_journey.js';
 import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_disputes.js';
+import * as m008 from './migrations/008_one_open_batch.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '005_refund_journey': m005,
   '006_webhooks': m006,
   '007_disputes': m007,
+  '008_one_open_batch': m008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -88,14 +88,15 @@ export async function lastBatchNo(trx: Tx, terminalId: string): Promise<number> 
 }
 
 /**
- * Opens a batch unless the terminal already has one with that number: false when a concurrent sale
- * opened it first (PostgreSQL waits for that sale's transaction, then skips instead of failing).
+ * Opens a batch unless the terminal already has an open one or one with that number (both unique):
+ * false when a concurrent sale opened it first. PostgreSQL waits for that sale's transaction, then
+ * skips instead of failing; the target-less ON CONFLICT covers both constraints.
  */
 export async function insertBatch(trx: Tx, row: BatchTable): Promise<boolean> {
   const r = await trx
     .insertInto('batches')
     .values(row)
-    .onConflict((oc) => oc.columns(['terminal_id', 'batch_no']).doNothing())
+    .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
