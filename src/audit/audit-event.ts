@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditEventTable } from '../db/schema.js';
 
 /**
  * The audit log (PCI DSS 10.2): one append-only, hash-chained sequence of events per merchant, and
@@ -60,22 +61,7 @@ export interface AuditVerification {
 }
 
 /** The fields the hash covers, as stored (`details` is the stored JSON text, byte for byte). */
-export interface HashedFields {
-  id: string;
-  chain: string;
-  seq: number;
-  at: string;
-  actor_kind: string;
-  actor_id: string | null;
-  action: string;
-  outcome: string;
-  object_type: string | null;
-  object_id: string | null;
-  terminal_id: string | null;
-  ip: string | null;
-  details: string;
-  prev_hash: string;
-}
+export type HashedFields = Omit<AuditEventTable, 'hash'>;
 
 /**
  * A JSON array in a fixed field order: unambiguous (no delimiter can be smuggled through a field),

@@ -51,7 +51,10 @@ export interface RefundPasswordStatus {
 }
 
 export async function refundPasswordStatus(ctx: AppContext, merchantId: string): Promise<RefundPasswordStatus> {
-  const r = await recordOf(ctx, merchantId);
+  return statusOf(ctx, await recordOf(ctx, merchantId));
+}
+
+function statusOf(ctx: AppContext, r: Awaited<ReturnType<typeof recordOf>>): RefundPasswordStatus {
   const { expiryDays, warnDays } = r.policy.refundPassword;
   const daysLeft = daysUntilExpiry(r.changedAt, expiryDays, ctx.clock.now());
   const expiresAt =
@@ -124,7 +127,7 @@ export async function verifyRefundPassword(
     });
     throw new AppError('refund_password_invalid');
   }
-  if ((await refundPasswordStatus(ctx, merchantId)).expired) throw errors.refundPasswordExpired();
+  if (statusOf(ctx, r).expired) throw errors.refundPasswordExpired();
 }
 
 export interface NewPassword {

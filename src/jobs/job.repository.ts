@@ -65,24 +65,6 @@ export async function retryJob(
     .execute();
 }
 
-export async function nextDueAt(conn: Conn): Promise<string | undefined> {
-  const r = await conn
-    .selectFrom('jobs')
-    .select((eb) => eb.fn.min('run_at').as('next'))
-    .where('done_at', 'is', null)
-    .executeTakeFirst();
-  return (r?.next as string | null) ?? undefined;
-}
-
-export async function countJobs(conn: Conn, kind: string, pendingOnly: boolean): Promise<number> {
-  let q = conn
-    .selectFrom('jobs')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('kind', '=', kind);
-  if (pendingOnly) q = q.where('done_at', 'is', null);
-  return Number((await q.executeTakeFirst())?.n ?? 0);
-}
-
 export async function deleteFinishedBefore(conn: Conn, before: string): Promise<number> {
   const r = await conn
     .deleteFrom('jobs')
