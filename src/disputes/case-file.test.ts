@@ -134,7 +134,7 @@ describe('the case file', () => {
     const file = sealCaseFile(assembleCaseFile(inputs), at);
     const pdf = await renderCaseFilePdf(file);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    const text = pdfText(pdf);
+    const text = await pdfText(pdf);
     expect(text).toContain(file.sha256);
     expect(text).toContain('123.45 CNY (12345 minor units)');
     expect(text).toContain('67.89 CNY (6789 minor units)');
@@ -146,7 +146,7 @@ describe('the case file', () => {
   it('falls back to the built-in fonts when the configured font cannot be opened', async () => {
     const file = sealCaseFile(assembleCaseFile(inputs), at);
     const pdf = await renderCaseFilePdf(file, { font: { path: '/nonexistent/font.ttf' } });
-    expect(pdfText(pdf)).toContain('[?] (quality problem)');
+    expect(await pdfText(pdf)).toContain('[?] (quality problem)');
   });
 
   // CI installs fonts-wqy-microhei, so there this test must run; elsewhere it needs a CJK font.
@@ -154,7 +154,7 @@ describe('the case file', () => {
     'prints Chinese as written when a CJK font is installed',
     async () => {
       const file = sealCaseFile(assembleCaseFile(inputs), at);
-      const text = pdfText(await renderCaseFilePdf(file, { font: findCjkFont() }));
+      const text = await pdfText(await renderCaseFilePdf(file, { font: findCjkFont() }));
       expect(text).toContain('商品有质量问题');
       expect(text).toContain(file.sha256);
       expect(text).toContain('123.45 CNY (12345 minor units)');

@@ -232,7 +232,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const pdf = await h.app.inject({ method: 'GET', url: `${referral.shareLink.url}?format=pdf`, remoteAddress: ip });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
-    const text = pdfText(pdf.rawPayload);
+    const text = await pdfText(pdf.rawPayload);
     expect(text).toContain(cf.sha256);
     expect(text).toContain('100.00 CNY (10000 minor units)');
     expect(text).toContain('60.00 CNY (6000 minor units)');
@@ -252,7 +252,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
       headers: owner,
     });
     expect(livePdf.statusCode).toBe(200);
-    expect(pdfText(livePdf.rawPayload)).toContain('60.00 CNY (6000 minor units)');
+    expect(await pdfText(livePdf.rawPayload)).toContain('60.00 CNY (6000 minor units)');
 
     r = await post(
       id,
