@@ -101,8 +101,13 @@ export async function insertBatch(trx: Tx, row: BatchTable): Promise<boolean> {
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
-export async function findBatchRow(conn: Conn, id: string): Promise<BatchTable | undefined> {
-  return conn.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+/**
+ * A batch by id. A void takes it `share`, as a sale does: a settlement then waits for the void to
+ * commit (its totals count the void), and a void that waited behind a settlement sees it settled.
+ */
+export async function findBatchRow(conn: Conn, id: string, lock?: 'share'): Promise<BatchTable | undefined> {
+  const q = conn.selectFrom('batches').selectAll().where('id', '=', id);
+  return (lock && hasRowLocks(conn) ? q.forShare() : q).executeTakeFirst();
 }
 
 export async function closeBatch(trx: Tx, id: string, at: string, totals: string): Promise<boolean> {

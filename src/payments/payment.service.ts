@@ -217,7 +217,7 @@ export async function voidPayment(
     const p = await lockPaymentForRefund(trx, id);
     if (!p) throw notFound('payment');
     if (p.status !== 'approved') throw errors.paymentNotVoidable(`a ${p.status} payment cannot be voided`);
-    const batch = await repo.findBatchRow(trx, p.batchId);
+    const batch = await repo.findBatchRow(trx, p.batchId, 'share');
     if (batch?.status !== 'open') throw errors.paymentNotVoidable('the batch is settled: refund it instead');
     if (p.refundedAmount + p.pendingRefundAmount > 0) throw errors.paymentNotVoidable('the payment has refunds');
     const at = ctx.clock.now().toISOString();

@@ -41,4 +41,39 @@ describe.each(engines())('settlement racing with sales (%s)', (engine) => {
     const batchIds = new Set(totals.map((t) => t.batchId));
     for (const a of answers) expect(batchIds.has(a.json().batchId)).toBe(true);
   });
+  it('counts each void racing a settlement exactly once: voided in the batch it closed, or refused', async () => {
+    const supervisor = await h.operator('supervisor');
+    const key = await h.apiKey(['payments:write', 'refunds:write']); // no argon2 wait: the voids really race
+    const settle = () =>
+      h.app.inject({ method: 'POST', url: `/api/v1/terminals/${h.ids.terminalId}/settle`, headers: supervisor });
+    for (let round = 0; round < 5; round++) {
+      await settle(); // whatever is open closes; the sales below open a fresh batch
+      const sales: { id: string; amount: number }[] = [];
+      for (let i = 0; i < 12; i++) sales.push({ id: (await h.sale(1_000 + i)).id, amount: 1_000 + i });
+      const voids = sales.map((p) =>
+        h.app.inject({ method: 'POST', url: `/api/v1/payments/${p.id}/void`, headers: key, payload: {} }),
+      );
+      const [settled, ...answers] = await Promise.all([settle(), ...voids]);
+      expect(settled.statusCode, settled.body).toBe(200);
+      const totals = settled.json();
+      let voidedCount = 0;
+      let voidedAmount = 0;
+      for (const [i, a] of answers.entries()) {
+        const payment = (
+          await h.app.inject({ method: 'GET', url: `/api/v1/payments/${sales[i].id}`, headers: supervisor })
+        ).json();
+        if (a.statusCode === 200) {
+          voidedCount++;
+          voidedAmount += sales[i].amount;
+          expect(payment.status).toBe('voided');
+        } else {
+          expect(a.json().code, a.body).toBe('payment_not_voidable');
+          expect(payment.status).toBe('approved');
+        }
+      }
+      const sold = sales.reduce((s, p) => s + p.amount, 0);
+      expect(totals.voids).toEqual({ count: voidedCount, amount: voidedAmount });
+      expect(totals.net).toBe(sold - voidedAmount);
+    }
+  });
 });
