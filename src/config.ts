@@ -24,8 +24,8 @@ export interface Config {
   smsProviderKey?: string;
   /** Webhook URLs may point at private/loopback hosts. Default on, except when NODE_ENV=production. */
   webhookAllowPrivate: boolean;
-  /** AES-256-GCM key (32 bytes, hex or base64) for webhook secrets; unset: a generated `webhook.key` file. */
-  webhookSecretKey?: string;
+  /** The server's secret key (32 bytes, hex or base64; see secret-key.ts); unset: a generated `secret.key` file. */
+  secretKey?: string;
   /** Days of negotiation before a customer may escalate a dispute the merchant did not reject. */
   disputeEscalationDays: number;
   /** Days the acquirer has to rule on an escalated dispute. */
@@ -81,6 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: !['off', 'false', '0'].includes(
       (env.WEBHOOK_ALLOW_PRIVATE || (env.NODE_ENV === 'production' ? 'off' : 'on')).toLowerCase(),
     ),
-    webhookSecretKey: env.WEBHOOK_SECRET_KEY || undefined,
+    secretKey: env.SECRET_KEY || undefined,
   };
 }

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { DAY } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
+import { purposeKey } from '../secret-key.js';
 import * as repo from './idempotency.repository.js';
 
 /** Keys are kept this long (Stripe keeps 24 h; we keep two days so a day-late retry still replays). */
@@ -21,8 +22,15 @@ export interface Idempotent<T> {
   replayed: boolean;
 }
 
-function hashOf(fingerprint: unknown): string {
-  return createHash('sha256').update(JSON.stringify(fingerprint)).digest('hex');
+/**
+ * A keyed hash (HMAC-SHA256 under the server's secret key, which is not in the database): the
+ * fingerprint of a sale holds the card number, and a plain SHA-256 of it could be reversed by trying
+ * the 10^5 Luhn-valid numbers between the stored BIN and last 4 (PCI DSS 3.5.1.1).
+ */
+function hashOf(ctx: AppContext, fingerprint: unknown): string {
+  return createHmac('sha256', purposeKey(ctx.config, 'idempotency-fingerprints'))
+    .update(JSON.stringify(fingerprint))
+    .digest('hex');
 }
 
 function replay<T>(row: { request_hash: string; response_body: string }, requestHash: string): Idempotent<T> {
@@ -44,7 +52,7 @@ export async function idempotentTransaction<T>(
   work: (trx: Tx) => Promise<T>,
 ): Promise<Idempotent<T>> {
   if (!req) return { value: await transaction(ctx.db, work), replayed: false };
-  const requestHash = hashOf(req.fingerprint);
+  const requestHash = hashOf(ctx, req.fingerprint);
   try {
     return await transaction(ctx.db, async (trx) => {
       await repo.lockKey(trx, req.scope, req.key);

@@ -1,6 +1,8 @@
+import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { purposeKey } from '../secret-key.js';
 import { TEST_CARDS } from './processor.js';
 
 describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) => {
@@ -50,6 +52,32 @@ describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) 
     const bad = await sell('4111111111111112');
     expect(bad.statusCode).toBe(422);
     expect(bad.json().code).toBe('invalid_card_number');
+  });
+
+  it('keeps no reversible trace of the card number under an Idempotency-Key', async () => {
+    const card = TEST_CARDS.approved;
+    const payload = { amount: 4_321, card: { number: card } };
+    const headers = { ...(await h.operator('cashier')), 'idempotency-key': 'pan-probe' };
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/payments', headers, payload });
+    expect(r.statusCode, r.body).toBe(201);
+    const row = await h.ctx.db.kysely
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('key', '=', 'pan-probe')
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(card);
+    // The fingerprint holds the card number; stored as a plain SHA-256 it would fall to trying the
+    // 10^5 Luhn-valid numbers between the stored BIN and last 4. It is keyed with the server's
+    // secret key, which is not in the database.
+    const fingerprint = JSON.stringify({ method: 'POST', route: '/api/v1/payments', params: {}, body: payload });
+    const keyed = createHmac('sha256', purposeKey(h.ctx.config, 'idempotency-fingerprints'));
+    expect(row.request_hash).toBe(keyed.update(fingerprint).digest('hex'));
+    expect(row.request_hash).not.toBe(createHash('sha256').update(fingerprint).digest('hex'));
+    const replay = await h.app.inject({ method: 'POST', url: '/api/v1/payments', headers, payload });
+    expect(replay.json().id).toBe(r.json().id);
+    const otherCard = { ...payload, card: { number: TEST_CARDS.declined } };
+    const conflict = await h.app.inject({ method: 'POST', url: '/api/v1/payments', headers, payload: otherCard });
+    expect(conflict.json().code).toBe('idempotency_conflict');
   });
 
   it('voids a sale of the open batch with the refund password, and only then', async () => {

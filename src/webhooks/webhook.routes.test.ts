@@ -20,7 +20,7 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
   let r: Receiver;
 
   beforeAll(async () => {
-    h = await openHarness(engine, { webhookSecretKey: randomBytes(32).toString('base64') });
+    h = await openHarness(engine, { secretKey: randomBytes(32).toString('base64') });
     owner = await h.login('owner');
     otherOwner = await h.login('otherOwner');
     r = await startReceiver();

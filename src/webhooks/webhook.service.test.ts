@@ -6,7 +6,8 @@ import type { Actor } from '../auth/actor.js';
 import { HOUR } from '../clock.js';
 import { transaction } from '../db/transaction.js';
 import { drainJobs, enqueueJob } from '../jobs/job.service.js';
-import { openSecret, parseWebhookKey } from './secret-box.js';
+import { purposeKey } from '../secret-key.js';
+import { openSecret } from './secret-box.js';
 import { verifyWebhookSignature } from './signature.js';
 import { type Receiver, startReceiver } from './test-receiver.js';
 import { DELIVERY_WINDOW_MS, retryDelayMs } from './webhook.js';
@@ -42,7 +43,7 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
-    h = await openHarness(engine, { webhookSecretKey: KEY });
+    h = await openHarness(engine, { secretKey: KEY });
   });
   afterEach(async () => {
     // Each test starts with no endpoints, so events of one test never reach another's receiver.
@@ -329,7 +330,13 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     expect(row?.secret_ciphertext).toBeTruthy();
     expect(row?.secret_ciphertext).not.toContain(ep.secret);
     expect(row?.secret_ciphertext).not.toContain(ep.secret.slice(6, 20));
-    expect(openSecret(parseWebhookKey(KEY), row?.secret_ciphertext as string, ep.id)).toBe(ep.secret);
+    expect(
+      openSecret(
+        purposeKey({ databaseUrl: 'unused', secretKey: KEY }, 'webhook-secrets'),
+        row?.secret_ciphertext as string,
+        ep.id,
+      ),
+    ).toBe(ep.secret);
     expect(JSON.stringify(await listWebhookEndpoints(h.ctx, owner(h.ids.merchantId), { limit: 10 }))).not.toContain(
       ep.secret,
     );

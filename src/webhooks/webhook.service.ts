@@ -8,7 +8,8 @@ import { type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
-import { openSecret, sealSecret, webhookKey } from './secret-box.js';
+import { purposeKey } from '../secret-key.js';
+import { openSecret, sealSecret } from './secret-box.js';
 import { postWebhook } from './sender.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 import { webhookEndpointLimit } from './webhook.errors.js';
@@ -65,7 +66,7 @@ export async function createWebhookEndpoint(
   const merchantId = merchantOf(actor);
   const url = checkWebhookUrl(input.url, { allowPrivate: ctx.config.webhookAllowPrivate });
   const events = normalizeSubscriptions(input.events);
-  const key = webhookKey(ctx.config);
+  const key = purposeKey(ctx.config, 'webhook-secrets');
   const secret = `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
   const id = newId('whe');
   const row = {
@@ -262,7 +263,7 @@ async function deliverWebhook(ctx: AppContext, payload: Record<string, unknown>)
   let statusCode: number | null = null;
   let error: string;
   try {
-    const secret = openSecret(webhookKey(ctx.config), endpoint.secret_ciphertext, endpoint.id);
+    const secret = openSecret(purposeKey(ctx.config, 'webhook-secrets'), endpoint.secret_ciphertext, endpoint.id);
     const timestamp = Math.floor(ctx.clock.now().getTime() / 1000);
     const result = await postWebhook(
       endpoint.url,

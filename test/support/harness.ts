@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import * as users from '../../src/auth/user.service.js';
 import { ManualClock } from '../../src/clock.js';
@@ -54,6 +55,7 @@ export async function openHarness(
     logLevel: 'silent',
     worker: false,
     refundProcessingDelayMs: 0,
+    secretKey: randomBytes(32).toString('hex'), // not a key file in ./data for PostgreSQL runs
     ...overrides,
   };
   const ctx = await openContext(config, clock);
