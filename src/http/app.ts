@@ -21,6 +21,7 @@ import { refundRoutes } from '../refunds/refund.routes.js';
 import { terminalRoutes } from '../terminals/terminal.routes.js';
 import { webhookRoutes } from '../webhooks/webhook.routes.js';
 import { registerAuthHook } from './auth-hook.js';
+import { registerNulGuard } from './nul-guard.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 
 export interface AppOptions {
@@ -67,6 +68,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
   registerAuthHook(app, ctx);
+  registerNulGuard(app);
 
   await app.register(swagger, {
     openapi: {

@@ -625,6 +625,59 @@ const cases: Case[] = [
     code: 'validation_failed',
   },
 
+  // NUL characters: PostgreSQL refuses them in any text column, so they must stop at the edge
+  ...(
+    [
+      ['a login e-mail', '/api/v1/auth/login', () => ({ email: 'owner@merchant.demo\u0000', password: 'x' })],
+      ['a refund note', REFUNDS, (f: Fixtures) => refundBody(f, { note: 'a\u0000b' })],
+      ['a card number', PAYMENTS, (f: Fixtures) => saleBody(f, { card: { number: '4111111111111111\u0000' } })],
+      ['a key of the body', REFUNDS, (f: Fixtures) => ({ ...refundBody(f), 'no\u0000te': 'x' })],
+      [
+        'a customer request description',
+        '/api/v1/public/refund-requests',
+        () => ({
+          paymentReference: '123456789012',
+          cardLast4: '1111',
+          amount: 100,
+          reason: 'other',
+          description: 'bad\u0000',
+          contact: { email: 'a@example.cn' },
+        }),
+      ],
+    ] as const
+  ).map(
+    ([what, url, json]): Case => ({
+      name: `a NUL character in ${what}`,
+      url: typeof url === 'string' ? () => url : url,
+      json,
+      status: 400,
+      code: 'validation_failed',
+    }),
+  ),
+  {
+    name: 'a NUL character in an API key name',
+    url: () => '/api/v1/api-keys',
+    headers: (f) => f.owner,
+    json: () => ({ name: 'till\u0000', scopes: ['read'] }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'a NUL character in a path parameter',
+    method: 'GET',
+    url: () => '/api/v1/refunds/re_%00',
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'a NUL character in a query',
+    method: 'GET',
+    url: () => '/api/v1/audit-events?action=%00',
+    headers: (f) => f.owner,
+    status: 400,
+    code: 'validation_failed',
+  },
+
   // list queries
   ...['limit=0', 'limit=abc', 'limit=101', 'limit=-1', 'limit=1.5', 'limit=', 'status=bogus', 'paymentId=nope'].map(
     (q): Case => ({
