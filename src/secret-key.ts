@@ -15,7 +15,7 @@ import { isPostgresUrl } from './db/connect.js';
  *
  * Each use gets its own subkey (HKDF-SHA256 with the purpose as info), so no two uses share a key.
  */
-export type KeyPurpose = 'webhook-secrets' | 'idempotency-fingerprints';
+export type KeyPurpose = 'webhook-secrets' | 'idempotency-fingerprints' | 'tracking-secrets';
 
 /** @throws Error when the text is not 32 bytes in hex (64 characters) or base64 */
 export function parseSecretKey(text: string): Buffer {

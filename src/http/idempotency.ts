@@ -6,12 +6,14 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * Reads the optional `Idempotency-Key` header. The fingerprint is method, route and body with
- * secret fields removed: a hash of a six-digit PIN would be easy to reverse.
+ * secret fields removed (it is a keyed hash, but a PIN has no business in it either). The key space
+ * is the caller's merchant (or user); public routes pass their own `scope`.
  */
 export function idempotencyOf(
   request: FastifyRequest,
-  omit: readonly string[] = ['refundPassword', 'password'],
+  opts: { omit?: readonly string[]; scope?: string } = {},
 ): IdempotencyRequest | undefined {
+  const omit = opts.omit ?? ['refundPassword', 'password'];
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;
@@ -19,9 +21,9 @@ export function idempotencyOf(
     throw new AppError('validation_failed', 'Idempotency-Key must be 1–255 printable ASCII characters');
   const body = { ...((request.body as Record<string, unknown> | undefined) ?? {}) };
   for (const k of omit) delete body[k];
-  const actor = request.actor;
   return {
-    scope: actor.merchantId ?? actor.id,
+    // A public route has no actor: it names its own key space.
+    scope: opts.scope ?? request.actor.merchantId ?? request.actor.id,
     key,
     fingerprint: { method: request.method, route: request.routeOptions.url, params: request.params, body },
   };

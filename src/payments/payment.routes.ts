@@ -76,8 +76,10 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'api_key'], scope: 'refunds:write' } },
       schema: {
         tags: ['payments'],
-        summary: 'Void (撤销) a sale of the open batch; needs the refund password',
+        summary:
+          'Void (撤销) a sale of the open batch; needs the refund password (an API key with refunds:write is the authorisation itself)',
         params: idParam('pay'),
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: z.object({ refundPassword: secret.optional() }).default({}),
         response: { 200: paymentSchema, ...errorResponses },
       },

@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
 import { transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
+import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
+import { purposeKey } from '../secret-key.js';
 import * as errors from './refund.errors.js';
 import {
   JOB_ACQUIRER_REVIEW,
@@ -41,15 +43,17 @@ const noMatch = () =>
  * 申请退款: a customer asks for a refund with what is on the receipt (12-digit reference, card
  * last 4). A wrong pair gets one generic answer, and attempts are rate-limited per IP and per
  * reference so payments cannot be probed. The amount is reserved at once (invariant 1); the
- * merchant has `merchantReviewHours` to answer.
+ * merchant has `merchantReviewHours` to answer. An Idempotency-Key (scoped to the reference) makes a
+ * retry give back the first answer, tracking secret included, instead of reserving twice.
  * @throws rate_limited, payment_not_matched, refund_window_expired, partial_refund_not_allowed,
- *   refund_reason_not_accepted, refund_exceeds_refundable, payment_not_refundable
+ *   refund_reason_not_accepted, refund_exceeds_refundable, payment_not_refundable, idempotency_conflict
  */
 export async function requestRefund(
   ctx: AppContext,
   ip: string,
   input: CustomerRequestInput,
-): Promise<{ id: string; trackingSecret: string; status: Refund['status'] }> {
+  idempotency?: IdempotencyRequest,
+): Promise<{ id: string; trackingSecret: string; status: RefundStatus; replayed: boolean }> {
   await hitRateLimit(ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
   await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
   const found = await payments.findPaymentByReference(ctx, input.paymentReference);
@@ -59,10 +63,10 @@ export async function requestRefund(
   if (broken)
     throw new AppError(broken, `the merchant’s refund policy does not allow this (${broken.replaceAll('_', ' ')})`);
 
-  const trackingSecret = randomBytes(18).toString('base64url');
+  const trackingSecret = idempotency ? derivedTrackingSecret(ctx, idempotency) : randomBytes(18).toString('base64url');
   const now = ctx.clock.now();
   const deadline = new Date(now.getTime() + policy.merchantReviewHours * 3_600_000);
-  const id = await transaction(ctx.db, async (trx) => {
+  const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
     const payment = await payments.lockPaymentForRefund(trx, found.id);
     if (!payment) throw noMatch();
     const row = await reserveRefund(
@@ -96,14 +100,26 @@ export async function requestRefund(
         'approved by the merchant’s policy (small amount)',
       );
       await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
-    } else {
-      await enqueueJob(trx, ctx, JOB_MERCHANT_DEADLINE, { refundId: row.id }, deadline);
+      return { id: row.id, status: 'pending_acquirer' as RefundStatus };
     }
-    return row.id;
+    await enqueueJob(trx, ctx, JOB_MERCHANT_DEADLINE, { refundId: row.id }, deadline);
+    return { id: row.id, status: 'pending_merchant' as RefundStatus };
   });
-  ctx.wakeWorker();
-  const row = await repo.findRefundRow(ctx.db.kysely, id);
-  return { id, trackingSecret, status: (row?.status ?? 'pending_merchant') as Refund['status'] };
+  if (!replayed) ctx.wakeWorker();
+  return { ...value, trackingSecret, replayed };
+}
+
+/**
+ * With an Idempotency-Key the tracking secret is derived from the key (HMAC under the server's
+ * secret key), so that a replay can give the customer the same secret again without it ever being
+ * stored: only its hash is, on the refund.
+ */
+function derivedTrackingSecret(ctx: AppContext, idempotency: IdempotencyRequest): string {
+  return createHmac('sha256', purposeKey(ctx.config, 'tracking-secrets'))
+    .update(`${idempotency.scope}\n${idempotency.key}`)
+    .digest()
+    .subarray(0, 18)
+    .toString('base64url');
 }
 
 export type CustomerProof = { secret: string } | { contact: string };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import { idempotencyOf, markReplay } from '../http/idempotency.js';
 import { amount, errorResponses, idParam } from '../http/schemas.js';
 import * as customers from './customer-request.service.js';
 import { refundReasons, refundStatuses } from './refund.js';
@@ -38,6 +39,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         tags: ['customer'],
         summary: 'Ask for a refund (申请退款) with the receipt reference and the card’s last 4 digits',
         security: [],
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: z
           .object({
             paymentReference: z.string().regex(/^\d{12}$/, 'the 12-digit reference printed on the receipt'),
@@ -64,7 +66,12 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         },
       },
     },
-    async (req, reply) => reply.code(201).send(await customers.requestRefund(ctx, req.ip, req.body)),
+    async (req, reply) => {
+      const idempotency = idempotencyOf(req, { scope: `public:${req.body.paymentReference}` });
+      const { replayed, ...created } = await customers.requestRefund(ctx, req.ip, req.body, idempotency);
+      markReplay(reply, replayed);
+      return reply.code(201).send(created);
+    },
   );
 
   app.get(

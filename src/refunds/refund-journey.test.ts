@@ -229,6 +229,48 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect((await track(id, 'contact=someone%40example.cn')).statusCode).toBe(404);
   });
 
+  it('replays a retried request with its Idempotency-Key: one reservation, the same tracking secret', async () => {
+    const sale = await h.sale(10_000);
+    const askWithKey = (key: string, over: Record<string, unknown> = {}) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/public/refund-requests',
+        headers: { 'idempotency-key': key },
+        payload: {
+          paymentReference: sale.reference,
+          cardLast4: (sale.card as { last4: string }).last4,
+          amount: 3_000,
+          reason: 'goods_returned',
+          description: 'retried from a flaky phone connection',
+          contact: { email: CUSTOMER },
+          ...over,
+        },
+      });
+    const twins = await Promise.all(Array.from({ length: 5 }, () => askWithKey('phone-retry-1')));
+    for (const t of twins) expect(t.statusCode, t.body).toBe(201);
+    const first = twins[0].json();
+    for (const t of twins) expect(t.json()).toEqual(first);
+    expect(twins.filter((t) => t.headers['idempotent-replayed'] === 'true')).toHaveLength(4);
+    expect(await refundableOf(sale.id)).toBe(7_000);
+    expect((await track(first.id, `secret=${first.trackingSecret}`)).statusCode).toBe(200);
+
+    // The secret is given back on replay without being stored anywhere but as the refund's hash.
+    const key = await h.ctx.db.kysely
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('key', '=', 'phone-retry-1')
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(key)).not.toContain(first.trackingSecret);
+
+    const changed = await askWithKey('phone-retry-1', { amount: 3_001 });
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json().code).toBe('idempotency_conflict');
+    const other = await askWithKey('phone-retry-2');
+    expect(other.statusCode).toBe(201);
+    expect(other.json().trackingSecret).not.toBe(first.trackingSecret);
+    expect(await refundableOf(sale.id)).toBe(4_000);
+  });
+
   it('gives one generic answer for a wrong reference or last 4, and rate-limits a reference', async () => {
     const sale = await h.sale(10_000);
     const wrongCard = await ask(sale, { cardLast4: '0000' });
