@@ -77,6 +77,22 @@ export async function idempotentTransaction<T>(
   }
 }
 
+/**
+ * The answer already stored under this key, if any. For services that check a state before their
+ * transaction (a decision on a refund that must still be pending): a retry replays the first
+ * answer instead of failing that check because the first request moved the state on. Twins that
+ * both get past it still meet in `idempotentTransaction`.
+ * @throws idempotency_conflict
+ */
+export async function findReplay<T>(
+  ctx: AppContext,
+  req: IdempotencyRequest | undefined,
+): Promise<Idempotent<T> | undefined> {
+  if (!req) return undefined;
+  const row = await repo.findKey(ctx.db.kysely, req.scope, req.key);
+  return row ? replay<T>(row, hashOf(ctx, req.fingerprint)) : undefined;
+}
+
 export async function purgeExpiredKeys(ctx: AppContext): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
   return repo.deleteKeysBefore(ctx.db.kysely, before);

@@ -321,6 +321,47 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect(done.status).toBe('succeeded');
   });
 
+  it('replays a retried decision or retry with its Idempotency-Key instead of answering 409', async () => {
+    await setPolicy({ acquirerManualReviewAbove: 1_000 });
+    const owner = await h.login('owner');
+    const reviewer = await h.login('reviewer');
+    const post = (url: string, headers: Record<string, string>, key: string | undefined, payload: object = {}) =>
+      h.app.inject({ method: 'POST', url, headers: key ? { ...headers, 'idempotency-key': key } : headers, payload });
+    const twice = async (url: string, headers: Record<string, string>, key: string, payload: object) => {
+      const answers = await Promise.all([1, 2, 3].map(() => post(url, headers, key, payload)));
+      for (const a of answers) expect(a.statusCode, a.body).toBe(200);
+      for (const a of answers) expect(a.json()).toEqual(answers[0].json());
+      expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(2);
+      const again = await post(url, headers, key, payload);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      return answers[0].json();
+    };
+
+    const sale = await h.sale(10_000, { card: '4000000000000119' }); // first refund attempt fails
+    const { id } = (await ask(sale, { amount: 4_000 })).json();
+    const approve = { decision: 'approve', refundPassword: REFUND_PASSWORD };
+    const merchantUrl = `/api/v1/refunds/${id}/merchant-decision`;
+    expect((await twice(merchantUrl, owner, 'md-1', approve)).status).toBe('pending_acquirer');
+    const conflict = await post(merchantUrl, owner, 'md-1', { decision: 'reject', reason: 'changed my mind' });
+    expect(conflict.json().code).toBe('idempotency_conflict');
+    expect((await post(merchantUrl, owner, undefined, approve)).json().code).toBe('invalid_transition');
+    // Another merchant's owner with the same key replays nothing: keys live in their merchant's space.
+    expect((await post(merchantUrl, await h.login('otherOwner'), 'md-1', approve)).statusCode).toBe(404);
+
+    await h.drain();
+    const acquirerUrl = `/api/v1/refunds/${id}/acquirer-decision`;
+    const ok = { decision: 'approve', reason: 'receipt and goods checked' };
+    expect((await twice(acquirerUrl, reviewer, 'ad-1', ok)).status).toBe('processing');
+    await h.drain();
+    const retryUrl = `/api/v1/refunds/${id}/retry`;
+    expect((await twice(retryUrl, owner, 'rt-1', {})).status).toBe('processing');
+    expect(await refundableOf(sale.id)).toBe(6_000);
+    await h.drain();
+    const done = (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${id}`, headers: owner })).json();
+    expect(done.status).toBe('succeeded');
+    expect(done.timeline.filter((e: { to: string }) => e.to === 'processing')).toHaveLength(2);
+  });
+
   it('sends a payment_failure refund to manual review unless the payment really took money without success', async () => {
     const good = await h.sale(5_000);
     const { id } = (await ask(good, { reason: 'payment_failure', amount: 5_000 })).json();

@@ -3,6 +3,12 @@ import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import { transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
+import {
+  findReplay,
+  type IdempotencyRequest,
+  type Idempotent,
+  idempotentTransaction,
+} from '../idempotency/idempotency.service.js';
 import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
 import * as payments from '../payments/payment.service.js';
 import { settleRefund } from '../payments/processor.js';
@@ -17,15 +23,20 @@ export type Decision = 'approve' | 'reject';
 
 /**
  * 商户审核: the merchant owner or supervisor approves (with the refund password) or rejects (with a
- * reason the customer will read) a customer's request. Approval sends it to the acquirer.
- * @throws not_found, forbidden, validation_failed, refund_password_*, locked, invalid_transition
+ * reason the customer will read) a customer's request. Approval sends it to the acquirer. With an
+ * Idempotency-Key a retry replays the first decision.
+ * @throws not_found, forbidden, validation_failed, refund_password_*, locked, invalid_transition,
+ *   idempotency_conflict
  */
 export async function decideAsMerchant(
   ctx: AppContext,
   actor: Actor,
   id: string,
   input: { decision: Decision; reason?: string; refundPassword?: string },
-): Promise<Refund> {
+  idempotency?: IdempotencyRequest,
+): Promise<Idempotent<Refund>> {
+  const seen = await findReplay<Refund>(ctx, idempotency);
+  if (seen) return seen;
   const row = await visibleRefundRow(ctx, actor, id);
   if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant reviews its refunds');
   if (row.status !== 'pending_merchant') {
@@ -40,7 +51,7 @@ export async function decideAsMerchant(
   if (input.decision === 'approve' && actor.kind !== 'api_key') {
     await refundPasswords.verifyRefundPassword(ctx, actor, row.merchant_id, input.refundPassword, 'refund approval');
   }
-  const refund = await transaction(ctx.db, async (trx) => {
+  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
     const current = await repo.findRefundRow(trx, id);
     if (!current) throw notFound('refund');
     const moved =
@@ -63,19 +74,23 @@ export async function decideAsMerchant(
     return toRefund(trx, moved);
   });
   ctx.wakeWorker();
-  return refund;
+  return result;
 }
 
 /**
  * 支付机构审核 by hand: a reviewer of the merchant's acquirer approves (to processing) or rejects.
- * @throws not_found, forbidden, validation_failed, invalid_transition
+ * With an Idempotency-Key a retry replays the first decision.
+ * @throws not_found, forbidden, validation_failed, invalid_transition, idempotency_conflict
  */
 export async function decideAsAcquirer(
   ctx: AppContext,
   actor: Actor,
   id: string,
   input: { decision: Decision; reason: string },
-): Promise<Refund> {
+  idempotency?: IdempotencyRequest,
+): Promise<Idempotent<Refund>> {
+  const seen = await findReplay<Refund>(ctx, idempotency);
+  if (seen) return seen;
   const row = await visibleRefundRow(ctx, actor, id);
   if (actor.role !== 'acquirer_reviewer' && actor.role !== 'platform_admin') throw new AppError('forbidden');
   if (row.status !== 'pending_acquirer') {
@@ -84,7 +99,7 @@ export async function decideAsAcquirer(
       input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer',
     );
   }
-  const refund = await transaction(ctx.db, async (trx) => {
+  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
     const current = await repo.findRefundRow(trx, id);
     if (!current) throw notFound('refund');
     const moved =
@@ -99,7 +114,7 @@ export async function decideAsAcquirer(
     return toRefund(trx, moved);
   });
   ctx.wakeWorker();
-  return refund;
+  return result;
 }
 
 /** The acquirer's manual review queue: refunds of its merchants waiting for a person. */

@@ -105,10 +105,15 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['refunds'],
         summary: 'Send a failed refund to the processor again',
         params: idParam('re'),
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req) => refunds.retryRefund(ctx, req.actor, req.params.id),
+    async (req, reply) => {
+      const { value, replayed } = await refunds.retryRefund(ctx, req.actor, req.params.id, idempotencyOf(req));
+      markReplay(reply, replayed);
+      return value;
+    },
   );
 
   app.post(
@@ -120,6 +125,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         summary:
           'Merchant review (商户审核): approve with the refund password, or reject with a reason for the customer',
         params: idParam('re'),
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: z.object({
           decision: z.enum(['approve', 'reject']),
           reason: z.string().max(500).optional(),
@@ -128,7 +134,17 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req) => reviews.decideAsMerchant(ctx, req.actor, req.params.id, req.body),
+    async (req, reply) => {
+      const { value, replayed } = await reviews.decideAsMerchant(
+        ctx,
+        req.actor,
+        req.params.id,
+        req.body,
+        idempotencyOf(req),
+      );
+      markReplay(reply, replayed);
+      return value;
+    },
   );
 
   app.post(
@@ -139,11 +155,22 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['refund review'],
         summary: 'Acquirer review by hand (支付机构审核): approve to processing, or reject; who and why are recorded',
         params: idParam('re'),
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().min(1).max(500) }),
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req) => reviews.decideAsAcquirer(ctx, req.actor, req.params.id, req.body),
+    async (req, reply) => {
+      const { value, replayed } = await reviews.decideAsAcquirer(
+        ctx,
+        req.actor,
+        req.params.id,
+        req.body,
+        idempotencyOf(req),
+      );
+      markReplay(reply, replayed);
+      return value;
+    },
   );
 
   app.get(

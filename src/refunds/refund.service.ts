@@ -4,7 +4,7 @@ import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { RefundTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
-import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -239,12 +239,17 @@ export async function sendToProcessor(
 /**
  * Retries a failed refund: re-reserves its amount under the payment lock (the failure released it,
  * so the refundable amount is checked again) and sends it back to processing. The merchant's
- * supervisor or owner, or the acquirer.
- * @throws not_found, forbidden, invalid_transition, refund_exceeds_refundable
+ * supervisor or owner, or the acquirer. With an Idempotency-Key a retried retry replays.
+ * @throws not_found, forbidden, invalid_transition, refund_exceeds_refundable, idempotency_conflict
  */
-export async function retryRefund(ctx: AppContext, actor: Actor, id: string): Promise<Refund> {
+export async function retryRefund(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  idempotency?: IdempotencyRequest,
+): Promise<Idempotent<Refund>> {
   const visible = await visibleRefundRow(ctx, actor, id);
-  const refund = await transaction(ctx.db, async (trx) => {
+  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
     const payment = await payments.lockPaymentForRefund(trx, visible.payment_id);
     const row = await repo.findRefundRow(trx, id);
     if (!payment || !row) throw notFound('refund');
@@ -255,7 +260,7 @@ export async function retryRefund(ctx: AppContext, actor: Actor, id: string): Pr
     return toRefund(trx, moved);
   });
   ctx.wakeWorker();
-  return refund;
+  return result;
 }
 
 /**
