@@ -91,7 +91,20 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
       url: '/api/v1/acquirer/refund-reviews',
       headers: await h.login('reviewer'),
     });
-    expect(queue.json().data.map((r: { id: string }) => r.id)).toContain(id);
+    const queued = queue.json().data.find((r: { id: string }) => r.id === id);
+    // The reviewer reads why the rules did not approve it, on the timeline and in the audit log.
+    expect(queued.acquirerReview).toBe('manual');
+    expect(queued.timeline.at(-1)).toMatchObject({
+      from: 'pending_acquirer',
+      to: 'pending_acquirer',
+      note: 'waiting for a reviewer: amount above the manual-review threshold',
+    });
+    const audit = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/audit-events?objectId=${id}&action=refund.manual_review`,
+      headers: await h.login('owner'),
+    });
+    expect(audit.json().data[0].details.reasons).toEqual(['amount above the manual-review threshold']);
 
     const decided = await acquirerDecision(id, { decision: 'approve', reason: 'receipt and return slip checked' });
     expect(decided.statusCode, decided.body).toBe(200);
@@ -103,24 +116,33 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     const v = view.json();
     expect(v.status).toBe('succeeded');
     expect(v.amountText).toBe('20.00 CNY');
-    expect(v.timeline.map((e: { status: string }) => e.status)).toEqual([
-      'pending_merchant',
-      'pending_acquirer',
-      'processing',
-      'succeeded',
+    expect(v.timeline.map((e: { status: string; text: string }) => [e.status, e.text])).toEqual([
+      ['pending_merchant', 'Request received; waiting for the merchant’s review'],
+      ['pending_acquirer', 'With the payment institution for review'],
+      ['pending_acquirer', 'A reviewer at the payment institution is checking it'],
+      ['processing', 'Approved; the refund is being sent'],
+      ['succeeded', 'Refund succeeded'],
     ]);
+    expect(v.next.by).toBe('2026-03-09'); // five business days after Monday 2 March 2026
     expect(view.body).not.toContain(String(sale.card && (sale.card as { bin: string }).bin));
     expect(view.body).not.toContain('usr_');
+    expect(view.body).not.toContain('threshold');
 
     await h.drain();
     const mails = smtp.to(CUSTOMER);
     const success = mails.find((m) => m.subject === 'Refund succeeded');
     expect(success?.text).toContain('20.00 CNY');
     expect(success?.text).toContain(v.processorReference);
-    expect(mails.map((m) => m.subject)).toEqual(
-      expect.arrayContaining(['Refund request received', 'Refund sent to the payment institution', 'Refund succeeded']),
-    );
-    expect(smtp.to('owner@merchant.demo').map((m) => m.subject)).toContain('新的退款申请');
+    expect(success?.text).toContain('2026-03-09');
+    expect(mails.map((m) => m.subject).sort()).toEqual([
+      'Refund approved',
+      'Refund request received',
+      'Refund sent to the payment institution',
+      'Refund succeeded',
+    ]);
+    const owner = smtp.to('owner@merchant.demo');
+    expect(owner.map((m) => m.subject)).toEqual(expect.arrayContaining(['新的退款申请', '退款已完成']));
+    expect(owner.find((m) => m.subject === '退款已完成')?.text).toContain('20.00 CNY');
   });
 
   it('auto-approves at the acquirer when every rule passes, and small amounts at the merchant by policy', async () => {

@@ -16,7 +16,7 @@ import * as errors from './refund.errors.js';
 import { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS, type Refund, type RefundStatus } from './refund.js';
 import * as repo from './refund.repository.js';
 import { eventActorOf, sendToProcessor, visibleRefundRow } from './refund.service.js';
-import { SYSTEM, toRefund, transition } from './refund.transitions.js';
+import { queueForReviewer, SYSTEM, toRefund, transition } from './refund.transitions.js';
 import { getRefundPolicy } from './refund-policy.service.js';
 
 export type Decision = 'approve' | 'reject';
@@ -191,7 +191,7 @@ async function acquirerReview(ctx: AppContext, payload: Record<string, unknown>)
     if (reasons.length === 0) {
       await sendToProcessor(trx, ctx, current, SYSTEM, 'approved by the acquirer’s rules', { acquirer_review: 'auto' });
     } else {
-      await repo.setAcquirerReview(trx, id, 'manual');
+      await queueForReviewer(trx, ctx, current, reasons);
     }
   });
   ctx.wakeWorker();

@@ -1,5 +1,5 @@
 import { format } from '../money.js';
-import type { Refund, RefundStatus } from './refund.js';
+import { expectedArrival, isReviewerEvent, type Refund, type RefundStatus } from './refund.js';
 
 /**
  * The customer's view of a refund (查询退款进度): status, amount and every step in plain words,
@@ -19,6 +19,11 @@ const STEP: Record<RefundStatus, Record<Lang, string>> = {
   rejected_by_merchant: { 'zh-CN': '商户未同意退款', en: 'The merchant declined the refund' },
   rejected_by_acquirer: { 'zh-CN': '支付机构未同意退款', en: 'The payment institution declined the refund' },
   canceled: { 'zh-CN': '退款已取消', en: 'The refund was canceled' },
+};
+
+const WITH_REVIEWER: Record<Lang, string> = {
+  'zh-CN': '支付机构人工审核中',
+  en: 'A reviewer at the payment institution is checking it',
 };
 
 const NEXT: Record<RefundStatus, Record<Lang, string>> = {
@@ -68,8 +73,19 @@ export function publicView(r: Refund, lang: Lang): PublicRefundView {
     reason: r.reason,
     decisionReason: rejected ? r.decisionReason : null,
     processorReference: r.status === 'succeeded' ? r.processorReference : null,
-    timeline: r.timeline.map((e) => ({ at: e.at, status: e.to, text: STEP[e.to][lang] })),
-    next: { text: NEXT[r.status][lang], by: r.status === 'pending_merchant' ? r.merchantDeadlineAt : null },
+    timeline: r.timeline.map((e) => ({
+      at: e.at,
+      status: e.to,
+      text: isReviewerEvent(e) ? WITH_REVIEWER[lang] : STEP[e.to][lang],
+    })),
+    next: { text: NEXT[r.status][lang], by: nextBy(r) },
     createdAt: r.createdAt,
   };
+}
+
+/** By when the next step is due: the merchant's deadline, or the money's expected arrival. */
+function nextBy(r: Refund): string | null {
+  if (r.status === 'pending_merchant') return r.merchantDeadlineAt;
+  const succeeded = r.status === 'succeeded' ? r.timeline.findLast((e) => e.to === 'succeeded') : undefined;
+  return succeeded ? expectedArrival(new Date(succeeded.at)) : null;
 }

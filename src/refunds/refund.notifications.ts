@@ -36,6 +36,11 @@ both(
   ],
 );
 both(
+  'refund_processing',
+  ['退款审核通过', (d) => `退款 ${id(d)}（${amount(d)}）已审核通过，正在退回您的卡。`],
+  ['Refund approved', (d) => `Refund ${id(d)} for ${amount(d)} was approved and is being sent back to your card.`],
+);
+both(
   'refund_rejected',
   [
     '退款申请未通过',
@@ -93,6 +98,8 @@ export function customerTemplateFor(to: RefundStatus, from: RefundStatus | null)
   switch (to) {
     case 'pending_acquirer':
       return 'refund_pending_acquirer';
+    case 'processing':
+      return 'refund_processing';
     case 'rejected_by_merchant':
     case 'rejected_by_acquirer':
       return 'refund_rejected';

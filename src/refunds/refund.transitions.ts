@@ -9,6 +9,7 @@ import * as errors from './refund.errors.js';
 import {
   canTransition,
   type EventActorKind,
+  expectedArrival,
   type Refund,
   type RefundChannel,
   type RefundEvent,
@@ -114,7 +115,7 @@ export async function recordStep(
       ...data,
       reason: view.decision_reason ?? view.failure_reason ?? '',
       trace: view.processor_reference ?? '',
-      arrival: expectedArrival(ctx),
+      arrival: expectedArrival(ctx.clock.now()),
     };
     for (const [channel, to_] of [
       ['email', refund.customer_email],
@@ -163,15 +164,37 @@ export async function recordStep(
   });
 }
 
-/** Card refunds reach the cardholder's account within 3–5 business days; we quote the later one. */
-function expectedArrival(ctx: AppContext): string {
-  const d = ctx.clock.now();
-  let added = 0;
-  while (added < 5) {
-    d.setUTCDate(d.getUTCDate() + 1);
-    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) added++;
-  }
-  return d.toISOString().slice(0, 10);
+/**
+ * The acquirer's rules could not approve the refund: it waits for a reviewer, and the timeline
+ * says so and why (an event whose state does not change), with an audit event, in the caller's
+ * transaction (invariant 3). The customer's page shows the step without the reasons.
+ */
+export async function queueForReviewer(
+  trx: Tx,
+  ctx: AppContext,
+  refund: RefundTable,
+  reasons: string[],
+): Promise<void> {
+  await repo.setAcquirerReview(trx, refund.id, 'manual');
+  await repo.insertEvent(trx, {
+    id: newId('rev'),
+    refund_id: refund.id,
+    from_status: 'pending_acquirer',
+    to_status: 'pending_acquirer',
+    actor_kind: SYSTEM.kind,
+    actor_id: SYSTEM.id,
+    note: `waiting for a reviewer: ${reasons.join('; ')}`,
+    created_at: ctx.clock.now().toISOString(),
+  });
+  await recordAudit(trx, ctx, {
+    merchantId: refund.merchant_id,
+    actor: SYSTEM,
+    action: 'refund.manual_review',
+    outcome: 'success',
+    objectType: 'refund',
+    objectId: refund.id,
+    details: { reasons, amount: refund.amount, currency: refund.currency },
+  });
 }
 
 /**

@@ -86,6 +86,25 @@ export interface Refund {
 }
 
 /** Background jobs of the refund journey (names are stored in the jobs table: never rename). */
+/**
+ * When a succeeded card refund reaches the cardholder: within 3–5 business days of the processor's
+ * answer; we quote the later one (a date, UTC).
+ */
+export function expectedArrival(succeededAt: Date): string {
+  const d = new Date(succeededAt);
+  let added = 0;
+  while (added < 5) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) added++;
+  }
+  return d.toISOString().slice(0, 10);
+}
+
+/** A timeline event that is not a change of state: the acquirer's rules sent the refund to a person. */
+export function isReviewerEvent(e: Pick<RefundEvent, 'from' | 'to'>): boolean {
+  return e.from === 'pending_acquirer' && e.to === 'pending_acquirer';
+}
+
 export const JOB_ACQUIRER_REVIEW = 'refund.acquirer_review';
 export const JOB_PROCESS = 'refund.process';
 export const JOB_MERCHANT_DEADLINE = 'refund.merchant_deadline';
