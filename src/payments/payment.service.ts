@@ -295,6 +295,11 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
   });
 }
 
+/** Whether the payment's batch is settled (结算): for the acquirer's refund rules. */
+export async function isPaymentSettled(ctx: AppContext, payment: Payment): Promise<boolean> {
+  return (await repo.findBatchRow(ctx.db.kysely, payment.batchId))?.status === 'settled';
+}
+
 /** Unscoped, for other services acting on a payment they already reached through their own object. */
 export async function findPaymentById(ctx: AppContext, id: string): Promise<Payment | undefined> {
   const row = await repo.findPaymentRow(ctx.db.kysely, id);

@@ -75,7 +75,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
 
   it('goes customer → merchant → acquirer by hand → processing → succeeded, and e-mails the customer the amount', async () => {
     await setPolicy({ acquirerManualReviewAbove: 1_000 });
-    const sale = await h.sale(10_000);
+    const sale = await h.sale(10_000, { settled: true });
     const asked = await ask(sale);
     expect(asked.statusCode, asked.body).toBe(201);
     const { id, trackingSecret, status } = asked.json();
@@ -147,7 +147,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
 
   it('auto-approves at the acquirer when every rule passes, and small amounts at the merchant by policy', async () => {
     await setPolicy({ merchantAutoApproveUpTo: 3_000 });
-    const sale = await h.sale(10_000);
+    const sale = await h.sale(10_000, { settled: true });
     const { id, trackingSecret } = (await ask(sale)).json();
     await h.drain();
     const v = (await track(id, `secret=${trackingSecret}`)).json();
@@ -314,7 +314,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
   });
 
   it('fails a refund to a closed card, releases the amount, and a retry re-reserves it', async () => {
-    const sale = await h.sale(10_000, { card: '4000000000000119' });
+    const sale = await h.sale(10_000, { card: '4000000000000119', settled: true });
     const created = await h.app.inject({
       method: 'POST',
       url: '/api/v1/refunds',
@@ -384,8 +384,70 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect(done.timeline.filter((e: { to: string }) => e.to === 'processing')).toHaveLength(2);
   });
 
+  it('sends a refund of an unsettled sale, or one past the window, to a reviewer, naming the rule', async () => {
+    const key = await h.apiKey(['refunds:write', 'read']);
+    const refund = async (paymentId: string) => {
+      const r = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/refunds',
+        headers: key,
+        payload: { paymentId, amount: 1_000, reason: 'goods_returned' },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      await h.drain();
+      return (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${r.json().id}`, headers: key })).json();
+    };
+    const unsettled = await refund((await h.sale(10_000)).id);
+    expect(unsettled.status).toBe('pending_acquirer');
+    expect(unsettled.timeline.at(-1).note).toBe('waiting for a reviewer: the sale is not settled yet');
+
+    const old = await h.sale(10_000, { settled: true });
+    h.clock.advance(181 * DAY);
+    h.forgetTokens(); // the sessions expired meanwhile; the API key did not
+    const late = await refund(old.id);
+    expect(late.status).toBe('pending_acquirer');
+    expect(late.timeline.at(-1).note).toBe('waiting for a reviewer: outside the refund window');
+
+    const fresh = await refund((await h.sale(10_000, { settled: true })).id);
+    expect(fresh.status).toBe('succeeded');
+  });
+
+  it('fails refunds to a closed card or beyond the merchant’s balance with that reason, and releases them', async () => {
+    const key = await h.apiKey(['refunds:write', 'read']);
+    for (const [card, reason] of [
+      ['4000000000005126', 'card_closed'],
+      ['4000000000000127', 'insufficient_merchant_balance'],
+    ]) {
+      const sale = await h.sale(10_000, { card, settled: true });
+      const created = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/refunds',
+        headers: key,
+        payload: { paymentId: sale.id, amount: 2_500, reason: 'goods_returned' },
+      });
+      await h.drain();
+      const get = async () =>
+        (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: key })).json();
+      expect(await get()).toMatchObject({ status: 'failed', failureReason: reason });
+      expect(await refundableOf(sale.id)).toBe(10_000);
+      // The acquirer may retry too; a closed card stays closed.
+      const retried = await h.app.inject({
+        method: 'POST',
+        url: `/api/v1/refunds/${created.json().id}/retry`,
+        headers: await h.login('reviewer'),
+      });
+      expect(retried.json().status, retried.body).toBe('processing');
+      expect(await refundableOf(sale.id)).toBe(7_500);
+      await h.drain();
+      expect(await get()).toMatchObject({ status: 'failed', failureReason: reason });
+      expect(await refundableOf(sale.id)).toBe(10_000);
+    }
+    const failedMails = smtp.to(CUSTOMER).filter((m) => m.subject === 'Refund could not be completed');
+    expect(failedMails).toHaveLength(0); // counter refunds have no customer contact: nobody to tell
+  });
+
   it('sends a payment_failure refund to manual review unless the payment really took money without success', async () => {
-    const good = await h.sale(5_000);
+    const good = await h.sale(5_000, { settled: true });
     const { id } = (await ask(good, { reason: 'payment_failure', amount: 5_000 })).json();
     await merchantDecision(id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
     await h.drain();
@@ -394,7 +456,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     ).json();
     expect(refund.status).toBe('pending_acquirer');
     expect(refund.acquirerReview).toBe('manual');
-    const charged = await h.sale(5_000, { card: '4000000000000259' });
+    const charged = await h.sale(5_000, { card: '4000000000000259', settled: true });
     expect(charged.status).toBe('failed');
     const real = (await ask(charged, { reason: 'payment_failure', amount: 5_000 })).json();
     await merchantDecision(real.id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
@@ -427,7 +489,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
   });
 
   it('sends every refund of a payment the acquirer flagged to a reviewer, until it is cleared', async () => {
-    const sale = await h.sale(10_000);
+    const sale = await h.sale(10_000, { settled: true });
     const reviewer = await h.login('reviewer');
     const flag = (flagged: boolean, headers = reviewer) =>
       h.app.inject({

@@ -162,6 +162,12 @@ registerAcquirerRule('payment_captured', async (ctx, r) => {
   return payment.flagged ? 'the payment is flagged' : null;
 });
 
+// A sale of the open batch is voided (撤销), not refunded: a refund of one needs a person's look.
+registerAcquirerRule('payment_settled', async (ctx, r) => {
+  const payment = await payments.findPaymentById(ctx, r.paymentId);
+  return payment && (await payments.isPaymentSettled(ctx, payment)) ? null : 'the sale is not settled yet';
+});
+
 registerAcquirerRule('payment_failure_is_real', async (ctx, r) => {
   if (r.reason !== 'payment_failure') return null;
   const payment = await payments.findPaymentById(ctx, r.paymentId);

@@ -10,7 +10,7 @@ describe.each(engines())('counter refunds over HTTP (%s)', (engine) => {
   afterAll(() => h?.close());
 
   it('refunds part of a sale, then the worker takes it to succeeded with a full timeline', async () => {
-    const sale = await h.sale(10_000);
+    const sale = await h.sale(10_000, { settled: true });
     const headers = await h.operator('cashier');
     const r = await h.app.inject({
       method: 'POST',

@@ -47,7 +47,7 @@ describe.each(engines())('refund reservations under concurrent requests (%s)', (
       .execute();
 
   it('accepts exactly 33 of 64 concurrent 3.00 refunds of a 100.00 sale and refuses the other 31', async () => {
-    const sale = await h.sale(10_000);
+    const sale = await h.sale(10_000, { settled: true });
     const replies = await Promise.all(Array.from({ length: 64 }, () => refund(sale.id, 300)));
 
     const accepted = replies.filter((r) => r.statusCode === 201);
@@ -102,7 +102,7 @@ describe.each(engines())('refund reservations under concurrent requests (%s)', (
 
     await fc.assert(
       fc.asyncProperty(scenario, async ({ saleAmount, rounds }) => {
-        const sale = await h.sale(saleAmount);
+        const sale = await h.sale(saleAmount, { settled: true });
         const outcomes: Array<{ amount: number; status: number; code?: string; id?: string }> = [];
         for (const { refunds, withWorker } of rounds) {
           const requests = refunds.map(async ({ amount, delay }) => {

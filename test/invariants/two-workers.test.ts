@@ -160,6 +160,8 @@ describe.each(['postgres', 'sqlite'] as const)('two serve processes never proces
         expect(sale.status).toBe('approved');
         paymentIds.push(sale.id as string);
       }
+      // Settled, so that the acquirer's rules approve the refunds and the workers process them.
+      await ok(send(a.base, 'POST', `/api/v1/terminals/${terminal?.id}/settle`, owner), 200);
 
       // Every sale gets 27 refunds of 2.00, shuffled and sent IN_FLIGHT at a time, alternating ports.
       const requests = paymentIds.flatMap((id) => Array.from({ length: REQUESTS_PER_SALE }, () => id));

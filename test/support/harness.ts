@@ -23,10 +23,13 @@ export interface Harness {
   login(who: 'owner' | 'reviewer' | 'agent' | 'admin' | 'otherOwner'): Promise<Record<string, string>>;
   operator(which: 'cashier' | 'supervisor', terminal?: 'main' | 'other'): Promise<Record<string, string>>;
   apiKey(scopes: string[], merchant?: 'main' | 'other'): Promise<Record<string, string>>;
-  /** Makes an approved sale on T-0001 (or T-0002) and returns it. */
+  /**
+   * Makes an approved sale on T-0001 (or T-0002) and returns it; `settled` then settles the
+   * terminal's batch, as the acquirer's rules auto-approve refunds of settled sales only.
+   */
   sale(
     amount: number,
-    opts?: { card?: string; terminal?: 'main' | 'other' },
+    opts?: { card?: string; terminal?: 'main' | 'other'; settled?: boolean },
   ): Promise<Record<string, unknown> & { id: string }>;
   /**
    * Logs in a console user of a *different* agency or acquirer than the demo's: for "someone of
@@ -124,6 +127,15 @@ export async function openHarness(
         payload: { amount, card: { number: opts.card ?? '4111111111111111' } },
       });
       if (r.statusCode !== 201) throw new Error(`sale failed: ${r.body}`);
+      if (opts.settled) {
+        const terminal = opts.terminal === 'other' ? ids.otherTerminalId : ids.terminalId;
+        const settled = await app.inject({
+          method: 'POST',
+          url: `/api/v1/terminals/${terminal}/settle`,
+          headers: await h.operator('supervisor', opts.terminal ?? 'main'),
+        });
+        if (settled.statusCode !== 200) throw new Error(`settlement failed: ${settled.body}`);
+      }
       return r.json();
     },
     async stranger(role) {
