@@ -35,6 +35,7 @@ export const errorCatalog = {
   partial_refund_not_allowed: { status: 422, title: 'The merchant accepts only full refunds' },
   refund_reason_not_accepted: { status: 422, title: 'The merchant does not accept refunds for this reason' },
   invalid_transition: { status: 409, title: 'The object is not in a state that allows this' },
+  refund_failure_final: { status: 409, title: 'The refund failed for good and cannot be retried' },
   idempotency_conflict: { status: 409, title: 'The Idempotency-Key was used with a different request' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
   // secrets: policy, history, expiry, lockout, recovery

@@ -8,6 +8,7 @@ import * as m005 from './migrations/005_refund_journey.js';
 import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_disputes.js';
 import * as m008 from './migrations/008_one_open_batch.js';
+import * as m010 from './migrations/010_refund_failure_final.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '006_webhooks': m006,
   '007_disputes': m007,
   '008_one_open_batch': m008,
+  '010_refund_failure_final': m010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -149,6 +149,8 @@ export interface RefundTable {
   acquirer_review: string | null;
   decision_reason: string | null;
   dispute_id: string | null;
+  /** 1 when a `failed` refund may not be retried and its reservation is released. */
+  failure_final: number;
 }
 
 export interface RefundEventTable {

@@ -85,6 +85,7 @@ export const refundSchema = z.object({
   channel: z.string(),
   note: z.string().nullable(),
   failureReason: z.string().nullable(),
+  failureFinal: z.boolean().describe('a failed refund that may not be retried; its amount is released'),
   processorReference: z.string().nullable(),
   description: z.string().nullable(),
   customer: z.object({ email: z.string().nullable(), phone: z.string().nullable() }).nullable(),

@@ -313,22 +313,29 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect((await ask(sale, { amount: 10_000 })).json().code).toBe('refund_window_expired');
   });
 
-  it('fails a refund to a closed card, releases the amount, and a retry re-reserves it', async () => {
+  it('keeps the amount of a refund that failed but may be retried, and the retry needs no new reservation', async () => {
     const sale = await h.sale(10_000, { card: '4000000000000119', settled: true });
+    const key = await h.apiKey(['refunds:write', 'read']);
     const created = await h.app.inject({
       method: 'POST',
       url: '/api/v1/refunds',
-      headers: await h.apiKey(['refunds:write', 'read']),
+      headers: key,
       payload: { paymentId: sale.id, amount: 4_000, reason: 'wrong_amount' },
     });
     await h.drain();
     const owner = await h.login('owner');
-    const failed = (
-      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: owner })
-    ).json();
-    expect(failed.status).toBe('failed');
-    expect(failed.failureReason).toBe('processor_error');
-    expect(await refundableOf(sale.id)).toBe(10_000);
+    const get = async () =>
+      (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: owner })).json();
+    expect(await get()).toMatchObject({ status: 'failed', failureReason: 'processor_error', failureFinal: false });
+    // Still reserved: another refund cannot take the amount the customer is owed.
+    expect(await refundableOf(sale.id)).toBe(6_000);
+    const grab = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: key,
+      payload: { paymentId: sale.id, amount: 6_001, reason: 'other' },
+    });
+    expect(grab.json().code).toBe('refund_exceeds_refundable');
     const retried = await h.app.inject({
       method: 'POST',
       url: `/api/v1/refunds/${created.json().id}/retry`,
@@ -337,10 +344,8 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect(retried.json().status).toBe('processing');
     expect(await refundableOf(sale.id)).toBe(6_000);
     await h.drain();
-    const done = (
-      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: owner })
-    ).json();
-    expect(done.status).toBe('succeeded');
+    expect((await get()).status).toBe('succeeded');
+    expect(await refundableOf(sale.id)).toBe(6_000);
   });
 
   it('replays a retried decision or retry with its Idempotency-Key instead of answering 409', async () => {
@@ -412,38 +417,53 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect(fresh.status).toBe('succeeded');
   });
 
-  it('fails refunds to a closed card or beyond the merchant’s balance with that reason, and releases them', async () => {
+  it('fails a refund to a closed card for good, and one beyond the merchant’s balance after three attempts', async () => {
     const key = await h.apiKey(['refunds:write', 'read']);
-    for (const [card, reason] of [
-      ['4000000000005126', 'card_closed'],
-      ['4000000000000127', 'insufficient_merchant_balance'],
-    ]) {
+    const reviewer = await h.login('reviewer');
+    const start = async (card: string, customer = false) => {
       const sale = await h.sale(10_000, { card, settled: true });
-      const created = await h.app.inject({
-        method: 'POST',
-        url: '/api/v1/refunds',
-        headers: key,
-        payload: { paymentId: sale.id, amount: 2_500, reason: 'goods_returned' },
-      });
+      const id = customer
+        ? (await ask(sale, { amount: 2_500 })).json().id
+        : (
+            await h.app.inject({
+              method: 'POST',
+              url: '/api/v1/refunds',
+              headers: key,
+              payload: { paymentId: sale.id, amount: 2_500, reason: 'goods_returned' },
+            })
+          ).json().id;
+      return { sale, id };
+    };
+    const get = async (id: string) =>
+      (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${id}`, headers: key })).json();
+    const retry = (id: string) =>
+      h.app.inject({ method: 'POST', url: `/api/v1/refunds/${id}/retry`, headers: reviewer });
+
+    // card_closed: final at the first answer; the amount is released and a retry is refused.
+    await setPolicy({ merchantAutoApproveUpTo: 5_000 });
+    const closed = await start('4000000000005126', true);
+    await h.drain();
+    expect(await get(closed.id)).toMatchObject({ status: 'failed', failureReason: 'card_closed', failureFinal: true });
+    expect(await refundableOf(closed.sale.id)).toBe(10_000);
+    const refused = await retry(closed.id);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('refund_failure_final');
+    await h.drain();
+    expect(smtp.to(CUSTOMER).map((m) => m.subject)).toContain('Refund could not be made');
+    const view = (await track(closed.id, `contact=${CUSTOMER}&lang=en`)).json();
+    expect(view.statusText).toBe('The refund could not be made; no money was sent');
+
+    // insufficient_merchant_balance: kept and retried (by the acquirer too) until the third attempt.
+    const poor = await start('4000000000000127');
+    for (let attempt = 1; attempt <= 3; attempt++) {
       await h.drain();
-      const get = async () =>
-        (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${created.json().id}`, headers: key })).json();
-      expect(await get()).toMatchObject({ status: 'failed', failureReason: reason });
-      expect(await refundableOf(sale.id)).toBe(10_000);
-      // The acquirer may retry too; a closed card stays closed.
-      const retried = await h.app.inject({
-        method: 'POST',
-        url: `/api/v1/refunds/${created.json().id}/retry`,
-        headers: await h.login('reviewer'),
-      });
-      expect(retried.json().status, retried.body).toBe('processing');
-      expect(await refundableOf(sale.id)).toBe(7_500);
-      await h.drain();
-      expect(await get()).toMatchObject({ status: 'failed', failureReason: reason });
-      expect(await refundableOf(sale.id)).toBe(10_000);
+      const r = await get(poor.id);
+      expect(r).toMatchObject({ status: 'failed', failureReason: 'insufficient_merchant_balance' });
+      expect(r.failureFinal).toBe(attempt === 3);
+      expect(await refundableOf(poor.sale.id)).toBe(attempt === 3 ? 10_000 : 7_500);
+      if (attempt < 3) expect((await retry(poor.id)).json().status).toBe('processing');
     }
-    const failedMails = smtp.to(CUSTOMER).filter((m) => m.subject === 'Refund could not be completed');
-    expect(failedMails).toHaveLength(0); // counter refunds have no customer contact: nobody to tell
+    expect((await retry(poor.id)).json().code).toBe('refund_failure_final');
   });
 
   it('sends a payment_failure refund to manual review unless the payment really took money without success', async () => {

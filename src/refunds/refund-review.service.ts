@@ -13,7 +13,14 @@ import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
 import * as payments from '../payments/payment.service.js';
 import { settleRefund } from '../payments/processor.js';
 import * as errors from './refund.errors.js';
-import { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS, type Refund, type RefundStatus } from './refund.js';
+import {
+  isFinalFailure,
+  JOB_ACQUIRER_REVIEW,
+  JOB_MERCHANT_DEADLINE,
+  JOB_PROCESS,
+  type Refund,
+  type RefundStatus,
+} from './refund.js';
 import * as repo from './refund.repository.js';
 import { eventActorOf, sendToProcessor, visibleRefundRow } from './refund.service.js';
 import { queueForReviewer, SYSTEM, toRefund, transition } from './refund.transitions.js';
@@ -220,8 +227,11 @@ async function processRefund(ctx: AppContext, payload: Record<string, unknown>):
         processor_reference: outcome.processorReference,
       });
     } else {
-      await transition(trx, ctx, current, 'failed', SYSTEM, `the processor failed: ${outcome.failureReason}`, {
+      const final = isFinalFailure(outcome.failureReason, attempts);
+      const note = `the processor failed: ${outcome.failureReason}${final ? ' (final: the amount is released)' : ''}`;
+      await transition(trx, ctx, current, 'failed', SYSTEM, note, {
         failure_reason: outcome.failureReason,
+        failure_final: final ? 1 : 0,
       });
     }
   });

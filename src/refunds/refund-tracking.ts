@@ -26,6 +26,14 @@ const WITH_REVIEWER: Record<Lang, string> = {
   en: 'A reviewer at the payment institution is checking it',
 };
 
+const FAILED_FINAL: { step: Record<Lang, string>; next: Record<Lang, string> } = {
+  step: { 'zh-CN': '退款未能完成，款项未退出', en: 'The refund could not be made; no money was sent' },
+  next: {
+    'zh-CN': '您可重新申请退款，或发起协商。',
+    en: 'You may ask for the refund again, or open a dispute.',
+  },
+};
+
 const NEXT: Record<RefundStatus, Record<Lang, string>> = {
   pending_merchant: {
     'zh-CN': '商户将在期限内审核；逾期未审核将自动转交支付机构。',
@@ -66,7 +74,7 @@ export function publicView(r: Refund, lang: Lang): PublicRefundView {
   return {
     id: r.id,
     status: r.status,
-    statusText: STEP[r.status][lang],
+    statusText: r.status === 'failed' && r.failureFinal ? FAILED_FINAL.step[lang] : STEP[r.status][lang],
     amount: r.amount,
     currency: r.currency,
     amountText: format({ amount: r.amount, currency: r.currency }),
@@ -78,7 +86,10 @@ export function publicView(r: Refund, lang: Lang): PublicRefundView {
       status: e.to,
       text: isReviewerEvent(e) ? WITH_REVIEWER[lang] : STEP[e.to][lang],
     })),
-    next: { text: NEXT[r.status][lang], by: nextBy(r) },
+    next: {
+      text: r.status === 'failed' && r.failureFinal ? FAILED_FINAL.next[lang] : NEXT[r.status][lang],
+      by: nextBy(r),
+    },
     createdAt: r.createdAt,
   };
 }

@@ -74,6 +74,18 @@ both(
   ],
 );
 both(
+  'refund_failed_final',
+  [
+    '退款未能完成',
+    (d) => `退款 ${id(d)}（${amount(d)}）未能完成（${String(d.reason)}），款项未退出。您可重新申请退款或发起协商。`,
+  ],
+  [
+    'Refund could not be made',
+    (d) =>
+      `Refund ${id(d)} for ${amount(d)} could not be made (${String(d.reason)}); no money was sent. You may ask again or open a dispute.`,
+  ],
+);
+both(
   'refund_canceled',
   ['退款已取消', (d) => `退款 ${id(d)}（${amount(d)}）已取消。`],
   ['Refund canceled', (d) => `Refund ${id(d)} for ${amount(d)} was canceled.`],
@@ -93,7 +105,7 @@ both(
 );
 
 /** The customer's template for a step, or null for steps they are not told of separately. */
-export function customerTemplateFor(to: RefundStatus, from: RefundStatus | null): string | null {
+export function customerTemplateFor(to: RefundStatus, from: RefundStatus | null, failureFinal = false): string | null {
   if (from === null) return to === 'pending_merchant' ? 'refund_requested' : null;
   switch (to) {
     case 'pending_acquirer':
@@ -106,7 +118,7 @@ export function customerTemplateFor(to: RefundStatus, from: RefundStatus | null)
     case 'succeeded':
       return 'refund_succeeded';
     case 'failed':
-      return 'refund_failed';
+      return failureFinal ? 'refund_failed_final' : 'refund_failed';
     case 'canceled':
       return 'refund_canceled';
     default:

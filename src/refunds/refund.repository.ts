@@ -45,6 +45,7 @@ export async function sumByPayment(conn: Conn, paymentId: string): Promise<{ suc
     .select((eb) => eb.fn.sum<number>('amount').as('total'))
     .where('payment_id', '=', paymentId)
     .where('status', 'not in', releasedStatuses)
+    .where((eb) => eb.or([eb('status', '!=', 'failed'), eb('failure_final', '=', 0)]))
     .groupBy('status')
     .execute();
   let succeeded = 0;

@@ -83,6 +83,7 @@ export async function reserveRefund(
     channel: input.channel,
     note: input.note ?? null,
     failure_reason: null,
+    failure_final: 0,
     processor_reference: null,
     created_at: at,
     updated_at: at,
@@ -237,10 +238,10 @@ export async function sendToProcessor(
 }
 
 /**
- * Retries a failed refund: re-reserves its amount under the payment lock (the failure released it,
- * so the refundable amount is checked again) and sends it back to processing. The merchant's
- * supervisor or owner, or the acquirer. With an Idempotency-Key a retried retry replays.
- * @throws not_found, forbidden, invalid_transition, refund_exceeds_refundable, idempotency_conflict
+ * Retries a failed refund that may still be retried: it kept its reservation, so it goes straight
+ * back to processing. A final failure was released and is refused. The merchant's supervisor or
+ * owner, or the acquirer. With an Idempotency-Key a retried retry replays.
+ * @throws not_found, forbidden, invalid_transition, refund_failure_final, idempotency_conflict
  */
 export async function retryRefund(
   ctx: AppContext,
@@ -248,14 +249,12 @@ export async function retryRefund(
   id: string,
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Refund>> {
-  const visible = await visibleRefundRow(ctx, actor, id);
+  await visibleRefundRow(ctx, actor, id);
   const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const payment = await payments.lockPaymentForRefund(trx, visible.payment_id);
     const row = await repo.findRefundRow(trx, id);
-    if (!payment || !row) throw notFound('refund');
+    if (!row) throw notFound('refund');
     if (row.status !== 'failed') throw errors.invalidTransition(row.status as RefundStatus, 'processing');
-    if (row.amount > payment.refundableAmount)
-      throw errors.refundExceedsRefundable(payment.refundableAmount, row.currency);
+    if (row.failure_final === 1) throw errors.refundFailureFinal(row.failure_reason);
     const moved = await sendToProcessor(trx, ctx, row, eventActorOf(actor), 'retry', { failure_reason: null });
     return toRefund(trx, moved);
   });

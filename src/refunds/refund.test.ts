@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, holdsReservation, type RefundStatus, refundStatuses, refundTransitions } from './refund.js';
+import {
+  canTransition,
+  holdsReservation,
+  isFinalFailure,
+  MAX_PROCESSING_ATTEMPTS,
+  type RefundStatus,
+  refundStatuses,
+  refundTransitions,
+} from './refund.js';
 
 const entries: RefundStatus[] = ['pending_merchant', 'pending_acquirer'];
 const finals: RefundStatus[] = ['succeeded', 'rejected_by_merchant', 'rejected_by_acquirer', 'canceled'];
@@ -32,8 +40,17 @@ describe('the refund state machine', () => {
     expect(canTransition('pending_merchant', 'processing')).toBe(false);
   });
 
-  it('releases the reserved amount exactly in the rejected, canceled and failed states', () => {
+  it('releases the reserved amount exactly in the rejected, canceled and finally failed states', () => {
     const released = refundStatuses.filter((s) => !holdsReservation(s)).sort();
-    expect(released).toEqual(['canceled', 'failed', 'rejected_by_acquirer', 'rejected_by_merchant']);
+    expect(released).toEqual(['canceled', 'rejected_by_acquirer', 'rejected_by_merchant']);
+    const releasedWhenFinal = refundStatuses.filter((s) => !holdsReservation(s, true)).sort();
+    expect(releasedWhenFinal).toEqual(['canceled', 'failed', 'rejected_by_acquirer', 'rejected_by_merchant']);
+  });
+
+  it('makes a failure final when no retry can mend it, or on the last allowed attempt', () => {
+    expect(isFinalFailure('card_closed', 1)).toBe(true);
+    expect(isFinalFailure('processor_error', 1)).toBe(false);
+    expect(isFinalFailure('insufficient_merchant_balance', MAX_PROCESSING_ATTEMPTS - 1)).toBe(false);
+    expect(isFinalFailure('insufficient_merchant_balance', MAX_PROCESSING_ATTEMPTS)).toBe(true);
   });
 });

@@ -39,6 +39,7 @@ export async function toRefund(conn: Conn, r: RefundTable): Promise<Refund> {
     channel: r.channel as RefundChannel,
     note: r.note,
     failureReason: r.failure_reason,
+    failureFinal: r.failure_final === 1,
     processorReference: r.processor_reference,
     description: r.description,
     customer: r.customer_email || r.customer_phone ? { email: r.customer_email, phone: r.customer_phone } : null,
@@ -108,7 +109,7 @@ export async function recordStep(
       processorReference: view.processor_reference,
     },
   );
-  const template = customerTemplateFor(to, from);
+  const template = customerTemplateFor(to, from, refund.failure_final === 1);
   if (template) {
     const language = refund.customer_language === 'en' ? 'en' : 'zh-CN';
     const details = {
@@ -210,7 +211,10 @@ export async function transition(
   actor: EventActor,
   note: string | null,
   extra: Partial<
-    Pick<RefundTable, 'failure_reason' | 'processor_reference' | 'decision_reason' | 'acquirer_review' | 'dispute_id'>
+    Pick<
+      RefundTable,
+      'failure_reason' | 'failure_final' | 'processor_reference' | 'decision_reason' | 'acquirer_review' | 'dispute_id'
+    >
   > = {},
 ): Promise<RefundTable> {
   const from = refund.status as RefundStatus;

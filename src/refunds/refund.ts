@@ -26,12 +26,27 @@ export function canTransition(from: RefundStatus, to: RefundStatus): boolean {
   return (refundTransitions[from] as readonly RefundStatus[]).includes(to);
 }
 
-/** States whose amount no longer counts against the payment (the reservation is released). */
-export const releasedStatuses = ['rejected_by_merchant', 'rejected_by_acquirer', 'canceled', 'failed'] as const;
+/**
+ * States whose amount no longer counts against the payment (the reservation is released), and
+ * `failed` once the failure is final: a failure that may still be retried keeps the amount, so that
+ * no other refund can take it before the retry.
+ */
+export const releasedStatuses = ['rejected_by_merchant', 'rejected_by_acquirer', 'canceled'] as const;
 export type ReleasedStatus = (typeof releasedStatuses)[number];
 
-export function holdsReservation(s: RefundStatus): boolean {
+export function holdsReservation(s: RefundStatus, failureFinal = false): boolean {
+  if (s === 'failed') return !failureFinal;
   return !(releasedStatuses as readonly RefundStatus[]).includes(s);
+}
+
+/** Processor failures no retry can mend: the refund fails for good at once. */
+export const permanentFailures: readonly string[] = ['card_closed'];
+/** Attempts at the processor before a failure is final whatever its reason. */
+export const MAX_PROCESSING_ATTEMPTS = 3;
+
+/** Whether the `attempt`-th failure with `reason` is final (no retry; reservation released). */
+export function isFinalFailure(reason: string, attempt: number): boolean {
+  return permanentFailures.includes(reason) || attempt >= MAX_PROCESSING_ATTEMPTS;
 }
 
 export const refundReasons = [
@@ -68,6 +83,8 @@ export interface Refund {
   channel: RefundChannel;
   note: string | null;
   failureReason: string | null;
+  /** A failed refund that may not be retried (its amount is released). */
+  failureFinal: boolean;
   processorReference: string | null;
   /** What the customer wrote (customer requests only). */
   description: string | null;
