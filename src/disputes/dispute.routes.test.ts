@@ -343,6 +343,65 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     h.forgetTokens();
   });
 
+  it('releases a failed refund that still held its amount when a ruling orders a new one', async () => {
+    const ip = nextIp();
+    const owner = await h.login('owner');
+    const sale = await h.sale(10_000, { card: '4000000000000127', settled: true }); // refunds to it fail
+    const asked = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/public/refund-requests',
+      remoteAddress: ip,
+      payload: {
+        paymentReference: sale.reference,
+        cardLast4: (sale.card as { last4: string }).last4,
+        amount: 8_000,
+        reason: 'goods_returned',
+        description: 'returned the whole order',
+        contact: { email: 'li.lei@example.cn' },
+      },
+    });
+    const { id: refundId, trackingSecret: secret } = asked.json();
+    const approved = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${refundId}/merchant-decision`,
+      headers: owner,
+      payload: { decision: 'approve', refundPassword: REFUND_PASSWORD },
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    await h.drain();
+    const failed = (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${refundId}`, headers: owner })).json();
+    expect(failed).toMatchObject({ status: 'failed', failureFinal: false });
+    const refundable = async () =>
+      (
+        await h.app.inject({ method: 'GET', url: `/api/v1/payments/${sale.id}`, headers: await h.login('owner') })
+      ).json().refundableAmount;
+    expect(await refundable()).toBe(2_000); // the failed refund still holds its 8 000
+
+    const opened = await openDispute(ip, { refundId, trackingSecret: secret, description: 'never got my money' });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const id = opened.json().id;
+    h.clock.advance(7 * DAY);
+    h.forgetTokens();
+    expect((await post(id, 'escalate', { trackingSecret: secret, reason: 'stuck' }, { ip })).statusCode).toBe(200);
+    const ruled = await post(
+      id,
+      'decision',
+      { outcome: 'resolved_for_customer', ruling: 'Refund the customer in full.', amount: 8_000 },
+      { headers: await h.login('reviewer') },
+    );
+    expect(ruled.statusCode, ruled.body).toBe(200);
+    const admin = await h.login('admin');
+    const forced = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${ruled.json().refundId}`, headers: admin })
+    ).json();
+    expect(forced).toMatchObject({ amount: 8_000, status: 'processing', disputeId: id });
+    const released = (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${refundId}`, headers: admin })).json();
+    expect(released).toMatchObject({ status: 'failed', failureFinal: true });
+    expect(released.timeline.at(-1).note).toBe(`released: superseded by the ruling of dispute ${id}`);
+    expect(await refundable()).toBe(2_000); // 8 000 moved from the failed refund to the ordered one
+    h.forgetTokens();
+  });
+
   it('rules for the customer with a refund bounded by what is still refundable, once, and settles the dispute', async () => {
     const ip = nextIp();
     const { disputeId: id, secret, sale } = await paymentDispute(ip, 10_000);

@@ -717,8 +717,10 @@ export async function decide(
     const payment = await payments.findPaymentById(ctx, row.payment_id);
     if (!payment) throw notFound('payment');
     currency = payment.currency;
-    refundable = payment.refundableAmount;
     const disputed = row.refund_id ? await refunds.findRefundById(ctx, row.refund_id) : undefined;
+    // A disputed refund that failed but still holds its amount is released by the ruling's refund.
+    const held = disputed?.status === 'failed' && !disputed.failureFinal ? disputed.amount : 0;
+    refundable = payment.refundableAmount + held;
     amount = Math.min(input.amount ?? disputed?.amount ?? refundable, refundable);
   }
   const at = ctx.clock.now().toISOString();
@@ -792,6 +794,7 @@ async function orderRefund(ctx: AppContext, id: string): Promise<Refund | undefi
         reason: row.reason as RefundReason,
         disputeId: id,
         actor,
+        supersedes: row.refund_id,
       }));
   } catch (e) {
     await repo.releaseForceClaim(ctx.db.kysely, id);

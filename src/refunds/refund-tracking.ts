@@ -84,7 +84,11 @@ export function publicView(r: Refund, lang: Lang): PublicRefundView {
     timeline: r.timeline.map((e) => ({
       at: e.at,
       status: e.to,
-      text: isReviewerEvent(e) ? WITH_REVIEWER[lang] : STEP[e.to][lang],
+      text: isReviewerEvent(e)
+        ? WITH_REVIEWER[lang]
+        : e.from === 'failed' && e.to === 'failed'
+          ? FAILED_FINAL.step[lang]
+          : STEP[e.to][lang],
     })),
     next: {
       text: r.status === 'failed' && r.failureFinal ? FAILED_FINAL.next[lang] : NEXT[r.status][lang],

@@ -37,6 +37,18 @@ export async function updateStatus(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** A failed refund that could still be retried becomes final (its amount released); false if it was not. */
+export async function markFailureFinal(trx: Tx, id: string, at: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('refunds')
+    .set({ failure_final: 1, updated_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .where('failure_final', '=', 0)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** Sums per payment: succeeded, and every other amount still reserved. */
 export async function sumByPayment(conn: Conn, paymentId: string): Promise<{ succeeded: number; pending: number }> {
   const rows = await conn

@@ -22,7 +22,7 @@ import {
   type RefundStatus,
 } from './refund.js';
 import * as repo from './refund.repository.js';
-import { type EventActor, recordStep, toRefund, transition } from './refund.transitions.js';
+import { type EventActor, recordStep, releaseFailedRefund, toRefund, transition } from './refund.transitions.js';
 
 // What other domains (disputes) use of the refund journey, in one place.
 export { findRefundForCustomer } from './customer-request.service.js';
@@ -269,11 +269,25 @@ export async function retryRefund(
  */
 export async function forceRefundForDispute(
   ctx: AppContext,
-  input: { paymentId: string; amount: number; reason: RefundReason; disputeId: string; actor: EventActor },
+  input: {
+    paymentId: string;
+    amount: number;
+    reason: RefundReason;
+    disputeId: string;
+    actor: EventActor;
+    /** The disputed refund: if it failed and still holds its amount, the ruling releases it first. */
+    supersedes?: string | null;
+  },
 ): Promise<Refund> {
   const refund = await transaction(ctx.db, async (trx) => {
-    const payment = await payments.lockPaymentForRefund(trx, input.paymentId);
-    if (!payment) throw notFound('payment');
+    const locked = await payments.lockPaymentForRefund(trx, input.paymentId);
+    if (!locked) throw notFound('payment');
+    const superseded = input.supersedes ? await repo.findRefundRow(trx, input.supersedes) : undefined;
+    if (superseded?.payment_id === locked.id) {
+      const note = `released: superseded by the ruling of dispute ${input.disputeId}`;
+      await releaseFailedRefund(trx, ctx, superseded, input.actor, note);
+    }
+    const payment = (await payments.lockPaymentForRefund(trx, input.paymentId)) ?? locked;
     const amount = Math.min(input.amount, payment.refundableAmount);
     if (amount <= 0) throw errors.refundExceedsRefundable(0, payment.currency);
     const row = await reserveRefund(

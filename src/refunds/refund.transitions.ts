@@ -199,6 +199,41 @@ export async function queueForReviewer(
 }
 
 /**
+ * Gives up a failed refund that could still be retried: its reservation is released (a ruling
+ * orders a new refund instead). A timeline event (the state stays `failed`) and an audit event, in
+ * the caller's transaction. Does nothing to a refund that is not such a failure.
+ */
+export async function releaseFailedRefund(
+  trx: Tx,
+  ctx: AppContext,
+  refund: RefundTable,
+  actor: EventActor,
+  note: string,
+): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  if (!(await repo.markFailureFinal(trx, refund.id, at))) return;
+  await repo.insertEvent(trx, {
+    id: newId('rev'),
+    refund_id: refund.id,
+    from_status: 'failed',
+    to_status: 'failed',
+    actor_kind: actor.kind,
+    actor_id: actor.id,
+    note,
+    created_at: at,
+  });
+  await recordAudit(trx, ctx, {
+    merchantId: refund.merchant_id,
+    actor,
+    action: 'refund.released',
+    outcome: 'success',
+    objectType: 'refund',
+    objectId: refund.id,
+    details: { amount: refund.amount, currency: refund.currency },
+  });
+}
+
+/**
  * Moves a refund from its current state to `to`: a conditional update (zero rows = someone moved
  * it first) plus everything `recordStep` writes, all in the caller's transaction.
  * @throws invalid_transition
