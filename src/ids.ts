@@ -17,6 +17,7 @@ export type IdPrefix =
   | 'pay'
   | 're'
   | 'rev'
+  | 'rph'
   | 'job'
   | 'dp'
   | 'dpe'

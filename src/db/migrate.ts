@@ -9,6 +9,7 @@ import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_disputes.js';
 import * as m008 from './migrations/008_one_open_batch.js';
 import * as m010 from './migrations/010_refund_failure_final.js';
+import * as m011 from './migrations/011_refund_policy_history.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '007_disputes': m007,
   '008_one_open_batch': m008,
   '010_refund_failure_final': m010,
+  '011_refund_policy_history': m011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -281,6 +281,15 @@ export interface RefundPolicyTable {
   updated_at: string;
 }
 
+export interface RefundPolicyHistoryTable {
+  id: string;
+  merchant_id: string;
+  /** The RefundPolicy as JSON. */
+  policy: string;
+  effective_from: string;
+  set_by: string | null;
+}
+
 export interface RateCounterTable {
   bucket: string;
   window_start: string;
@@ -425,6 +434,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   jobs: JobTable;
   refund_policies: RefundPolicyTable;
+  refund_policy_history: RefundPolicyHistoryTable;
   rate_counters: RateCounterTable;
   audit_events: AuditEventTable;
   audit_chains: AuditChainTable;

@@ -303,6 +303,40 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     expect(told('owner@merchant.demo')).toEqual(['dispute_opened_merchant', ...steps].sort());
   });
 
+  it('puts the refund policy in force when the refund was asked for in the case file, and audits each change', async () => {
+    const owner = await h.login('owner');
+    const policy = (over: Body) =>
+      h.app.inject({
+        method: 'PUT',
+        url: `/api/v1/merchants/${h.ids.merchantId}/refund-policy`,
+        headers: owner,
+        payload: {
+          windowDays: 180,
+          partialAllowed: true,
+          reasons: ['goods_returned', 'wrong_amount', 'service_complaint', 'payment_failure', 'duplicate', 'other'],
+          merchantAutoApproveUpTo: 0,
+          acquirerManualReviewAbove: 500_000,
+          merchantReviewHours: 48,
+          ...over,
+        },
+      });
+    expect((await policy({ windowDays: 90 })).statusCode).toBe(200);
+    h.clock.advance(1_000);
+    const { disputeId } = await rejectedDispute(nextIp());
+    h.clock.advance(1_000);
+    expect((await policy({ windowDays: 30 })).statusCode).toBe(200);
+    const file = await h.app.inject({ method: 'GET', url: `/api/v1/disputes/${disputeId}/case-file`, headers: owner });
+    expect(file.statusCode, file.body).toBe(200);
+    expect(file.json().content.refundPolicy).toMatchObject({ windowDays: 90, merchantId: h.ids.merchantId });
+    const audit = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/audit-events?action=refund_policy.updated&objectId=${h.ids.merchantId}`,
+      headers: owner,
+    });
+    expect(audit.json().data.map((e: { details: Body }) => e.details.windowDays)).toEqual([30, 90]);
+    expect((await policy({})).statusCode).toBe(200); // the defaults again, for the tests that follow
+  });
+
   it('refuses escalation before the negotiation period when the merchant has not rejected, then allows it', async () => {
     const ip = nextIp();
     const { disputeId: id, secret } = await paymentDispute(ip);

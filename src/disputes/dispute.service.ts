@@ -1040,12 +1040,14 @@ async function buildCaseFile(
   row: DisputeTable,
   referral: CaseFileInputs['referral'],
 ): Promise<CaseFile> {
-  const [payment, merchant, refundList, refundPolicy] = await Promise.all([
+  const [payment, merchant, refundList] = await Promise.all([
     payments.findPaymentById(ctx, row.payment_id),
     merchants.findMerchant(ctx, row.merchant_id),
     refunds.listRefundsOfPayment(ctx, row.payment_id),
-    refunds.getRefundPolicy(ctx, row.merchant_id),
   ]);
+  // The rules in force when the disputed refund was asked for (or the dispute opened), not today's.
+  const policyAsOf = refundList.find((r) => r.id === row.refund_id)?.createdAt ?? row.created_at;
+  const refundPolicy = await refunds.getRefundPolicyAt(ctx, row.merchant_id, policyAsOf);
   if (!payment || !merchant) throw new Error(`dispute ${row.id} points at a missing payment or merchant`);
   const dispute = await toDispute(ctx, row, refundList);
   const auditEvents = await auditEventsOf(ctx, row.merchant_id, [

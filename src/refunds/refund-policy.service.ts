@@ -1,6 +1,9 @@
+import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import { transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import type { RefundReason } from './refund.js';
 import * as repo from './refund.repository.js';
@@ -33,7 +36,10 @@ export async function getRefundPolicyFor(ctx: AppContext, actor: Actor, merchant
   return getRefundPolicy(ctx, merchantId);
 }
 
-/** The merchant owner sets its policy. @throws not_found, forbidden, validation_failed */
+/**
+ * The merchant owner sets its policy: stored, kept in the policy history from now on (for case
+ * files), and audited, in one transaction. @throws not_found, forbidden, validation_failed
+ */
 export async function setRefundPolicy(
   ctx: AppContext,
   actor: Actor,
@@ -44,15 +50,47 @@ export async function setRefundPolicy(
   if (actor.role !== 'merchant_owner')
     throw new AppError('forbidden', 'only the merchant owner sets the refund policy');
   if (input.reasons.length === 0) throw new AppError('validation_failed', 'accept at least one reason');
-  await repo.upsertPolicy(ctx.db.kysely, {
-    merchant_id: merchantId,
-    window_days: input.windowDays,
-    partial_allowed: input.partialAllowed ? 1 : 0,
-    reasons: JSON.stringify([...new Set(input.reasons)]),
-    merchant_auto_approve_up_to: input.merchantAutoApproveUpTo,
-    acquirer_manual_review_above: input.acquirerManualReviewAbove,
-    merchant_review_hours: input.merchantReviewHours,
-    updated_at: ctx.clock.now().toISOString(),
+  const at = ctx.clock.now().toISOString();
+  const policy: RefundPolicy = { ...input, reasons: [...new Set(input.reasons)], merchantId, updatedAt: at };
+  await transaction(ctx.db, async (trx) => {
+    await repo.upsertPolicy(trx, {
+      merchant_id: merchantId,
+      window_days: policy.windowDays,
+      partial_allowed: policy.partialAllowed ? 1 : 0,
+      reasons: JSON.stringify(policy.reasons),
+      merchant_auto_approve_up_to: policy.merchantAutoApproveUpTo,
+      acquirer_manual_review_above: policy.acquirerManualReviewAbove,
+      merchant_review_hours: policy.merchantReviewHours,
+      updated_at: at,
+    });
+    await repo.insertPolicyHistory(trx, {
+      id: newId('rph'),
+      merchant_id: merchantId,
+      policy: JSON.stringify(policy),
+      effective_from: at,
+      set_by: actor.id,
+    });
+    const { merchantId: _m, updatedAt: _u, ...details } = policy;
+    await recordAudit(trx, ctx, {
+      merchantId,
+      actor: { kind: actor.kind, id: actor.id },
+      action: 'refund_policy.updated',
+      outcome: 'success',
+      objectType: 'merchant',
+      objectId: merchantId,
+      details,
+    });
   });
   return getRefundPolicy(ctx, merchantId);
+}
+
+/**
+ * The policy that was in force at `at`: the newest one set by then, else the platform defaults.
+ * A policy set before its history was kept (no history row) counts from its `updatedAt`.
+ */
+export async function getRefundPolicyAt(ctx: AppContext, merchantId: string, at: string): Promise<RefundPolicy> {
+  const past = await repo.findPolicyHistoryAt(ctx.db.kysely, merchantId, at);
+  if (past) return JSON.parse(past.policy) as RefundPolicy;
+  const current = await getRefundPolicy(ctx, merchantId);
+  return current.updatedAt && current.updatedAt <= at ? current : defaultRefundPolicy(merchantId);
 }

@@ -1,4 +1,4 @@
-import type { RefundEventTable, RefundPolicyTable, RefundTable } from '../db/schema.js';
+import type { RefundEventTable, RefundPolicyHistoryTable, RefundPolicyTable, RefundTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { type RefundStatus, releasedStatuses } from './refund.js';
 
@@ -104,6 +104,23 @@ export async function upsertPolicy(conn: Conn, row: RefundPolicyTable): Promise<
     .values(row)
     .onConflict((oc) => oc.column('merchant_id').doUpdateSet(rest))
     .execute();
+}
+
+export async function insertPolicyHistory(trx: Tx, row: RefundPolicyHistoryTable): Promise<void> {
+  await trx.insertInto('refund_policy_history').values(row).execute();
+}
+
+/** The policy a merchant had set at `at` (the newest one effective by then), if any. */
+export async function findPolicyHistoryAt(conn: Conn, merchantId: string, at: string) {
+  return conn
+    .selectFrom('refund_policy_history')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('effective_from', '<=', at)
+    .orderBy('effective_from', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 // ── queues and deadlines ─────────────────────────────────────────────────────

@@ -26,7 +26,7 @@ import { type EventActor, recordStep, releaseFailedRefund, toRefund, transition 
 
 // What other domains (disputes) use of the refund journey, in one place.
 export { findRefundForCustomer } from './customer-request.service.js';
-export { getRefundPolicy } from './refund-policy.service.js';
+export { getRefundPolicy, getRefundPolicyAt } from './refund-policy.service.js';
 export { registerAcquirerRule } from './refund-review.service.js';
 export { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS };
 
