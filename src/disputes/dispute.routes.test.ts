@@ -595,6 +595,42 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     expect(r.json().code).toBe('validation_failed');
   });
 
+  it('lets the merchant settle a negotiating dispute with its own refund, and close it once that refund succeeded', async () => {
+    const ip = nextIp();
+    const { disputeId: id, secret, sale, refundId: rejected } = await rejectedDispute(ip);
+    const supervisor = await h.operator('supervisor');
+    let r = await post(id, 'close', { outcome: 'settled' }, { headers: await h.login('owner') });
+    expect(r.json().code).toBe('dispute_not_settled'); // nothing refunded yet
+    // The merchant changes its mind in the thread and refunds at the counter (the normal flow).
+    r = await post(id, 'messages', { body: 'You are right: we refund you today.' }, { headers: supervisor });
+    expect(r.statusCode, r.body).toBe(201);
+    const refund = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: supervisor,
+      payload: { paymentId: sale.id, amount: 6_000, reason: 'goods_returned', refundPassword: REFUND_PASSWORD },
+    });
+    expect(refund.statusCode, refund.body).toBe(201);
+    await h.drain(); // the open dispute sends it to a reviewer
+    const reviewer = await h.login('reviewer');
+    r = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${refund.json().id}/acquirer-decision`,
+      headers: reviewer,
+      payload: { decision: 'approve', reason: 'the merchant settled the dispute' },
+    });
+    expect(r.json().status, r.body).toBe('processing');
+    r = await post(id, 'close', { secret, outcome: 'settled' }, { ip });
+    expect(r.json().code).toBe('dispute_not_settled'); // processing is not yet money back
+    await h.drain();
+    r = await post(id, 'close', { secret, outcome: 'settled', note: 'money received' }, { ip });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ status: 'closed', outcome: 'settled' });
+    const d = (await get(id, { secret, ip })).json();
+    expect(d.refundId).toBe(rejected);
+    h.forgetTokens();
+  });
+
   it('closes as withdrawn by the customer only, and as accepted after a ruling for the merchant', async () => {
     const ip = nextIp();
     const owner = await h.login('owner');
