@@ -99,7 +99,7 @@ export async function decideAsAcquirer(
   const seen = await findReplay<Refund>(ctx, idempotency);
   if (seen) return seen;
   const row = await visibleRefundRow(ctx, actor, id);
-  if (actor.role !== 'acquirer_reviewer' && actor.role !== 'platform_admin') throw new AppError('forbidden');
+  if (actor.role !== 'acquirer_reviewer') throw new AppError('forbidden', 'only a reviewer of the acquirer decides');
   if (row.status !== 'pending_acquirer') {
     throw errors.invalidTransition(
       row.status as RefundStatus,

@@ -150,7 +150,9 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post(
     '/api/v1/refunds/:id/acquirer-decision',
     {
-      config: { auth: { roles: ['acquirer_reviewer', 'platform_admin'] } },
+      // A reviewer of the merchant's acquirer decides (issue 4); the platform admin sees the queue
+      // but does not stand in for the acquirer.
+      config: { auth: { roles: ['acquirer_reviewer'] } },
       schema: {
         tags: ['refund review'],
         summary: 'Acquirer review by hand (支付机构审核): approve to processing, or reject; who and why are recorded',

@@ -1112,6 +1112,43 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     expect(link.statusCode, link.body).toBe(404);
   });
 
+  // Written from the issues, not read from the routes: the matrix above checks that each route does
+  // what it declares; this checks that what the money and secret routes declare is what was asked.
+  const NAMED_BY_THE_ISSUES: Record<string, readonly Role[]> = {
+    'POST /api/v1/payments': ['cashier', 'supervisor', 'api_key'],
+    'POST /api/v1/payments/:id/void': ['cashier', 'supervisor', 'merchant_owner', 'api_key'],
+    'POST /api/v1/terminals/:id/settle': ['supervisor', 'merchant_owner'],
+    'POST /api/v1/refunds': ['cashier', 'supervisor', 'merchant_owner', 'api_key'],
+    'POST /api/v1/refunds/:id/cancel': ['supervisor', 'merchant_owner', 'api_key'],
+    'POST /api/v1/refunds/:id/retry': ['supervisor', 'merchant_owner', 'acquirer_reviewer', 'api_key'],
+    'POST /api/v1/refunds/:id/merchant-decision': ['supervisor', 'merchant_owner', 'api_key'],
+    'POST /api/v1/refunds/:id/acquirer-decision': ['acquirer_reviewer'],
+    'POST /api/v1/disputes/:id/decision': ['acquirer_reviewer'],
+    'POST /api/v1/payments/:id/flag': ['acquirer_reviewer', 'platform_admin'],
+    'PUT /api/v1/merchants/:id/refund-password': ['supervisor', 'merchant_owner'],
+    'PUT /api/v1/merchants/:id/refund-policy': ['merchant_owner'],
+    'POST /api/v1/merchants/:id/refund-password/recovery': ['supervisor', 'merchant_owner'],
+    'POST /api/v1/merchants/:id/refund-password/recovery/verify': ['supervisor', 'merchant_owner'],
+    'POST /api/v1/agent/unlock-codes': ['agent_staff'],
+    'POST /api/v1/terminals/:id/unlock-challenge': ['cashier', 'supervisor'],
+    'POST /api/v1/terminals/:id/refund-password/reset': ['supervisor'],
+    'POST /api/v1/terminals/:id/operators/:code/password-reset': ['supervisor', 'merchant_owner'],
+    'POST /api/v1/api-keys': ['merchant_owner'],
+    'DELETE /api/v1/api-keys/:id': ['merchant_owner'],
+    'POST /api/v1/webhook-endpoints': ['merchant_owner'],
+    'GET /api/v1/audit-events': ['merchant_owner', 'acquirer_reviewer', 'platform_admin'],
+  };
+
+  it('declares on each money and secret route exactly the roles the issues name', () => {
+    const wrong: string[] = [];
+    for (const [key, roles] of Object.entries(NAMED_BY_THE_ISSUES)) {
+      const route = routes.find((r) => keyOf(r) === key);
+      const declared = route ? [...(guardOf(route)?.roles ?? [])].sort() : ['(no such route)'];
+      if (JSON.stringify(declared) !== JSON.stringify([...roles].sort())) wrong.push(`${key}: ${declared.join(', ')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('keeps money movement to the merchant’s own people', () => {
     const moneyRoutes = [
       'POST /api/v1/payments',
