@@ -124,8 +124,10 @@ function derivedTrackingSecret(ctx: AppContext, idempotency: IdempotencyRequest)
 
 export type CustomerProof = { secret: string } | { contact: string };
 
+/** E-mail in lower case; a phone as its digits, a Chinese mobile without its +86 / 0086 prefix. */
 function normaliseContact(c: string): string {
-  return c.includes('@') ? c.trim().toLowerCase() : c.replace(/\D/g, '');
+  if (c.includes('@')) return c.trim().toLowerCase();
+  return c.replace(/\D/g, '').replace(/^(?:00)?86(1\d{10})$/, '$1');
 }
 
 /**

@@ -239,6 +239,50 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect(late.json().code).toBe('invalid_transition');
   });
 
+  it('lets the merchant cancel while the acquirer has not decided, releasing the amount, and only then', async () => {
+    await setPolicy({ acquirerManualReviewAbove: 1_000 });
+    const supervisor = await h.operator('supervisor');
+    const cancel = (id: string, headers: Record<string, string> = supervisor) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/api/v1/refunds/${id}/cancel`,
+        headers,
+        payload: { reason: 'customer kept it' },
+      });
+    const sale = await h.sale(10_000, { settled: true });
+    // Waiting for the merchant: the customer's to cancel, not the merchant's.
+    const asked = (await ask(sale)).json();
+    expect((await cancel(asked.id)).json()).toMatchObject({
+      code: 'invalid_transition',
+      refundStatus: 'pending_merchant',
+    });
+    // Waiting for the acquirer: the merchant may cancel; a cashier may not; another merchant sees nothing.
+    const counter = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: supervisor,
+      payload: { paymentId: sale.id, amount: 3_000, reason: 'goods_returned', refundPassword: REFUND_PASSWORD },
+    });
+    await h.drain();
+    expect(await refundableOf(sale.id)).toBe(5_000);
+    expect((await cancel(counter.json().id, await h.operator('cashier'))).statusCode).toBe(403);
+    expect((await cancel(counter.json().id, await h.login('otherOwner'))).statusCode).toBe(404);
+    const canceled = await cancel(counter.json().id);
+    expect(canceled.statusCode, canceled.body).toBe(200);
+    expect(canceled.json().status).toBe('canceled');
+    expect(await refundableOf(sale.id)).toBe(8_000);
+    // Once processing, the money is on its way: no cancel.
+    const reviewer = await h.login('reviewer');
+    const approved = await merchantDecision(asked.id, { decision: 'approve', refundPassword: REFUND_PASSWORD });
+    expect(approved.json().status).toBe('pending_acquirer');
+    await h.drain();
+    expect((await acquirerDecision(asked.id, { decision: 'approve', reason: 'ok' }, reviewer)).json().status).toBe(
+      'processing',
+    );
+    expect((await cancel(asked.id)).json()).toMatchObject({ code: 'invalid_transition', refundStatus: 'processing' });
+    expect(await refundableOf(sale.id)).toBe(8_000);
+  });
+
   it('answers an unknown id and a wrong secret alike, and tracks by the contact given', async () => {
     const { id } = (await ask(await h.sale(10_000))).json();
     const wrong = await track(id, 'secret=not-the-secret');
@@ -249,6 +293,10 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect(strip(wrong.json())).toEqual(strip(unknown.json()));
     expect((await track(id, `contact=${encodeURIComponent('LI.LEI@example.cn')}`)).statusCode).toBe(200);
     expect((await track(id, 'contact=someone%40example.cn')).statusCode).toBe(404);
+    const byPhone = (await ask(await h.sale(10_000), { contact: { phone: '+86 138-0013-8000' } })).json();
+    expect((await track(byPhone.id, 'contact=8613800138000')).statusCode).toBe(200);
+    expect((await track(byPhone.id, 'contact=138%200013%208000')).statusCode).toBe(200);
+    expect((await track(byPhone.id, 'contact=13800138001')).statusCode).toBe(404);
   });
 
   it('replays a retried request with its Idempotency-Key: one reservation, the same tracking secret', async () => {
@@ -302,6 +350,20 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     let limited = false;
     for (let i = 0; i < 12 && !limited; i++) limited = (await ask(sale, { cardLast4: '0000' })).statusCode === 429;
     expect(limited).toBe(true);
+  });
+
+  it('rate-limits one address trying many references: 30 in ten minutes, then 429 even for a real one', async () => {
+    const sale = await h.sale(10_000);
+    for (let i = 0; i < 29; i++) {
+      const r = await ask(sale, { paymentReference: String(100_000_000_000 + i) });
+      expect(r.json().code).toBe('payment_not_matched');
+    }
+    expect((await ask(sale, { amount: 100 })).statusCode).toBe(201); // the 30th, a real one
+    const blocked = await ask(sale, { amount: 100 });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().code).toBe('rate_limited');
+    h.clock.advance(10 * 60_000 + 1);
+    expect((await ask(sale, { amount: 100 })).statusCode).toBe(201);
   });
 
   it('follows the merchant’s policy: window, partial refunds, reasons', async () => {

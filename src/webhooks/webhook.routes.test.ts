@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../../test/http/helpers.js';
 import { engines } from '../../test/support/engines.js';
@@ -258,6 +263,36 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
     expect(filtered.json().data).toEqual([]);
   });
 
+  it('signs a real refund’s created, processing and succeeded events so that the README’s snippet verifies them', async () => {
+    for (const e of (await h.app.inject({ method: 'GET', url: `${BASE}?limit=100`, headers: owner })).json().data) {
+      await h.app.inject({ method: 'DELETE', url: `${BASE}/${e.id}`, headers: owner });
+    }
+    const ep = await createOk({ events: ['refund.created', 'refund.processing', 'refund.succeeded'] });
+    const verify = await readmeVerifier();
+    r.received.length = 0;
+    const sale = await h.sale(10_000, { settled: true });
+    const refund = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: await h.apiKey(['refunds:write']),
+      payload: { paymentId: sale.id, amount: 1_500, reason: 'goods_returned' },
+    });
+    expect(refund.statusCode, refund.body).toBe(201);
+    for (let i = 0; i < 3; i++) await drainJobs(h.ctx); // review, processing, deliveries
+    const bodies = r.received.map((d) => JSON.parse(d.rawBody));
+    expect(bodies.map((b) => b.type).sort()).toEqual(['refund.created', 'refund.processing', 'refund.succeeded']);
+    for (const [i, d] of r.received.entries()) {
+      const header = d.headers['refunddesk-signature'] as string;
+      expect(verify(ep.secret, header, d.rawBody, 300, h.clock.now())).toBe(true);
+      expect(verify(ep.secret, header, `${d.rawBody} `, 300, h.clock.now())).toBe(false);
+      expect(verify(`${ep.secret}x`, header, d.rawBody, 300, h.clock.now())).toBe(false);
+      expect(verify(ep.secret, header, d.rawBody, 300, new Date(h.clock.now().getTime() + 301_000))).toBe(false);
+      expect(bodies[i].data).toMatchObject({ refundId: refund.json().id, amount: 1_500, currency: 'CNY' });
+    }
+    const succeeded = bodies.find((b) => b.type === 'refund.succeeded');
+    expect(succeeded.data.processorReference).toMatch(/^\d{23}$/);
+  });
+
   it('pages the endpoint list newest first', async () => {
     const a = await createOk();
     const b = await createOk();
@@ -281,3 +316,23 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
     expect((await create(otherOwner, { url: r.url, events: ['*'] })).statusCode).toBe(201);
   });
 });
+
+type Verifier = (secret: string, header: string | undefined, raw: string, tolerance?: number, now?: Date) => boolean;
+
+/** The verification snippet exactly as the README prints it, compiled and loaded. */
+async function readmeVerifier(): Promise<Verifier> {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = readme.split('```ts\n').find((b) => b.includes('export function verifyWebhookSignature'));
+  if (!block) throw new Error('README.md has no verifyWebhookSignature snippet');
+  const { outputText } = ts.transpileModule(block.split('```')[0], {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'readme-snippet-'));
+  const file = join(dir, 'verify.mjs');
+  writeFileSync(file, outputText);
+  try {
+    return (await import(pathToFileURL(file).href)).verifyWebhookSignature as Verifier;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
