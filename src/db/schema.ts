@@ -290,6 +290,12 @@ export interface RefundPolicyHistoryTable {
   set_by: string | null;
 }
 
+export interface SeedRunTable {
+  name: string;
+  started_at: string;
+  completed_at: string | null;
+}
+
 export interface RateCounterTable {
   bucket: string;
   window_start: string;
@@ -436,6 +442,7 @@ export interface Database {
   refund_policies: RefundPolicyTable;
   refund_policy_history: RefundPolicyHistoryTable;
   rate_counters: RateCounterTable;
+  seed_runs: SeedRunTable;
   audit_events: AuditEventTable;
   audit_chains: AuditChainTable;
   secret_history: SecretHistoryTable;

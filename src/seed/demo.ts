@@ -6,6 +6,7 @@ import * as operators from '../operators/operator.service.js';
 import * as payments from '../payments/payment.service.js';
 import { TEST_CARDS } from '../payments/processor.js';
 import * as terminals from '../terminals/terminal.service.js';
+import * as seeds from './seed.repository.js';
 
 /**
  * The demo data listed in the README. Acceptance checks rely on these exact values; change them
@@ -42,9 +43,39 @@ export interface DemoIds {
   otherTerminalId: string;
 }
 
-/** Seeds the demo once: a no-op (returning undefined) when terminal T-0001 already exists. */
-export async function seedDemo(ctx: AppContext): Promise<DemoIds | undefined> {
-  if (await terminals.findTerminalBySerial(ctx, DEMO.terminal.serial)) return undefined;
+/**
+ * Seeds the demo once, and returns its ids; undefined when it was already there. Of several
+ * processes starting on one empty database, the one that claims the seed makes it and the others
+ * wait for it to finish.
+ * @throws Error when an earlier seed was cut off half-way (its claim never completed)
+ */
+export async function seedDemo(
+  ctx: AppContext,
+  wait = { timeoutMs: 60_000, pollMs: 200 },
+): Promise<DemoIds | undefined> {
+  const kysely = ctx.db.kysely;
+  if (!(await seeds.claimSeed(kysely, 'demo', new Date().toISOString()))) {
+    const deadline = Date.now() + wait.timeoutMs;
+    for (;;) {
+      const run = await seeds.findSeed(kysely, 'demo');
+      if (run?.completed_at) return undefined;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `the demo seed started at ${run?.started_at} never finished (the process stopped half-way?): ` +
+            'start from an empty database (demo data only), or set SEED_DEMO=off',
+        );
+      }
+      await new Promise((r) => setTimeout(r, wait.pollMs));
+    }
+  }
+  // A database seeded before seeds were recorded already has the demo.
+  const seeded = await terminals.findTerminalBySerial(ctx, DEMO.terminal.serial);
+  const ids = seeded ? undefined : await seedDemoData(ctx);
+  await seeds.completeSeed(kysely, 'demo', new Date().toISOString());
+  return ids;
+}
+
+async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
   const acquirer = await merchants.createAcquirer(ctx, 'Demo Acquirer / 演示收单机构');
   const agent = await merchants.createAgent(ctx, 'Demo POS Agent / 演示代理商');
   const store = await merchants.createMerchant(ctx, {
