@@ -21,6 +21,7 @@ import { refundRoutes } from '../refunds/refund.routes.js';
 import { terminalRoutes } from '../terminals/terminal.routes.js';
 import { webhookRoutes } from '../webhooks/webhook.routes.js';
 import { registerAuthHook } from './auth-hook.js';
+import { errorsPage } from './errors-page.js';
 import { registerNulGuard } from './nul-guard.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 
@@ -93,6 +94,9 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     return { status: 'ok', engine: ctx.db.engine };
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs/errors', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(errorsPage()),
+  );
 
   for (const routes of [
     authRoutes,

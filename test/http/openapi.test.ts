@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCatalog } from '../../src/errors.js';
 import { engines } from '../support/engines.js';
 import { type Harness, openHarness } from '../support/harness.js';
 
@@ -86,6 +87,17 @@ describe.each(engines())('OpenAPI, docs and health (%s)', (engine) => {
     expect(r.statusCode, `${url}: ${r.body.slice(0, 200)}`).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/html/);
     expect(r.body.toLowerCase()).toContain('swagger');
+  });
+
+  it('serves the error table at /docs/errors, where every problem’s type points, with a row for each code', async () => {
+    const refused = await h.app.inject({ method: 'GET', url: '/api/v1/refunds' });
+    const type = refused.json().type as string;
+    expect(type).toBe('/docs/errors#unauthenticated');
+    const page = await h.app.inject({ method: 'GET', url: type.split('#')[0] });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    for (const code of Object.keys(errorCatalog)) expect(page.body, code).toContain(`id="${code}"`);
+    expect(page.body).toContain('<table>');
   });
 
   it('answers /healthz with 200 and the engine it runs on', async () => {
