@@ -1,8 +1,14 @@
 import type { BatchTable, PaymentTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 
-export async function insertPayment(trx: Tx, row: PaymentTable): Promise<void> {
-  await trx.insertInto('payments').values(row).execute();
+/** Inserts the payment; false (nothing inserted) when its receipt reference is already taken. */
+export async function insertPayment(trx: Tx, row: PaymentTable): Promise<boolean> {
+  const r = await trx
+    .insertInto('payments')
+    .values(row)
+    .onConflict((oc) => oc.column('reference').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 export async function findPaymentRow(conn: Conn, id: string): Promise<PaymentTable | undefined> {

@@ -2,7 +2,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { transaction } from '../db/transaction.js';
 import { purposeKey } from '../secret-key.js';
+import { insertWithFreshReference } from './payment.service.js';
 import { TEST_CARDS } from './processor.js';
 
 describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) => {
@@ -78,6 +80,27 @@ describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) 
     const otherCard = { ...payload, card: { number: TEST_CARDS.declined } };
     const conflict = await h.app.inject({ method: 'POST', url: '/api/v1/payments', headers, payload: otherCard });
     expect(conflict.json().code).toBe('idempotency_conflict');
+  });
+
+  it('draws a receipt reference again when one clashes with another payment’s', async () => {
+    const first = (await sell(TEST_CARDS.approved)).json();
+    const row = await h.ctx.db.kysely
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', first.id)
+      .executeTakeFirstOrThrow();
+    const draws = [first.reference, first.reference, '123456000042'];
+    const reference = await transaction(h.ctx.db, (trx) =>
+      insertWithFreshReference(trx, { ...row, id: 'pay_CLASHTEST0000000000000000' }, () => draws.shift() as string),
+    );
+    expect(reference).toBe('123456000042');
+    expect(draws).toEqual([]);
+    const copy = await h.ctx.db.kysely
+      .selectFrom('payments')
+      .select('reference')
+      .where('id', '=', 'pay_CLASHTEST0000000000000000')
+      .executeTakeFirstOrThrow();
+    expect(copy.reference).toBe('123456000042');
   });
 
   it('voids a sale of the open batch with the refund password, and only then', async () => {

@@ -85,6 +85,22 @@ export interface SaleInput {
 }
 
 /**
+ * Inserts a payment under a receipt reference no other payment has, and returns the reference.
+ * Two random 12-digit references clash once in 10^12 pairs; a clash draws again.
+ */
+export async function insertWithFreshReference(
+  trx: Tx,
+  row: PaymentTable,
+  draw: () => string = newReference,
+): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const reference = draw();
+    if (await repo.insertPayment(trx, { ...row, reference })) return reference;
+  }
+  throw new Error('no free receipt reference after 5 draws');
+}
+
+/**
  * Runs a sale through the simulated processor and records it with only BIN + last 4 of the card.
  * A declined sale is recorded too (status `declined`), as a terminal prints a declined slip.
  * @throws invalid_card_number, terminal_required, not_found (terminal), currency_mismatch
@@ -120,7 +136,7 @@ export async function createPayment(
       terminal_id: terminal.id,
       batch_id: await openBatchFor(trx, terminal, at),
       operator_id: actor.kind === 'operator' ? actor.id : null,
-      reference: newReference(),
+      reference: '',
       amount: input.amount,
       currency,
       captured_amount: outcome.kind === 'declined' ? 0 : input.amount,
@@ -135,7 +151,7 @@ export async function createPayment(
       flagged: 0,
       created_at: at,
     };
-    await repo.insertPayment(trx, row);
+    row.reference = await insertWithFreshReference(trx, row);
     await recordAudit(trx, ctx, {
       merchantId: row.merchant_id,
       actor: { kind: actor.kind, id: actor.id },
