@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
+import { assertInitialConsolePassword } from '../credentials/initial-secret.js';
 import { isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -36,9 +37,14 @@ const TENANT_FOR_ROLE: Record<UserRole, 'merchantId' | 'acquirerId' | 'agentId' 
 };
 
 /** Creates a console user bound to the tenant its role needs. @throws validation_failed, already_exists */
-export async function createUser(ctx: AppContext, input: NewUser): Promise<User> {
+/**
+ * Creates a console user. The password is held to the console rules, except for the demo seed,
+ * whose README logins are fixed (`Owner-Demo-2026!` holds the e-mail name `owner`).
+ */
+export async function createUser(ctx: AppContext, input: NewUser, opts: { demo?: boolean } = {}): Promise<User> {
   const tenant = TENANT_FOR_ROLE[input.role];
   if (tenant && !input[tenant]) throw new AppError('validation_failed', `role ${input.role} needs ${tenant}`);
+  if (!opts.demo) assertInitialConsolePassword(ctx, input.password, input.email);
   const row = {
     id: newId('usr'),
     email: input.email.toLowerCase(),

@@ -784,7 +784,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const acq = await merchants.createAcquirer(h.ctx, 'Other Acquirer');
     await users.createUser(h.ctx, {
       email: 'reviewer@other-acquirer.demo',
-      password: 'Other-Reviewer-2026!',
+      password: 'Second-Acquirer-2026!',
       name: 'Other reviewer',
       role: 'acquirer_reviewer',
       acquirerId: acq.id,
@@ -792,7 +792,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const login = await h.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
-      payload: { email: 'reviewer@other-acquirer.demo', password: 'Other-Reviewer-2026!' },
+      payload: { email: 'reviewer@other-acquirer.demo', password: 'Second-Acquirer-2026!' },
     });
     const foreignReviewer = { authorization: `Bearer ${login.json().token}` };
     const who: Record<string, Headers> = {

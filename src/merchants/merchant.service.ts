@@ -2,6 +2,7 @@ import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
+import { assertInitialRefundPassword } from '../credentials/initial-secret.js';
 import type { Tx } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -33,6 +34,7 @@ export interface NewMerchant {
 /** Creates a merchant with its initial refund password (hashed; never stored in clear). */
 export async function createMerchant(ctx: AppContext, input: NewMerchant): Promise<Merchant> {
   if (!(await repo.findAcquirer(ctx.db.kysely, input.acquirerId))) throw notFound('acquirer');
+  assertInitialRefundPassword(ctx, input.refundPassword, input.phone);
   const at = nowIso(ctx);
   const row = {
     id: newId('mer'),

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
+import { assertInitialOperatorPassword } from '../credentials/initial-secret.js';
 import { isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -33,6 +34,7 @@ export async function addOperator(
   if (!OPERATOR_CODE.test(input.code)) throw new AppError('validation_failed', 'operator code is two digits, 00–99');
   const terminal = await terminals.findTerminal(ctx, input.terminalId);
   if (!terminal) throw notFound('terminal');
+  assertInitialOperatorPassword(ctx, input.password);
   const row = {
     id: newId('op'),
     terminal_id: terminal.id,

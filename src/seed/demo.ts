@@ -75,6 +75,9 @@ export async function seedDemo(
   return ids;
 }
 
+/** The README's demo logins are fixed, so they skip the console password rules (see createUser). */
+const DEMO_LOGINS = { demo: true };
+
 async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
   const acquirer = await merchants.createAcquirer(ctx, 'Demo Acquirer / 演示收单机构');
   const agent = await merchants.createAgent(ctx, 'Demo POS Agent / 演示代理商');
@@ -111,26 +114,42 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
   for (const op of [DEMO.other.terminal.supervisor, DEMO.other.terminal.cashier]) {
     await operators.addOperator(ctx, { terminalId: t2.id, code: op.code, password: op.password });
   }
-  await users.createUser(ctx, {
-    ...DEMO.owner,
-    name: 'Demo Store owner',
-    role: 'merchant_owner',
-    merchantId: store.id,
-  });
-  await users.createUser(ctx, {
-    ...DEMO.other.owner,
-    name: 'Other Shop owner',
-    role: 'merchant_owner',
-    merchantId: other.id,
-  });
-  await users.createUser(ctx, {
-    ...DEMO.reviewer,
-    name: 'Acquirer reviewer',
-    role: 'acquirer_reviewer',
-    acquirerId: acquirer.id,
-  });
-  await users.createUser(ctx, { ...DEMO.agent, name: 'Agent staff', role: 'agent_staff', agentId: agent.id });
-  await users.createUser(ctx, { ...DEMO.admin, name: 'Platform admin', role: 'platform_admin' });
+  await users.createUser(
+    ctx,
+    {
+      ...DEMO.owner,
+      name: 'Demo Store owner',
+      role: 'merchant_owner',
+      merchantId: store.id,
+    },
+    DEMO_LOGINS,
+  );
+  await users.createUser(
+    ctx,
+    {
+      ...DEMO.other.owner,
+      name: 'Other Shop owner',
+      role: 'merchant_owner',
+      merchantId: other.id,
+    },
+    DEMO_LOGINS,
+  );
+  await users.createUser(
+    ctx,
+    {
+      ...DEMO.reviewer,
+      name: 'Acquirer reviewer',
+      role: 'acquirer_reviewer',
+      acquirerId: acquirer.id,
+    },
+    DEMO_LOGINS,
+  );
+  await users.createUser(
+    ctx,
+    { ...DEMO.agent, name: 'Agent staff', role: 'agent_staff', agentId: agent.id },
+    DEMO_LOGINS,
+  );
+  await users.createUser(ctx, { ...DEMO.admin, name: 'Platform admin', role: 'platform_admin' }, DEMO_LOGINS);
   await demoSales(ctx, t1Operators[1], acquirer.id);
   return {
     acquirerId: acquirer.id,
