@@ -82,13 +82,13 @@ describe.each(engines())('refund reservations under concurrent requests (%s)', (
   });
 
   it('never lets randomly sized, batched and interleaved refunds exceed the sale (property, 100 runs)', async () => {
-    // A run: one sale, then rounds of refunds; the refunds of a round are fired together (each after
+    // A run: one settled sale, then rounds of up to 64 refunds; a round's are fired together (each after
     // a random number of event-loop turns), rounds one after another, and the worker may run
     // alongside a round so reservations also move from pending to succeeded under the requests.
     const round = fc.record({
       refunds: fc.array(fc.record({ amount: fc.integer({ min: 1, max: 3_000 }), delay: fc.nat(4) }), {
         minLength: 1,
-        maxLength: 6,
+        maxLength: 64,
       }),
       withWorker: fc.boolean(),
     });
