@@ -16,13 +16,13 @@ export async function findActiveApiKeyByHash(conn: Conn, keyHash: string) {
     .executeTakeFirst();
 }
 
-export async function listApiKeyRows(conn: Conn, merchantId: string) {
-  return conn
+export async function listApiKeyRows(conn: Conn, merchantId: string, page: { before?: string; limit: number }) {
+  let q = conn
     .selectFrom('api_keys')
     .select(['id', 'merchant_id', 'name', 'key_prefix', 'scopes', 'created_at', 'revoked_at'])
-    .where('merchant_id', '=', merchantId)
-    .orderBy('id', 'desc')
-    .execute();
+    .where('merchant_id', '=', merchantId);
+  if (page.before) q = q.where('id', '<', page.before);
+  return q.orderBy('id', 'desc').limit(page.limit).execute();
 }
 
 export async function revokeApiKey(conn: Conn, id: string, merchantId: string, now: string): Promise<boolean> {

@@ -65,8 +65,15 @@ export async function createApiKey(
   return { ...rowToApiKey(row), secret };
 }
 
-export async function listApiKeys(ctx: AppContext, merchantId: string): Promise<ApiKey[]> {
-  return (await repo.listApiKeyRows(ctx.db.kysely, merchantId)).map(rowToApiKey);
+/** The merchant's keys (never their secrets), newest first, a page at a time. */
+export async function listApiKeys(
+  ctx: AppContext,
+  merchantId: string,
+  page: { limit: number; cursor?: string },
+): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
+  const rows = await repo.listApiKeyRows(ctx.db.kysely, merchantId, { before: page.cursor, limit: page.limit + 1 });
+  const data = rows.slice(0, page.limit).map(rowToApiKey);
+  return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
 /** @throws not_found when the key is not this merchant's or already revoked */

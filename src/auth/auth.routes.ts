@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { actorSchema, errorResponses, id } from '../http/schemas.js';
+import { actorSchema, errorResponses, id, page, pageQuery } from '../http/schemas.js';
 import { apiKeyScopes, roles } from './actor.js';
 import * as apiKeys from './api-key.service.js';
 import * as sessions from './session.service.js';
@@ -110,9 +110,14 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     '/api/v1/api-keys',
     {
       config: { auth: { roles: ['merchant_owner'] } },
-      schema: { tags: ['api keys'], response: { 200: z.object({ data: z.array(apiKeySchema) }), ...errorResponses } },
+      schema: {
+        tags: ['api keys'],
+        summary: 'The merchant’s API keys, newest first (never their secrets)',
+        querystring: pageQuery,
+        response: { 200: page(apiKeySchema), ...errorResponses },
+      },
     },
-    async (req) => ({ data: await apiKeys.listApiKeys(ctx, req.actor.merchantId as string) }),
+    async (req) => apiKeys.listApiKeys(ctx, req.actor.merchantId as string, req.query),
   );
 
   app.delete(

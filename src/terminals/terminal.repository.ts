@@ -39,13 +39,18 @@ export interface TerminalFilter {
   terminalId?: string;
 }
 
-export async function listTerminalRows(conn: Conn, f: TerminalFilter): Promise<TerminalRow[]> {
+/** Newest first; `before` pages on from a terminal id. */
+export async function listTerminalRows(
+  conn: Conn,
+  f: TerminalFilter & { before?: string; limit: number },
+): Promise<TerminalRow[]> {
   let q = selectTerminals(conn);
   if (f.merchantId) q = q.where('terminals.merchant_id', '=', f.merchantId);
   if (f.agentId) q = q.where('terminals.agent_id', '=', f.agentId);
   if (f.acquirerId) q = q.where('merchants.acquirer_id', '=', f.acquirerId);
   if (f.terminalId) q = q.where('terminals.id', '=', f.terminalId);
-  return q.orderBy('terminals.id').execute();
+  if (f.before) q = q.where('terminals.id', '<', f.before);
+  return q.orderBy('terminals.id', 'desc').limit(f.limit).execute();
 }
 
 export async function insertTerminal(conn: Conn, row: TerminalTable): Promise<void> {

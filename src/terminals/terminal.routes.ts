@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { roles } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { batchTotalsSchema, errorResponses, idParam, terminalSchema } from '../http/schemas.js';
+import { batchTotalsSchema, errorResponses, idParam, page, pageQuery, terminalSchema } from '../http/schemas.js';
 import * as payments from '../payments/payment.service.js';
 import * as terminals from './terminal.service.js';
 
@@ -15,11 +14,12 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       config: { auth: { roles: [...seeAll, 'api_key'] } },
       schema: {
         tags: ['terminals'],
-        summary: 'Terminals the caller may see',
-        response: { 200: z.object({ data: z.array(terminalSchema) }), ...errorResponses },
+        summary: 'Terminals the caller may see, newest first',
+        querystring: pageQuery,
+        response: { 200: page(terminalSchema), ...errorResponses },
       },
     },
-    async (req) => ({ data: await terminals.listTerminals(ctx, req.actor) }),
+    async (req) => terminals.listTerminals(ctx, req.actor, req.query),
   );
 
   app.get(

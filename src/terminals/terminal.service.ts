@@ -56,7 +56,12 @@ export async function getTerminal(ctx: AppContext, actor: Actor, id: string): Pr
 }
 
 /** The terminals the actor may see: a merchant's people (operators too) the merchant's, an agent those it serves, an acquirer its merchants'. */
-export async function listTerminals(ctx: AppContext, actor: Actor): Promise<Terminal[]> {
+/** The terminals the actor may see, newest first, a page at a time. */
+export async function listTerminals(
+  ctx: AppContext,
+  actor: Actor,
+  page: { limit: number; cursor?: string },
+): Promise<{ data: Terminal[]; nextCursor: string | null }> {
   const filter: repo.TerminalFilter =
     actor.role === 'platform_admin'
       ? {}
@@ -65,8 +70,9 @@ export async function listTerminals(ctx: AppContext, actor: Actor): Promise<Term
         : actor.role === 'acquirer_reviewer'
           ? { acquirerId: actor.acquirerId ?? '-' }
           : { merchantId: actor.merchantId ?? '-' };
-  const rows = await repo.listTerminalRows(ctx.db.kysely, filter);
-  return rows.map(repo.terminalRowToTerminal);
+  const rows = await repo.listTerminalRows(ctx.db.kysely, { ...filter, before: page.cursor, limit: page.limit + 1 });
+  const data = rows.slice(0, page.limit).map(repo.terminalRowToTerminal);
+  return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
 /** The per-terminal key behind agent unlock codes; for the recovery service only, never returned. */
