@@ -6,7 +6,7 @@ import { authenticate } from '../auth/session.service.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { idempotencyOf, markReplay } from '../http/idempotency.js';
-import { amount, errorResponses, id, page, pageQuery, secret } from '../http/schemas.js';
+import { amount, errorResponses, id, idempotencyHeaders, page, pageQuery, secret } from '../http/schemas.js';
 import { refundReasons } from '../refunds/refund.js';
 import {
   ATTACHMENT_TYPES,
@@ -397,7 +397,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         description:
           'A reviewer of the merchant’s own acquirer only. `amount` (minor units) defaults to the disputed refund’s amount, or to what is refundable; the refund is bounded by what is still refundable.',
         params: disputeParams,
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z
           .object({
             outcome: z.enum(rulingOutcomes),

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
+import type { IdempotencyRequest, Idempotent } from '../idempotency/idempotency.service.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -31,4 +31,10 @@ export function idempotencyOf(
 
 export function markReplay(reply: FastifyReply, replayed: boolean): void {
   if (replayed) reply.header('Idempotent-Replayed', 'true');
+}
+
+/** The value of an idempotent use case, with `Idempotent-Replayed: true` on the reply when it was. */
+export function replied<T>(reply: FastifyReply, result: Idempotent<T>): T {
+  markReplay(reply, result.replayed);
+  return result.value;
 }

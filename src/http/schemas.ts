@@ -27,6 +27,9 @@ export const idParam = (prefix: string) => z.object({ id: id(prefix) });
 
 export const secret = z.string().min(1).max(128);
 
+/** The optional `Idempotency-Key` header of a money-moving POST, for the OpenAPI document. */
+export const idempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
+
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(64).optional(),

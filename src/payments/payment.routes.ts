@@ -7,6 +7,7 @@ import {
   currency,
   errorResponses,
   id,
+  idempotencyHeaders,
   idParam,
   page,
   pageQuery,
@@ -26,7 +27,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       schema: {
         tags: ['payments'],
         summary: 'Sale (消费): charge a card through the simulated processor',
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z.object({
           amount,
           currency: currency.optional(),
@@ -79,7 +80,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         summary:
           'Void (撤销) a sale of the open batch; needs the refund password (an API key with refunds:write is the authorisation itself)',
         params: idParam('pay'),
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z.object({ refundPassword: secret.optional() }).default({}),
         response: { 200: paymentSchema, ...errorResponses },
       },

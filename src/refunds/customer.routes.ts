@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { idempotencyOf, markReplay } from '../http/idempotency.js';
-import { amount, errorResponses, idParam } from '../http/schemas.js';
+import { amount, errorResponses, idempotencyHeaders, idParam } from '../http/schemas.js';
 import * as customers from './customer-request.service.js';
 import { refundReasons, refundStatuses } from './refund.js';
 import type { Lang } from './refund-tracking.js';
@@ -39,7 +39,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         tags: ['customer'],
         summary: 'Ask for a refund (申请退款) with the receipt reference and the card’s last 4 digits',
         security: [],
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z
           .object({
             paymentReference: z.string().regex(/^\d{12}$/, 'the 12-digit reference printed on the receipt'),

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { idempotencyOf, markReplay } from '../http/idempotency.js';
+import { idempotencyOf, markReplay, replied } from '../http/idempotency.js';
 import {
   amount,
   currency,
   errorResponses,
   id,
+  idempotencyHeaders,
   idParam,
   MAX_AMOUNT,
   page,
@@ -30,7 +31,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       schema: {
         tags: ['refunds'],
         summary: 'Refund (退货) a payment, all or part; operators and owners give the refund password',
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z.object({
           paymentId: id('pay'),
           amount,
@@ -105,15 +106,11 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['refunds'],
         summary: 'Send a failed refund to the processor again',
         params: idParam('re'),
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req, reply) => {
-      const { value, replayed } = await refunds.retryRefund(ctx, req.actor, req.params.id, idempotencyOf(req));
-      markReplay(reply, replayed);
-      return value;
-    },
+    async (req, reply) => replied(reply, await refunds.retryRefund(ctx, req.actor, req.params.id, idempotencyOf(req))),
   );
 
   app.post(
@@ -125,7 +122,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         summary:
           'Merchant review (商户审核): approve with the refund password, or reject with a reason for the customer',
         params: idParam('re'),
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z.object({
           decision: z.enum(['approve', 'reject']),
           reason: z.string().max(500).optional(),
@@ -134,17 +131,8 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req, reply) => {
-      const { value, replayed } = await reviews.decideAsMerchant(
-        ctx,
-        req.actor,
-        req.params.id,
-        req.body,
-        idempotencyOf(req),
-      );
-      markReplay(reply, replayed);
-      return value;
-    },
+    async (req, reply) =>
+      replied(reply, await reviews.decideAsMerchant(ctx, req.actor, req.params.id, req.body, idempotencyOf(req))),
   );
 
   app.post(
@@ -157,22 +145,13 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['refund review'],
         summary: 'Acquirer review by hand (支付机构审核): approve to processing, or reject; who and why are recorded',
         params: idParam('re'),
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: idempotencyHeaders,
         body: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().min(1).max(500) }),
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req, reply) => {
-      const { value, replayed } = await reviews.decideAsAcquirer(
-        ctx,
-        req.actor,
-        req.params.id,
-        req.body,
-        idempotencyOf(req),
-      );
-      markReplay(reply, replayed);
-      return value;
-    },
+    async (req, reply) =>
+      replied(reply, await reviews.decideAsAcquirer(ctx, req.actor, req.params.id, req.body, idempotencyOf(req))),
   );
 
   app.get(
