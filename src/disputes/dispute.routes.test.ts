@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { pdfText } from '../../test/support/pdf.js';
+import { refundPolicyBody } from '../../test/support/refund-policy.js';
 import { listAuditEvents } from '../audit/audit.service.js';
 import { systemActor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
@@ -310,15 +311,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
         method: 'PUT',
         url: `/api/v1/merchants/${h.ids.merchantId}/refund-policy`,
         headers: owner,
-        payload: {
-          windowDays: 180,
-          partialAllowed: true,
-          reasons: ['goods_returned', 'wrong_amount', 'service_complaint', 'payment_failure', 'duplicate', 'other'],
-          merchantAutoApproveUpTo: 0,
-          acquirerManualReviewAbove: 500_000,
-          merchantReviewHours: 48,
-          ...over,
-        },
+        payload: refundPolicyBody(over),
       });
     expect((await policy({ windowDays: 90 })).statusCode).toBe(200);
     h.clock.advance(1_000);

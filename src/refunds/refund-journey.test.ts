@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { refundPolicyBody } from '../../test/support/refund-policy.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { DAY, HOUR } from '../clock.js';
 
@@ -56,15 +57,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
       method: 'PUT',
       url: `/api/v1/merchants/${h.ids.merchantId}/refund-policy`,
       headers: await h.login('owner'),
-      payload: {
-        windowDays: 180,
-        partialAllowed: true,
-        reasons: ['goods_returned', 'wrong_amount', 'service_complaint', 'payment_failure', 'duplicate', 'other'],
-        merchantAutoApproveUpTo: 0,
-        acquirerManualReviewAbove: 500_000,
-        merchantReviewHours: 48,
-        ...over,
-      },
+      payload: refundPolicyBody(over),
     });
     expect(r.statusCode, r.body).toBe(200);
   };
