@@ -173,6 +173,49 @@ describe.each(engines())('notifications on %s', (engine) => {
     }
   });
 
+  it('keeps no code readable in the database while a message waits or stays local, yet sends and reveals the real one', async () => {
+    const allRows = async (ctx: AppContext) =>
+      JSON.stringify(await ctx.db.kysely.selectFrom('notifications').selectAll().execute());
+    const smtp = await startSmtp();
+    try {
+      const live = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `sealed-${unique()}@example.test`;
+      const queued = await queue(live, codeEmail(to, '864213'));
+      const waiting = await row(live, queued.id);
+      expect(waiting.status).toBe('queued');
+      expect(waiting.render_data).toMatch(/^v1\./);
+      expect(await allRows(live)).not.toContain('864213');
+      await drain(live);
+      expect(smtp.to(to)[0]?.text).toContain('Your RefundDesk verification code is 864213.');
+    } finally {
+      await smtp.close();
+    }
+
+    const offline = withConfig(h.ctx, {});
+    const local = await queue(offline, { ...codeEmail('13600136000', '357159'), channel: 'sms' });
+    await drain(offline);
+    expect(await row(offline, local.id)).toMatchObject({ status: 'local' });
+    expect(await allRows(offline)).not.toContain('357159');
+    expect((await revealLocalNotification(offline, local.id)).body).toContain('357159');
+    const out: string[] = [];
+    await outboxCommand(
+      async (fn) => void (await fn(offline)),
+      (s) => out.push(s),
+    ).parseAsync(['--reveal', local.id], { from: 'user' });
+    expect(out[0]).toContain('357159');
+
+    // The notification id is the sealed data's AAD: copied onto another message, it does not open.
+    const other = await queue(offline, { ...codeEmail('13600136001', '951753'), channel: 'sms' });
+    await drain(offline);
+    const sealed = (await row(offline, local.id)).render_data;
+    await offline.db.kysely
+      .updateTable('notifications')
+      .set({ render_data: sealed })
+      .where('id', '=', other.id)
+      .execute();
+    await expect(revealLocalNotification(offline, other.id)).rejects.toThrow(/cannot be decrypted/);
+  });
+
   it('sends an SMS to the HTTP gateway with the bearer key, the text and the notification as reference', async () => {
     const gw = await startGateway();
     try {
