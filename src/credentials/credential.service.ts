@@ -1,6 +1,8 @@
+import { type AuditInput, recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
 import { type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
+import { type NotificationTemplate, notifyMerchantOwner } from '../notifications/notification.service.js';
 import * as errors from './credential.errors.js';
 import * as repo from './credential.repository.js';
 import { hashSecret, verifySecret } from './hashing.js';
@@ -22,13 +24,49 @@ export function policyFor(ctx: AppContext, merchantOverride?: string | null): Pa
   return merchantOverride ? mergePolicy(platform, JSON.parse(merchantOverride) as PolicyOverride) : platform;
 }
 
+/**
+ * How a lock is recorded and told. Every secret has one (the type requires it), so no secret locks
+ * silently: the lock is audited, and a merchant's owner is e-mailed.
+ */
+export interface LockNotice {
+  /** The chain that records it and whose owner is told; null: the platform chain, no owner. */
+  merchantId: string | null;
+  /** Who made the attempt that locked it. */
+  actor: AuditInput['actor'];
+  /** `<secret>.locked`, e.g. `refund_password.locked`. */
+  action: string;
+  objectType: string;
+  objectId: string;
+  terminalId?: string | null;
+  /** The owner's e-mail: a template and its data (`until` is added). */
+  template: NotificationTemplate;
+  data: Record<string, unknown>;
+}
+
 export interface GuardedCheck {
   ref: SecretRef;
   policy: PasswordPolicy;
   /** The actual comparison (argon2 verify, HMAC compare…): runs only if the secret is not locked. */
   verify: () => Promise<boolean>;
-  /** Called in the transaction that engages the lock: audit it, tell the owner. */
-  onLocked?: (trx: Tx, until: string) => Promise<void>;
+  /** Recorded (audit, the owner's e-mail) by the attempt that locks the secret. */
+  lockNotice: LockNotice;
+}
+
+/** The owner's e-mail (deduplicated per lock) and the audit event of a lock, in one transaction. */
+async function recordLock(trx: Tx, ctx: AppContext, ref: SecretRef, n: LockNotice, until: string): Promise<void> {
+  if (n.merchantId) {
+    await notifyMerchantOwner(trx, ctx, n.merchantId, n.template, { ...n.data, until }, `lock:${ref}:${until}`);
+  }
+  await recordAudit(trx, ctx, {
+    merchantId: n.merchantId,
+    actor: n.actor,
+    action: n.action,
+    outcome: 'failure',
+    objectType: n.objectType,
+    objectId: n.objectId,
+    terminalId: n.terminalId ?? null,
+    details: { until },
+  });
 }
 
 // One queue per database handle (in practice per process; per app instance in tests).
@@ -80,8 +118,8 @@ async function reserve(ctx: AppContext, ref: SecretRef, now: Date, policy: Passw
  * the lock in that same statement (see `reserveAttempt`). So however many processes guess at once,
  * at most N verifications run before `locked`, and no database lock is held across the hash. A
  * success takes its attempt back by resetting the count (and lifts the lock only if it set that
- * lock itself); a failure leaves it counted, and the attempt that set the lock then calls
- * `onLocked` (audit, tell the owner). Under concurrency the count errs towards locking: an attempt
+ * lock itself); a failure leaves it counted, and the attempt that set the lock then records its
+ * `lockNotice` (the audit event, the owner's e-mail). Under concurrency the count errs towards locking: an attempt
  * in flight is a failure until proven right.
  *
  * Within one process, checks of one secret also run one at a time (KeyedMutex), so concurrent
@@ -97,7 +135,7 @@ export async function checkWithLockout(ctx: AppContext, c: GuardedCheck): Promis
       else await repo.resetLockout(ctx.db.kysely, c.ref);
       return true;
     }
-    if (engaged) await transaction(ctx.db, (trx) => c.onLocked?.(trx, engaged) ?? Promise.resolve());
+    if (engaged) await transaction(ctx.db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));
     return false;
   });
 }

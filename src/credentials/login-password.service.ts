@@ -6,12 +6,18 @@ import type { AppContext } from '../context.js';
 import { transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
-import { notifyMerchantOwner } from '../notifications/notification.service.js';
 import './credential.notifications.js';
 import * as operators from '../operators/operator.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as errors from './credential.errors.js';
-import { checkWithLockout, hashSecret, isReused, policyFor, recordNewSecret } from './credential.service.js';
+import {
+  checkWithLockout,
+  hashSecret,
+  isReused,
+  type LockNotice,
+  policyFor,
+  recordNewSecret,
+} from './credential.service.js';
 import { verifySecret } from './hashing.js';
 import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
 import { auditActorOf, type NewPassword } from './refund-password.service.js';
@@ -27,6 +33,33 @@ async function policyForMerchant(ctx: AppContext, merchantId: string | null): Pr
   return policyFor(ctx, r?.policyOverride);
 }
 
+/** A login lock: audited, and told to the owner for a merchant's people (`who` names the login). */
+function loginLockNotice(
+  kind: 'operator' | 'user',
+  id: string,
+  merchantId: string | null,
+  who: string,
+  terminalId?: string | null,
+): LockNotice {
+  return {
+    merchantId,
+    actor: { kind, id },
+    action: 'login.locked',
+    objectType: kind,
+    objectId: id,
+    terminalId,
+    template: 'login_locked',
+    data: { who },
+  };
+}
+
+/** How the owner's message names a login: the operator's terminal and code, or the e-mail. */
+async function loginName(ctx: AppContext, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
+  if (actor.kind !== 'operator') return record.email ?? actor.id;
+  const terminal = actor.terminalId ? await terminals.findTerminal(ctx, actor.terminalId) : undefined;
+  return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
+}
+
 /**
  * Checks a login password under the lockout rule (for the session service). A lock is audited and,
  * for a merchant's people, told to the owner (`who` names the login in that message).
@@ -40,24 +73,13 @@ export async function checkLoginPassword(
   hash: string,
   password: string,
   who: string,
+  terminalId?: string | null,
 ): Promise<boolean> {
   return checkWithLockout(ctx, {
     ref: loginRef(kind, id),
     policy: await policyForMerchant(ctx, merchantId),
     verify: () => verifySecret(hash, password),
-    onLocked: async (trx, until) => {
-      await recordAudit(trx, ctx, {
-        merchantId,
-        actor: { kind, id },
-        action: 'login.locked',
-        outcome: 'failure',
-        objectType: kind,
-        objectId: id,
-        details: { until },
-      });
-      if (merchantId)
-        await notifyMerchantOwner(trx, ctx, merchantId, 'login_locked', { who, until }, `login-lock:${id}:${until}`);
-    },
+    lockNotice: loginLockNotice(kind, id, merchantId, who, terminalId),
   });
 }
 
@@ -82,6 +104,13 @@ export async function changeOwnPassword(
     ref: loginRef(kind, actor.id),
     policy,
     verify: () => verifySecret(record.password_hash, input.currentPassword),
+    lockNotice: loginLockNotice(
+      kind,
+      actor.id,
+      actor.merchantId,
+      await loginName(ctx, actor, record),
+      actor.terminalId,
+    ),
   });
   if (!ok) throw new AppError('invalid_credentials', 'the current password is wrong');
   if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();

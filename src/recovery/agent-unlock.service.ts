@@ -11,6 +11,7 @@ import * as merchants from '../merchants/merchant.service.js';
 import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as repo from './recovery.repository.js';
+import './recovery.notifications.js';
 import { challengeMatchesSerial, newChallenge, timeStep, unlockCode } from './unlock-code.js';
 
 const unlockRef = (terminalId: string) => `unlock_code:${terminalId}`;
@@ -27,9 +28,14 @@ async function terminalWithKey(ctx: AppContext, terminalId: string): Promise<{ t
   return { terminal, key };
 }
 
-async function policyOf(ctx: AppContext, merchantId: string) {
+async function merchantOf(ctx: AppContext, merchantId: string) {
   const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
-  return policyFor(ctx, r?.policyOverride);
+  if (!r) throw notFound('merchant');
+  return { name: r.merchant.name, policy: policyFor(ctx, r.policyOverride) };
+}
+
+async function policyOf(ctx: AppContext, merchantId: string) {
+  return (await merchantOf(ctx, merchantId)).policy;
 }
 
 /**
@@ -143,7 +149,7 @@ export async function resetWithUnlockCode(
   assertRole(actor, UNLOCK_RESET_ROLES);
   const { terminal, key } = await terminalWithKey(ctx, terminalId);
   if (actor.kind !== 'operator' || actor.terminalId !== terminal.id) throw notFound('terminal');
-  const policy = await policyOf(ctx, terminal.merchantId);
+  const { name: merchantName, policy } = await merchantOf(ctx, terminal.merchantId);
   const windowStart = new Date(ctx.clock.now().getTime() - policy.recovery.unlockCodeMinutes * 60_000).toISOString();
   const candidates = await repo.listRedeemableChallenges(ctx.db.kysely, terminal.id, windowStart);
   let matched: (typeof candidates)[number] | undefined;
@@ -157,6 +163,16 @@ export async function resetWithUnlockCode(
           constantTimeEqual(unlockCode(key, terminal.serial, c.challenge, c.code_time_step), input.unlockCode),
       );
       return matched !== undefined;
+    },
+    lockNotice: {
+      merchantId: terminal.merchantId,
+      actor: auditActorOf(actor),
+      action: 'unlock_code.locked',
+      objectType: 'terminal',
+      objectId: terminal.id,
+      terminalId: terminal.id,
+      template: 'recovery_locked',
+      data: { merchantName, method: 'agent' },
     },
   });
   if (!ok || !matched) {

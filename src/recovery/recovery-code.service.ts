@@ -11,6 +11,7 @@ import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { queueNotification } from '../notifications/notification.service.js';
 import * as repo from './recovery.repository.js';
+import './recovery.notifications.js';
 
 export type RecoveryChannel = 'sms' | 'email';
 
@@ -104,6 +105,16 @@ export async function verifyRecoveryCode(
     ref: codeRef(merchantId),
     policy: r.policy,
     verify: async () => Boolean(usable && latest.code_hash && (await verifySecret(latest.code_hash, input.code))),
+    lockNotice: {
+      merchantId,
+      actor: auditActorOf(actor),
+      action: 'recovery_code.locked',
+      objectType: 'merchant',
+      objectId: merchantId,
+      terminalId: actor.terminalId,
+      template: 'recovery_locked',
+      data: { merchantName: r.merchant.name, method: 'code' },
+    },
   });
   if (!ok || !latest) {
     await recordAuditNow(ctx, {

@@ -19,6 +19,11 @@ async function refundWith(h: Harness, password: string) {
   });
 }
 
+/** The audit rows of one action, straight from the table. */
+async function lockEvents(h: Harness, action: string) {
+  return h.ctx.db.kysely.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
+}
+
 describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
   let h: Harness;
   beforeEach(async () => {
@@ -115,11 +120,20 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
     expect((await reset(offline.json().unlockCode)).statusCode).toBe(204);
   });
 
-  it('locks the unlock code after five wrong entries', async () => {
+  it('locks the unlock code after five wrong entries, audits the lock and tells the owner', async () => {
     await codeFor(await challenge());
     for (let i = 0; i < 5; i++) expect((await reset('00000000')).json().code).toBe('unlock_code_invalid');
     const r = await reset('00000000');
     expect(r.statusCode).toBe(423);
+    const locks = await lockEvents(h, 'unlock_code.locked');
+    expect(locks).toHaveLength(1);
+    expect(locks[0]).toMatchObject({ outcome: 'failure', object_id: h.ids.terminalId, terminal_id: h.ids.terminalId });
+    const told = (await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId })).filter(
+      (n) => n.template === 'recovery_locked',
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ recipient: 'owner@merchant.demo' });
+    expect(told[0].body).toContain('代理商解锁码');
   });
 });
 
@@ -200,6 +214,19 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
     for (let i = 0; i < 2; i++) expect((await verify('000000')).json().code).toBe('recovery_code_invalid');
     const locked = await verify(code);
     expect(locked.statusCode).toBe(423);
+  });
+
+  it('audits the lock of the one-time code and e-mails the owner about it', async () => {
+    await request('sms');
+    for (let i = 0; i < 5; i++) expect((await verify('000000')).json().code).toBe('recovery_code_invalid');
+    expect((await verify('000000')).statusCode).toBe(423);
+    const locks = await lockEvents(h, 'recovery_code.locked');
+    expect(locks).toHaveLength(1);
+    expect(locks[0]).toMatchObject({ outcome: 'failure', object_id: h.ids.merchantId });
+    await h.drain();
+    const mails = smtp.to('owner@merchant.demo').filter((m) => m.subject === 'RefundDesk：退款密码找回已锁定');
+    expect(mails).toHaveLength(1);
+    expect(mails[0].text).toContain('短信/邮件验证码');
   });
 
   it('sends at most three codes an hour', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
-import { checkWithLockout, policyFor } from '../../src/credentials/credential.service.js';
+import { checkWithLockout, type LockNotice, policyFor } from '../../src/credentials/credential.service.js';
 import { openContext } from '../../src/runtime.js';
 import { DEMO } from '../../src/seed/demo.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../support/engines.js';
@@ -19,6 +19,17 @@ import { call, killAllServers, ok, type ServerProcess, sleep, startServer } from
  * runs with one context, and the two real processes cover the cross-process case.
  */
 
+/** A secret of no merchant: its lock is audited on the platform chain, with no owner to tell. */
+const lockNoticeOf = (ref: string): LockNotice => ({
+  merchantId: null,
+  actor: { kind: 'system', id: null },
+  action: 'test_secret.locked',
+  objectType: 'test_secret',
+  objectId: ref,
+  template: 'login_locked',
+  data: {},
+});
+
 describe.each(engines())('the lockout across app instances (%s)', (engine) => {
   let h: Harness;
   const others: AppContext[] = [];
@@ -36,7 +47,7 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
 
   it('runs at most five verifications of one secret while every instance guesses at once, and locks once', async () => {
     let verifications = 0;
-    let locks = 0;
+    const notice = lockNoticeOf('test:many-instances');
     const guess = (ctx: AppContext) =>
       checkWithLockout(ctx, {
         ref: 'test:many-instances',
@@ -46,9 +57,7 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
           await sleep(30);
           return false;
         },
-        onLocked: async () => {
-          locks++;
-        },
+        lockNotice: notice,
       }).then(
         (ok) => (ok ? 'right' : 'wrong'),
         (e: { code?: string }) => e.code ?? String(e),
@@ -59,7 +68,13 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
     expect(verifications).toBe(5);
     expect(answers.filter((a) => a === 'wrong')).toHaveLength(5);
     expect(answers.filter((a) => a === 'locked')).toHaveLength(27);
-    expect(locks).toBe(1);
+    const locks = await h.ctx.db.kysely
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', 'test_secret.locked')
+      .where('object_id', '=', 'test:many-instances')
+      .execute();
+    expect(locks).toHaveLength(1);
     const row = await h.ctx.db.kysely
       .selectFrom('secret_lockouts')
       .selectAll()
@@ -73,8 +88,9 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
 
   it('lets a right entry that reaches the limit through, and a right entry after it unlocks nothing', async () => {
     const ref = 'test:right-at-the-limit';
+    const notice = lockNoticeOf(ref);
     const check = (ctx: AppContext, right: boolean) =>
-      checkWithLockout(ctx, { ref, policy: policyFor(ctx), verify: async () => right, onLocked: async () => {} });
+      checkWithLockout(ctx, { ref, policy: policyFor(ctx), verify: async () => right, lockNotice: notice });
     const at = (i: number) => instances[i % instances.length];
     for (let i = 0; i < 4; i++) expect(await check(at(i), false)).toBe(false);
     // The fifth attempt sets the lock as it is counted; being right, it takes the lock back.
