@@ -75,7 +75,7 @@ export async function setPasswordPolicy(
     await merchants.storePasswordPolicyOverride(trx, merchantId, stored);
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
       action: 'password_policy.changed',
       outcome: 'success',
       objectType: 'merchant',

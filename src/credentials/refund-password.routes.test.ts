@@ -161,6 +161,43 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     expect((await refundWith('480263')).statusCode).toBe(201);
   });
 
+  it('records where the change came from: the caller’s IP address on the audit event', async () => {
+    const owner = await h.login('owner');
+    const wrong = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: owner,
+      remoteAddress: '198.51.100.23',
+      payload: { currentPassword: '999991', newPassword: '480263', confirmPassword: '480263' },
+    });
+    expect(wrong.statusCode).toBe(403);
+    const r = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: owner,
+      remoteAddress: '203.0.113.7',
+      payload: { currentPassword: REFUND_PASSWORD, newPassword: '480263', confirmPassword: '480263' },
+    });
+    expect(r.statusCode, r.body).toBe(204);
+    const events = await h.ctx.db.kysely
+      .selectFrom('audit_events')
+      .select(['action', 'ip'])
+      .where('action', 'in', ['refund_password.changed', 'refund_password.change_failed'])
+      .orderBy('seq')
+      .execute();
+    expect(events).toEqual([
+      { action: 'refund_password.change_failed', ip: '198.51.100.23' },
+      { action: 'refund_password.changed', ip: '203.0.113.7' },
+    ]);
+    h.forgetTokens();
+    const listed = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit-events?action=refund_password.changed',
+      headers: await h.login('owner'),
+    });
+    expect(listed.json().data[0]).toMatchObject({ ip: '203.0.113.7' });
+  });
+
   it('writes audit events for the change and the failures, with no password in them', async () => {
     await change(await h.operator('supervisor'), {
       currentPassword: '999991',

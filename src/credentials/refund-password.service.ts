@@ -30,10 +30,11 @@ export const refundPasswordRef = (merchantId: string) => `refund_password:${merc
 export const REFUND_PASSWORD_STATUS_ROLES: readonly Role[] = ['cashier', 'supervisor', 'merchant_owner'];
 export const REFUND_PASSWORD_CHANGE_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
-export type AuditActor = { kind: string; id: string | null };
+export type AuditActor = { kind: string; id: string | null; ip?: string | null };
 
+/** The actor as the audit log names it, with the address it acted from (HTTP). */
 export function auditActorOf(actor: Actor): AuditActor {
-  return { kind: actor.kind, id: actor.id };
+  return { kind: actor.kind, id: actor.id, ip: actor.ip ?? null };
 }
 
 async function recordOf(ctx: AppContext, merchantId: string) {
