@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
@@ -40,10 +40,11 @@ function loginLockNotice(
   merchantId: string | null,
   who: string,
   terminalId?: string | null,
+  ip?: string | null,
 ): LockNotice {
   return {
     merchantId,
-    actor: { kind, id },
+    actor: { kind, id, ip: ip ?? null },
     action: 'login.locked',
     objectType: kind,
     objectId: id,
@@ -74,12 +75,13 @@ export async function checkLoginPassword(
   password: string,
   who: string,
   terminalId?: string | null,
+  ip?: string | null,
 ): Promise<boolean> {
   return checkWithLockout(ctx, {
     ref: loginRef(kind, id),
     policy: await policyForMerchant(ctx, merchantId),
     verify: () => verifySecret(hash, password),
-    lockNotice: loginLockNotice(kind, id, merchantId, who, terminalId),
+    lockNotice: loginLockNotice(kind, id, merchantId, who, terminalId, ip),
   });
 }
 
@@ -100,19 +102,40 @@ export async function changeOwnPassword(
     kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
   if (!record) throw notFound(kind);
   const policy = await policyForMerchant(ctx, actor.merchantId);
-  const ok = await checkWithLockout(ctx, {
-    ref: loginRef(kind, actor.id),
-    policy,
-    verify: () => verifySecret(record.password_hash, input.currentPassword),
-    lockNotice: loginLockNotice(
-      kind,
-      actor.id,
-      actor.merchantId,
-      await loginName(ctx, actor, record),
-      actor.terminalId,
-    ),
-  });
-  if (!ok) throw new AppError('invalid_credentials', 'the current password is wrong');
+  const changeFailed = (reason: 'wrong_current_password' | 'locked') =>
+    recordAuditNow(ctx, {
+      merchantId: actor.merchantId,
+      actor: auditActorOf(actor),
+      action: 'login_password.change_failed',
+      outcome: 'failure',
+      objectType: kind,
+      objectId: actor.id,
+      terminalId: actor.terminalId,
+      details: { reason },
+    });
+  let ok: boolean;
+  try {
+    ok = await checkWithLockout(ctx, {
+      ref: loginRef(kind, actor.id),
+      policy,
+      verify: () => verifySecret(record.password_hash, input.currentPassword),
+      lockNotice: loginLockNotice(
+        kind,
+        actor.id,
+        actor.merchantId,
+        await loginName(ctx, actor, record),
+        actor.terminalId,
+        actor.ip,
+      ),
+    });
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'locked') await changeFailed('locked');
+    throw e;
+  }
+  if (!ok) {
+    await changeFailed('wrong_current_password');
+    throw new AppError('invalid_credentials', 'the current password is wrong');
+  }
   if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
   const violation =
     kind === 'operator'
