@@ -73,7 +73,8 @@ export async function issueChallenge(
 /**
  * Step 2, at the agent's console: turns the terminal's challenge into a one-time unlock code.
  * Only for terminals this agent serves. Audited, and the merchant owner is told.
- * @throws not_found (no such terminal), forbidden (not an agent of this terminal: audited), challenge_invalid
+ * @throws not_found (no such terminal), forbidden (not an agent of this terminal: audited),
+ *   challenge_invalid (not this terminal's, already used, or expired)
  */
 export async function issueUnlockCode(
   ctx: AppContext,
@@ -105,6 +106,9 @@ export async function issueUnlockCode(
   await transaction(ctx.db, async (trx) => {
     let row = await repo.findChallenge(trx, terminal.id, challenge);
     if (row?.used_at) throw new AppError('challenge_invalid', 'this challenge was already used: ask for a new one');
+    if (row && row.expires_at <= now.toISOString()) {
+      throw new AppError('challenge_invalid', 'this challenge has expired: ask the terminal for a new one');
+    }
     if (!row) {
       // An offline terminal's own challenge: record it so that its code is single-use too.
       row = {

@@ -75,6 +75,16 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
     expect(outbox.map((n) => n.template)).toContain('refund_password_reset');
   });
 
+  it('refuses a challenge that has expired, and still answers a fresh one', async () => {
+    const c = await challenge();
+    h.clock.advance(15 * MINUTE + 1000);
+    const late = await codeFor(c);
+    expect(late.statusCode).toBe(422);
+    expect(late.json()).toMatchObject({ code: 'challenge_invalid', detail: expect.stringMatching(/expired/) });
+    h.forgetTokens();
+    expect((await codeFor(await challenge())).statusCode).toBe(201);
+  });
+
   it('refuses a code after 15 minutes', async () => {
     const { unlockCode } = (await codeFor(await challenge())).json();
     h.clock.advance(15 * MINUTE + 1000);
