@@ -249,6 +249,18 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
     expect((await request('sms')).statusCode).toBe(202);
   });
 
+  it('sends at most three codes an hour to a burst of concurrent requests', async () => {
+    const headers = await h.operator('supervisor');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => request('sms', headers)));
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 202, 202, 429, 429, 429, 429, 429]);
+    const codes = await h.ctx.db.kysely
+      .selectFrom('recovery_codes')
+      .select('id')
+      .where('merchant_id', '=', h.ids.merchantId)
+      .execute();
+    expect(codes).toHaveLength(3);
+  });
+
   it('lets only the merchant’s own supervisor or owner ask', async () => {
     expect((await request('email', await h.operator('cashier'))).statusCode).toBe(403);
     expect((await request('email', await h.login('otherOwner'))).statusCode).toBe(404);
