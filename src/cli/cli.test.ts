@@ -41,8 +41,11 @@ let runs = 0;
 /** A moment after the demo's refund password was set. */
 let seededAt = '';
 
-async function cli(args: string[], secrets: { env?: Record<string, string>; stdin?: string[] } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, ...secrets.env };
+async function cli(
+  args: string[],
+  secrets: { env?: Record<string, string>; stdin?: string[]; settings?: Record<string, string> } = {},
+): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, ...secrets.settings, ...secrets.env };
   for (const name of SECRET_ENV) if (!secrets.env?.[name]) delete env[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
@@ -316,6 +319,20 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       expect(lockAfter.stderr).toContain('an integer from 3 to 10 (PCI DSS 8.3.4)');
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toMatch(/challenge[\s\S]*unlock-code[\s\S]*reset[\s\S]*send-code[\s\S]*verify-code/);
+    });
+
+    it.sequential('refuses to start with a platform policy setting beyond PCI DSS, in one clear line', async () => {
+      const [failures, minutes] = await Promise.all([
+        cli(['migrate'], { settings: { LOCKOUT_MAX_FAILURES: '11' } }),
+        cli(['migrate'], { settings: { LOCKOUT_MINUTES: '5' } }),
+      ]);
+      expect(failures.code).toBe(1);
+      expect(failures.stderr.trim()).toBe(
+        'refunddesk: LOCKOUT_MAX_FAILURES must be 3–10 (PCI DSS 8.3.4: lock after at most 10 tries), got "11"',
+      );
+      expect(minutes.code).toBe(1);
+      expect(minutes.stderr).toMatch(/^refunddesk: LOCKOUT_MINUTES must be 30–1440/);
+      expect(minutes.stderr).not.toMatch(/\n\s+at /);
     });
   });
 });

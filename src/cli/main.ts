@@ -3,7 +3,7 @@ import * as audit from '../audit/audit.service.js';
 import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
 import * as apiKeys from '../auth/api-key.service.js';
 import * as users from '../auth/user.service.js';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -224,4 +224,11 @@ program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // A setting the server refuses (out of bounds, malformed): one clear line, no stack trace.
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`refunddesk: ${e.message}`);
+  process.exitCode = 1;
+}
