@@ -12,7 +12,12 @@ import * as operators from '../operators/operator.service.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 import * as terminals from '../terminals/terminal.service.js';
-import { operatorResetPasswordCommand, recoveryCommand, refundPasswordCommand } from './refund-password.command.js';
+import {
+  loginPasswordCommand,
+  operatorResetPasswordCommand,
+  recoveryCommand,
+  refundPasswordCommand,
+} from './refund-password.command.js';
 import { serve } from './serve.js';
 
 /** Runs `fn` with a migrated database, prints its result as JSON, and closes the database. */
@@ -222,6 +227,7 @@ auditCmd
 program.addCommand(outboxCommand(withContext));
 program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
+program.addCommand(loginPasswordCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
 
 try {

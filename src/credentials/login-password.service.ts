@@ -25,6 +25,16 @@ import { auditActorOf, type NewPassword } from './refund-password.service.js';
 /** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */
 export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
 
+/** Who has a login password of their own to change: every operator and console user (not API keys). */
+export const OWN_PASSWORD_ROLES: readonly Role[] = [
+  'cashier',
+  'supervisor',
+  'merchant_owner',
+  'acquirer_reviewer',
+  'agent_staff',
+  'platform_admin',
+];
+
 /** Who may give an operator a temporary password (only the owner may reset the supervisor). */
 export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
