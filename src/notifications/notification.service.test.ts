@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
+import { startSmsGateway } from '../../test/support/sms-gateway.js';
 import { startSmtp } from '../../test/support/smtp.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
@@ -17,34 +16,8 @@ import { outboxCommand } from './outbox.command.js';
 
 // ---- loopback servers -------------------------------------------------------------------------
 
-interface Gateway {
-  url: string;
-  requests: Array<{ method?: string; auth?: string; body: { to: string; text: string; reference: string } }>;
-  close(): Promise<void>;
-}
-
 /** An SMS gateway on loopback that answers with the given statuses in turn (then 200). */
-async function startGateway(statuses: number[] = []): Promise<Gateway> {
-  const requests: Gateway['requests'] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      requests.push({ method: req.method, auth: req.headers.authorization, body });
-      const status = statuses.shift() ?? 200;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status < 300 ? { id: `gw-${requests.length}` } : { error: `echo ${body.text}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/v1/sms`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+const startGateway = startSmsGateway;
 
 /** A loopback port with nothing listening on it (yet). */
 async function freePort(): Promise<number> {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { startSmsGateway, type TestSmsGateway } from '../../test/support/sms-gateway.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { HOUR, MINUTE } from '../clock.js';
 import { listOutbox } from '../notifications/notification.service.js';
@@ -201,19 +202,35 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
     expect((await verify(code)).json().code).toBe('recovery_code_invalid');
   });
 
-  it('answers the same whether or not the merchant registered a contact', async () => {
-    const withContact = await request('email');
+  it('answers an e-mail (or SMS) request the same whether or not the merchant registered that contact', async () => {
     await h.ctx.db.kysely
       .updateTable('merchants')
       .set({ email: null, phone: null })
       .where('id', '=', h.ids.otherMerchantId)
       .execute();
-    const without = await request('sms', await h.operator('supervisor', 'other'), h.ids.otherMerchantId);
-    expect(without.statusCode).toBe(withContact.statusCode);
-    const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
-    expect(strip(without.json())).toEqual(strip(withContact.json()));
+    const strip = (r: {
+      statusCode: number;
+      headers: Record<string, unknown>;
+      json: () => Record<string, unknown>;
+    }) => ({
+      status: r.statusCode,
+      type: r.headers['content-type'],
+      body: { ...r.json(), requestId: undefined },
+    });
+    for (const channel of ['email', 'sms'] as const) {
+      const withContact = await request(channel);
+      const without = await request(channel, await h.operator('supervisor', 'other'), h.ids.otherMerchantId);
+      expect(without.statusCode, channel).toBe(202);
+      expect(strip(without), channel).toEqual(strip(withContact));
+    }
     await h.drain();
     expect(smtp.to('owner@other.demo')).toHaveLength(0);
+    const queued = await h.ctx.db.kysely
+      .selectFrom('notifications')
+      .select('id')
+      .where('merchant_id', '=', h.ids.otherMerchantId)
+      .execute();
+    expect(queued).toHaveLength(0);
   });
 
   it('does not reset the failure count with a new code, and locks after five wrong codes', async () => {
@@ -265,5 +282,66 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
     expect((await request('email', await h.operator('cashier'))).statusCode).toBe(403);
     expect((await request('email', await h.login('otherOwner'))).statusCode).toBe(404);
     expect((await request('email', await h.login('agent'))).statusCode).toBe(403);
+  });
+});
+
+describe.each(engines())('SMS one-time code through the HTTP gateway, end to end (%s)', (engine) => {
+  let h: Harness;
+  let gateway: TestSmsGateway;
+  beforeAll(async () => {
+    gateway = await startSmsGateway();
+  });
+  afterAll(() => gateway?.close());
+  beforeEach(async () => {
+    h = await openHarness(engine, { smsProviderUrl: gateway.url, smsProviderKey: 'sk_loopback' });
+    gateway.requests.length = 0;
+  });
+  afterEach(() => h?.close());
+
+  const PHONE = '13800138000';
+  const request = async () =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/recovery`,
+      headers: await h.operator('supervisor'),
+      payload: { channel: 'sms' },
+    });
+  const verify = async (code: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/recovery/verify`,
+      headers: await h.operator('supervisor'),
+      payload: { code, ...NEW },
+    });
+  const codeFromSms = async () => {
+    await h.drain();
+    const text = gateway.to(PHONE).at(-1) ?? '';
+    const code = /(\d{6})/.exec(text)?.[1];
+    if (!code) throw new Error(`no code in ${text}`);
+    return code;
+  };
+
+  it('texts the code to the registered phone through the gateway, and the code sets a new refund password', async () => {
+    expect((await request()).statusCode).toBe(202);
+    const code = await codeFromSms();
+    expect(gateway.requests[0]).toMatchObject({ auth: 'Bearer sk_loopback', body: { to: PHONE } });
+    expect(gateway.to(PHONE)[0]).toContain('10 分钟内有效');
+    const stored = JSON.stringify(await h.ctx.db.kysely.selectFrom('notifications').selectAll().execute());
+    expect(stored).not.toContain(code);
+    const ok = await verify(code);
+    expect(ok.statusCode, ok.body).toBe(204);
+    h.forgetTokens();
+    expect((await refundWith(h, '480263')).statusCode).toBe(201);
+    expect((await verify(code)).json().code).toBe('recovery_code_invalid');
+  });
+
+  it('refuses an SMS code after 10 minutes, and the password stays as it was', async () => {
+    expect((await request()).statusCode).toBe(202);
+    const code = await codeFromSms();
+    h.clock.advance(10 * MINUTE + 1000);
+    const late = await verify(code);
+    expect(late.statusCode).toBe(403);
+    expect(late.json().code).toBe('recovery_code_invalid');
+    expect((await refundWith(h, REFUND_PASSWORD)).statusCode).toBe(201);
   });
 });
