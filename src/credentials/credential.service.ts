@@ -119,8 +119,9 @@ async function reserve(ctx: AppContext, ref: SecretRef, now: Date, policy: Passw
  * at most N verifications run before `locked`, and no database lock is held across the hash. A
  * success takes its attempt back by resetting the count (and lifts the lock only if it set that
  * lock itself); a failure leaves it counted, and the attempt that set the lock then records its
- * `lockNotice` (the audit event, the owner's e-mail). Under concurrency the count errs towards locking: an attempt
- * in flight is a failure until proven right.
+ * `lockNotice` (the audit event, the owner's e-mail). Under concurrency the count errs towards
+ * locking: an attempt in flight is a failure until proven right, and a process that dies
+ * mid-check leaves its attempt counted (and its lock set, but not yet told).
  *
  * Within one process, checks of one secret also run one at a time (KeyedMutex), so concurrent
  * correct entries (a busy merchant's terminals) queue for a few milliseconds each instead of
