@@ -7,10 +7,15 @@ function int(name: string, fallback: number, min = 1): number {
   return Math.round(n);
 }
 
-function stallMode(v: string | undefined): 'over' | 'right' | 'wrong' {
+function stallMode(v: string | undefined): 'over' | 'right' {
   if (v === undefined || v === '' || v === 'over') return 'over';
-  if (v === 'right' || v === 'wrong') return v;
-  throw new Error(`BENCH_STALL_MODE must be over, right or wrong, got "${v}"`);
+  if (v === 'right') return v;
+  if (v === 'wrong') {
+    throw new Error(
+      'BENCH_STALL_MODE=wrong is gone: LOCKOUT_MAX_FAILURES is held to PCI DSS 3–10, so wrong passwords lock after at most 10',
+    );
+  }
+  throw new Error(`BENCH_STALL_MODE must be over or right, got "${v}"`);
 }
 
 export const settings = {
@@ -33,8 +38,7 @@ export const settings = {
    * What the phase-3 refund requests send. `over` (default): the right refund password and an amount
    * above the payment's refundable amount, so argon2 runs in full, the password check succeeds
    * (no lockout counting up), and the refund is then refused (422) in a rolled-back transaction:
-   * nothing is reserved. `right`: real refunds of 1 (each commits). `wrong`: a wrong password (403;
-   * each failure is counted and audited).
+   * nothing is reserved. `right`: real refunds of 1 (each commits).
    */
   stallMode: stallMode(process.env.BENCH_STALL_MODE),
 };

@@ -1,3 +1,10 @@
+import { POLICY_BOUNDS } from './credentials/password-policy.js';
+
+/** A setting in the environment that cannot be used: `refunddesk` says so and exits 1. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
 /** Everything a deployment can set, read once from the environment. Documented in the README. */
 export interface Config {
   host: string;
@@ -37,14 +44,14 @@ export interface Config {
 function optionalUrl(name: string, schemes: string[], env: NodeJS.ProcessEnv, requires?: string): string | undefined {
   const raw = env[name];
   if (!raw) return undefined;
-  if (requires && !env[requires]) throw new Error(`${requires} is required when ${name} is set`);
+  if (requires && !env[requires]) throw new ConfigError(`${requires} is required when ${name} is set`);
   let scheme: string;
   try {
     scheme = new URL(raw).protocol;
   } catch {
-    throw new Error(`${name} is not a URL`);
+    throw new ConfigError(`${name} is not a URL`);
   }
-  if (!schemes.includes(scheme)) throw new Error(`${name} must start with ${schemes.join(' or ')}//`);
+  if (!schemes.includes(scheme)) throw new ConfigError(`${name} must start with ${schemes.join(' or ')}//`);
   return raw;
 }
 
@@ -52,8 +59,26 @@ function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+/**
+ * A platform password-policy setting, held to the same PCI DSS bounds as a merchant's override
+ * (POLICY_BOUNDS): refused at startup rather than silently weakening every merchant.
+ */
+function bounded(
+  name: string,
+  fallback: number,
+  env: NodeJS.ProcessEnv,
+  bounds: { min: number; max: number },
+  why: string,
+  allowZero = false,
+): number {
+  const n = int(name, fallback, env);
+  if ((allowZero && n === 0) || (n >= bounds.min && n <= bounds.max)) return n;
+  const range = `${bounds.min}–${bounds.max}${allowZero ? ', or 0 for never' : ''}`;
+  throw new ConfigError(`${name} must be ${range} (${why}), got "${env[name]}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,12 +93,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteHours: int('SESSION_ABSOLUTE_HOURS', 12, env),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, env),
     seedDemo: env.SEED_DEMO !== 'off',
-    refundPasswordExpiryDays: int('REFUND_PASSWORD_EXPIRY_DAYS', 90, env),
+    refundPasswordExpiryDays: bounded(
+      'REFUND_PASSWORD_EXPIRY_DAYS',
+      90,
+      env,
+      POLICY_BOUNDS.expiryDays,
+      'PCI DSS 8.3.9: change at least every 90 days; at least 15, above the 14-day reminder',
+      true,
+    ),
     disputeEscalationDays: int('DISPUTE_ESCALATION_DAYS', 7, env),
     disputeMediationDays: int('DISPUTE_MEDIATION_DAYS', 10, env),
     caseFileShareDays: Math.max(1, int('CASE_FILE_SHARE_DAYS', 30, env)),
-    lockoutMaxFailures: Math.max(1, int('LOCKOUT_MAX_FAILURES', 5, env)),
-    lockoutMinutes: int('LOCKOUT_MINUTES', 30, env),
+    lockoutMaxFailures: bounded(
+      'LOCKOUT_MAX_FAILURES',
+      5,
+      env,
+      POLICY_BOUNDS.maxFailures,
+      'PCI DSS 8.3.4: lock after at most 10 tries',
+    ),
+    lockoutMinutes: bounded(
+      'LOCKOUT_MINUTES',
+      30,
+      env,
+      POLICY_BOUNDS.lockMinutes,
+      'PCI DSS 8.3.4: locked for at least 30 minutes',
+    ),
     smtpUrl: optionalUrl('SMTP_URL', ['smtp:', 'smtps:'], env),
     smtpFrom: env.SMTP_FROM || 'RefundDesk <no-reply@refunddesk.local>',
     smsProviderUrl: optionalUrl('SMS_PROVIDER_URL', ['http:', 'https:'], env, 'SMS_PROVIDER_KEY'),

@@ -6,8 +6,9 @@ import { isPostgresUrl } from './db/connect.js';
 
 /**
  * The server's secret key: the one secret that is not in the database, so that a stolen database
- * or backup alone reveals neither the webhook secrets (encrypted under it) nor a card number
- * (idempotency fingerprints are keyed hashes under it, as PCI DSS 3.5.1.1 asks of hashed PANs).
+ * or backup alone reveals neither the webhook secrets, the terminals' unlock keys and the one-time
+ * codes of queued messages (all encrypted under it) nor a card number (idempotency fingerprints
+ * are keyed hashes under it, as PCI DSS 3.5.1.1 asks of hashed PANs).
  *
  * SECRET_KEY (32 bytes, hex or base64) when set. Otherwise a random key kept in `secret.key` next
  * to the SQLite file (or `./data/secret.key` for PostgreSQL), created on first use with mode 0600.
@@ -15,7 +16,12 @@ import { isPostgresUrl } from './db/connect.js';
  *
  * Each use gets its own subkey (HKDF-SHA256 with the purpose as info), so no two uses share a key.
  */
-export type KeyPurpose = 'webhook-secrets' | 'idempotency-fingerprints' | 'tracking-secrets';
+export type KeyPurpose =
+  | 'webhook-secrets'
+  | 'idempotency-fingerprints'
+  | 'tracking-secrets'
+  | 'terminal-unlock-keys'
+  | 'notification-render-data';
 
 /** @throws Error when the text is not 32 bytes in hex (64 characters) or base64 */
 export function parseSecretKey(text: string): Buffer {

@@ -20,7 +20,8 @@ export type AuditOutcome = (typeof auditOutcomes)[number];
 /** What other domains hand to `recordAudit`. `merchantId: null` writes to the platform chain. */
 export interface AuditInput {
   merchantId: string | null;
-  actor: { kind: string; id: string | null };
+  /** Who; `ip`, where known, is where they acted from (the row's `ip` unless `ip` is given). */
+  actor: { kind: string; id: string | null; ip?: string | null };
   action: string;
   outcome: 'success' | 'failure';
   objectType?: string;
@@ -241,6 +242,7 @@ export function assertValidAuditInput(input: AuditInput): void {
     ['objectId', input.objectId],
     ['terminalId', input.terminalId],
     ['ip', input.ip],
+    ['actor.ip', input.actor.ip],
   ];
   for (const [path, v] of texts) {
     if (v != null && containsPan(v)) throw new UnsafeAuditRecordError(path, 'the value looks like a full card number');

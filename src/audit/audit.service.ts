@@ -54,7 +54,7 @@ export async function recordAudit(trx: Tx, ctx: AppContext, input: AuditInput): 
     object_type: input.objectType ?? null,
     object_id: input.objectId ?? null,
     terminal_id: input.terminalId ?? null,
-    ip: input.ip ?? null,
+    ip: input.ip ?? input.actor.ip ?? null,
     details,
     prev_hash: prevHash,
   };
@@ -213,7 +213,7 @@ export async function listAuditEvents(
   const filter = (v: string | undefined) => (v === undefined || containsPan(v) ? undefined : v);
   await recordAuditNow(ctx, {
     merchantId: null,
-    actor: { kind: actor === systemActor ? 'system' : actor.kind, id: actor.id },
+    actor: { kind: actor === systemActor ? 'system' : actor.kind, id: actor.id, ip: actor.ip },
     action: 'audit_log.viewed',
     outcome: 'success',
     objectType: 'audit_log',

@@ -34,6 +34,8 @@ export interface Actor {
   readonly sessionId: string | null;
   /** A reset password: the session may only change it. */
   readonly mustChangePassword: boolean;
+  /** The client's address, for the audit log: set by the HTTP auth hook; absent from the CLI. */
+  readonly ip?: string | null;
 }
 
 /** Defence in depth: services check the role too, so the CLI and any future caller get the same rule. */

@@ -48,7 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         response: { 200: loginResult, ...errorResponses },
       },
     },
-    async (req) => sessions.loginUser(ctx, req.body.email, req.body.password),
+    async (req) => sessions.loginUser(ctx, req.body.email, req.body.password, { ip: req.ip }),
   );
 
   app.post(
@@ -62,7 +62,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         response: { 200: loginResult, ...errorResponses },
       },
     },
-    async (req) => sessions.loginOperator(ctx, req.params.terminalId, req.body.operator, req.body.password),
+    async (req) =>
+      sessions.loginOperator(ctx, req.params.terminalId, req.body.operator, req.body.password, { ip: req.ip }),
   );
 
   app.post(

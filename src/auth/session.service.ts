@@ -1,9 +1,11 @@
+import { type AuditInput, recordAudit, recordAuditNow } from '../audit/audit.service.js';
+import { containsPan } from '../audit/audit-event.js';
 import { addMs, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex, verifyAgainstDecoy } from '../credentials/hashing.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
-import type { Tx } from '../db/transaction.js';
+import { type Tx, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import * as operators from '../operators/operator.service.js';
@@ -73,11 +75,84 @@ export function userActorOf(u: {
   };
 }
 
-async function openSession(ctx: AppContext, a: SessionActor): Promise<LoginResult> {
+/** Where a login came from: the client's address (HTTP), for the audit log. */
+export interface LoginOrigin {
+  ip?: string | null;
+}
+
+/**
+ * Why a login failed, as the audit log records it. The caller always gets the same
+ * `invalid_credentials` (or `locked`), whatever the reason.
+ */
+type LoginFailure =
+  | 'unknown_email'
+  | 'unknown_terminal'
+  | 'unknown_operator'
+  | 'wrong_password'
+  | 'locked'
+  | 'terminal_inactive';
+
+/**
+ * A failed login, audited in its own transaction (PCI DSS 10.2.1, 10.2.2): the account it aimed at
+ * (when it exists) on that account's chain, anything else on the platform chain. The actor is
+ * anonymous: the caller proved nothing. Never the password.
+ */
+async function auditLoginFailure(
+  ctx: AppContext,
+  from: LoginOrigin,
+  f: {
+    reason: LoginFailure;
+    merchantId: string | null;
+    objectType: 'user' | 'operator' | 'terminal';
+    objectId?: string;
+    terminalId?: string | null;
+    details?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await recordAuditNow(ctx, {
+    merchantId: f.merchantId,
+    actor: { kind: 'anonymous', id: null, ip: from.ip ?? null },
+    action: 'login.failed',
+    outcome: 'failure',
+    objectType: f.objectType,
+    objectId: f.objectId,
+    terminalId: f.terminalId ?? null,
+    details: { reason: f.reason, ...f.details },
+  });
+}
+
+/** What was typed as the e-mail, kept only when it looks like one (never a mistyped password or a card number). */
+function typedEmail(email: string): string | undefined {
+  const e = email.trim().toLowerCase();
+  return /^[^\s@]+@[^\s@]+$/.test(e) && e.length <= 254 && !containsPan(e) ? e : undefined;
+}
+
+/** Runs a password check; a `locked` answer is audited as a failed login before it is passed on. */
+async function checkOrAuditLock(check: () => Promise<boolean>, onLocked: () => Promise<void>): Promise<boolean> {
+  try {
+    return await check();
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'locked') await onLocked();
+    throw e;
+  }
+}
+
+/** Opens a session and audits the successful login in the same transaction. */
+async function openSession(ctx: AppContext, a: SessionActor, from: LoginOrigin): Promise<LoginResult> {
   const now = ctx.clock.now();
   const token = randomToken(TOKEN_PREFIX);
   const expiresAt = addMs(now, ctx.config.sessionAbsoluteHours * 60 * MINUTE).toISOString();
-  await repo.insertSession(ctx.db.kysely, {
+  const success: AuditInput = {
+    merchantId: a.merchantId,
+    actor: { kind: a.kind, id: a.id, ip: from.ip ?? null },
+    action: 'login.succeeded',
+    outcome: 'success',
+    objectType: a.kind,
+    objectId: a.id,
+    terminalId: a.terminalId,
+    details: { role: a.role, mustChange: a.mustChangePassword },
+  };
+  const session = {
     id: newId('ses'),
     token_hash: sha256Hex(token),
     principal_kind: a.kind,
@@ -92,6 +167,10 @@ async function openSession(ctx: AppContext, a: SessionActor): Promise<LoginResul
     expires_at: expiresAt,
     revoked_at: null,
     must_change_password: a.mustChangePassword ? 1 : 0,
+  };
+  await transaction(ctx.db, async (trx) => {
+    await repo.insertSession(trx, session);
+    await recordAudit(trx, ctx, success);
   });
   const status = a.merchantId ? await refundPasswords.refundPasswordStatus(ctx, a.merchantId) : undefined;
   return {
@@ -115,12 +194,31 @@ async function openSession(ctx: AppContext, a: SessionActor): Promise<LoginResul
 
 /**
  * Console login by e-mail and password. Unknown e-mail and wrong password take the same time and
- * give the same answer. @throws invalid_credentials
+ * give the same answer. Every success and every failure is audited, with the client's address.
+ * @throws invalid_credentials, locked
  */
-export async function loginUser(ctx: AppContext, email: string, password: string): Promise<LoginResult> {
+export async function loginUser(
+  ctx: AppContext,
+  email: string,
+  password: string,
+  from: LoginOrigin = {},
+): Promise<LoginResult> {
   const user = await users.findUserCredentials(ctx, email);
-  const ok = user
-    ? await loginPasswords.checkLoginPassword(
+  if (!user) {
+    await verifyAgainstDecoy(password);
+    await auditLoginFailure(ctx, from, {
+      reason: 'unknown_email',
+      merchantId: null,
+      objectType: 'user',
+      details: { email: typedEmail(email) },
+    });
+    throw new AppError('invalid_credentials');
+  }
+  const failure = (reason: LoginFailure) =>
+    auditLoginFailure(ctx, from, { reason, merchantId: user.merchant_id, objectType: 'user', objectId: user.id });
+  const ok = await checkOrAuditLock(
+    () =>
+      loginPasswords.checkLoginPassword(
         ctx,
         'user',
         user.id,
@@ -128,34 +226,84 @@ export async function loginUser(ctx: AppContext, email: string, password: string
         user.password_hash,
         password,
         user.email,
-      )
-    : await verifyAgainstDecoy(password);
-  if (!user || !ok) throw new AppError('invalid_credentials');
-  return openSession(ctx, userActorOf(user));
+        null,
+        from.ip,
+      ),
+    () => failure('locked'),
+  );
+  if (!ok) {
+    await failure('wrong_password');
+    throw new AppError('invalid_credentials');
+  }
+  return openSession(ctx, userActorOf(user), from);
 }
 
-/** Operator login at a terminal with its two-digit code and password. @throws invalid_credentials */
+/**
+ * Operator login at a terminal with its two-digit code and password. Every success and every
+ * failure is audited, with the client's address.
+ * @throws invalid_credentials, locked
+ */
 export async function loginOperator(
   ctx: AppContext,
   terminalId: string,
   code: string,
   password: string,
+  from: LoginOrigin = {},
 ): Promise<LoginResult> {
   const terminal = await terminals.findTerminal(ctx, terminalId);
   const op = terminal ? await operators.findOperatorCredentials(ctx, terminal.id, code) : undefined;
-  const ok = op
-    ? await loginPasswords.checkLoginPassword(
+  if (!terminal || !op) {
+    await verifyAgainstDecoy(password);
+    await auditLoginFailure(
+      ctx,
+      from,
+      terminal
+        ? {
+            reason: 'unknown_operator',
+            merchantId: terminal.merchantId,
+            objectType: 'terminal',
+            objectId: terminal.id,
+            terminalId: terminal.id,
+            details: { operator: code },
+          }
+        : {
+            reason: 'unknown_terminal',
+            merchantId: null,
+            objectType: 'terminal',
+            // Typed by the caller: left out if it could be a card number, which the log refuses.
+            objectId: containsPan(terminalId) ? undefined : terminalId,
+          },
+    );
+    throw new AppError('invalid_credentials');
+  }
+  const failure = (reason: LoginFailure) =>
+    auditLoginFailure(ctx, from, {
+      reason,
+      merchantId: op.merchant_id,
+      objectType: 'operator',
+      objectId: op.id,
+      terminalId: terminal.id,
+    });
+  const ok = await checkOrAuditLock(
+    () =>
+      loginPasswords.checkLoginPassword(
         ctx,
         'operator',
         op.id,
         op.merchant_id,
         op.password_hash,
         password,
-        `${terminal?.serial ?? ''} operator ${op.code}`,
-      )
-    : await verifyAgainstDecoy(password);
-  if (!terminal || !op || !ok || terminal.status !== 'active') throw new AppError('invalid_credentials');
-  return openSession(ctx, operatorActorOf(op, terminal));
+        `${terminal.serial} operator ${op.code}`,
+        terminal.id,
+        from.ip,
+      ),
+    () => failure('locked'),
+  );
+  if (!ok || terminal.status !== 'active') {
+    await failure(ok ? 'terminal_inactive' : 'wrong_password');
+    throw new AppError('invalid_credentials');
+  }
+  return openSession(ctx, operatorActorOf(op, terminal), from);
 }
 
 /**

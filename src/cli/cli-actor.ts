@@ -62,10 +62,16 @@ export async function userActor(ctx: AppContext, email: string): Promise<Actor> 
 
 /**
  * Resolves `--as-operator` / `--as-user` (exactly one) and checks the role against `roles`, the
- * list the matching HTTP route declares, and the "must change password" rule the auth hook applies.
+ * list the matching HTTP route declares, and the "must change password" rule the auth hook applies
+ * (unless, like the route that changes one's own password, the command is the way out of it).
  * @throws validation_failed, not_found, forbidden, password_change_required
  */
-export async function actAs(ctx: AppContext, who: ActAs, roles: readonly Role[]): Promise<Actor> {
+export async function actAs(
+  ctx: AppContext,
+  who: ActAs,
+  roles: readonly Role[],
+  opts: { allowWhilePasswordChangeRequired?: boolean } = {},
+): Promise<Actor> {
   if (who.asOperator && who.asUser)
     throw new AppError('validation_failed', 'give --as-operator or --as-user, not both');
   if (!who.asOperator && !who.asUser) {
@@ -75,7 +81,7 @@ export async function actAs(ctx: AppContext, who: ActAs, roles: readonly Role[])
   if (!roles.includes(actor.role)) {
     throw new AppError('forbidden', `a ${actor.role} may not do this (allowed: ${roles.join(', ')})`);
   }
-  if (actor.mustChangePassword) {
+  if (actor.mustChangePassword && !opts.allowWhilePasswordChangeRequired) {
     throw new AppError('password_change_required', 'this operator must change their reset password first');
   }
   return actor;

@@ -8,7 +8,12 @@ import type { AppError } from '../errors.js';
 import { openContext } from '../runtime.js';
 import { DEMO } from '../seed/demo.js';
 import { actAs } from './cli-actor.js';
-import { operatorResetPasswordCommand, recoveryCommand, refundPasswordCommand } from './refund-password.command.js';
+import {
+  loginPasswordCommand,
+  operatorResetPasswordCommand,
+  recoveryCommand,
+  refundPasswordCommand,
+} from './refund-password.command.js';
 
 /**
  * The real `refunddesk` CLI as a child process on a throwaway SQLite database seeded with the demo.
@@ -24,6 +29,8 @@ const SECRET_ENV = [
   'RECOVERY_CODE',
   'TEMPORARY_PASSWORD',
   'REFUND_PASSWORD',
+  'CURRENT_PASSWORD',
+  'NEW_PASSWORD',
 ];
 
 interface Run {
@@ -41,8 +48,11 @@ let runs = 0;
 /** A moment after the demo's refund password was set. */
 let seededAt = '';
 
-async function cli(args: string[], secrets: { env?: Record<string, string>; stdin?: string[] } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, ...secrets.env };
+async function cli(
+  args: string[],
+  secrets: { env?: Record<string, string>; stdin?: string[]; settings?: Record<string, string> } = {},
+): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, ...secrets.settings, ...secrets.env };
   for (const name of SECRET_ENV) if (!secrets.env?.[name]) delete env[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
@@ -304,6 +314,38 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       }
     });
 
+    it.sequential('login-password change: the reset cashier sets its own; a wrong current one is refused; a console user on stdin', async () => {
+      const wrong = await cli(['login-password', 'change', '--as-operator', CASHIER], {
+        stdin: ['11223344', '73950284'],
+      });
+      expectError(wrong, 'invalid_credentials');
+      // Operator 01 must change the temporary password it was given: this command is the way out.
+      const changed = await cli(['login-password', 'change', '--as-operator', CASHIER], {
+        env: { CURRENT_PASSWORD: '90817263', NEW_PASSWORD: '73950284' },
+      });
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.json()).toEqual({
+        changed: true,
+        actedAs: { kind: 'operator', id: expect.stringMatching(/^op_/), role: 'cashier' },
+      });
+      const acts = await cli(['refund-password', 'status', '--merchant', ids.merchantId, '--as-operator', CASHIER]);
+      expect(acts.code, acts.stderr).toBe(0);
+      const again = await cli(['login-password', 'change', '--as-operator', CASHIER], {
+        env: { CURRENT_PASSWORD: '90817263', NEW_PASSWORD: '51739284' },
+      });
+      expectError(again, 'invalid_credentials');
+
+      const reviewer = await cli(['login-password', 'change', '--as-user', DEMO.reviewer.email], {
+        stdin: [DEMO.reviewer.password, 'Lantern-Harbor-77'],
+      });
+      expect(reviewer.code, reviewer.stderr).toBe(0);
+      expect(reviewer.json().actedAs).toMatchObject({ kind: 'user', role: 'acquirer_reviewer' });
+      const weak = await cli(['login-password', 'change', '--as-user', DEMO.reviewer.email], {
+        env: { CURRENT_PASSWORD: 'Lantern-Harbor-77', NEW_PASSWORD: 'short1' },
+      });
+      expectError(weak, 'password_too_short');
+    });
+
     it.sequential('argument errors and --help never reach the database: no secret flag, policy ranges, help exits 0', async () => {
       const [secretFlag, lockAfter, help] = await Promise.all([
         cli(['refund-password', 'change', '--merchant', 'mer_x', '--as-operator', SUPERVISOR, '--new-password', P1]),
@@ -317,6 +359,20 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toMatch(/challenge[\s\S]*unlock-code[\s\S]*reset[\s\S]*send-code[\s\S]*verify-code/);
     });
+
+    it.sequential('refuses to start with a platform policy setting beyond PCI DSS, in one clear line', async () => {
+      const [failures, minutes] = await Promise.all([
+        cli(['migrate'], { settings: { LOCKOUT_MAX_FAILURES: '11' } }),
+        cli(['migrate'], { settings: { LOCKOUT_MINUTES: '5' } }),
+      ]);
+      expect(failures.code).toBe(1);
+      expect(failures.stderr.trim()).toBe(
+        'refunddesk: LOCKOUT_MAX_FAILURES must be 3–10 (PCI DSS 8.3.4: lock after at most 10 tries), got "11"',
+      );
+      expect(minutes.code).toBe(1);
+      expect(minutes.stderr).toMatch(/^refunddesk: LOCKOUT_MINUTES must be 30–1440/);
+      expect(minutes.stderr).not.toMatch(/\n\s+at /);
+    });
   });
 });
 
@@ -329,6 +385,7 @@ describe('the command definitions (in process)', () => {
     root.addCommand(refundPasswordCommand(never));
     root.addCommand(recoveryCommand(never));
     root.addCommand(new Command('operator').addCommand(operatorResetPasswordCommand(never)));
+    root.addCommand(loginPasswordCommand(never));
     let text = '';
     const quiet = (c: Command) => {
       c.exitOverride().configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
@@ -359,10 +416,17 @@ describe('the command definitions (in process)', () => {
       'recovery send-code': [],
       'recovery verify-code': ['RECOVERY_CODE', 'NEW_REFUND_PASSWORD'],
       'operator reset-password': ['TEMPORARY_PASSWORD'],
+      'login-password change': ['CURRENT_PASSWORD', 'NEW_PASSWORD'],
     };
     const all = leaves(program().root);
     expect(all.map((l) => l.path.join(' ')).sort()).toEqual(Object.keys(expected).sort());
-    for (const path of [['refund-password'], ['recovery'], ['operator'], ...all.map((l) => l.path)]) {
+    for (const path of [
+      ['refund-password'],
+      ['recovery'],
+      ['operator'],
+      ['login-password'],
+      ...all.map((l) => l.path),
+    ]) {
       const { err, text } = await parse([...path, '--help']);
       expect(err.exitCode, path.join(' ')).toBe(0);
       if (path.length < 2) continue;
@@ -384,6 +448,8 @@ describe('the command definitions (in process)', () => {
       ['recovery', 'reset', '--terminal', 'T-0001', '--as-operator', SUPERVISOR, '--unlock-code', '12345678'],
       ['recovery', 'verify-code', '--merchant', 'mer_x', '--as-user', DEMO.owner.email, '123456'],
       ['operator', 'reset-password', '--terminal', 'T-0001', '--code', '01', '--temporary-password', '1234'],
+      ['login-password', 'change', '--as-user', DEMO.owner.email, '--new-password', 'Lantern-Harbor-77'],
+      ['login-password', 'change', '--as-user', DEMO.owner.email, 'Lantern-Harbor-77'],
     ]) {
       const { err } = await parse(argv);
       expect(err.exitCode, argv.join(' ')).toBe(1);

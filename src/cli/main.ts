@@ -3,7 +3,7 @@ import * as audit from '../audit/audit.service.js';
 import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
 import * as apiKeys from '../auth/api-key.service.js';
 import * as users from '../auth/user.service.js';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -12,7 +12,12 @@ import * as operators from '../operators/operator.service.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 import * as terminals from '../terminals/terminal.service.js';
-import { operatorResetPasswordCommand, recoveryCommand, refundPasswordCommand } from './refund-password.command.js';
+import {
+  loginPasswordCommand,
+  operatorResetPasswordCommand,
+  recoveryCommand,
+  refundPasswordCommand,
+} from './refund-password.command.js';
 import { serve } from './serve.js';
 
 /** Runs `fn` with a migrated database, prints its result as JSON, and closes the database. */
@@ -222,6 +227,14 @@ auditCmd
 program.addCommand(outboxCommand(withContext));
 program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
+program.addCommand(loginPasswordCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // A setting the server refuses (out of bounds, malformed): one clear line, no stack trace.
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`refunddesk: ${e.message}`);
+  process.exitCode = 1;
+}

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AppContext } from '../context.js';
 import { policyFor } from '../credentials/credential.service.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
+import { POLICY_BOUNDS } from '../credentials/password-policy.js';
 import * as policies from '../credentials/policy.service.js';
 import { POLICY_ROLES } from '../credentials/policy.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
@@ -12,8 +13,9 @@ import * as recoveryCodes from '../recovery/recovery-code.service.js';
 import { type ActAs, actAs, actedAs, resolveTerminal } from './cli-actor.js';
 
 /**
- * `refunddesk refund-password …`, `refunddesk recovery …` and `refunddesk operator reset-password`:
- * the CLI path of every step of the refund password's life. Each acts as a named principal
+ * `refunddesk refund-password …`, `refunddesk recovery …`, `refunddesk operator reset-password` and
+ * `refunddesk login-password change`: the CLI path of every step of the refund password's life, and
+ * of the login passwords beside it. Each acts as a named principal
  * (cli-actor.ts) with the role list of the matching HTTP route; secrets come from environment
  * variables or standard input, never from argv, and are never printed.
  */
@@ -90,6 +92,8 @@ const RECOVERY_CODE: SecretSpec = {
   pattern: { re: /^\d{6}$/, says: '6 digits' },
 };
 const TEMPORARY_PASSWORD: SecretSpec = { env: 'TEMPORARY_PASSWORD', what: 'temporary password', max: 64 };
+const CURRENT_PASSWORD: SecretSpec = { env: 'CURRENT_PASSWORD', what: 'current login password', max: 256 };
+const NEW_PASSWORD: SecretSpec = { env: 'NEW_PASSWORD', what: 'new login password', max: 256 };
 
 function matching(re: RegExp, says: string) {
   return (v: string): string => {
@@ -98,7 +102,7 @@ function matching(re: RegExp, says: string) {
   };
 }
 
-function intFrom(min: number, max: number, why = '') {
+function intFrom({ min, max }: { min: number; max: number }, why = '') {
   return (v: string): number => {
     const n = Number(v);
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -196,20 +200,32 @@ export function refundPasswordCommand(withContext: WithContext): Command {
       "show or set the merchant's password-policy override (refund password length and expiry; history and lockout, which also apply to the merchant's logins); prints the policy in force",
     )
     .requiredOption('--merchant <merchantId>', 'the merchant')
-    .option('--min-length <n>', 'refund password minimum length (6–32)', intFrom(6, 32))
-    .option('--max-length <n>', 'refund password maximum length (6–32, ≥ min)', intFrom(6, 32))
+    .option('--min-length <n>', 'refund password minimum length (6–32)', intFrom(POLICY_BOUNDS.refundPasswordLength))
+    .option(
+      '--max-length <n>',
+      'refund password maximum length (6–32, ≥ min)',
+      intFrom(POLICY_BOUNDS.refundPasswordLength),
+    )
     .option(
       '--expiry-days <n>',
       'refund password expires after n days (15–90: PCI DSS 8.3.9, and above the 14-day reminder)',
-      intFrom(15, 90, ' (PCI DSS 8.3.9)'),
+      intFrom(POLICY_BOUNDS.expiryDays, ' (PCI DSS 8.3.9)'),
     )
     .option(
       '--history <n>',
       'a new secret may not repeat the last n (4–24: PCI DSS 8.3.7)',
-      intFrom(4, 24, ' (PCI DSS 8.3.7)'),
+      intFrom(POLICY_BOUNDS.historySize, ' (PCI DSS 8.3.7)'),
     )
-    .option('--lock-after <n>', 'lock after n wrong tries (3–10: PCI DSS 8.3.4)', intFrom(3, 10, ' (PCI DSS 8.3.4)'))
-    .option('--lock-minutes <n>', 'lock for n minutes (30–1440: PCI DSS 8.3.4)', intFrom(30, 1440, ' (PCI DSS 8.3.4)'))
+    .option(
+      '--lock-after <n>',
+      'lock after n wrong tries (3–10: PCI DSS 8.3.4)',
+      intFrom(POLICY_BOUNDS.maxFailures, ' (PCI DSS 8.3.4)'),
+    )
+    .option(
+      '--lock-minutes <n>',
+      'lock for n minutes (30–1440: PCI DSS 8.3.4)',
+      intFrom(POLICY_BOUNDS.lockMinutes, ' (PCI DSS 8.3.4)'),
+    )
     .option('--clear', 'drop the override first (back to the platform policy), then apply any settings given')
     .addOption(asUserOption())
     .addHelpText(
@@ -439,4 +455,44 @@ export function operatorResetPasswordCommand(withContext: WithContext): Command 
         };
       }),
     );
+}
+
+/** `refunddesk login-password change`: an operator or console user changes their own login password. */
+export function loginPasswordCommand(withContext: WithContext): Command {
+  const cmd = new Command('login-password').description(
+    'your own login password (operators at a terminal, console users): change it with the current one',
+  );
+  cmd
+    .command('change')
+    .description(
+      'change your own login password with the current one (also the way out of a temporary password a supervisor gave); every session of yours ends',
+    )
+    .addOption(asOperatorOption())
+    .addOption(asUserOption())
+    .addHelpText(
+      'after',
+      footer(
+        [CURRENT_PASSWORD, NEW_PASSWORD],
+        'printf "%s\\n%s\\n" "$CURRENT" "$NEW" | refunddesk login-password change --as-operator T-0001:01',
+        [
+          'The current password is the proof: acting as someone does not change their password without it.',
+          'A wrong one counts toward the login lockout, as at login.',
+        ],
+      ),
+    )
+    .action((o: ActAs) =>
+      withContext(async (ctx) => {
+        const actor = await actAs(ctx, who(o), loginPasswords.OWN_PASSWORD_ROLES, {
+          allowWhilePasswordChangeRequired: true,
+        });
+        const [currentPassword, newPassword] = await readSecrets([CURRENT_PASSWORD, NEW_PASSWORD]);
+        await loginPasswords.changeOwnPassword(ctx, actor, {
+          currentPassword,
+          newPassword,
+          confirmPassword: newPassword,
+        });
+        return { changed: true, actedAs: actedAs(actor) };
+      }),
+    );
+  return cmd;
 }

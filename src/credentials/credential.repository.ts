@@ -6,27 +6,50 @@ export async function findLockout(conn: Conn, ref: string) {
   return conn.selectFrom('secret_lockouts').selectAll().where('secret_ref', '=', ref).executeTakeFirst();
 }
 
-/** Counts one more failure, atomically, and returns the new count. */
-export async function incrementAttempts(trx: Tx, ref: string, at: string): Promise<number> {
+/** Makes sure the secret has a lockout row to count on (a no-op when it has one). */
+export async function ensureLockoutRow(trx: Tx, ref: string, at: string): Promise<void> {
   await trx
     .insertInto('secret_lockouts')
-    .values({ secret_ref: ref, failures: 1, locked_until: null, updated_at: at })
-    .onConflict((oc) =>
-      oc
-        .column('secret_ref')
-        .doUpdateSet((eb) => ({ failures: eb('secret_lockouts.failures', '+', 1), updated_at: at })),
-    )
+    .values({ secret_ref: ref, failures: 0, locked_until: null, updated_at: at })
+    .onConflict((oc) => oc.column('secret_ref').doNothing())
     .execute();
-  const row = await findLockout(trx, ref);
-  return row?.failures ?? 1;
 }
 
-export async function lockUntil(trx: Tx, ref: string, until: string, at: string): Promise<void> {
-  await trx
+/**
+ * Reserves one attempt, in one statement: counts it as a failure before it is verified, unless the
+ * secret is locked; the attempt that brings the count to `maxFailures` sets the lock (`until`) in
+ * the same statement. The row lock (PostgreSQL) or the write lock (SQLite) makes it atomic across
+ * processes. Returns the row as this attempt left it, or undefined when nothing was reserved (the
+ * secret is locked, or the row vanished under us).
+ */
+export async function reserveAttempt(
+  trx: Tx,
+  ref: string,
+  at: string,
+  maxFailures: number,
+  until: string,
+): Promise<{ failures: number; locked_until: string | null } | undefined> {
+  return trx
     .updateTable('secret_lockouts')
-    .set({ locked_until: until, updated_at: at })
+    .set((eb) => ({
+      failures: eb('failures', '+', 1),
+      locked_until: eb
+        .case()
+        .when('failures', '>=', maxFailures - 1)
+        .then(until)
+        .else(null)
+        .end(),
+      updated_at: at,
+    }))
     .where('secret_ref', '=', ref)
-    .execute();
+    .where('locked_until', 'is', null)
+    .returning(['failures', 'locked_until'])
+    .executeTakeFirst();
+}
+
+/** Lifts the lock this attempt itself set on reserving, after it proved the secret after all. */
+export async function deleteOwnLock(conn: Conn, ref: string, until: string): Promise<void> {
+  await conn.deleteFrom('secret_lockouts').where('secret_ref', '=', ref).where('locked_until', '=', until).execute();
 }
 
 /** Forgets failures after a success; never lifts a lock another process set meanwhile. */

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errorResponses, id, idParam } from '../http/schemas.js';
 import * as loginPasswords from './login-password.service.js';
+import { POLICY_BOUNDS } from './password-policy.js';
+import * as policies from './policy.service.js';
 import * as refundPasswords from './refund-password.service.js';
 
 const newPassword = {
@@ -17,6 +19,50 @@ const statusSchema = z.object({
   expired: z.boolean(),
   reminder: z.boolean(),
 });
+
+const bounded = (b: { min: number; max: number }) => z.number().int().min(b.min).max(b.max);
+const range = z.object({ minLength: z.number().int(), maxLength: z.number().int() });
+
+/** The policy in force (platform, then the merchant's override): every rule, for reading. */
+const policySchema = z.object({
+  refundPassword: range.extend({ expiryDays: z.number().int(), warnDays: z.number().int() }),
+  operatorPassword: range,
+  consolePassword: range,
+  historySize: z.number().int(),
+  lockout: z.object({ maxFailures: z.number().int(), lockMinutes: z.number().int() }),
+  recovery: z.object({
+    codeMinutes: z.number().int(),
+    maxSendsPerHour: z.number().int(),
+    unlockCodeMinutes: z.number().int(),
+    challengeMinutes: z.number().int(),
+  }),
+});
+
+const policyInForce = z.object({
+  merchantId: z.string(),
+  override: z
+    .object({
+      refundPassword: range.extend({ expiryDays: z.number().int() }).partial().optional(),
+      historySize: z.number().int().optional(),
+      lockout: z.object({ maxFailures: z.number().int(), lockMinutes: z.number().int() }).partial().optional(),
+    })
+    .nullable()
+    .describe('What the merchant sets; null: the platform policy as it is'),
+  policy: policySchema,
+});
+
+/** The settings the CLI's `refund-password policy` takes, within the same PCI DSS bounds. */
+const policyChanges = z
+  .object({
+    minLength: bounded(POLICY_BOUNDS.refundPasswordLength).optional().describe('refund password minimum length'),
+    maxLength: bounded(POLICY_BOUNDS.refundPasswordLength).optional().describe('refund password maximum length'),
+    expiryDays: bounded(POLICY_BOUNDS.expiryDays).optional().describe('refund password expiry (PCI DSS 8.3.9)'),
+    historySize: bounded(POLICY_BOUNDS.historySize).optional().describe('passwords not to reuse (PCI DSS 8.3.7)'),
+    maxFailures: bounded(POLICY_BOUNDS.maxFailures).optional().describe('lock after n failures (PCI DSS 8.3.4)'),
+    lockMinutes: bounded(POLICY_BOUNDS.lockMinutes).optional().describe('lock for n minutes (PCI DSS 8.3.4)'),
+    clear: z.boolean().optional().describe('drop the override first, then apply any settings given'),
+  })
+  .strict();
 
 export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.put(
@@ -51,12 +97,42 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     async (req) => refundPasswords.refundPasswordStatusFor(ctx, req.actor, req.params.id),
   );
 
+  app.get(
+    '/api/v1/merchants/:id/password-policy',
+    {
+      config: { auth: { roles: policies.POLICY_HTTP_ROLES } },
+      schema: {
+        tags: ['refund password'],
+        summary: 'The merchant’s password policy: its override and the policy in force',
+        params: idParam('mer'),
+        response: { 200: policyInForce, ...errorResponses },
+      },
+    },
+    async (req) => policies.passwordPolicyOf(ctx, req.actor, req.params.id),
+  );
+
+  app.put(
+    '/api/v1/merchants/:id/password-policy',
+    {
+      config: { auth: { roles: policies.POLICY_HTTP_ROLES } },
+      schema: {
+        tags: ['refund password'],
+        summary:
+          'Change the merchant’s password-policy override (refund password length and expiry; history and lockout, which also apply to its logins); audited',
+        params: idParam('mer'),
+        body: policyChanges,
+        response: { 200: policyInForce, ...errorResponses },
+      },
+    },
+    async (req) => policies.setPasswordPolicy(ctx, req.actor, req.params.id, req.body),
+  );
+
   app.put(
     '/api/v1/auth/password',
     {
       config: {
         auth: {
-          roles: ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'agent_staff', 'platform_admin'],
+          roles: loginPasswords.OWN_PASSWORD_ROLES,
           allowWhilePasswordChangeRequired: true,
         },
       },

@@ -1,6 +1,8 @@
+import { type AuditInput, recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
 import { type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
+import { type NotificationTemplate, notifyMerchantOwner } from '../notifications/notification.service.js';
 import * as errors from './credential.errors.js';
 import * as repo from './credential.repository.js';
 import { hashSecret, verifySecret } from './hashing.js';
@@ -22,43 +24,119 @@ export function policyFor(ctx: AppContext, merchantOverride?: string | null): Pa
   return merchantOverride ? mergePolicy(platform, JSON.parse(merchantOverride) as PolicyOverride) : platform;
 }
 
+/**
+ * How a lock is recorded and told. Every secret has one (the type requires it), so no secret locks
+ * silently: the lock is audited, and a merchant's owner is e-mailed.
+ */
+export interface LockNotice {
+  /** The chain that records it and whose owner is told; null: the platform chain, no owner. */
+  merchantId: string | null;
+  /** Who made the attempt that locked it. */
+  actor: AuditInput['actor'];
+  /** `<secret>.locked`, e.g. `refund_password.locked`. */
+  action: string;
+  objectType: string;
+  objectId: string;
+  terminalId?: string | null;
+  /** The owner's e-mail: a template and its data (`until` is added). */
+  template: NotificationTemplate;
+  data: Record<string, unknown>;
+}
+
 export interface GuardedCheck {
   ref: SecretRef;
   policy: PasswordPolicy;
   /** The actual comparison (argon2 verify, HMAC compare…): runs only if the secret is not locked. */
   verify: () => Promise<boolean>;
-  /** Called in the transaction that engages the lock: audit it, tell the owner. */
-  onLocked?: (trx: Tx, until: string) => Promise<void>;
+  /** Recorded (audit, the owner's e-mail) by the attempt that locks the secret. */
+  lockNotice: LockNotice;
 }
 
-const checks = new KeyedMutex();
+/** The owner's e-mail (deduplicated per lock) and the audit event of a lock, in one transaction. */
+async function recordLock(trx: Tx, ctx: AppContext, ref: SecretRef, n: LockNotice, until: string): Promise<void> {
+  if (n.merchantId) {
+    await notifyMerchantOwner(trx, ctx, n.merchantId, n.template, { ...n.data, until }, `lock:${ref}:${until}`);
+  }
+  await recordAudit(trx, ctx, {
+    merchantId: n.merchantId,
+    actor: n.actor,
+    action: n.action,
+    outcome: 'failure',
+    objectType: n.objectType,
+    objectId: n.objectId,
+    terminalId: n.terminalId ?? null,
+    details: { until },
+  });
+}
+
+// One queue per database handle (in practice per process; per app instance in tests).
+const mutexes = new WeakMap<object, KeyedMutex>();
+function mutexOf(ctx: AppContext): KeyedMutex {
+  let m = mutexes.get(ctx.db);
+  if (!m) {
+    m = new KeyedMutex();
+    mutexes.set(ctx.db, m);
+  }
+  return m;
+}
+
+/**
+ * Counts one attempt before it is verified (see `reserveAttempt`), in a short transaction of its
+ * own: no lock is held while argon2 runs. Returns the lock this attempt set, if it set one.
+ * @throws locked
+ */
+async function reserve(ctx: AppContext, ref: SecretRef, now: Date, policy: PasswordPolicy): Promise<string | null> {
+  const nowIso = now.toISOString();
+  const { maxFailures, lockMinutes } = policy.lockout;
+  const until = new Date(now.getTime() + lockMinutes * 60_000).toISOString();
+  // A retry is needed only when another process deleted the row between our insert and update
+  // (a success or a lapsed lock reset it): the next round counts on the new row.
+  for (let round = 0; round < 10; round++) {
+    const r = await transaction(
+      ctx.db,
+      async (trx): Promise<{ engaged: string | null } | { locked: string } | null> => {
+        await repo.clearExpiredLock(trx, ref, nowIso);
+        await repo.ensureLockoutRow(trx, ref, nowIso);
+        const row = await repo.reserveAttempt(trx, ref, nowIso, maxFailures, until);
+        if (row) return { engaged: row.locked_until };
+        const lockedUntil = (await repo.findLockout(trx, ref))?.locked_until;
+        return lockedUntil && lockedUntil > nowIso ? { locked: lockedUntil } : null;
+      },
+    );
+    if (r && 'locked' in r) throw errors.locked(r.locked);
+    if (r) return r.engaged;
+  }
+  throw new Error(`the lockout row of ${ref} kept changing: could not count the attempt`);
+}
 
 /**
  * Checks a secret under the lockout rule: N consecutive failures lock it for M minutes; a success
- * resets the count. Checks of one secret run one at a time (KeyedMutex), so a burst of concurrent
- * guesses meets the lock after the N-th failure instead of all being hashed at once; concurrent
- * correct entries (a busy merchant's terminals) merely queue for a few milliseconds each.
+ * resets the count.
+ *
+ * Correct across processes: each attempt is counted as a failure *before* it is verified, by a
+ * conditional update that refuses once the secret is locked, and the attempt that reaches N sets
+ * the lock in that same statement (see `reserveAttempt`). So however many processes guess at once,
+ * at most N verifications run before `locked`, and no database lock is held across the hash. A
+ * success takes its attempt back by resetting the count (and lifts the lock only if it set that
+ * lock itself); a failure leaves it counted, and the attempt that set the lock then records its
+ * `lockNotice` (the audit event, the owner's e-mail). Under concurrency the count errs towards
+ * locking: an attempt in flight is a failure until proven right, and a process that dies
+ * mid-check leaves its attempt counted (and its lock set, but not yet told).
+ *
+ * Within one process, checks of one secret also run one at a time (KeyedMutex), so concurrent
+ * correct entries (a busy merchant's terminals) queue for a few milliseconds each instead of
+ * filling the count with in-flight reservations.
  * @throws locked (423, with `unlockAt`)
  */
 export async function checkWithLockout(ctx: AppContext, c: GuardedCheck): Promise<boolean> {
-  return checks.run(c.ref, async () => {
-    const nowIso = ctx.clock.now().toISOString();
-    const { maxFailures, lockMinutes } = c.policy.lockout;
-    const row = await repo.findLockout(ctx.db.kysely, c.ref);
-    if (row?.locked_until && row.locked_until > nowIso) throw errors.locked(row.locked_until);
+  return mutexOf(ctx).run(c.ref, async () => {
+    const engaged = await reserve(ctx, c.ref, ctx.clock.now(), c.policy);
     if (await c.verify()) {
-      if (row) await repo.resetLockout(ctx.db.kysely, c.ref);
+      if (engaged) await repo.deleteOwnLock(ctx.db.kysely, c.ref, engaged);
+      else await repo.resetLockout(ctx.db.kysely, c.ref);
       return true;
     }
-    await transaction(ctx.db, async (trx) => {
-      await repo.clearExpiredLock(trx, c.ref, nowIso);
-      const failures = await repo.incrementAttempts(trx, c.ref, nowIso);
-      if (failures >= maxFailures) {
-        const until = new Date(ctx.clock.now().getTime() + lockMinutes * 60_000).toISOString();
-        await repo.lockUntil(trx, c.ref, until, nowIso);
-        await c.onLocked?.(trx, until);
-      }
-    });
+    if (engaged) await transaction(ctx.db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));
     return false;
   });
 }

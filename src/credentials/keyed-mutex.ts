@@ -1,8 +1,8 @@
 /**
  * One queue per key: callers with the same key run one at a time, others in parallel. Used so that
- * the checks of one secret are serialised in this process: a burst of concurrent guesses is
- * checked one by one against the failure count, and so cannot get past the lockout limit.
- * (Several `serve` processes each serialise their own: the overshoot is at most one per process.)
+ * the checks of one secret are serialised in this process (concurrent correct entries queue instead
+ * of all counting as in-flight attempts). The lockout limit itself is kept by the database, across
+ * processes: see `checkWithLockout`.
  */
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<void>>();

@@ -122,6 +122,26 @@ describe.each(engines())('login passwords (%s)', (engine) => {
     expect(outbox.map((n) => n.template)).toContain('refund_password_locked');
   });
 
+  it('locks a login after five wrong current passwords on a change, audits the lock and tells the owner', async () => {
+    const headers = await h.operator('cashier');
+    for (let i = 0; i < 5; i++)
+      expect((await changeOwn(headers, '0000', '7395')).json().code).toBe('invalid_credentials');
+    const locked = await changeOwn(headers, '4826', '7395');
+    expect(locked.statusCode).toBe(423);
+    expect((await operatorLogin('01', '4826')).statusCode).toBe(423);
+    const events = await h.ctx.db.kysely
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'login.locked')
+      .execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ chain: h.ids.merchantId, outcome: 'failure', terminal_id: h.ids.terminalId });
+    const told = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    expect(told.filter((n) => n.template === 'login_locked').map((n) => n.body)).toEqual([
+      expect.stringContaining('T-0001 operator 01'),
+    ]);
+  });
+
   it('holds console users to the console rules: twelve characters, letters and digits, not common', async () => {
     const owner = await h.login('owner');
     expect((await changeOwn(owner, 'Owner-Demo-2026!', 'short1')).json().code).toBe('password_too_short');

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
@@ -6,12 +6,18 @@ import type { AppContext } from '../context.js';
 import { transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
-import { notifyMerchantOwner } from '../notifications/notification.service.js';
 import './credential.notifications.js';
 import * as operators from '../operators/operator.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as errors from './credential.errors.js';
-import { checkWithLockout, hashSecret, isReused, policyFor, recordNewSecret } from './credential.service.js';
+import {
+  checkWithLockout,
+  hashSecret,
+  isReused,
+  type LockNotice,
+  policyFor,
+  recordNewSecret,
+} from './credential.service.js';
 import { verifySecret } from './hashing.js';
 import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
 import { auditActorOf, type NewPassword } from './refund-password.service.js';
@@ -19,12 +25,50 @@ import { auditActorOf, type NewPassword } from './refund-password.service.js';
 /** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */
 export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
 
+/** Who has a login password of their own to change: every operator and console user (not API keys). */
+export const OWN_PASSWORD_ROLES: readonly Role[] = [
+  'cashier',
+  'supervisor',
+  'merchant_owner',
+  'acquirer_reviewer',
+  'agent_staff',
+  'platform_admin',
+];
+
 /** Who may give an operator a temporary password (only the owner may reset the supervisor). */
 export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
 async function policyForMerchant(ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
   const r = merchantId ? await merchants.findRefundPasswordRecord(ctx, merchantId) : undefined;
   return policyFor(ctx, r?.policyOverride);
+}
+
+/** A login lock: audited, and told to the owner for a merchant's people (`who` names the login). */
+function loginLockNotice(
+  kind: 'operator' | 'user',
+  id: string,
+  merchantId: string | null,
+  who: string,
+  terminalId?: string | null,
+  ip?: string | null,
+): LockNotice {
+  return {
+    merchantId,
+    actor: { kind, id, ip: ip ?? null },
+    action: 'login.locked',
+    objectType: kind,
+    objectId: id,
+    terminalId,
+    template: 'login_locked',
+    data: { who },
+  };
+}
+
+/** How the owner's message names a login: the operator's terminal and code, or the e-mail. */
+async function loginName(ctx: AppContext, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
+  if (actor.kind !== 'operator') return record.email ?? actor.id;
+  const terminal = actor.terminalId ? await terminals.findTerminal(ctx, actor.terminalId) : undefined;
+  return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
 }
 
 /**
@@ -40,24 +84,14 @@ export async function checkLoginPassword(
   hash: string,
   password: string,
   who: string,
+  terminalId?: string | null,
+  ip?: string | null,
 ): Promise<boolean> {
   return checkWithLockout(ctx, {
     ref: loginRef(kind, id),
     policy: await policyForMerchant(ctx, merchantId),
     verify: () => verifySecret(hash, password),
-    onLocked: async (trx, until) => {
-      await recordAudit(trx, ctx, {
-        merchantId,
-        actor: { kind, id },
-        action: 'login.locked',
-        outcome: 'failure',
-        objectType: kind,
-        objectId: id,
-        details: { until },
-      });
-      if (merchantId)
-        await notifyMerchantOwner(trx, ctx, merchantId, 'login_locked', { who, until }, `login-lock:${id}:${until}`);
-    },
+    lockNotice: loginLockNotice(kind, id, merchantId, who, terminalId, ip),
   });
 }
 
@@ -78,12 +112,40 @@ export async function changeOwnPassword(
     kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
   if (!record) throw notFound(kind);
   const policy = await policyForMerchant(ctx, actor.merchantId);
-  const ok = await checkWithLockout(ctx, {
-    ref: loginRef(kind, actor.id),
-    policy,
-    verify: () => verifySecret(record.password_hash, input.currentPassword),
-  });
-  if (!ok) throw new AppError('invalid_credentials', 'the current password is wrong');
+  const changeFailed = (reason: 'wrong_current_password' | 'locked') =>
+    recordAuditNow(ctx, {
+      merchantId: actor.merchantId,
+      actor: auditActorOf(actor),
+      action: 'login_password.change_failed',
+      outcome: 'failure',
+      objectType: kind,
+      objectId: actor.id,
+      terminalId: actor.terminalId,
+      details: { reason },
+    });
+  let ok: boolean;
+  try {
+    ok = await checkWithLockout(ctx, {
+      ref: loginRef(kind, actor.id),
+      policy,
+      verify: () => verifySecret(record.password_hash, input.currentPassword),
+      lockNotice: loginLockNotice(
+        kind,
+        actor.id,
+        actor.merchantId,
+        await loginName(ctx, actor, record),
+        actor.terminalId,
+        actor.ip,
+      ),
+    });
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'locked') await changeFailed('locked');
+    throw e;
+  }
+  if (!ok) {
+    await changeFailed('wrong_current_password');
+    throw new AppError('invalid_credentials', 'the current password is wrong');
+  }
   if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
   const violation =
     kind === 'operator'

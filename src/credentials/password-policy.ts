@@ -154,17 +154,38 @@ export function daysUntilExpiry(changedAt: string | null, expiryDays: number, no
 }
 
 /**
- * Bounds a merchant's override may not cross, so that no merchant can weaken the platform below
- * PCI DSS: at most 10 tries (8.3.4), locked ≥ 30 minutes, expiry ≤ 90 days or never (8.3.9),
- * history ≥ 4 (8.3.7), refund PINs 6–32 digits with min ≤ max. Returns what is wrong, or null.
+ * The bounds no policy may cross, the platform's (from the environment) or a merchant's override,
+ * so that nobody can weaken the rules below PCI DSS: at most 10 tries and locked ≥ 30 minutes
+ * (8.3.4), expiry ≤ 90 days (8.3.9; 0 = never is allowed too, and ≥ 15 keeps it above the
+ * 14-day reminder), history ≥ 4 (8.3.7), refund PINs 6–32 digits.
  */
+export const POLICY_BOUNDS = {
+  refundPasswordLength: { min: 6, max: 32 },
+  expiryDays: { min: 15, max: 90 },
+  historySize: { min: 4, max: 24 },
+  maxFailures: { min: 3, max: 10 },
+  lockMinutes: { min: 30, max: 1440 },
+} as const;
+
+const within = (v: number, b: { min: number; max: number }) => Number.isInteger(v) && v >= b.min && v <= b.max;
+
+/** What is wrong with a policy (see POLICY_BOUNDS; min length ≤ max length), or null. */
 export function policyProblem(p: PasswordPolicy): string | null {
   const r = p.refundPassword;
-  if (r.minLength < 6 || r.maxLength > 32) return 'refund password length must stay within 6–32 digits';
+  const B = POLICY_BOUNDS;
+  if (!within(r.minLength, B.refundPasswordLength) || !within(r.maxLength, B.refundPasswordLength)) {
+    return `refund password length must stay within ${B.refundPasswordLength.min}–${B.refundPasswordLength.max} digits`;
+  }
   if (r.minLength > r.maxLength) return `min length ${r.minLength} is above max length ${r.maxLength}`;
-  if (r.expiryDays !== 0 && (r.expiryDays < 15 || r.expiryDays > 90)) return 'expiry is 15–90 days, or 0 for never';
-  if (p.historySize < 4 || p.historySize > 24) return 'history keeps 4–24 passwords';
-  if (p.lockout.maxFailures < 3 || p.lockout.maxFailures > 10) return 'lock after 3–10 failures';
-  if (p.lockout.lockMinutes < 30 || p.lockout.lockMinutes > 1440) return 'lock for 30–1440 minutes';
+  if (r.expiryDays !== 0 && !within(r.expiryDays, B.expiryDays)) {
+    return `expiry is ${B.expiryDays.min}–${B.expiryDays.max} days, or 0 for never`;
+  }
+  if (!within(p.historySize, B.historySize)) return `history keeps ${B.historySize.min}–${B.historySize.max} passwords`;
+  if (!within(p.lockout.maxFailures, B.maxFailures)) {
+    return `lock after ${B.maxFailures.min}–${B.maxFailures.max} failures`;
+  }
+  if (!within(p.lockout.lockMinutes, B.lockMinutes)) {
+    return `lock for ${B.lockMinutes.min}–${B.lockMinutes.max} minutes`;
+  }
   return null;
 }

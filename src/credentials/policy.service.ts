@@ -9,6 +9,11 @@ import { type PasswordPolicy, type PolicyOverride, policyProblem } from './passw
 
 /** Who may set a merchant's password policy: the platform admin, or the merchant's own owner. */
 export const POLICY_ROLES: readonly Role[] = ['platform_admin', 'merchant_owner'];
+/**
+ * Over HTTP, the owner only (`GET/PUT /api/v1/merchants/{id}/password-policy`): the platform admin
+ * sets policies from the server's shell (`refunddesk refund-password policy`).
+ */
+export const POLICY_HTTP_ROLES: readonly Role[] = ['merchant_owner'];
 
 export interface PolicyChanges {
   minLength?: number;
@@ -27,8 +32,9 @@ export interface PolicyInForce {
   policy: PasswordPolicy;
 }
 
-/** The override and the merged policy in force for a merchant. @throws not_found */
+/** The override and the merged policy in force for a merchant. @throws forbidden, not_found */
 export async function passwordPolicyOf(ctx: AppContext, actor: Actor, merchantId: string): Promise<PolicyInForce> {
+  assertRole(actor, POLICY_ROLES);
   await merchants.getMerchant(ctx, actor, merchantId);
   const record = await merchants.findRefundPasswordRecord(ctx, merchantId);
   const stored = record?.policyOverride ?? null;
@@ -75,7 +81,7 @@ export async function setPasswordPolicy(
     await merchants.storePasswordPolicyOverride(trx, merchantId, stored);
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
       action: 'password_policy.changed',
       outcome: 'success',
       objectType: 'merchant',

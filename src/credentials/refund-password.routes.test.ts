@@ -1,7 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { systemActor } from '../auth/actor.js';
 import { DAY, MINUTE } from '../clock.js';
+import { setPasswordPolicy } from './policy.service.js';
 
 describe.each(engines())('changing the refund password (%s)', (engine) => {
   let h: Harness;
@@ -161,6 +164,148 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     expect((await refundWith('480263')).statusCode).toBe(201);
   });
 
+  it('counts a wrong current password on a change toward the lockout', async () => {
+    const supervisor = await h.operator('supervisor');
+    const wrong = { currentPassword: '999991', newPassword: '480263', confirmPassword: '480263' };
+    for (let i = 0; i < 4; i++) expect((await change(supervisor, wrong)).json().code).toBe('refund_password_invalid');
+    expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
+    // Five failures: four on the change, one at a refund. Now even the right password is refused.
+    const locked = await change(supervisor, { ...wrong, currentPassword: REFUND_PASSWORD });
+    expect(locked.statusCode).toBe(423);
+    expect(locked.json().code).toBe('locked');
+    expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(423);
+  });
+
+  it('lets a refund that passed the password check before the change run to success', async () => {
+    const sale = await h.sale(10_000, { settled: true });
+    const refund = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: await h.operator('cashier'),
+      payload: { paymentId: sale.id, amount: 2_500, reason: 'goods_returned', refundPassword: REFUND_PASSWORD },
+    });
+    expect(refund.statusCode, refund.body).toBe(201);
+    expect(refund.json().status).not.toBe('succeeded');
+    const changed = await change(await h.login('owner'), {
+      currentPassword: REFUND_PASSWORD,
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    expect(changed.statusCode, changed.body).toBe(204);
+    await h.drain();
+    h.forgetTokens();
+    const after = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/refunds/${refund.json().id}`,
+      headers: await h.login('owner'),
+    });
+    expect(after.json()).toMatchObject({ status: 'succeeded', amount: 2_500 });
+  });
+
+  it('stores the refund password as argon2id with m=19456, t=2, p=1 (OWASP), never in clear', async () => {
+    const hashOf = async () =>
+      (
+        await h.ctx.db.kysely
+          .selectFrom('merchants')
+          .select('refund_password_hash')
+          .where('id', '=', h.ids.merchantId)
+          .executeTakeFirstOrThrow()
+      ).refund_password_hash as string;
+    const seeded = await hashOf();
+    expect(seeded.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+    const r = await change(await h.login('owner'), {
+      currentPassword: REFUND_PASSWORD,
+      newPassword: '480263',
+      confirmPassword: '480263',
+    });
+    expect(r.statusCode).toBe(204);
+    const hash = await hashOf();
+    expect(hash.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+    expect(hash).not.toBe(seeded);
+    expect(hash).not.toContain('480263');
+    const history = await h.ctx.db.kysely.selectFrom('secret_history').select('hash').execute();
+    for (const { hash: old } of history) expect(old.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+  });
+
+  it('locks after three failures when the merchant’s policy says three', async () => {
+    const owner = {
+      ...systemActor,
+      kind: 'user' as const,
+      role: 'merchant_owner' as const,
+      merchantId: h.ids.merchantId,
+    };
+    await setPasswordPolicy(h.ctx, owner, h.ids.merchantId, { maxFailures: 3 });
+    for (let i = 0; i < 3; i++) expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
+    const locked = await refundWith(REFUND_PASSWORD);
+    expect(locked.statusCode).toBe(423);
+    expect(Date.parse(locked.json().unlockAt)).toBe(h.clock.now().getTime() + 30 * MINUTE);
+  });
+
+  it('shows no expiry reminder with 15 days left, and shows it from 14', async () => {
+    const status = async () =>
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/status`,
+          headers: await h.login('owner'),
+        })
+      ).json();
+    const supervisorLogin = async () =>
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: `/api/v1/terminals/${h.ids.terminalId}/login`,
+          payload: { operator: '00', password: '519370' },
+        })
+      ).json();
+    // The demo password was set when the clock started; it expires 90 days later.
+    h.clock.advance(76 * DAY - 1);
+    h.forgetTokens();
+    expect(await status()).toMatchObject({ daysLeft: 15, reminder: false, expired: false });
+    expect((await supervisorLogin()).refundPasswordReminder).toBeNull();
+    h.clock.advance(1);
+    h.forgetTokens();
+    expect(await status()).toMatchObject({ daysLeft: 14, reminder: true, expired: false });
+    expect((await supervisorLogin()).refundPasswordReminder).toMatchObject({ daysLeft: 14, expired: false });
+  });
+
+  it('records where the change came from: the caller’s IP address on the audit event', async () => {
+    const owner = await h.login('owner');
+    const wrong = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: owner,
+      remoteAddress: '198.51.100.23',
+      payload: { currentPassword: '999991', newPassword: '480263', confirmPassword: '480263' },
+    });
+    expect(wrong.statusCode).toBe(403);
+    const r = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: owner,
+      remoteAddress: '203.0.113.7',
+      payload: { currentPassword: REFUND_PASSWORD, newPassword: '480263', confirmPassword: '480263' },
+    });
+    expect(r.statusCode, r.body).toBe(204);
+    const events = await h.ctx.db.kysely
+      .selectFrom('audit_events')
+      .select(['action', 'ip'])
+      .where('action', 'in', ['refund_password.changed', 'refund_password.change_failed'])
+      .orderBy('seq')
+      .execute();
+    expect(events).toEqual([
+      { action: 'refund_password.change_failed', ip: '198.51.100.23' },
+      { action: 'refund_password.changed', ip: '203.0.113.7' },
+    ]);
+    h.forgetTokens();
+    const listed = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit-events?action=refund_password.changed',
+      headers: await h.login('owner'),
+    });
+    expect(listed.json().data[0]).toMatchObject({ ip: '203.0.113.7' });
+  });
+
   it('writes audit events for the change and the failures, with no password in them', async () => {
     await change(await h.operator('supervisor'), {
       currentPassword: '999991',
@@ -181,5 +326,48 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     expect(actions).toContain('refund_password.change_failed');
     expect(events.body).not.toContain('480263');
     expect(events.body).not.toContain(REFUND_PASSWORD);
+  });
+});
+
+describe.each(engines())('the owner hears of a refund-password change (%s)', (engine) => {
+  let h: Harness;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+  });
+  afterAll(() => smtp?.close());
+  beforeEach(async () => {
+    h = await openHarness(engine, { smtpUrl: smtp.url });
+    smtp.messages.length = 0;
+  });
+  afterEach(() => h?.close());
+
+  it('e-mails the owner over SMTP after a successful change, in the merchant’s language, without the password', async () => {
+    const r = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: await h.operator('supervisor'),
+      payload: { currentPassword: REFUND_PASSWORD, newPassword: '480263', confirmPassword: '480263' },
+    });
+    expect(r.statusCode, r.body).toBe(204);
+    await h.drain();
+    const mails = smtp.to('owner@merchant.demo');
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe('RefundDesk：退款密码已修改');
+    expect(mails[0].text).toContain('Demo Store / 演示商户的退款密码已于 2026-03-02 16:00 (UTC+8) 修改');
+    expect(mails[0].text).not.toContain('480263');
+    expect(mails[0].text).not.toContain(REFUND_PASSWORD);
+  });
+
+  it('e-mails nothing for a refused change', async () => {
+    const r = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: await h.operator('supervisor'),
+      payload: { currentPassword: REFUND_PASSWORD, newPassword: '111111', confirmPassword: '111111' },
+    });
+    expect(r.json().code).toBe('password_trivial');
+    await h.drain();
+    expect(smtp.to('owner@merchant.demo')).toHaveLength(0);
   });
 });

@@ -12,6 +12,7 @@ import {
   clearLockout,
   hashSecret,
   isReused,
+  type LockNotice,
   policyFor,
   recordNewSecret,
 } from './credential.service.js';
@@ -29,10 +30,11 @@ export const refundPasswordRef = (merchantId: string) => `refund_password:${merc
 export const REFUND_PASSWORD_STATUS_ROLES: readonly Role[] = ['cashier', 'supervisor', 'merchant_owner'];
 export const REFUND_PASSWORD_CHANGE_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
-export type AuditActor = { kind: string; id: string | null };
+export type AuditActor = { kind: string; id: string | null; ip?: string | null };
 
+/** The actor as the audit log names it, with the address it acted from (HTTP). */
 export function auditActorOf(actor: Actor): AuditActor {
-  return { kind: actor.kind, id: actor.id };
+  return { kind: actor.kind, id: actor.id, ip: actor.ip ?? null };
 }
 
 async function recordOf(ctx: AppContext, merchantId: string) {
@@ -72,25 +74,16 @@ export async function refundPasswordStatusFor(ctx: AppContext, actor: Actor, mer
   return refundPasswordStatus(ctx, merchantId);
 }
 
-function onLockedNotify(ctx: AppContext, merchantId: string, merchantName: string, actor: AuditActor) {
-  return async (trx: Tx, until: string) => {
-    await recordAudit(trx, ctx, {
-      merchantId,
-      actor,
-      action: 'refund_password.locked',
-      outcome: 'failure',
-      objectType: 'merchant',
-      objectId: merchantId,
-      details: { until },
-    });
-    await notifyMerchantOwner(
-      trx,
-      ctx,
-      merchantId,
-      'refund_password_locked',
-      { merchantName, until },
-      `lock:${merchantId}:${until}`,
-    );
+function refundPasswordLockNotice(merchantId: string, merchantName: string, actor: Actor): LockNotice {
+  return {
+    merchantId,
+    actor: auditActorOf(actor),
+    action: 'refund_password.locked',
+    objectType: 'merchant',
+    objectId: merchantId,
+    terminalId: actor.terminalId,
+    template: 'refund_password_locked',
+    data: { merchantName },
   };
 }
 
@@ -112,7 +105,7 @@ export async function verifyRefundPassword(
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
     verify: async () => !!r.hash && (await verifySecret(r.hash, password)),
-    onLocked: onLockedNotify(ctx, merchantId, r.merchant.name, auditActorOf(actor)),
+    lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
   if (!ok) {
     await recordAuditNow(ctx, {
@@ -223,7 +216,7 @@ export async function changeRefundPassword(
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
     verify: async () => !!r.hash && (await verifySecret(r.hash, input.currentPassword)),
-    onLocked: onLockedNotify(ctx, merchantId, r.merchant.name, auditActorOf(actor)),
+    lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
   if (!ok) {
     await recordAuditNow(ctx, {

@@ -242,7 +242,7 @@ export interface AuditEventTable {
   hash: string;
 }
 
-/** src/notifications/: `subject`/`body` are masked copies; `render_data` exists only while a secret-bearing message waits. */
+/** src/notifications/: `subject`/`body` are masked copies; `render_data` (sealed under the server key) exists only while a secret-bearing message waits or stays in the local outbox. */
 export interface NotificationTable {
   id: string;
   merchant_id: string | null;

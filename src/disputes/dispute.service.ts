@@ -72,7 +72,7 @@ export function auditSafeHash(hex: string): string {
 }
 
 function actorOf(a: Actor): DisputeActor {
-  return { kind: a.kind, id: a.id };
+  return { kind: a.kind, id: a.id, ip: a.ip };
 }
 
 // ── reading ──────────────────────────────────────────────────────────────────
@@ -163,7 +163,7 @@ async function reach(ctx: AppContext, caller: DisputeCaller, id: string): Promis
       ok = constantTimeEqual(row?.access_secret_hash ?? '0'.repeat(64), sha256Hex(caller.secret)) && !!row;
     }
     if (!row || !ok) throw errors.disputeNotFound();
-    return { row, party: 'customer', actor: CUSTOMER };
+    return { row, party: 'customer', actor: { ...CUSTOMER, ip: caller.ip } };
   }
   const merchant = row ? await merchants.findMerchant(ctx, row.merchant_id) : undefined;
   const a = caller.actor;
@@ -405,6 +405,7 @@ export async function openRefundDispute(ctx: AppContext, ip: string, input: Open
     language: input.language ?? 'zh-CN',
     accessSecretHash: null,
     refundStatus: refund.status,
+    ip,
   });
   return { id, status: 'negotiating', accessSecret: null };
 }
@@ -440,6 +441,7 @@ export async function openPaymentDispute(ctx: AppContext, ip: string, input: Ope
     accessSecretHash: sha256Hex(accessSecret),
     accessSecret,
     refundStatus: null,
+    ip,
   });
   return { id, status: 'negotiating', accessSecret };
 }
@@ -447,6 +449,8 @@ export async function openPaymentDispute(ctx: AppContext, ip: string, input: Ope
 async function insertOpened(
   ctx: AppContext,
   o: {
+    /** Where the customer asked from, for the audit event. */
+    ip: string;
     merchantId: string;
     paymentId: string;
     refundId: string | null;
@@ -526,7 +530,7 @@ async function insertOpened(
       await emitWebhookEvent(trx, ctx, row.merchant_id, 'dispute.opened', webhookData(row));
       await recordAudit(trx, ctx, {
         merchantId: row.merchant_id,
-        actor: CUSTOMER,
+        actor: { ...CUSTOMER, ip: o.ip },
         action: 'dispute.opened',
         outcome: 'success',
         objectType: 'dispute',

@@ -82,6 +82,8 @@ export type DisputeActorKind = 'customer' | 'operator' | 'user' | 'api_key' | 's
 export interface DisputeActor {
   kind: DisputeActorKind;
   id: string | null;
+  /** Where a person acted from (HTTP): for the audit event only. */
+  ip?: string | null;
 }
 
 export interface DisputeEvent {

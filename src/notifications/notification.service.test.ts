@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
+import { startSmsGateway } from '../../test/support/sms-gateway.js';
 import { startSmtp } from '../../test/support/smtp.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
@@ -17,34 +16,8 @@ import { outboxCommand } from './outbox.command.js';
 
 // ---- loopback servers -------------------------------------------------------------------------
 
-interface Gateway {
-  url: string;
-  requests: Array<{ method?: string; auth?: string; body: { to: string; text: string; reference: string } }>;
-  close(): Promise<void>;
-}
-
 /** An SMS gateway on loopback that answers with the given statuses in turn (then 200). */
-async function startGateway(statuses: number[] = []): Promise<Gateway> {
-  const requests: Gateway['requests'] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      requests.push({ method: req.method, auth: req.headers.authorization, body });
-      const status = statuses.shift() ?? 200;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status < 300 ? { id: `gw-${requests.length}` } : { error: `echo ${body.text}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/v1/sms`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+const startGateway = startSmsGateway;
 
 /** A loopback port with nothing listening on it (yet). */
 async function freePort(): Promise<number> {
@@ -171,6 +144,49 @@ describe.each(engines())('notifications on %s', (engine) => {
     } finally {
       await smtp.close();
     }
+  });
+
+  it('keeps no code readable in the database while a message waits or stays local, yet sends and reveals the real one', async () => {
+    const allRows = async (ctx: AppContext) =>
+      JSON.stringify(await ctx.db.kysely.selectFrom('notifications').selectAll().execute());
+    const smtp = await startSmtp();
+    try {
+      const live = withConfig(h.ctx, { smtpUrl: smtp.url });
+      const to = `sealed-${unique()}@example.test`;
+      const queued = await queue(live, codeEmail(to, '864213'));
+      const waiting = await row(live, queued.id);
+      expect(waiting.status).toBe('queued');
+      expect(waiting.render_data).toMatch(/^v1\./);
+      expect(await allRows(live)).not.toContain('864213');
+      await drain(live);
+      expect(smtp.to(to)[0]?.text).toContain('Your RefundDesk verification code is 864213.');
+    } finally {
+      await smtp.close();
+    }
+
+    const offline = withConfig(h.ctx, {});
+    const local = await queue(offline, { ...codeEmail('13600136000', '357159'), channel: 'sms' });
+    await drain(offline);
+    expect(await row(offline, local.id)).toMatchObject({ status: 'local' });
+    expect(await allRows(offline)).not.toContain('357159');
+    expect((await revealLocalNotification(offline, local.id)).body).toContain('357159');
+    const out: string[] = [];
+    await outboxCommand(
+      async (fn) => void (await fn(offline)),
+      (s) => out.push(s),
+    ).parseAsync(['--reveal', local.id], { from: 'user' });
+    expect(out[0]).toContain('357159');
+
+    // The notification id is the sealed data's AAD: copied onto another message, it does not open.
+    const other = await queue(offline, { ...codeEmail('13600136001', '951753'), channel: 'sms' });
+    await drain(offline);
+    const sealed = (await row(offline, local.id)).render_data;
+    await offline.db.kysely
+      .updateTable('notifications')
+      .set({ render_data: sealed })
+      .where('id', '=', other.id)
+      .execute();
+    await expect(revealLocalNotification(offline, other.id)).rejects.toThrow(/cannot be decrypted/);
   });
 
   it('sends an SMS to the HTTP gateway with the bearer key, the text and the notification as reference', async () => {

@@ -30,6 +30,8 @@ import {
 import * as repo from './notification.repository.js';
 import { HttpSmsProvider } from './sms.js';
 import './templates.js';
+import { purposeKey } from '../secret-key.js';
+import { openSecret, sealSecret } from '../webhooks/secret-box.js';
 
 export type { Notification, NotificationInput, NotificationTemplate } from './notification.js';
 export { registerTemplate } from './notification.js';
@@ -51,7 +53,9 @@ const MAX_SEND_ATTEMPTS = 8;
  * Secrets (one-time codes): the stored `subject`/`body` are always rendered with the template's
  * secret values masked, so listings, backups and the CLI never show a code. The real text is
  * rendered again at send time from `render_data`, a column of this row kept only while the
- * message waits: the statement that marks it sent (or failed) sets it to NULL. We chose this
+ * message waits: the statement that marks it sent (or failed) sets it to NULL. `render_data` is
+ * sealed (AES-256-GCM under the server's secret key, the notification id as AAD), so a copy of
+ * the database alone shows no code even while a message waits. We chose this
  * over carrying the code in the job payload because the jobs table keeps payloads of finished
  * jobs and the jobs domain has no way to scrub one, so the code would outlive its delivery there.
  * Messages without secrets have no `render_data`: what is stored is exactly what is sent.
@@ -79,7 +83,7 @@ export async function queueNotification(
     language: n.language,
     subject: masked.subject,
     body: masked.body,
-    render_data: hasSecrets(n.template, n.data) ? JSON.stringify(n.data) : null,
+    render_data: hasSecrets(n.template, n.data) ? sealRenderData(ctx, id, n.data) : null,
     dedupe_key: n.dedupeKey,
     status: 'queued',
     attempts: 0,
@@ -97,6 +101,35 @@ export async function queueNotification(
   await enqueueJob(trx, ctx, JOB_SEND_NOTIFICATION, { notificationId: id });
   return { id, queued: true };
 }
+
+function sealRenderData(ctx: AppContext, id: string, data: TemplateData): string {
+  return sealSecret(purposeKey(ctx.config, 'notification-render-data'), JSON.stringify(data), id);
+}
+
+/**
+ * The real text of a message: rendered from its sealed `render_data` when it carries a secret,
+ * otherwise the stored text, which is then exactly what is sent.
+ * @throws Error when `render_data` does not open (SECRET_KEY changed, or it was copied from another row)
+ */
+function realText(ctx: AppContext, row: NotificationRow): { subject: string; body: string } {
+  if (!row.render_data) return { subject: row.subject, body: row.body };
+  // A message queued before render_data was sealed holds plain JSON: still sent (or revealed) once.
+  const json = row.render_data.startsWith('{')
+    ? row.render_data
+    : openSecret(purposeKey(ctx.config, 'notification-render-data'), row.render_data, row.id);
+  const data = JSON.parse(json) as TemplateData;
+  return render(row.template, row.language as NotificationLanguage, data);
+}
+
+type NotificationRow = {
+  id: string;
+  recipient: string;
+  template: string;
+  language: string;
+  subject: string;
+  body: string;
+  render_data: string | null;
+};
 
 /**
  * E-mails the merchant's registered address in the merchant's language; does nothing when the
@@ -151,10 +184,7 @@ export async function revealLocalNotification(
   const row = await repo.findNotificationRow(ctx.db.kysely, id);
   if (!row) throw notFound('notification');
   if (row.status !== 'local') throw new AppError('forbidden', 'only messages kept in the local outbox can be revealed');
-  const text = row.render_data
-    ? render(row.template, row.language as NotificationLanguage, JSON.parse(row.render_data) as TemplateData)
-    : { subject: row.subject, body: row.body };
-  return { id: row.id, channel: row.channel as NotificationChannel, recipient: row.recipient, ...text };
+  return { id: row.id, channel: row.channel as NotificationChannel, recipient: row.recipient, ...realText(ctx, row) };
 }
 
 /** The configured provider for a channel, or undefined: then messages stay in the local outbox. */
@@ -206,7 +236,7 @@ async function sendNotification(ctx: AppContext, payload: Record<string, unknown
 
   let result: DeliveryResult;
   try {
-    result = await provider.send(outgoing(row));
+    result = await provider.send(outgoing(ctx, row));
   } catch (e) {
     const message = (e instanceof Error ? e.message : String(e)).slice(0, 500);
     const final = e instanceof PermanentDeliveryError || attempt >= MAX_SEND_ATTEMPTS;
@@ -219,18 +249,8 @@ async function sendNotification(ctx: AppContext, payload: Record<string, unknown
   await repo.markSent(conn, id, ctx.clock.now().toISOString(), result.providerMessageId);
 }
 
-function outgoing(row: {
-  id: string;
-  recipient: string;
-  template: string;
-  language: string;
-  subject: string;
-  body: string;
-  render_data: string | null;
-}): OutgoingMessage {
-  const real = row.render_data
-    ? render(row.template, row.language as NotificationLanguage, JSON.parse(row.render_data) as TemplateData)
-    : { subject: row.subject, body: row.body };
+function outgoing(ctx: AppContext, row: NotificationRow): OutgoingMessage {
+  const real = realText(ctx, row);
   return { reference: row.id, to: row.recipient, subject: real.subject, text: real.body };
 }
 

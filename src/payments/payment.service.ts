@@ -154,7 +154,7 @@ export async function createPayment(
     row.reference = await insertWithFreshReference(trx, row);
     await recordAudit(trx, ctx, {
       merchantId: row.merchant_id,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
       action: 'payment.created',
       outcome: row.status === 'declined' ? 'failure' : 'success',
       objectType: 'payment',
@@ -240,7 +240,7 @@ export async function voidPayment(
     if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
     await recordAudit(trx, ctx, {
       merchantId: p.merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
       action: 'payment.voided',
       outcome: 'success',
       objectType: 'payment',
@@ -299,7 +299,7 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
     await recordAudit(trx, ctx, {
       merchantId: terminal.merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
       action: 'batch.settled',
       outcome: 'success',
       objectType: 'batch',
@@ -368,7 +368,7 @@ export async function flagPayment(
     await repo.setFlagged(trx, id, input.flagged);
     await recordAudit(trx, ctx, {
       merchantId: visible.merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
       action: input.flagged ? 'payment.flagged' : 'payment.unflagged',
       outcome: 'success',
       objectType: 'payment',

@@ -11,6 +11,7 @@ import * as merchants from '../merchants/merchant.service.js';
 import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as repo from './recovery.repository.js';
+import './recovery.notifications.js';
 import { challengeMatchesSerial, newChallenge, timeStep, unlockCode } from './unlock-code.js';
 
 const unlockRef = (terminalId: string) => `unlock_code:${terminalId}`;
@@ -27,9 +28,14 @@ async function terminalWithKey(ctx: AppContext, terminalId: string): Promise<{ t
   return { terminal, key };
 }
 
-async function policyOf(ctx: AppContext, merchantId: string) {
+async function merchantOf(ctx: AppContext, merchantId: string) {
   const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
-  return policyFor(ctx, r?.policyOverride);
+  if (!r) throw notFound('merchant');
+  return { name: r.merchant.name, policy: policyFor(ctx, r.policyOverride) };
+}
+
+async function policyOf(ctx: AppContext, merchantId: string) {
+  return (await merchantOf(ctx, merchantId)).policy;
 }
 
 /**
@@ -67,7 +73,8 @@ export async function issueChallenge(
 /**
  * Step 2, at the agent's console: turns the terminal's challenge into a one-time unlock code.
  * Only for terminals this agent serves. Audited, and the merchant owner is told.
- * @throws not_found (no such terminal), forbidden (not an agent of this terminal: audited), challenge_invalid
+ * @throws not_found (no such terminal), forbidden (not an agent of this terminal: audited),
+ *   challenge_invalid (not this terminal's, already used, or expired)
  */
 export async function issueUnlockCode(
   ctx: AppContext,
@@ -99,6 +106,9 @@ export async function issueUnlockCode(
   await transaction(ctx.db, async (trx) => {
     let row = await repo.findChallenge(trx, terminal.id, challenge);
     if (row?.used_at) throw new AppError('challenge_invalid', 'this challenge was already used: ask for a new one');
+    if (row && row.expires_at <= now.toISOString()) {
+      throw new AppError('challenge_invalid', 'this challenge has expired: ask the terminal for a new one');
+    }
     if (!row) {
       // An offline terminal's own challenge: record it so that its code is single-use too.
       row = {
@@ -143,7 +153,7 @@ export async function resetWithUnlockCode(
   assertRole(actor, UNLOCK_RESET_ROLES);
   const { terminal, key } = await terminalWithKey(ctx, terminalId);
   if (actor.kind !== 'operator' || actor.terminalId !== terminal.id) throw notFound('terminal');
-  const policy = await policyOf(ctx, terminal.merchantId);
+  const { name: merchantName, policy } = await merchantOf(ctx, terminal.merchantId);
   const windowStart = new Date(ctx.clock.now().getTime() - policy.recovery.unlockCodeMinutes * 60_000).toISOString();
   const candidates = await repo.listRedeemableChallenges(ctx.db.kysely, terminal.id, windowStart);
   let matched: (typeof candidates)[number] | undefined;
@@ -157,6 +167,16 @@ export async function resetWithUnlockCode(
           constantTimeEqual(unlockCode(key, terminal.serial, c.challenge, c.code_time_step), input.unlockCode),
       );
       return matched !== undefined;
+    },
+    lockNotice: {
+      merchantId: terminal.merchantId,
+      actor: auditActorOf(actor),
+      action: 'unlock_code.locked',
+      objectType: 'terminal',
+      objectId: terminal.id,
+      terminalId: terminal.id,
+      template: 'recovery_locked',
+      data: { merchantName, method: 'agent' },
     },
   });
   if (!ok || !matched) {

@@ -11,6 +11,7 @@ import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { queueNotification } from '../notifications/notification.service.js';
 import * as repo from './recovery.repository.js';
+import './recovery.notifications.js';
 
 export type RecoveryChannel = 'sms' | 'email';
 
@@ -29,7 +30,8 @@ async function merchantFor(ctx: AppContext, actor: Actor, merchantId: string) {
 
 /**
  * Sends a 6-digit one-time code to the merchant's registered phone or e-mail. The answer is the
- * same whether or not that contact exists, so it reveals nothing; at most N sends an hour.
+ * same whether or not that contact exists, so it reveals nothing; at most N sends an hour, counted
+ * and recorded in one serialised transaction, so concurrent requests cannot exceed it.
  * @throws not_found, rate_limited
  */
 export async function sendRecoveryCode(
@@ -42,15 +44,17 @@ export async function sendRecoveryCode(
   const now = ctx.clock.now();
   const { codeMinutes, maxSendsPerHour } = r.policy.recovery;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  if ((await repo.countRecoveryCodesSince(ctx.db.kysely, merchantId, hourAgo)) >= maxSendsPerHour) {
-    throw new AppError('rate_limited', `at most ${maxSendsPerHour} codes an hour: try again later`);
-  }
+  const tooMany = () => new AppError('rate_limited', `at most ${maxSendsPerHour} codes an hour: try again later`);
+  // An early answer before the hash is computed; the count that decides is the one in the transaction.
+  if ((await repo.countRecoveryCodesSince(ctx.db.kysely, merchantId, hourAgo)) >= maxSendsPerHour) throw tooMany();
   const to = channel === 'sms' ? r.merchant.phone : r.merchant.email;
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   // Hash even when there is nowhere to send it, so both answers take the same time.
   const codeHash = await hashSecret(code);
   const id = newId('rco');
   await transaction(ctx.db, async (trx) => {
+    await repo.lockMerchantCodes(trx, merchantId);
+    if ((await repo.countRecoveryCodesSince(trx, merchantId, hourAgo)) >= maxSendsPerHour) throw tooMany();
     await repo.insertRecoveryCode(trx, {
       id,
       merchant_id: merchantId,
@@ -104,6 +108,16 @@ export async function verifyRecoveryCode(
     ref: codeRef(merchantId),
     policy: r.policy,
     verify: async () => Boolean(usable && latest.code_hash && (await verifySecret(latest.code_hash, input.code))),
+    lockNotice: {
+      merchantId,
+      actor: auditActorOf(actor),
+      action: 'recovery_code.locked',
+      objectType: 'merchant',
+      objectId: merchantId,
+      terminalId: actor.terminalId,
+      template: 'recovery_locked',
+      data: { merchantName: r.merchant.name, method: 'code' },
+    },
   });
   if (!ok || !latest) {
     await recordAuditNow(ctx, {

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { RecoveryCodeTable, UnlockChallengeTable } from '../db/schema.js';
-import type { Conn, Tx } from '../db/transaction.js';
+import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 
 export async function insertChallenge(conn: Conn, row: UnlockChallengeTable): Promise<void> {
   await conn.insertInto('unlock_challenges').values(row).execute();
@@ -46,6 +47,16 @@ export async function markChallengeUsed(trx: Tx, id: string, at: string): Promis
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Serialises the sends of one merchant's codes until the transaction ends, so that counting the
+ * last hour's codes and adding one is atomic: a transaction-scoped advisory lock on PostgreSQL
+ * (there may be no row to lock yet); SQLite's BEGIN IMMEDIATE already serialises writers.
+ */
+export async function lockMerchantCodes(trx: Tx, merchantId: string): Promise<void> {
+  if (!hasRowLocks(trx)) return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`recovery-code\n${merchantId}`}, 0))`.execute(trx);
 }
 
 export async function insertRecoveryCode(trx: Tx, row: RecoveryCodeTable): Promise<void> {

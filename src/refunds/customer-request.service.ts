@@ -87,7 +87,7 @@ export async function requestRefund(
           merchant_deadline_at: deadline.toISOString(),
         },
       },
-      CUSTOMER,
+      { ...CUSTOMER, ip },
       'refund requested by the customer',
     );
     if (input.amount <= policy.merchantAutoApproveUpTo) {
@@ -180,7 +180,7 @@ export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, 
     // The customer may withdraw only what the merchant has not yet decided (DESIGN: refund states).
     if (current.status !== 'pending_merchant')
       throw errors.invalidTransition(current.status as RefundStatus, 'canceled');
-    const moved = await transition(trx, ctx, current, 'canceled', CUSTOMER, 'withdrawn by the customer');
+    const moved = await transition(trx, ctx, current, 'canceled', { ...CUSTOMER, ip }, 'withdrawn by the customer');
     return publicView(await toRefund(trx, moved), lang);
   });
 }

@@ -31,7 +31,7 @@ export { registerAcquirerRule } from './refund-review.service.js';
 export { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS };
 
 export function eventActorOf(actor: Actor): EventActor {
-  return { kind: actor.kind, id: actor.id };
+  return { kind: actor.kind, id: actor.id, ip: actor.ip };
 }
 
 /** For the payments service: succeeded and still-reserved refund sums of one payment. */

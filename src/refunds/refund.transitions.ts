@@ -22,6 +22,8 @@ import * as repo from './refund.repository.js';
 export interface EventActor {
   kind: EventActorKind;
   id: string | null;
+  /** Where a person acted from (HTTP): for the audit event only, not the refund's timeline. */
+  ip?: string | null;
 }
 
 export const SYSTEM: EventActor = { kind: 'system', id: null };

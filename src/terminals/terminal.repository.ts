@@ -56,3 +56,13 @@ export async function listTerminalRows(
 export async function insertTerminal(conn: Conn, row: TerminalTable): Promise<void> {
   await conn.insertInto('terminals').values(row).execute();
 }
+
+/** Swaps the stored unlock key, only if it is still `from` (a legacy plain key being sealed). */
+export async function replaceUnlockSecret(conn: Conn, id: string, from: string, to: string): Promise<void> {
+  await conn
+    .updateTable('terminals')
+    .set({ unlock_secret: to })
+    .where('id', '=', id)
+    .where('unlock_secret', '=', from)
+    .execute();
+}

@@ -7,6 +7,8 @@ import { isUniqueViolation } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
+import { purposeKey } from '../secret-key.js';
+import { openSecret, sealSecret } from '../webhooks/secret-box.js';
 import type { Terminal } from './terminal.js';
 import * as repo from './terminal.repository.js';
 
@@ -17,14 +19,15 @@ export async function createTerminal(
 ): Promise<Terminal> {
   const merchant = await merchants.findMerchant(ctx, input.merchantId);
   if (!merchant) throw notFound('merchant');
+  const id = newId('trm');
   const row = {
-    id: newId('trm'),
+    id,
     serial: input.serial,
     merchant_id: input.merchantId,
     agent_id: input.agentId,
     status: 'active',
     // The per-terminal key behind agent unlock codes; also loaded into the terminal at install.
-    unlock_secret: randomBytes(32).toString('hex'),
+    unlock_secret: sealUnlockKey(ctx, id, randomBytes(32).toString('hex')),
     created_at: nowIso(ctx),
   };
   try {
@@ -75,8 +78,35 @@ export async function listTerminals(
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
-/** The per-terminal key behind agent unlock codes; for the recovery service only, never returned. */
+/**
+ * Unlock keys are stored sealed (AES-256-GCM under the server's secret key, the terminal id as
+ * AAD): whoever reads the database alone cannot mint unlock codes, and a key copied onto another
+ * terminal's row does not open there.
+ */
+function sealUnlockKey(ctx: AppContext, terminalId: string, keyHex: string): string {
+  return sealSecret(purposeKey(ctx.config, 'terminal-unlock-keys'), keyHex, terminalId);
+}
+
+/** A key stored before keys were sealed (an old demo database): 32 bytes in plain hex. */
+const LEGACY_PLAIN_KEY = /^[0-9a-f]{64}$/;
+
+/**
+ * The per-terminal key behind agent unlock codes (hex); for the recovery service only, never
+ * returned. A legacy plain key is sealed on this first read and returned.
+ * @throws Error (a 500: configuration, not input) when the stored key does not open: SECRET_KEY or
+ *   secret.key changed, or the value was copied from another terminal's row.
+ */
 export async function findTerminalUnlockKey(ctx: AppContext, id: string): Promise<string | undefined> {
   const row = await repo.findTerminalRow(ctx.db.kysely, id);
-  return row?.unlock_secret ?? undefined;
+  const stored = row?.unlock_secret;
+  if (!stored) return undefined;
+  if (LEGACY_PLAIN_KEY.test(stored)) {
+    await repo.replaceUnlockSecret(ctx.db.kysely, id, stored, sealUnlockKey(ctx, id, stored));
+    return stored;
+  }
+  try {
+    return openSecret(purposeKey(ctx.config, 'terminal-unlock-keys'), stored, id);
+  } catch (e) {
+    throw new Error(`the unlock key of terminal ${id} does not open: ${(e as Error).message}`);
+  }
 }

@@ -1,11 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Endpoint secrets at rest. The merchant's server needs the very secret we sign with, so unlike
- * passwords it cannot be a one-way hash: it is encrypted with AES-256-GCM under the server's
- * secret key (`purposeKey(config, 'webhook-secrets')`, see src/secret-key.ts), which is not in the
- * database. The endpoint id is the additional authenticated data, so a ciphertext copied onto
- * another endpoint's row does not open.
+ * Secrets the server must read back, at rest: webhook endpoint secrets (the merchant's server needs
+ * the very secret we sign with), terminals' unlock keys, and the data of a queued message that
+ * carries a one-time code. Unlike passwords they cannot be one-way hashes: each is encrypted with
+ * AES-256-GCM under a subkey of the server's secret key (`purposeKey(config, purpose)`, see
+ * src/secret-key.ts), which is not in the database. The owning row's id is the additional
+ * authenticated data, so a ciphertext copied onto another row does not open.
  */
 
 const VERSION = 'v1';
@@ -24,7 +25,7 @@ export function sealSecret(key: Buffer, plaintext: string, aad: string): string 
 /** @throws Error when the text was not sealed with this key and `aad` (or was altered) */
 export function openSecret(key: Buffer, sealed: string, aad: string): string {
   const [version, iv, ct, tag] = sealed.split('.');
-  if (version !== VERSION || !iv || ct === undefined || !tag) throw new Error('not a sealed webhook secret');
+  if (version !== VERSION || !iv || ct === undefined || !tag) throw new Error('not a sealed secret');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), {
       authTagLength: 16,
@@ -33,6 +34,8 @@ export function openSecret(key: Buffer, sealed: string, aad: string): string {
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error('the webhook secret cannot be decrypted with this key (SECRET_KEY or secret.key changed?)');
+    throw new Error(
+      'the sealed secret cannot be decrypted with this key and row (SECRET_KEY or secret.key changed, or the value was copied from another row?)',
+    );
   }
 }

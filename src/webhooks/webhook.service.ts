@@ -50,7 +50,7 @@ function merchantOf(actor: Actor): string {
 }
 
 function auditActor(actor: Actor) {
-  return { kind: actor.kind, id: actor.id };
+  return { kind: actor.kind, id: actor.id, ip: actor.ip };
 }
 
 /**

@@ -203,6 +203,14 @@ const FIXTURES: Record<string, Fixture> = {
     answer: { status: 403, code: 'refund_password_invalid' },
   },
   'GET /api/v1/merchants/:id/refund-password/status': { params: (o) => ({ id: o.merchant }), tenantBound: true },
+  'GET /api/v1/merchants/:id/password-policy': { params: (o) => ({ id: o.merchant }), tenantBound: true },
+  // No settings: the override stays as it is (the change is still audited).
+  'PUT /api/v1/merchants/:id/password-policy': {
+    params: (o) => ({ id: o.merchant }),
+    body: () => ({}),
+    tenantBound: true,
+    answer: { status: 200 },
+  },
   'POST /api/v1/terminals/:id/operators/:code/password-reset': {
     params: (o) => ({ id: o.terminal, code: DEMO.terminal.cashier.code }),
     body: () => ({ temporaryPassword: '1' }),
