@@ -8,9 +8,9 @@ import * as m005 from './migrations/005_refund_journey.js';
 import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_disputes.js';
 import * as m008 from './migrations/008_one_open_batch.js';
-import * as m010 from './migrations/010_refund_failure_final.js';
-import * as m011 from './migrations/011_refund_policy_history.js';
-import * as m012 from './migrations/012_seed_runs.js';
+import * as m009 from './migrations/009_refund_failure_final.js';
+import * as m010 from './migrations/010_refund_policy_history.js';
+import * as m011 from './migrations/011_seed_runs.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -22,9 +22,9 @@ const migrations: Record<string, Migration> = {
   '006_webhooks': m006,
   '007_disputes': m007,
   '008_one_open_batch': m008,
-  '010_refund_failure_final': m010,
-  '011_refund_policy_history': m011,
-  '012_seed_runs': m012,
+  '009_refund_failure_final': m009,
+  '010_refund_policy_history': m010,
+  '011_seed_runs': m011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

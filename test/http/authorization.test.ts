@@ -1135,6 +1135,8 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     'POST /api/v1/payments/:id/flag': ['acquirer_reviewer', 'platform_admin'],
     'PUT /api/v1/merchants/:id/refund-password': ['supervisor', 'merchant_owner'],
     'PUT /api/v1/merchants/:id/refund-policy': ['merchant_owner'],
+    'GET /api/v1/merchants/:id/password-policy': ['merchant_owner'],
+    'PUT /api/v1/merchants/:id/password-policy': ['merchant_owner'],
     'POST /api/v1/merchants/:id/refund-password/recovery': ['supervisor', 'merchant_owner'],
     'POST /api/v1/merchants/:id/refund-password/recovery/verify': ['supervisor', 'merchant_owner'],
     'POST /api/v1/agent/unlock-codes': ['agent_staff'],
