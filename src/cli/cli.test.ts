@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, runCli } from '../../test/support/cli-process.js';
 import { type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { loadConfig } from '../config.js';
 import type { AppError } from '../errors.js';
@@ -21,25 +20,7 @@ import {
  * where they write, parallel where they never reach the database (argument errors, --help).
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SECRET_ENV = [
-  'CURRENT_REFUND_PASSWORD',
-  'NEW_REFUND_PASSWORD',
-  'UNLOCK_CODE',
-  'RECOVERY_CODE',
-  'TEMPORARY_PASSWORD',
-  'REFUND_PASSWORD',
-  'CURRENT_PASSWORD',
-  'NEW_PASSWORD',
-];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field
-  json: () => any;
-}
+type Run = CliRun;
 
 let db: ThrowawayDatabase;
 let ids: { merchantId: string; terminalId: string; otherMerchantId: string };
@@ -52,29 +33,13 @@ async function cli(
   args: string[],
   secrets: { env?: Record<string, string>; stdin?: string[]; settings?: Record<string, string> } = {},
 ): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, ...secrets.settings, ...secrets.env };
-  for (const name of SECRET_ENV) if (!secrets.env?.[name]) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  child.stdin.end(secrets.stdin ? `${secrets.stdin.join('\n')}\n` : '');
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const r = await runCli(db.url, args, secrets);
   runs++;
   // The CLI never prints a secret it read, on either stream, success or failure.
   for (const s of [...Object.values(secrets.env ?? {}), ...(secrets.stdin ?? [])]) {
-    expect(stdout + stderr, `${args.join(' ')} printed a secret it read`).not.toContain(s);
+    expect(r.stdout + r.stderr, `${args.join(' ')} printed a secret it read`).not.toContain(s);
   }
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+  return r;
 }
 
 function expectError(r: Run, code: string) {

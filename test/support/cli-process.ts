@@ -12,16 +12,16 @@ export interface CliRun {
 }
 
 /**
- * The real `refunddesk` CLI as a child process on `databaseUrl`: the environment is the test's,
- * minus every secret variable but those given, so that a secret can only come from where the
- * test put it. Standard input gets `stdin` lines (or nothing).
+ * The real `refunddesk` CLI as a child process on `databaseUrl`: the environment is the test's plus
+ * `settings`, minus every secret variable but those in `env`, so that a secret can only come from
+ * where the test put it. Standard input gets `stdin` lines (or nothing).
  */
 export async function runCli(
   databaseUrl: string,
   args: string[],
-  secrets: { env?: Record<string, string>; stdin?: string[] } = {},
+  secrets: { env?: Record<string, string>; stdin?: string[]; settings?: Record<string, string> } = {},
 ): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, ...secrets.settings };
   for (const name of Object.keys(env)) if (/PASSWORD|_CODE$/.test(name)) delete env[name];
   Object.assign(env, secrets.env);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
