@@ -16,6 +16,9 @@ export const roles = [
 ] as const;
 export type Role = (typeof roles)[number];
 
+/** Every role of a person (operators and console users): all but API keys. */
+export const peopleRoles: readonly Role[] = roles.filter((r) => r !== 'api_key');
+
 export const userRoles = ['merchant_owner', 'acquirer_reviewer', 'agent_staff', 'platform_admin'] as const;
 export type UserRole = (typeof userRoles)[number];
 

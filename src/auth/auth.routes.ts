@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { actorSchema, errorResponses, id, page, pageQuery } from '../http/schemas.js';
-import { apiKeyScopes, roles } from './actor.js';
+import { apiKeyScopes, peopleRoles, roles } from './actor.js';
 import * as apiKeys from './api-key.service.js';
 import * as sessions from './session.service.js';
 
@@ -35,7 +35,7 @@ const apiKeySchema = z.object({
 });
 
 /** Everyone who logs in (an API key has no session to end). */
-const sessionRoles = roles.filter((r) => r !== 'api_key');
+const sessionRoles = peopleRoles;
 
 export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(

@@ -1,5 +1,5 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, peopleRoles, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
@@ -26,14 +26,7 @@ import { auditActorOf, type NewPassword } from './refund-password.service.js';
 export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
 
 /** Who has a login password of their own to change: every operator and console user (not API keys). */
-export const OWN_PASSWORD_ROLES: readonly Role[] = [
-  'cashier',
-  'supervisor',
-  'merchant_owner',
-  'acquirer_reviewer',
-  'agent_staff',
-  'platform_admin',
-];
+export const OWN_PASSWORD_ROLES: readonly Role[] = peopleRoles;
 
 /** Who may give an operator a temporary password (only the owner may reset the supervisor). */
 export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];

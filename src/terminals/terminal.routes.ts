@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { roles } from '../auth/actor.js';
+import { peopleRoles } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { batchTotalsSchema, errorResponses, idParam, page, pageQuery, terminalSchema } from '../http/schemas.js';
 import * as payments from '../payments/payment.service.js';
 import * as terminals from './terminal.service.js';
 
-const seeAll = roles.filter((r) => r !== 'api_key');
+const seeAll = peopleRoles;
 
 export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
