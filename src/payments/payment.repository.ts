@@ -1,3 +1,4 @@
+import { isPlanted } from '../db/failpoints.js';
 import type { BatchTable, PaymentTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 
@@ -26,7 +27,7 @@ export async function findPaymentRowByReference(conn: Conn, reference: string): 
  */
 export async function lockPaymentRow(trx: Tx, id: string): Promise<PaymentTable | undefined> {
   const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
-  return (hasRowLocks(trx) ? q.forUpdate() : q).executeTakeFirst();
+  return (hasRowLocks(trx) && !isPlanted('skip_payment_lock') ? q.forUpdate() : q).executeTakeFirst();
 }
 
 export async function markVoided(trx: Tx, id: string, at: string): Promise<boolean> {

@@ -15,7 +15,13 @@ import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
 import { luhnValid, normalisePan, summarise } from './card.js';
 import * as errors from './payment.errors.js';
-import { type Payment, type PaymentStatus, type RefundTotals, refundableAmount } from './payment.js';
+import {
+  type LockedPayment,
+  type Payment,
+  type PaymentStatus,
+  type RefundTotals,
+  refundableAmount,
+} from './payment.js';
 import * as repo from './payment.repository.js';
 import { authorise } from './processor.js';
 import { type Receipt, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
@@ -205,12 +211,15 @@ export async function listPayments(
 }
 
 /**
- * Locks the payment for a refund and returns it with its current refund totals. Called by the
- * refunds service inside its transaction. @throws not_found
+ * The payment lock: every change to what is reserved or refunded against a payment — a refund
+ * created, decided, canceled, sent, failed, retried, released or ordered by a ruling, and a void —
+ * takes it first, in the transaction that makes the change (docs/architecture.md lists each path).
+ * Reads made after it are current: every other writer of this payment's refunds waits here.
+ * Returns the payment with its refund totals, or undefined when there is no such payment.
  */
-export async function lockPaymentForRefund(trx: Tx, id: string): Promise<Payment | undefined> {
+export async function lockPayment(trx: Tx, id: string): Promise<LockedPayment | undefined> {
   const row = await repo.lockPaymentRow(trx, id);
-  return row ? toPayment(trx, row) : undefined;
+  return row ? ((await toPayment(trx, row)) as LockedPayment) : undefined;
 }
 
 /**
@@ -230,7 +239,7 @@ export async function voidPayment(
     await refundPasswords.verifyRefundPassword(ctx, actor, visible.merchantId, refundPassword, 'void');
   }
   const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const p = await lockPaymentForRefund(trx, id);
+    const p = await lockPayment(trx, id);
     if (!p) throw notFound('payment');
     if (p.status !== 'approved') throw errors.paymentNotVoidable(`a ${p.status} payment cannot be voided`);
     const batch = await repo.findBatchRow(trx, p.batchId, 'share');
@@ -248,7 +257,7 @@ export async function voidPayment(
       terminalId: p.terminalId,
       details: { amount: p.amount, currency: p.currency },
     });
-    return (await lockPaymentForRefund(trx, id)) as Payment;
+    return (await lockPayment(trx, id)) as Payment;
   });
   return { payment: value, replayed };
 }
@@ -375,6 +384,6 @@ export async function flagPayment(
       objectId: id,
       details: { reason: input.reason },
     });
-    return (await lockPaymentForRefund(trx, id)) as Payment;
+    return (await lockPayment(trx, id)) as Payment;
   });
 }

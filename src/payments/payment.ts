@@ -31,6 +31,13 @@ export interface Payment {
   createdAt: string;
 }
 
+declare const paymentLock: unique symbol;
+/**
+ * A payment read under its lock (`lockPayment`), good for the transaction that took it: the only
+ * kind a refund may be reserved against. The brand exists for the type checker alone.
+ */
+export type LockedPayment = Payment & { readonly [paymentLock]: true };
+
 export interface RefundTotals {
   succeeded: number;
   pending: number;

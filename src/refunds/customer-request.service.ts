@@ -17,7 +17,7 @@ import {
   type RefundStatus,
 } from './refund.js';
 import * as repo from './refund.repository.js';
-import { reserveRefund } from './refund.service.js';
+import { getLockedRefund, reserveRefund } from './refund.service.js';
 import { toRefund, transition } from './refund.transitions.js';
 import { policyViolation } from './refund-policy.js';
 import { getRefundPolicy } from './refund-policy.service.js';
@@ -67,7 +67,7 @@ export async function requestRefund(
   const now = ctx.clock.now();
   const deadline = new Date(now.getTime() + policy.merchantReviewHours * 3_600_000);
   const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const payment = await payments.lockPaymentForRefund(trx, found.id);
+    const payment = await payments.lockPayment(trx, found.id);
     if (!payment) throw noMatch();
     const row = await reserveRefund(
       trx,
@@ -175,8 +175,7 @@ export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, 
   const row = await rowForCustomer(ctx, id, { secret });
   if (!row) throw notFound('refund');
   return transaction(ctx.db, async (trx) => {
-    const current = await repo.findRefundRow(trx, id);
-    if (!current) throw notFound('refund');
+    const current = await getLockedRefund(trx, id);
     // The customer may withdraw only what the merchant has not yet decided (DESIGN: refund states).
     if (current.status !== 'pending_merchant')
       throw errors.invalidTransition(current.status as RefundStatus, 'canceled');

@@ -2,7 +2,7 @@ import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import { transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
 import {
   findReplay,
   type IdempotencyRequest,
@@ -22,7 +22,7 @@ import {
   type RefundStatus,
 } from './refund.js';
 import * as repo from './refund.repository.js';
-import { eventActorOf, sendToProcessor, visibleRefundRow } from './refund.service.js';
+import { eventActorOf, getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
 import { queueForReviewer, SYSTEM, toRefund, transition } from './refund.transitions.js';
 import { getRefundPolicy } from './refund-policy.service.js';
 
@@ -46,12 +46,8 @@ export async function decideAsMerchant(
   if (seen) return seen;
   const row = await visibleRefundRow(ctx, actor, id);
   if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant reviews its refunds');
-  if (row.status !== 'pending_merchant') {
-    throw errors.invalidTransition(
-      row.status as RefundStatus,
-      input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant',
-    );
-  }
+  const to: RefundStatus = input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant';
+  if (row.status !== 'pending_merchant') throw errors.invalidTransition(row.status as RefundStatus, to);
   if (input.decision === 'reject' && !input.reason?.trim()) {
     throw new AppError('validation_failed', 'a rejection needs a reason the customer will read');
   }
@@ -59,8 +55,8 @@ export async function decideAsMerchant(
     await refundPasswords.verifyRefundPassword(ctx, actor, row.merchant_id, input.refundPassword, 'refund approval');
   }
   const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const current = await repo.findRefundRow(trx, id);
-    if (!current) throw notFound('refund');
+    const current = await getLockedRefund(trx, id);
+    if (current.status !== 'pending_merchant') throw errors.invalidTransition(current.status as RefundStatus, to);
     const moved =
       input.decision === 'approve'
         ? await transition(
@@ -100,15 +96,11 @@ export async function decideAsAcquirer(
   if (seen) return seen;
   const row = await visibleRefundRow(ctx, actor, id);
   if (actor.role !== 'acquirer_reviewer') throw new AppError('forbidden', 'only a reviewer of the acquirer decides');
-  if (row.status !== 'pending_acquirer') {
-    throw errors.invalidTransition(
-      row.status as RefundStatus,
-      input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer',
-    );
-  }
+  const to: RefundStatus = input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer';
+  if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, to);
   const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const current = await repo.findRefundRow(trx, id);
-    if (!current) throw notFound('refund');
+    const current = await getLockedRefund(trx, id);
+    if (current.status !== 'pending_acquirer') throw errors.invalidTransition(current.status as RefundStatus, to);
     const moved =
       input.decision === 'approve'
         ? await sendToProcessor(trx, ctx, current, eventActorOf(actor), `approved by the acquirer: ${input.reason}`, {
@@ -199,7 +191,7 @@ async function acquirerReview(ctx: AppContext, payload: Record<string, unknown>)
   if (row?.status !== 'pending_acquirer' || row.acquirer_review === 'manual') return;
   const reasons = await manualReviewReasons(ctx, await toRefund(ctx.db.kysely, row));
   await transaction(ctx.db, async (trx) => {
-    const current = await repo.findRefundRow(trx, id);
+    const current = (await lockRefund(trx, id))?.refund;
     if (current?.status !== 'pending_acquirer' || current.acquirer_review === 'manual') return;
     if (reasons.length === 0) {
       await sendToProcessor(trx, ctx, current, SYSTEM, 'approved by the acquirer’s rules', { acquirer_review: 'auto' });
@@ -213,15 +205,13 @@ async function acquirerReview(ctx: AppContext, payload: Record<string, unknown>)
 /** The processor's answer: `processing` → `succeeded` (with a trace reference) or `failed`. */
 async function processRefund(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.refundId);
-  const row = await repo.findRefundRow(ctx.db.kysely, id);
-  if (row?.status !== 'processing') return;
-  const payment = await payments.findPaymentById(ctx, row.payment_id);
-  if (!payment) throw new Error(`refund ${id} points at a missing payment`);
-  const attempts = (await toRefund(ctx.db.kysely, row)).timeline.filter((e) => e.to === 'processing').length;
-  const outcome = settleRefund(payment.card, attempts);
   await transaction(ctx.db, async (trx) => {
-    const current = await repo.findRefundRow(trx, id);
-    if (current?.status !== 'processing') return;
+    const locked = await lockRefund(trx, id);
+    const current = locked?.refund;
+    if (!locked || current?.status !== 'processing') return;
+    // Counted and answered under the lock: a retry cannot slip an attempt in between.
+    const attempts = (await repo.listEventRows(trx, id)).filter((e) => e.to_status === 'processing').length;
+    const outcome = settleRefund(locked.payment.card, attempts);
     if (outcome.kind === 'succeeded') {
       await transition(trx, ctx, current, 'succeeded', SYSTEM, 'the processor confirmed the refund', {
         processor_reference: outcome.processorReference,
@@ -241,7 +231,7 @@ async function processRefund(ctx: AppContext, payload: Record<string, unknown>):
 async function merchantDeadline(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.refundId);
   await transaction(ctx.db, async (trx) => {
-    const row = await repo.findRefundRow(trx, id);
+    const row = (await lockRefund(trx, id))?.refund;
     if (row?.status !== 'pending_merchant' || !row.merchant_deadline_at) return;
     if (row.merchant_deadline_at > ctx.clock.now().toISOString()) return;
     await transition(

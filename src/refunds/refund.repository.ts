@@ -19,20 +19,22 @@ export async function listEventRows(conn: Conn, refundId: string): Promise<Refun
 }
 
 /**
- * The conditional update behind every transition: it moves the refund only if it is still in
- * `from`. Zero rows means another writer moved it first.
+ * The conditional update behind every transition: it moves the refund only if every column the
+ * decision read — its state, whether a failure is final, its review mode — is still as read.
+ * Zero rows means another writer changed it first.
  */
 export async function updateStatus(
   trx: Tx,
-  id: string,
-  from: RefundStatus,
+  read: Pick<RefundTable, 'id' | 'status' | 'failure_final' | 'acquirer_review'>,
   set: Partial<Omit<RefundTable, 'id' | 'status'>> & { status: RefundStatus; updated_at: string },
 ): Promise<boolean> {
   const r = await trx
     .updateTable('refunds')
     .set(set)
-    .where('id', '=', id)
-    .where('status', '=', from)
+    .where('id', '=', read.id)
+    .where('status', '=', read.status)
+    .where('failure_final', '=', read.failure_final)
+    .where('acquirer_review', read.acquirer_review === null ? 'is' : '=', read.acquirer_review)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -137,8 +139,16 @@ export async function listManualReviewRows(conn: Conn, acquirerId: string | null
   return q.orderBy('refunds.id', 'desc').limit(limit).execute();
 }
 
-export async function setAcquirerReview(trx: Tx, id: string, review: 'manual' | 'auto' | null): Promise<void> {
-  await trx.updateTable('refunds').set({ acquirer_review: review }).where('id', '=', id).execute();
+/** Sends a refund waiting for the acquirer to a person; false if it no longer waits (or already is). */
+export async function markForManualReview(trx: Tx, id: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('refunds')
+    .set({ acquirer_review: 'manual' })
+    .where('id', '=', id)
+    .where('status', '=', 'pending_acquirer')
+    .where((eb) => eb.or([eb('acquirer_review', 'is', null), eb('acquirer_review', '!=', 'manual')]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function listRefundRowsOfPayment(conn: Conn, paymentId: string): Promise<RefundTable[]> {

@@ -1,6 +1,7 @@
 import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import { failpoint, isPlanted } from '../db/failpoints.js';
 import type { RefundTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
@@ -9,13 +10,14 @@ import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
-import type { Payment } from '../payments/payment.js';
+import type { LockedPayment } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
 import * as errors from './refund.errors.js';
 import {
   JOB_ACQUIRER_REVIEW,
   JOB_MERCHANT_DEADLINE,
   JOB_PROCESS,
+  type LockedRefundRow,
   type Refund,
   type RefundChannel,
   type RefundReason,
@@ -40,7 +42,7 @@ export function refundTotals(conn: Conn, paymentId: string) {
 }
 
 export interface NewRefundRow {
-  payment: Payment;
+  payment: LockedPayment;
   amount: number;
   currency?: string;
   reason: RefundReason;
@@ -51,9 +53,9 @@ export interface NewRefundRow {
 }
 
 /**
- * Reserves `amount` against a payment locked by the caller (`payments.lockPaymentForRefund`) and
- * inserts the refund with its first timeline step. Invariant 1 lives here: the check and the
- * insert share the transaction that holds the payment's lock.
+ * Reserves `amount` against a payment locked by the caller (`payments.lockPayment`) and inserts the
+ * refund with its first timeline step. Invariant 1 lives here: the check and the insert share the
+ * transaction that holds the payment's lock.
  * @throws payment_not_refundable, currency_mismatch, refund_exceeds_refundable
  */
 export async function reserveRefund(
@@ -62,13 +64,13 @@ export async function reserveRefund(
   input: NewRefundRow,
   actor: EventActor,
   stepNote: string,
-): Promise<RefundTable> {
+): Promise<LockedRefundRow> {
   const { payment } = input;
   if (payment.status !== 'approved' && payment.status !== 'failed') throw errors.paymentNotRefundable(payment.status);
   const currency = input.currency ?? payment.currency;
   if (currency !== payment.currency) throw new AppError('currency_mismatch', `the payment is in ${payment.currency}`);
   money(input.amount, currency);
-  if (input.amount > payment.refundableAmount) {
+  if (input.amount > payment.refundableAmount && !isPlanted('skip_refundable_check')) {
     throw errors.refundExceedsRefundable(payment.refundableAmount, payment.currency);
   }
   const at = ctx.clock.now().toISOString();
@@ -100,7 +102,29 @@ export async function reserveRefund(
   };
   await repo.insertRefund(trx, row);
   await recordStep(trx, ctx, row, null, input.status, actor, stepNote);
-  return row;
+  return row as LockedRefundRow;
+}
+
+/**
+ * Takes the lock of the refund's payment (`payments.lockPayment`), then reads the refund: a read
+ * made after the lock is current, since every writer of this payment's refunds takes it first.
+ * Every change of a refund's state starts here, in the transaction that makes the change.
+ */
+export async function lockRefund(
+  trx: Tx,
+  id: string,
+): Promise<{ refund: LockedRefundRow; payment: LockedPayment } | undefined> {
+  const paymentId = (await repo.findRefundRow(trx, id))?.payment_id; // never changes
+  const payment = paymentId ? await payments.lockPayment(trx, paymentId) : undefined;
+  const refund = payment ? await repo.findRefundRow(trx, id) : undefined;
+  return refund && payment ? { refund: refund as LockedRefundRow, payment } : undefined;
+}
+
+/** `lockRefund` for a refund that must exist. @throws not_found */
+export async function getLockedRefund(trx: Tx, id: string): Promise<LockedRefundRow> {
+  const locked = await lockRefund(trx, id);
+  if (!locked) throw notFound('refund');
+  return locked.refund;
 }
 
 export interface CounterRefundInput {
@@ -134,7 +158,7 @@ export async function createCounterRefund(
   }
   const channel: RefundChannel = actor.kind === 'operator' ? 'counter' : actor.kind === 'api_key' ? 'api' : 'console';
   const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const payment = await payments.lockPaymentForRefund(trx, input.paymentId);
+    const payment = await payments.lockPayment(trx, input.paymentId);
     if (!payment || (actor.kind === 'api_key' && payment.merchantId !== actor.merchantId)) throw notFound('payment');
     const row = await reserveRefund(
       trx,
@@ -207,10 +231,13 @@ export async function cancelRefund(ctx: AppContext, actor: Actor, id: string, re
   if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant can cancel here');
   if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, 'canceled');
   return transaction(ctx.db, async (trx) => {
+    const current = await getLockedRefund(trx, id);
+    if (current.status !== 'pending_acquirer')
+      throw errors.invalidTransition(current.status as RefundStatus, 'canceled');
     const moved = await transition(
       trx,
       ctx,
-      row,
+      current,
       'canceled',
       eventActorOf(actor),
       reason ?? 'canceled by the merchant',
@@ -227,11 +254,11 @@ function processorAnswerAt(ctx: AppContext): Date {
 export async function sendToProcessor(
   trx: Tx,
   ctx: AppContext,
-  row: RefundTable,
+  row: LockedRefundRow,
   actor: EventActor,
   note: string,
   extra: Parameters<typeof transition>[6] = {},
-): Promise<RefundTable> {
+): Promise<LockedRefundRow> {
   const moved = await transition(trx, ctx, row, 'processing', actor, note, extra);
   await enqueueJob(trx, ctx, JOB_PROCESS, { refundId: row.id }, processorAnswerAt(ctx));
   return moved;
@@ -251,8 +278,7 @@ export async function retryRefund(
 ): Promise<Idempotent<Refund>> {
   await visibleRefundRow(ctx, actor, id);
   const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
-    const row = await repo.findRefundRow(trx, id);
-    if (!row) throw notFound('refund');
+    const row = await getLockedRefund(trx, id);
     if (row.status !== 'failed') throw errors.invalidTransition(row.status as RefundStatus, 'processing');
     if (row.failure_final === 1) throw errors.refundFailureFinal(row.failure_reason);
     const moved = await sendToProcessor(trx, ctx, row, eventActorOf(actor), 'retry', { failure_reason: null });
@@ -280,14 +306,15 @@ export async function forceRefundForDispute(
   },
 ): Promise<Refund> {
   const refund = await transaction(ctx.db, async (trx) => {
-    const locked = await payments.lockPaymentForRefund(trx, input.paymentId);
-    if (!locked) throw notFound('payment');
-    const superseded = input.supersedes ? await repo.findRefundRow(trx, input.supersedes) : undefined;
-    if (superseded?.payment_id === locked.id) {
+    if (!(await payments.lockPayment(trx, input.paymentId))) throw notFound('payment');
+    const superseded = input.supersedes ? (await lockRefund(trx, input.supersedes))?.refund : undefined;
+    if (superseded?.payment_id === input.paymentId) {
       const note = `released: superseded by the ruling of dispute ${input.disputeId}`;
       await releaseFailedRefund(trx, ctx, superseded, input.actor, note);
     }
-    const payment = (await payments.lockPaymentForRefund(trx, input.paymentId)) ?? locked;
+    await failpoint('dispute-ruling:released');
+    // Read again under the lock already held: the release above is now in the totals.
+    const payment = (await payments.lockPayment(trx, input.paymentId)) as LockedPayment;
     const amount = Math.min(input.amount, payment.refundableAmount);
     if (amount <= 0) throw errors.refundExceedsRefundable(0, payment.currency);
     const row = await reserveRefund(

@@ -10,6 +10,7 @@ import {
   canTransition,
   type EventActorKind,
   expectedArrival,
+  type LockedRefundRow,
   type Refund,
   type RefundChannel,
   type RefundEvent,
@@ -175,10 +176,10 @@ export async function recordStep(
 export async function queueForReviewer(
   trx: Tx,
   ctx: AppContext,
-  refund: RefundTable,
+  refund: LockedRefundRow,
   reasons: string[],
 ): Promise<void> {
-  await repo.setAcquirerReview(trx, refund.id, 'manual');
+  if (!(await repo.markForManualReview(trx, refund.id))) return;
   await repo.insertEvent(trx, {
     id: newId('rev'),
     refund_id: refund.id,
@@ -208,7 +209,7 @@ export async function queueForReviewer(
 export async function releaseFailedRefund(
   trx: Tx,
   ctx: AppContext,
-  refund: RefundTable,
+  refund: LockedRefundRow,
   actor: EventActor,
   note: string,
 ): Promise<void> {
@@ -243,7 +244,7 @@ export async function releaseFailedRefund(
 export async function transition(
   trx: Tx,
   ctx: AppContext,
-  refund: RefundTable,
+  refund: LockedRefundRow,
   to: RefundStatus,
   actor: EventActor,
   note: string | null,
@@ -253,14 +254,15 @@ export async function transition(
       'failure_reason' | 'failure_final' | 'processor_reference' | 'decision_reason' | 'acquirer_review' | 'dispute_id'
     >
   > = {},
-): Promise<RefundTable> {
+): Promise<LockedRefundRow> {
   const from = refund.status as RefundStatus;
   if (!canTransition(from, to)) throw errors.invalidTransition(from, to);
+  if (from === 'failed' && refund.failure_final === 1) throw errors.refundFailureFinal(refund.failure_reason);
   const at = ctx.clock.now().toISOString();
-  if (!(await repo.updateStatus(trx, refund.id, from, { status: to, updated_at: at, ...extra }))) {
+  if (!(await repo.updateStatus(trx, refund, { status: to, updated_at: at, ...extra }))) {
     throw errors.invalidTransition(from, to);
   }
-  const moved: RefundTable = { ...refund, ...extra, status: to, updated_at: at };
+  const moved: LockedRefundRow = { ...refund, ...extra, status: to, updated_at: at };
   await recordStep(trx, ctx, moved, from, to, actor, note);
   return moved;
 }

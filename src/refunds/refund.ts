@@ -1,4 +1,6 @@
 /** Refund states, reasons and the transition table (DESIGN.md, "Refund states"). Pure: no I/O. */
+import type { RefundTable } from '../db/schema.js';
+
 export const refundStatuses = [
   'pending_merchant',
   'pending_acquirer',
@@ -101,6 +103,14 @@ export interface Refund {
   createdAt: string;
   updatedAt: string;
 }
+
+declare const refundLock: unique symbol;
+/**
+ * A refund row read after its payment's lock was taken (`lockRefund`, or made by `reserveRefund`
+ * under it): the only kind a transition accepts, so no state change can skip the lock. The brand
+ * exists for the type checker alone.
+ */
+export type LockedRefundRow = RefundTable & { readonly [refundLock]: true };
 
 /** Background jobs of the refund journey (names are stored in the jobs table: never rename). */
 /**
