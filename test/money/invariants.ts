@@ -142,6 +142,12 @@ export async function checkInvariants(ctx: AppContext): Promise<Violation[]> {
       at = e.to_status;
     }
     if (at !== d.status) bad('dispute_timeline', `dispute ${d.id}: is ${d.status}, timeline ends at ${at}`);
+    // Every event of a dispute has its audit event (messages and case-file reads are audited alone).
+    const steps = (devOf.get(d.id) ?? []).length;
+    const stepAudits = (auditsOf.get(d.id) ?? []).filter(
+      (a) => a.action !== 'dispute.message_posted' && a.action !== 'dispute.case_file_shared_read',
+    ).length;
+    if (stepAudits !== steps) bad('dispute_audit', `dispute ${d.id}: ${steps} events, ${stepAudits} audit events`);
     const made = ordered.get(d.id) ?? [];
     if (made.length > 1) bad('dispute_refunds', `dispute ${d.id}: ${made.length} refunds ordered by one ruling`);
     if (d.forced_refund_id && !made.some((r) => r.id === d.forced_refund_id)) {
