@@ -49,7 +49,9 @@ describe('refunddesk CLI: parties, from an empty database to a refund', () => {
     }
   });
 
-  it('creates every party, and the app then sells and refunds with them', async () => {
+  // About twenty CLI processes in a row, each loading the TypeScript sources: a budget for a
+  // loaded two-core machine, not a race (60 s was exceeded there with other suites running).
+  it('creates every party, and the app then sells and refunds with them', { timeout: 240_000 }, async () => {
     const migrated = await cli(['migrate']);
     expect(migrated.code, migrated.stderr).toBe(0);
     const acquirer = ok(await cli(['acquirer', 'create', '--name', 'Bank of Test']));
