@@ -9,8 +9,10 @@ const pauses = new Map<string, () => Promise<void>>();
 export type PlantedBug =
   /** `lockPayment` reads the payment without locking it (PostgreSQL; SQLite's write lock still holds). */
   | 'skip_payment_lock'
-  /** A new refund is not held to what is still refundable. */
-  | 'skip_refundable_check';
+  /** A new refund is not held to what is still refundable (the payment's sums and CHECK still are). */
+  | 'skip_refundable_check'
+  /** A refund that gives up its reservation (rejected, canceled, final failure) leaves it counted. */
+  | 'forget_release';
 const planted = new Set<PlantedBug>();
 
 /** Where a money path lets a test in. Awaits the test's hook when one is armed. */

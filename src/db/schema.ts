@@ -124,6 +124,10 @@ export interface PaymentTable {
   voided_at: string | null;
   flagged: number;
   created_at: string;
+  /** Sum of the payment's succeeded refunds; changed only by `payments.moveRefundAmounts`. */
+  refunded_amount: number;
+  /** Sum of its refunds still holding a reservation (pending, processing, retryable failure). */
+  reserved_amount: number;
 }
 
 export interface RefundTable {

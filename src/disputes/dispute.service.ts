@@ -418,8 +418,8 @@ export async function openRefundDispute(ctx: AppContext, ip: string, input: Open
 export async function openPaymentDispute(ctx: AppContext, ip: string, input: OpenPaymentDispute): Promise<Opened> {
   await hitRateLimit(ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
   await hitRateLimit(ctx, `dispute-open:ref:${input.paymentReference}`, 10, 60 * MINUTE);
-  const payment = await payments.findPaymentByReference(ctx, input.paymentReference);
-  if (!payment || !constantTimeEqual(payment.card.last4, input.cardLast4)) {
+  const payment = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
+  if (!payment) {
     throw new AppError(
       'payment_not_matched',
       'no payment matches that receipt reference and card: check both on the receipt',

@@ -5,3 +5,15 @@ export const paymentNotVoidable = (why: string) => new AppError('payment_not_voi
 export const terminalRequired = () =>
   new AppError('terminal_required', 'an API key must name the terminal (terminalId) the sale is for');
 export const batchEmpty = () => new AppError('batch_empty');
+
+export const refundExceedsRefundable = (refundable: number, currency: string) =>
+  new AppError('refund_exceeds_refundable', `at most ${refundable} (minor units of ${currency}) can be refunded`, {
+    refundableAmount: refundable,
+    currency,
+  });
+
+export const paymentNotRefundable = (status: string) =>
+  new AppError('payment_not_refundable', `a ${status} payment cannot be refunded`);
+
+export const currencyMismatch = (currency: string) =>
+  new AppError('currency_mismatch', `the payment is in ${currency}`);

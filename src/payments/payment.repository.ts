@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { isPlanted } from '../db/failpoints.js';
 import type { BatchTable, PaymentTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
@@ -28,6 +29,31 @@ export async function findPaymentRowByReference(conn: Conn, reference: string): 
 export async function lockPaymentRow(trx: Tx, id: string): Promise<PaymentTable | undefined> {
   const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
   return (hasRowLocks(trx) && !isPlanted('skip_payment_lock') ? q.forUpdate() : q).executeTakeFirst();
+}
+
+/**
+ * Moves amounts between the payment's refund sums; false (nothing changed) when the result would
+ * leave a sum negative or the refunds beyond captured − voided — which the payment lock and the
+ * refundable check make impossible, and the table's CHECK refuses as well.
+ */
+export async function moveRefundAmounts(
+  trx: Tx,
+  id: string,
+  delta: { reserved: number; refunded: number },
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('payments')
+    .set((eb) => ({
+      reserved_amount: eb('reserved_amount', '+', delta.reserved),
+      refunded_amount: eb('refunded_amount', '+', delta.refunded),
+    }))
+    .where('id', '=', id)
+    .where(sql<boolean>`reserved_amount + ${delta.reserved} >= 0 AND refunded_amount + ${delta.refunded} >= 0`)
+    .where(
+      sql<boolean>`reserved_amount + refunded_amount + ${delta.reserved + delta.refunded} <= CASE WHEN status = 'voided' THEN 0 ELSE captured_amount END`,
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function markVoided(trx: Tx, id: string, at: string): Promise<boolean> {

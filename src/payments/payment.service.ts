@@ -2,33 +2,33 @@ import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
 import { type Actor, assertRole, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import { constantTimeEqual } from '../credentials/hashing.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import { failpoint, isPlanted } from '../db/failpoints.js';
 import type { PaymentTable } from '../db/schema.js';
-import { type Conn, type Tx, transaction } from '../db/transaction.js';
+import { type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
-import * as refunds from '../refunds/refund.service.js';
 import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
 import { luhnValid, normalisePan, summarise } from './card.js';
 import * as errors from './payment.errors.js';
-import {
-  type LockedPayment,
-  type Payment,
-  type PaymentStatus,
-  type RefundTotals,
-  refundableAmount,
-} from './payment.js';
+import { type LockedPayment, type Payment, type PaymentStatus, refundableAmount } from './payment.js';
 import * as repo from './payment.repository.js';
 import { authorise } from './processor.js';
 import { type Receipt, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
 
-export function paymentRowToPayment(r: PaymentTable, totals: RefundTotals): Payment {
+export function paymentRowToPayment(r: PaymentTable): Payment {
   const voidedAmount = r.status === 'voided' ? r.captured_amount : 0;
-  const base = { capturedAmount: r.captured_amount, voidedAmount };
+  const sums = {
+    capturedAmount: r.captured_amount,
+    voidedAmount,
+    refundedAmount: r.refunded_amount,
+    pendingRefundAmount: r.reserved_amount,
+  };
   return {
     id: r.id,
     status: r.status as PaymentStatus,
@@ -43,18 +43,12 @@ export function paymentRowToPayment(r: PaymentTable, totals: RefundTotals): Paym
     authCode: r.auth_code,
     declineCode: r.decline_code,
     failureReason: r.failure_reason,
-    ...base,
-    refundedAmount: totals.succeeded,
-    pendingRefundAmount: totals.pending,
-    refundableAmount: refundableAmount(base, totals),
+    ...sums,
+    refundableAmount: refundableAmount(sums),
     voidedAt: r.voided_at,
     flagged: r.flagged === 1,
     createdAt: r.created_at,
   };
-}
-
-async function toPayment(conn: Conn, r: PaymentTable): Promise<Payment> {
-  return paymentRowToPayment(r, await refunds.refundTotals(conn, r.id));
 }
 
 function newReference(): string {
@@ -156,6 +150,8 @@ export async function createPayment(
       voided_at: null,
       flagged: 0,
       created_at: at,
+      refunded_amount: 0,
+      reserved_amount: 0,
     };
     row.reference = await insertWithFreshReference(trx, row);
     await recordAudit(trx, ctx, {
@@ -168,7 +164,7 @@ export async function createPayment(
       terminalId: row.terminal_id,
       details: { status: row.status, amount: row.amount, currency: row.currency, declineReason: row.decline_code },
     });
-    return paymentRowToPayment(row, { succeeded: 0, pending: 0 });
+    return paymentRowToPayment(row);
   });
   return { payment: value, replayed };
 }
@@ -183,12 +179,12 @@ export async function getPayment(ctx: AppContext, actor: Actor, id: string): Pro
     canSeeMerchant(actor, { merchantId: row.merchant_id, acquirerId: merchant.acquirerId }) &&
     (actor.kind !== 'operator' || actor.terminalId === row.terminal_id || actor.role === 'supervisor');
   if (!visible) throw notFound('payment');
-  return toPayment(ctx.db.kysely, row);
+  return paymentRowToPayment(row);
 }
 
 export async function findPaymentByReference(ctx: AppContext, reference: string): Promise<Payment | undefined> {
   const row = await repo.findPaymentRowByReference(ctx.db.kysely, reference);
-  return row ? toPayment(ctx.db.kysely, row) : undefined;
+  return row ? paymentRowToPayment(row) : undefined;
 }
 
 export async function listPayments(
@@ -206,7 +202,7 @@ export async function listPayments(
           : { merchantId: actor.merchantId ?? '-' };
   if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
   const rows = await repo.listPaymentRows(ctx.db.kysely, { ...scope, before: page.cursor, limit: page.limit + 1 });
-  const data = await Promise.all(rows.slice(0, page.limit).map((r) => toPayment(ctx.db.kysely, r)));
+  const data = await Promise.all(rows.slice(0, page.limit).map((r) => paymentRowToPayment(r)));
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
@@ -219,7 +215,40 @@ export async function listPayments(
  */
 export async function lockPayment(trx: Tx, id: string): Promise<LockedPayment | undefined> {
   const row = await repo.lockPaymentRow(trx, id);
-  return row ? ((await toPayment(trx, row)) as LockedPayment) : undefined;
+  await failpoint('payment:locked');
+  return row ? (paymentRowToPayment(row) as LockedPayment) : undefined;
+}
+
+/**
+ * Moves a refund's amount between the payment's sums as the refund changes state (reserved on
+ * request, refunded on success, released on rejection, cancel or final failure): the only writer
+ * of `reserved_amount` and `refunded_amount`, inside the refund's transaction, under the payment
+ * lock the refund proves (`LockedRefundRow`). A move that would break invariant 1 is a bug: it
+ * throws, and the transaction rolls back.
+ */
+export async function moveRefundAmounts(
+  trx: Tx,
+  paymentId: string,
+  delta: { reserved: number; refunded: number },
+): Promise<void> {
+  if (delta.reserved === 0 && delta.refunded === 0) return;
+  if (isPlanted('forget_release') && delta.reserved < 0 && delta.refunded === 0) return;
+  if (!(await repo.moveRefundAmounts(trx, paymentId, delta))) {
+    throw new Error(`payment ${paymentId}: refund sums would break invariant 1 (${JSON.stringify(delta)})`);
+  }
+}
+
+/**
+ * The payment a customer proves with what is on the receipt: its 12-digit reference and the card's
+ * last 4 (compared in constant time). Undefined when either is wrong: one answer for both.
+ */
+export async function proveCustomerPayment(
+  ctx: AppContext,
+  reference: string,
+  cardLast4: string,
+): Promise<Payment | undefined> {
+  const found = await findPaymentByReference(ctx, reference);
+  return found && constantTimeEqual(found.card.last4, cardLast4) ? found : undefined;
 }
 
 /**
@@ -328,7 +357,7 @@ export async function isPaymentSettled(ctx: AppContext, payment: Payment): Promi
 /** Unscoped, for other services acting on a payment they already reached through their own object. */
 export async function findPaymentById(ctx: AppContext, id: string): Promise<Payment | undefined> {
   const row = await repo.findPaymentRow(ctx.db.kysely, id);
-  return row ? toPayment(ctx.db.kysely, row) : undefined;
+  return row ? paymentRowToPayment(row) : undefined;
 }
 
 async function receiptParty(ctx: AppContext, p: Payment) {

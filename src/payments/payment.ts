@@ -1,4 +1,6 @@
+import { isPlanted } from '../db/failpoints.js';
 import type { CardSummary } from './card.js';
+import * as errors from './payment.errors.js';
 
 export const paymentStatuses = ['approved', 'declined', 'failed', 'voided'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
@@ -38,12 +40,22 @@ declare const paymentLock: unique symbol;
  */
 export type LockedPayment = Payment & { readonly [paymentLock]: true };
 
-export interface RefundTotals {
-  succeeded: number;
-  pending: number;
+/** Invariant 1: captured − voided − every refund that is not rejected, canceled or finally failed. */
+export function refundableAmount(
+  p: Pick<Payment, 'capturedAmount' | 'voidedAmount' | 'refundedAmount' | 'pendingRefundAmount'>,
+): number {
+  return Math.max(0, p.capturedAmount - p.voidedAmount - p.refundedAmount - p.pendingRefundAmount);
 }
 
-/** Invariant 1: captured − voided − every refund that is not rejected, canceled or failed. */
-export function refundableAmount(p: { capturedAmount: number; voidedAmount: number }, totals: RefundTotals): number {
-  return Math.max(0, p.capturedAmount - p.voidedAmount - totals.succeeded - totals.pending);
+/**
+ * Whether `amount` of `currency` may still be refunded from this payment: the one home of that
+ * rule (refunds, disputes and rulings ask here). Pure; the caller holds the payment's lock when it
+ * goes on to reserve. @throws payment_not_refundable, currency_mismatch, refund_exceeds_refundable
+ */
+export function assertRefundable(p: Payment, amount: number, currency: string = p.currency): void {
+  if (p.status !== 'approved' && p.status !== 'failed') throw errors.paymentNotRefundable(p.status);
+  if (currency !== p.currency) throw errors.currencyMismatch(p.currency);
+  if (amount > p.refundableAmount && !isPlanted('skip_refundable_check')) {
+    throw errors.refundExceedsRefundable(p.refundableAmount, p.currency);
+  }
 }

@@ -56,8 +56,8 @@ export async function requestRefund(
 ): Promise<{ id: string; trackingSecret: string; status: RefundStatus; replayed: boolean }> {
   await hitRateLimit(ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
   await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
-  const found = await payments.findPaymentByReference(ctx, input.paymentReference);
-  if (!found || !constantTimeEqual(found.card.last4, input.cardLast4)) throw noMatch();
+  const found = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
+  if (!found) throw noMatch();
   const policy = await getRefundPolicy(ctx, found.merchantId);
   const broken = policyViolation(policy, input, found, ctx.clock.now());
   if (broken)

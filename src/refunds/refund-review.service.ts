@@ -23,7 +23,7 @@ import {
 } from './refund.js';
 import * as repo from './refund.repository.js';
 import { eventActorOf, getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
-import { queueForReviewer, SYSTEM, toRefund, transition } from './refund.transitions.js';
+import { queueForReviewer, SYSTEM, toRefund, toRefunds, transition } from './refund.transitions.js';
 import { getRefundPolicy } from './refund-policy.service.js';
 
 export type Decision = 'approve' | 'reject';
@@ -124,7 +124,7 @@ export async function listManualReviews(
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
   const acquirerId = actor.role === 'platform_admin' ? null : (actor.acquirerId ?? '-');
   const rows = await repo.listManualReviewRows(ctx.db.kysely, acquirerId, q.limit + 1, q.cursor);
-  const data = await Promise.all(rows.slice(0, q.limit).map((r) => toRefund(ctx.db.kysely, r)));
+  const data = await toRefunds(ctx.db.kysely, rows.slice(0, q.limit));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }
 

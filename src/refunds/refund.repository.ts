@@ -1,6 +1,6 @@
 import type { RefundEventTable, RefundPolicyHistoryTable, RefundPolicyTable, RefundTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
-import { type RefundStatus, releasedStatuses } from './refund.js';
+import type { RefundStatus } from './refund.js';
 
 export async function insertRefund(trx: Tx, row: RefundTable): Promise<void> {
   await trx.insertInto('refunds').values(row).execute();
@@ -16,6 +16,24 @@ export async function findRefundRow(conn: Conn, id: string): Promise<RefundTable
 
 export async function listEventRows(conn: Conn, refundId: string): Promise<RefundEventTable[]> {
   return conn.selectFrom('refund_events').selectAll().where('refund_id', '=', refundId).orderBy('id').execute();
+}
+
+/** The timelines of many refunds, by refund id, each in event order. */
+export async function listEventRowsOf(conn: Conn, refundIds: string[]): Promise<Map<string, RefundEventTable[]>> {
+  const byRefund = new Map<string, RefundEventTable[]>();
+  if (refundIds.length === 0) return byRefund;
+  const rows = await conn
+    .selectFrom('refund_events')
+    .selectAll()
+    .where('refund_id', 'in', refundIds)
+    .orderBy('id')
+    .execute();
+  for (const e of rows) {
+    const list = byRefund.get(e.refund_id);
+    if (list) list.push(e);
+    else byRefund.set(e.refund_id, [e]);
+  }
+  return byRefund;
 }
 
 /**
@@ -49,26 +67,6 @@ export async function markFailureFinal(trx: Tx, id: string, at: string): Promise
     .where('failure_final', '=', 0)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
-}
-
-/** Sums per payment: succeeded, and every other amount still reserved. */
-export async function sumByPayment(conn: Conn, paymentId: string): Promise<{ succeeded: number; pending: number }> {
-  const rows = await conn
-    .selectFrom('refunds')
-    .select('status')
-    .select((eb) => eb.fn.sum<number>('amount').as('total'))
-    .where('payment_id', '=', paymentId)
-    .where('status', 'not in', releasedStatuses)
-    .where((eb) => eb.or([eb('status', '!=', 'failed'), eb('failure_final', '=', 0)]))
-    .groupBy('status')
-    .execute();
-  let succeeded = 0;
-  let pending = 0;
-  for (const r of rows) {
-    if (r.status === 'succeeded') succeeded += Number(r.total);
-    else pending += Number(r.total);
-  }
-  return { succeeded, pending };
 }
 
 export interface RefundPage {

@@ -1,19 +1,21 @@
 import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
-import { failpoint, isPlanted } from '../db/failpoints.js';
+import { failpoint } from '../db/failpoints.js';
 import type { RefundTable } from '../db/schema.js';
-import { type Conn, type Tx, transaction } from '../db/transaction.js';
+import { type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
-import type { LockedPayment } from '../payments/payment.js';
+import { refundExceedsRefundable } from '../payments/payment.errors.js';
+import { assertRefundable, type LockedPayment } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
 import * as errors from './refund.errors.js';
 import {
+  amountsMoved,
   JOB_ACQUIRER_REVIEW,
   JOB_MERCHANT_DEADLINE,
   JOB_PROCESS,
@@ -24,7 +26,14 @@ import {
   type RefundStatus,
 } from './refund.js';
 import * as repo from './refund.repository.js';
-import { type EventActor, recordStep, releaseFailedRefund, toRefund, transition } from './refund.transitions.js';
+import {
+  type EventActor,
+  recordStep,
+  releaseFailedRefund,
+  toRefund,
+  toRefunds,
+  transition,
+} from './refund.transitions.js';
 
 // What other domains (disputes) use of the refund journey, in one place.
 export { findRefundForCustomer } from './customer-request.service.js';
@@ -34,11 +43,6 @@ export { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS };
 
 export function eventActorOf(actor: Actor): EventActor {
   return { kind: actor.kind, id: actor.id, ip: actor.ip };
-}
-
-/** For the payments service: succeeded and still-reserved refund sums of one payment. */
-export function refundTotals(conn: Conn, paymentId: string) {
-  return repo.sumByPayment(conn, paymentId);
 }
 
 export interface NewRefundRow {
@@ -66,13 +70,9 @@ export async function reserveRefund(
   stepNote: string,
 ): Promise<LockedRefundRow> {
   const { payment } = input;
-  if (payment.status !== 'approved' && payment.status !== 'failed') throw errors.paymentNotRefundable(payment.status);
   const currency = input.currency ?? payment.currency;
-  if (currency !== payment.currency) throw new AppError('currency_mismatch', `the payment is in ${payment.currency}`);
+  assertRefundable(payment, input.amount, currency);
   money(input.amount, currency);
-  if (input.amount > payment.refundableAmount && !isPlanted('skip_refundable_check')) {
-    throw errors.refundExceedsRefundable(payment.refundableAmount, payment.currency);
-  }
   const at = ctx.clock.now().toISOString();
   const row: RefundTable = {
     id: newId('re'),
@@ -101,6 +101,11 @@ export async function reserveRefund(
     ...input.extra,
   };
   await repo.insertRefund(trx, row);
+  await payments.moveRefundAmounts(
+    trx,
+    payment.id,
+    amountsMoved(row.amount, null, { status: input.status, failureFinal: false }),
+  );
   await recordStep(trx, ctx, row, null, input.status, actor, stepNote);
   return row as LockedRefundRow;
 }
@@ -196,7 +201,7 @@ export async function findRefundById(ctx: AppContext, id: string): Promise<Refun
 
 export async function listRefundsOfPayment(ctx: AppContext, paymentId: string): Promise<Refund[]> {
   const rows = await repo.listRefundRowsOfPayment(ctx.db.kysely, paymentId);
-  return Promise.all(rows.map((r) => toRefund(ctx.db.kysely, r)));
+  return toRefunds(ctx.db.kysely, rows);
 }
 
 export async function listRefunds(
@@ -218,7 +223,7 @@ export async function listRefunds(
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = await Promise.all(rows.slice(0, q.limit).map((r) => toRefund(ctx.db.kysely, r)));
+  const data = await toRefunds(ctx.db.kysely, rows.slice(0, q.limit));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
@@ -316,7 +321,7 @@ export async function forceRefundForDispute(
     // Read again under the lock already held: the release above is now in the totals.
     const payment = (await payments.lockPayment(trx, input.paymentId)) as LockedPayment;
     const amount = Math.min(input.amount, payment.refundableAmount);
-    if (amount <= 0) throw errors.refundExceedsRefundable(0, payment.currency);
+    if (amount <= 0) throw refundExceedsRefundable(0, payment.currency);
     const row = await reserveRefund(
       trx,
       ctx,

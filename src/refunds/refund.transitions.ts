@@ -1,12 +1,14 @@
 import { recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
-import type { RefundTable } from '../db/schema.js';
+import type { RefundEventTable, RefundTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import { notifyMerchantOwner, queueNotification } from '../notifications/notification.service.js';
+import { moveRefundAmounts } from '../payments/payment.service.js';
 import { emitWebhookEvent } from '../webhooks/webhook.service.js';
 import * as errors from './refund.errors.js';
 import {
+  amountsMoved,
   canTransition,
   type EventActorKind,
   expectedArrival,
@@ -30,7 +32,19 @@ export interface EventActor {
 export const SYSTEM: EventActor = { kind: 'system', id: null };
 
 export async function toRefund(conn: Conn, r: RefundTable): Promise<Refund> {
-  const events = await repo.listEventRows(conn, r.id);
+  return refundRowToRefund(r, await repo.listEventRows(conn, r.id));
+}
+
+/** Many refunds with their timelines, in one query for all the events (lists make no query per row). */
+export async function toRefunds(conn: Conn, rows: RefundTable[]): Promise<Refund[]> {
+  const events = await repo.listEventRowsOf(
+    conn,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => refundRowToRefund(r, events.get(r.id) ?? []));
+}
+
+export function refundRowToRefund(r: RefundTable, events: RefundEventTable[]): Refund {
   return {
     id: r.id,
     status: r.status as RefundStatus,
@@ -215,6 +229,7 @@ export async function releaseFailedRefund(
 ): Promise<void> {
   const at = ctx.clock.now().toISOString();
   if (!(await repo.markFailureFinal(trx, refund.id, at))) return;
+  await moveRefundAmounts(trx, refund.payment_id, { reserved: -refund.amount, refunded: 0 });
   await repo.insertEvent(trx, {
     id: newId('rev'),
     refund_id: refund.id,
@@ -263,6 +278,15 @@ export async function transition(
     throw errors.invalidTransition(from, to);
   }
   const moved: LockedRefundRow = { ...refund, ...extra, status: to, updated_at: at };
+  await moveRefundAmounts(
+    trx,
+    refund.payment_id,
+    amountsMoved(
+      refund.amount,
+      { status: from, failureFinal: refund.failure_final === 1 },
+      { status: to, failureFinal: moved.failure_final === 1 },
+    ),
+  );
   await recordStep(trx, ctx, moved, from, to, actor, note);
   return moved;
 }

@@ -41,6 +41,26 @@ export function holdsReservation(s: RefundStatus, failureFinal = false): boolean
   return !(releasedStatuses as readonly RefundStatus[]).includes(s);
 }
 
+/** Which of its payment's sums a refund in this state counts in. */
+export function countsIn(s: RefundStatus, failureFinal: boolean): 'reserved' | 'refunded' | null {
+  if (s === 'succeeded') return 'refunded';
+  return holdsReservation(s, failureFinal) ? 'reserved' : null;
+}
+
+/** How a refund of `amount` moving from one state to another moves its payment's sums. */
+export function amountsMoved(
+  amount: number,
+  from: { status: RefundStatus; failureFinal: boolean } | null,
+  to: { status: RefundStatus; failureFinal: boolean },
+): { reserved: number; refunded: number } {
+  const delta = { reserved: 0, refunded: 0 };
+  const before = from && countsIn(from.status, from.failureFinal);
+  const after = countsIn(to.status, to.failureFinal);
+  if (before) delta[before] -= amount;
+  if (after) delta[after] += amount;
+  return delta;
+}
+
 /** Processor failures no retry can mend: the refund fails for good at once. */
 export const permanentFailures: readonly string[] = ['card_closed'];
 /** Attempts at the processor before a failure is final whatever its reason. */

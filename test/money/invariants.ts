@@ -69,6 +69,13 @@ export async function checkInvariants(ctx: AppContext): Promise<Violation[]> {
       .filter((r) => holdsReservation(r.status as RefundStatus, Number(r.failure_final) === 1))
       .reduce((s, r) => s + Number(r.amount), 0);
     const succeeded = rows.filter((r) => r.status === 'succeeded').reduce((s, r) => s + Number(r.amount), 0);
+    const reserved = held - succeeded;
+    if (Number(p.refunded_amount) !== succeeded || Number(p.reserved_amount) !== reserved) {
+      bad(
+        'payment_columns',
+        `payment ${p.id}: row says refunded ${p.refunded_amount}, reserved ${p.reserved_amount}; its refunds give ${succeeded}, ${reserved}`,
+      );
+    }
     if (held > captured - voided) {
       bad(
         'over_refund',

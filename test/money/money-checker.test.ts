@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plantBug } from '../../src/db/failpoints.js';
+import { type PlantedBug, plantBug } from '../../src/db/failpoints.js';
 import { engines } from '../support/engines.js';
 import { newSeed } from './rng.js';
 import { describeResult, runSimulation } from './simulate.js';
@@ -19,16 +19,29 @@ describe.each(engines())('the money checker (%s)', (engine) => {
     expect(result.rounds).toBeGreaterThanOrEqual(5);
   });
 
-  it('reports a planted bug: refunds no longer held to what is refundable', { timeout: 120_000 }, async () => {
+  /** Runs 60 rounds of a fixed seed with `bug` planted; returns the kinds of anomaly reported. */
+  async function withPlanted(bug: PlantedBug): Promise<string[]> {
     let unplant = () => {};
     const result = await runSimulation({
       engine,
       seed: 7,
       rounds: 60,
       prepare: () => {
-        unplant = plantBug('skip_refundable_check');
+        unplant = plantBug(bug);
       },
     }).finally(() => unplant());
-    expect(result.anomalies.map((a) => a.kind)).toContain('over_refund');
+    return result.anomalies.map((a) => a.kind);
+  }
+
+  it('reports a planted bug: a released refund left counted against its payment', { timeout: 120_000 }, async () => {
+    const kinds = await withPlanted('forget_release');
+    expect(kinds).toContain('payment_columns');
+    expect(kinds).toContain('payment_figures');
+  });
+
+  it('reports a planted bug: refunds no longer held to what is refundable (the database refuses them: 5xx)', {
+    timeout: 120_000,
+  }, async () => {
+    expect(await withPlanted('skip_refundable_check')).toContain('http_500');
   });
 });

@@ -138,7 +138,7 @@ describe.each(engines())('a retry racing a ruling for the customer (%s)', (engin
     expect(await checkInvariants(h.ctx)).toEqual([]);
   });
 
-  it('is refused by the database when a refund would be processing with a final failure', async () => {
+  it('is refused by the database: a refund processing with a final failure, refunds beyond the sale', async () => {
     const sale = await h.sale(500, { settled: true });
     const key = await h.apiKey(['refunds:write', 'read']);
     const made = await h.app.inject({
@@ -157,7 +157,18 @@ describe.each(engines())('a retry racing a ruling for the customer (%s)', (engin
       db.updateTable('refunds').set({ status: 'failed', failure_reason: null }).where('id', '=', id).execute(),
     ).rejects.toThrow(/refunds_failed_has_reason/);
     await expect(
-      db.updateTable('payments').set({ status: 'voided', voided_at: null }).where('id', '=', sale.id).execute(),
+      db.updateTable('payments').set({ reserved_amount: 501 }).where('id', '=', sale.id).execute(),
+    ).rejects.toThrow(/payments_refund_sums_within_captured/);
+    await expect(
+      db
+        .updateTable('payments')
+        .set({ status: 'voided', voided_at: '2026-03-02T08:00:00.000Z' })
+        .where('id', '=', sale.id)
+        .execute(),
+    ).rejects.toThrow(/payments_refund_sums_within_captured/);
+    const unrefunded = await h.sale(300);
+    await expect(
+      db.updateTable('payments').set({ status: 'voided', voided_at: null }).where('id', '=', unrefunded.id).execute(),
     ).rejects.toThrow(/payments_voided_has_time/);
     await expect(
       db.updateTable('payments').set({ captured_amount: 501 }).where('id', '=', sale.id).execute(),

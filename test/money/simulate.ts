@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
+import { armFailpoint } from '../../src/db/failpoints.js';
 import type { EngineName } from '../support/engines.js';
 import { type Harness, openHarness } from '../support/harness.js';
 import { checkInvariants, type Violation } from './invariants.js';
@@ -70,6 +71,19 @@ function startSecondWorker(config: Config) {
   };
 }
 
+/**
+ * Random pauses while a transaction holds a payment's lock (after VOPR's scheduler): they widen
+ * the windows in which another path can slip in, so a path that reads without the lock meets a
+ * concurrent writer in a bounded run rather than once a month. The delays come from their own
+ * seeded generator.
+ */
+function armDelays(rng: Rng): (() => void)[] {
+  const pause = (p: number, maxMs: number) => async () => {
+    if (rng.chance(p)) await new Promise((resolve) => setTimeout(resolve, rng.int(1, maxMs)));
+  };
+  return [armFailpoint('payment:locked', pause(0.2, 20)), armFailpoint('dispute-ruling:released', pause(0.8, 150))];
+}
+
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
   const log = opts.log ?? (() => {});
   const h = await openHarness(opts.engine, {
@@ -82,11 +96,13 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const rng = new Rng(opts.seed);
   const second = opts.engine === 'postgres' ? startSecondWorker(h.ctx.config) : undefined;
   const anomalies: SimulationResult['anomalies'] = [];
+  const disarm: (() => void)[] = [];
   const started = Date.now();
   let world: World | undefined;
   try {
     await second?.ready;
     await opts.prepare?.(h);
+    disarm.push(...armDelays(new Rng(opts.seed + 1)));
     world = new World(
       h,
       rng,
@@ -124,6 +140,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       counts: Object.fromEntries(world.counts),
     };
   } finally {
+    for (const d of disarm) d();
     await second?.stop();
     await h.close();
   }

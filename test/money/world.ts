@@ -366,7 +366,11 @@ export class World {
         return;
       }
       case 'retry': {
-        const rs = refundsIn('failed');
+        // Mostly refunds nobody disputes: a disputed one is retried in the race with its ruling.
+        const disputed = new Set(s.disputes.filter((d) => d.status !== 'closed').map((d) => d.refund_id));
+        const all = refundsIn('failed');
+        const quiet = all.filter((r) => !disputed.has(r.id));
+        const rs = quiet.length > 0 && rng.chance(0.8) ? quiet : all;
         if (rs.length === 0) return;
         const r = rng.pick(rs);
         const who = rng.pick(['owner', 'supervisor', 'reviewer'] as const);
@@ -386,7 +390,7 @@ export class World {
       }
       case 'open_dispute': {
         // Failed refunds first: a ruling on one races the merchant's retries.
-        const failed = ours(refundsIn('failed'));
+        const failed = ours(refundsIn('failed')).filter((r) => r.failure_final === 0);
         const rs =
           failed.length > 0 && rng.chance(0.7)
             ? failed
@@ -445,12 +449,14 @@ export class World {
           name,
         );
         // The merchant retries the disputed refund while the ruling is made (the reported race).
-        const disputed = s.refunds.find((r) => r.id === d.refund_id && r.status === 'failed');
+        const disputed = s.refunds.find((r) => r.id === d.refund_id && r.status === 'failed' && r.failure_final === 0);
         const headers = await this.#headers('owner');
         if (disputed) this.counts.set('ruling_races_retries', (this.counts.get('ruling_races_retries') ?? 0) + 1);
+        // A burst a few milliseconds apart, starting at a random point of the ruling's work.
+        const burst = rng.int(0, 600);
         const retries = disputed
-          ? Array.from({ length: rng.int(1, 6) }, async () => {
-              await new Promise((resolve) => setTimeout(resolve, rng.int(0, 60)));
+          ? Array.from({ length: rng.int(1, 4) }, async () => {
+              await new Promise((resolve) => setTimeout(resolve, burst + rng.int(0, 5)));
               await this.call(
                 {
                   method: 'POST',

@@ -1,24 +1,13 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { addRowChecks, dropRowChecks, type RowCheck } from '../checks.js';
 
-/**
- * The database refuses the combinations of money columns the state tables never allow, whatever
- * code writes them (issue: money safety; the reported race left a refund `processing` with
- * `failure_final`). PostgreSQL gets CHECK constraints. SQLite cannot add a CHECK to an existing
- * table without rebuilding it and every table that references it, so there the same predicate,
- * under the same name, is enforced by a BEFORE INSERT and a BEFORE UPDATE trigger that abort the
- * statement. Existing rows are checked as the constraints are added: a database that already
- * holds an impossible row stops here, for a person to look at, instead of being "fixed" blindly.
- */
-interface Check {
-  table: string;
-  name: string;
-  /** The predicate every row must satisfy, with `r` the prefix of its columns. */
-  holds(r: string): string;
-}
+// The database refuses the combinations of money columns the state tables never allow, whatever
+// code writes them (issue: money safety; the reported race left a refund `processing` with
+// `failure_final`). See checks.ts for how each engine enforces them.
 
 const refundStatuses = `'pending_merchant', 'pending_acquirer', 'processing', 'succeeded', 'failed', 'rejected_by_merchant', 'rejected_by_acquirer', 'canceled'`;
 
-export const moneyChecks: readonly Check[] = [
+const moneyChecks: readonly RowCheck[] = [
   { table: 'refunds', name: 'refunds_status_known', holds: (r) => `${r}status IN (${refundStatuses})` },
   { table: 'refunds', name: 'refunds_amount_positive', holds: (r) => `${r}amount > 0` },
   { table: 'refunds', name: 'refunds_failure_final_flag', holds: (r) => `${r}failure_final IN (0, 1)` },
@@ -54,35 +43,10 @@ export const moneyChecks: readonly Check[] = [
   },
 ];
 
-function isPostgres(db: Kysely<unknown>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
 export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const c of moneyChecks) {
-    if (isPostgres(db)) {
-      await sql.raw(`ALTER TABLE ${c.table} ADD CONSTRAINT ${c.name} CHECK (${c.holds('')})`).execute(db);
-      continue;
-    }
-    const bad = await sql
-      .raw<{ n: number }>(`SELECT count(*) AS n FROM ${c.table} WHERE NOT (${c.holds('')})`)
-      .execute(db);
-    if (Number(bad.rows[0]?.n) > 0) throw new Error(`check constraint "${c.name}" is violated by some row`);
-    for (const event of ['INSERT', 'UPDATE']) {
-      await sql
-        .raw(
-          `CREATE TRIGGER ${c.name}_${event.toLowerCase()} BEFORE ${event} ON ${c.table}
-           WHEN NOT (${c.holds('NEW.')})
-           BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ${c.name}'); END`,
-        )
-        .execute(db);
-    }
-  }
+  await addRowChecks(db, moneyChecks);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const c of moneyChecks) {
-    if (isPostgres(db)) await sql.raw(`ALTER TABLE ${c.table} DROP CONSTRAINT ${c.name}`).execute(db);
-    else for (const e of ['insert', 'update']) await sql.raw(`DROP TRIGGER ${c.name}_${e}`).execute(db);
-  }
+  await dropRowChecks(db, moneyChecks);
 }
