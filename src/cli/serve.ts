@@ -6,6 +6,8 @@ import { purgeFinishedJobs } from '../jobs/job.service.js';
 import { attachWorker, openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 
+const STOP_GRACE_MS = 10_000;
+
 /** `refunddesk serve`: migrate, seed the demo on first start, serve HTTP, run the worker. */
 export async function serve(config: Config): Promise<void> {
   const ctx = await openContext(config);
@@ -26,16 +28,35 @@ export async function serve(config: Config): Promise<void> {
   };
   const housekeepingTimer = config.worker ? setInterval(housekeeping, HOUR) : undefined;
   housekeepingTimer?.unref();
+  // Graceful stop on SIGTERM or SIGINT: stop accepting, let in-flight requests finish (10 s at
+  // most, then exit 1), stop the worker between jobs, close the database. A second signal exits at
+  // once. Every acknowledged write is already committed; one in flight commits or rolls back whole.
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    const deadline = setTimeout(() => {
+      app.log.error('requests still in flight after 10 s: exiting');
+      process.exit(1);
+    }, STOP_GRACE_MS);
+    deadline.unref();
     clearInterval(housekeepingTimer);
-    await app.close();
-    await worker?.stop();
-    await ctx.db.close();
+    try {
+      await app.close();
+      await worker?.stop();
+      await ctx.db.close();
+    } catch (e) {
+      app.log.error({ err: e }, 'error while shutting down');
+      process.exit(1);
+    }
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
   app.log.info(`RefundDesk on http://${config.host}:${config.port} (${ctx.db.engine}); API docs at /docs`);
 }
