@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import * as audit from '../audit/audit.service.js';
 import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
@@ -67,8 +68,11 @@ async function secretFrom(envName: string, what: string): Promise<string> {
   return s;
 }
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command()
   .name('refunddesk')
+  .version(version)
   .description('RefundDesk: POS refund platform. Reads DATABASE_URL (default ./data/refunddesk.db).');
 
 program
@@ -87,12 +91,10 @@ program
   .command('seed')
   .description('seed data')
   .option('--demo', 'the demo merchants, terminals and logins listed in the README')
-  .action((opts: { demo?: boolean }) =>
-    withContext(async (ctx) => {
-      if (!opts.demo) throw new InvalidArgumentError('say --demo');
-      return (await seedDemo(ctx)) ?? { seeded: false, reason: 'demo data already present' };
-    }),
-  );
+  .action((opts: { demo?: boolean }, cmd: Command) => {
+    if (!opts.demo) cmd.error('error: say --demo: the demo data of the README is the only seed there is');
+    return withContext(async (ctx) => (await seedDemo(ctx)) ?? { seeded: false, reason: 'demo data already present' });
+  });
 
 const acquirer = program.command('acquirer').description('payment institutions');
 acquirer
@@ -208,6 +210,9 @@ auditCmd
   .action((o: { chain?: string }) =>
     withContext(async (ctx) => {
       const result = await audit.verifyAuditChains(ctx, { chain: o.chain });
+      if (o.chain !== undefined && result.chains === 0) {
+        throw new AppError('not_found', `no audit chain ${o.chain}: give a merchant id that has events, or "platform"`);
+      }
       if (!result.ok) process.exitCode = 1;
       return result;
     }),
