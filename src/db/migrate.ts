@@ -11,6 +11,7 @@ import * as m008 from './migrations/008_one_open_batch.js';
 import * as m009 from './migrations/009_refund_failure_final.js';
 import * as m010 from './migrations/010_refund_policy_history.js';
 import * as m011 from './migrations/011_seed_runs.js';
+import * as m013 from './migrations/013_normalised_contacts.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,8 @@ const migrations: Record<string, Migration> = {
   '009_refund_failure_final': m009,
   '010_refund_policy_history': m010,
   '011_seed_runs': m011,
+  // 012 comes from the money-paths branch (issue 8 runs in parallel); Kysely orders by name.
+  '013_normalised_contacts': m013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -584,8 +584,8 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     expect(problemOf(wrong)).toEqual(problemOf(unknown));
     expect(wrong.json().code).toBe('payment_not_matched');
     r = await openDispute(ip, { paymentReference: sale.reference, cardLast4: '1111', description: 'no contact' });
-    expect(r.statusCode).toBe(400);
-    expect(r.json().code).toBe('validation_failed');
+    expect(r.statusCode).toBe(422);
+    expect(r.json().code).toBe('contact_required');
   });
 
   it('lets the merchant settle a negotiating dispute with its own refund, and close it once that refund succeeded', async () => {
