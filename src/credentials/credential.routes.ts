@@ -19,6 +19,9 @@ const statusSchema = z.object({
   daysLeft: z.number().int().nullable(),
   expired: z.boolean(),
   reminder: z.boolean(),
+  locked: z.boolean().describe('locked after too many wrong entries'),
+  unlockAt: z.string().nullable().describe('when the lock ends'),
+  attemptsLeft: z.number().int().describe('wrong entries it still takes to lock; 0 while locked'),
 });
 
 const bounded = (b: { min: number; max: number }) => z.number().int().min(b.min).max(b.max);
