@@ -235,6 +235,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     expect(pdf.headers['content-type']).toBe('application/pdf');
     const text = await pdfText(pdf.rawPayload);
     expect(text).toContain(cf.sha256);
+    expect(text).toContain('请把鞋寄回'); // the font that comes with npm install, on any machine
     expect(text).toContain('100.00 CNY (10000 minor units)');
     expect(text).toContain('60.00 CNY (6000 minor units)');
     expect(text).toContain(`Refund ${refundId}`);
