@@ -240,8 +240,8 @@ export function maskPhone(phone: string | null): string | null {
 }
 
 /**
- * Invariant 4 for free text. The rule and its one implementation live in src/payments/card.ts;
- * the prose schemas already mask where input enters, this name keeps the service's second line of
- * defence (attachments' file names, stored text re-read) on the same function.
+ * Invariant 4 for free text. The rule and its one implementation live in src/payments/card.ts; the
+ * prose schemas already mask where input enters, and the service's own calls (a second line of
+ * defence for callers other than HTTP) use the same function under this name.
  */
 export { maskPans as redactPans } from '../payments/card.js';

@@ -80,15 +80,6 @@ export function secretText(max: number) {
     .max(max);
 }
 
-/** An e-mail address, kept in lower case (a login name, a merchant's address). */
-export function emailAddress() {
-  return line(254)
-    .toLowerCase()
-    .regex(z.regexes.email, 'not an e-mail address')
-    .refine(noCardNumber, CARD_REFUSED)
-    .meta({ format: 'email' });
-}
-
 const CONTACT_REQUIRED = coded('contact_required', 'give an e-mail or a phone number to be told of each step');
 
 /** A customer's e-mail: as `emailAddress`, but blank is the 422 `contact_required`. */
