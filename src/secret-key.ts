@@ -21,7 +21,8 @@ export type KeyPurpose =
   | 'idempotency-fingerprints'
   | 'tracking-secrets'
   | 'terminal-unlock-keys'
-  | 'notification-render-data';
+  | 'notification-render-data'
+  | 'unknown-logins';
 
 /** @throws Error when the text is not 32 bytes in hex (64 characters) or base64 */
 export function parseSecretKey(text: string): Buffer {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { luhnValid } from '../payments/card.js';
 import {
   assertSafeDetails,
   assertValidAuditInput,
@@ -8,7 +9,6 @@ import {
   canonicalJson,
   containsPan,
   isSecretKey,
-  luhnValid,
   UnsafeAuditRecordError,
 } from './audit-event.js';
 

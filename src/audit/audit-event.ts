@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AuditEventTable } from '../db/schema.js';
+import { containsPan } from '../payments/card.js';
+
+/** The audit log's card-number test is the card module's: one rule for what a PAN is. */
+export { containsPan };
 
 /**
  * The audit log (PCI DSS 10.2): one append-only, hash-chained sequence of events per merchant, and
@@ -160,35 +164,6 @@ export function isSecretKey(key: string): boolean {
   if (words.some((w) => SECRET_WORDS.has(w))) return true;
   const joined = words.join('');
   return SECRET_SUBSTRINGS.some((s) => joined.includes(s));
-}
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
-function isPanLike(digits: string): boolean {
-  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
-}
-
-/**
- * True when the text holds a run of 13–19 digits that passes the Luhn check: a full card number,
- * written plain (`4111111111111111`) or grouped by single spaces or dashes (`4111 1111 1111 1111`).
- */
-export function containsPan(text: string): boolean {
-  for (const m of text.matchAll(/\d+/g)) if (isPanLike(m[0])) return true;
-  for (const m of text.matchAll(/\d(?:[ -]?\d)+/g)) if (isPanLike(m[0].replace(/[ -]/g, ''))) return true;
-  return false;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errorResponses, id, page, pageQuery } from '../http/schemas.js';
+import { line } from '../http/text.js';
 import * as audit from './audit.service.js';
 import { auditOutcomes, PLATFORM_CHAIN } from './audit-event.js';
 
@@ -40,8 +41,8 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
             .union([id('mer'), z.literal(PLATFORM_CHAIN)])
             .optional()
             .describe('One merchant’s chain; "platform" (platform admins only) for platform events'),
-          action: z.string().max(100).optional(),
-          objectId: z.string().max(64).optional(),
+          action: line(100).optional(),
+          objectId: line(64).optional(),
           from: isoTime.optional().describe('inclusive'),
           to: isoTime.optional().describe('exclusive'),
         }),

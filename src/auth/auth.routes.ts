@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { actorSchema, errorResponses, id, page, pageQuery } from '../http/schemas.js';
+import { digits, label, line, secretText } from '../http/text.js';
 import { apiKeyScopes, peopleRoles, roles } from './actor.js';
 import * as apiKeys from './api-key.service.js';
 import * as sessions from './session.service.js';
@@ -44,7 +45,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       schema: {
         tags: ['auth'],
         summary: 'Console login (merchant owner, acquirer reviewer, agent staff, admin)',
-        body: z.object({ email: z.string().min(3).max(254), password: z.string().min(1).max(256) }),
+        body: z.object({ email: line(254, 3), password: secretText(256) }),
         response: { 200: loginResult, ...errorResponses },
       },
     },
@@ -58,7 +59,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         tags: ['auth'],
         summary: 'Operator login at a terminal (operator 00 = supervisor, 01–99 = cashiers)',
         params: z.object({ terminalId: id('trm') }),
-        body: z.object({ operator: z.string().regex(/^\d{2}$/), password: z.string().min(1).max(64) }),
+        body: z.object({ operator: digits(2), password: secretText(64) }),
         response: { 200: loginResult, ...errorResponses },
       },
     },
@@ -97,7 +98,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       schema: {
         tags: ['api keys'],
         summary: 'Create a merchant API key (the secret is shown once)',
-        body: z.object({ name: z.string().min(1).max(100), scopes: z.array(z.enum(apiKeyScopes)).min(1) }),
+        body: z.object({ name: label(100), scopes: z.array(z.enum(apiKeyScopes)).min(1) }),
         response: { 201: apiKeySchema.extend({ secret: z.string() }), ...errorResponses },
       },
     },

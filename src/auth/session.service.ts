@@ -2,6 +2,7 @@ import { type AuditInput, recordAudit, recordAuditNow } from '../audit/audit.ser
 import { containsPan } from '../audit/audit-event.js';
 import { addMs, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
+import { wrongEntry } from '../credentials/credential.errors.js';
 import { randomToken, sha256Hex, verifyAgainstDecoy } from '../credentials/hashing.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
@@ -128,7 +129,7 @@ function typedEmail(email: string): string | undefined {
 }
 
 /** Runs a password check; a `locked` answer is audited as a failed login before it is passed on. */
-async function checkOrAuditLock(check: () => Promise<boolean>, onLocked: () => Promise<void>): Promise<boolean> {
+async function checkOrAuditLock<T>(check: () => Promise<T>, onLocked: () => Promise<void>): Promise<T> {
   try {
     return await check();
   } catch (e) {
@@ -193,9 +194,12 @@ async function openSession(ctx: AppContext, a: SessionActor, from: LoginOrigin):
 }
 
 /**
- * Console login by e-mail and password. Unknown e-mail and wrong password take the same time and
- * give the same answer. Every success and every failure is audited, with the client's address.
- * @throws invalid_credentials, locked
+ * Console login by e-mail and password. An unknown e-mail, a wrong password and a locked account
+ * are indistinguishable (OWASP Authentication Cheat Sheet): the same 401 `invalid_credentials`, the
+ * same code path, the same one argon2 verification (see `checkConsolePassword`); the lock itself is
+ * told to the merchant's owner by e-mail and recorded in the audit log, not to the caller. Every
+ * success and every failure is audited, with the client's address.
+ * @throws invalid_credentials
  */
 export async function loginUser(
   ctx: AppContext,
@@ -204,38 +208,16 @@ export async function loginUser(
   from: LoginOrigin = {},
 ): Promise<LoginResult> {
   const user = await users.findUserCredentials(ctx, email);
-  if (!user) {
-    await verifyAgainstDecoy(password);
-    await auditLoginFailure(ctx, from, {
-      reason: 'unknown_email',
-      merchantId: null,
-      objectType: 'user',
-      details: { email: typedEmail(email) },
-    });
-    throw new AppError('invalid_credentials');
-  }
-  const failure = (reason: LoginFailure) =>
-    auditLoginFailure(ctx, from, { reason, merchantId: user.merchant_id, objectType: 'user', objectId: user.id });
-  const ok = await checkOrAuditLock(
-    () =>
-      loginPasswords.checkLoginPassword(
-        ctx,
-        'user',
-        user.id,
-        user.merchant_id,
-        user.password_hash,
-        password,
-        user.email,
-        null,
-        from.ip,
-      ),
-    () => failure('locked'),
+  const outcome = await loginPasswords.checkConsolePassword(ctx, user, email, password, from.ip);
+  if (outcome === 'ok' && user) return openSession(ctx, userActorOf(user), from);
+  await auditLoginFailure(
+    ctx,
+    from,
+    user
+      ? { reason: outcome as LoginFailure, merchantId: user.merchant_id, objectType: 'user', objectId: user.id }
+      : { reason: 'unknown_email', merchantId: null, objectType: 'user', details: { email: typedEmail(email) } },
   );
-  if (!ok) {
-    await failure('wrong_password');
-    throw new AppError('invalid_credentials');
-  }
-  return openSession(ctx, userActorOf(user), from);
+  throw new AppError('invalid_credentials');
 }
 
 /**
@@ -284,23 +266,29 @@ export async function loginOperator(
       objectId: op.id,
       terminalId: terminal.id,
     });
-  const ok = await checkOrAuditLock(
+  const attempt = await checkOrAuditLock(
     () =>
-      loginPasswords.checkLoginPassword(
+      loginPasswords.checkOperatorPassword(
         ctx,
-        'operator',
-        op.id,
-        op.merchant_id,
-        op.password_hash,
+        {
+          id: op.id,
+          merchantId: op.merchant_id,
+          hash: op.password_hash,
+          who: `${terminal.serial} operator ${op.code}`,
+          terminalId: terminal.id,
+        },
         password,
-        `${terminal.serial} operator ${op.code}`,
-        terminal.id,
         from.ip,
       ),
     () => failure('locked'),
   );
-  if (!ok || terminal.status !== 'active') {
-    await failure(ok ? 'terminal_inactive' : 'wrong_password');
+  // At the terminal, unlike the console, a person is told the tries left and the lock at once.
+  if (!attempt.ok) {
+    await failure('wrong_password');
+    throw wrongEntry(attempt, 'invalid_credentials', 'wrong operator password');
+  }
+  if (terminal.status !== 'active') {
+    await failure('terminal_inactive');
     throw new AppError('invalid_credentials');
   }
   return openSession(ctx, operatorActorOf(op, terminal), from);

@@ -161,13 +161,17 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       expect(open.code, open.stderr).toBe(0);
       const s = open.json();
       expect(s).toMatchObject({ merchantId: ids.merchantId, daysLeft: 90, expired: false, reminder: false });
+      expect(s).toMatchObject({ locked: false, unlockAt: null, attemptsLeft: 5 });
       expect(Object.keys(s).sort()).toEqual([
+        'attemptsLeft',
         'changedAt',
         'daysLeft',
         'expired',
         'expiresAt',
+        'locked',
         'merchantId',
         'reminder',
+        'unlockAt',
       ]);
       expect(open.stdout).not.toContain(DEMO.refundPassword);
       expect(open.stdout).not.toMatch(/argon|hash/i);

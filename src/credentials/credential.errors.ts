@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { PasswordViolation } from './password-policy.js';
 
 const VIOLATION_TEXT: Record<PasswordViolation, string> = {
@@ -17,6 +17,21 @@ export const confirmationMismatch = () =>
 export const reused = (n: number) =>
   new AppError('password_reused', `the new password must differ from the last ${n} passwords`);
 export const locked = (until: string) =>
-  new AppError('locked', `too many failed attempts: locked until ${until}`, { unlockAt: until });
+  new AppError('locked', `too many failed attempts: locked until ${until}`, { unlockAt: until, attemptsLeft: 0 });
+
+/**
+ * The answer to a wrong entry where a person stands at the terminal (refund password, operator
+ * sign-on): how many tries are left, or — for the entry that locks — `423 locked` with `unlockAt`
+ * at once. Console logins never use it: their answer stays neutral (see session.service).
+ */
+export function wrongEntry(
+  attempt: { attemptsLeft: number; lockedUntil: string | null },
+  code: ErrorCode,
+  detail: string,
+): AppError {
+  if (attempt.lockedUntil) return locked(attempt.lockedUntil);
+  const left = attempt.attemptsLeft;
+  return new AppError(code, `${detail}: ${left} attempt${left === 1 ? '' : 's'} left`, { attemptsLeft: left });
+}
 export const refundPasswordExpired = () =>
   new AppError('refund_password_expired', 'the refund password has expired: change it first');

@@ -2,14 +2,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errorResponses, id, idParam } from '../http/schemas.js';
+import { digits, secretText } from '../http/text.js';
 import * as loginPasswords from './login-password.service.js';
 import { POLICY_BOUNDS } from './password-policy.js';
 import * as policies from './policy.service.js';
 import * as refundPasswords from './refund-password.service.js';
 
 const newPassword = {
-  newPassword: z.string().min(1).max(256),
-  confirmPassword: z.string().min(1).max(256),
+  newPassword: secretText(256),
+  confirmPassword: secretText(256),
 };
 
 const statusSchema = z.object({
@@ -18,6 +19,9 @@ const statusSchema = z.object({
   daysLeft: z.number().int().nullable(),
   expired: z.boolean(),
   reminder: z.boolean(),
+  locked: z.boolean().describe('locked after too many wrong entries'),
+  unlockAt: z.string().nullable().describe('when the lock ends'),
+  attemptsLeft: z.number().int().describe('wrong entries it still takes to lock; 0 while locked'),
 });
 
 const bounded = (b: { min: number; max: number }) => z.number().int().min(b.min).max(b.max);
@@ -73,7 +77,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         tags: ['refund password'],
         summary: 'Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again',
         params: idParam('mer'),
-        body: z.object({ currentPassword: z.string().min(1).max(64), ...newPassword }),
+        body: z.object({ currentPassword: secretText(64), ...newPassword }),
         response: { 204: z.null(), ...errorResponses, 423: errorResponses[403] },
       },
     },
@@ -139,7 +143,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       schema: {
         tags: ['auth'],
         summary: 'Change your own login password (operators and console users); then log in again',
-        body: z.object({ currentPassword: z.string().min(1).max(256), ...newPassword }),
+        body: z.object({ currentPassword: secretText(256), ...newPassword }),
         response: { 204: z.null(), ...errorResponses },
       },
     },
@@ -156,8 +160,8 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       schema: {
         tags: ['auth'],
         summary: 'Give an operator a temporary password they must change at next login',
-        params: z.object({ id: id('trm'), code: z.string().regex(/^\d{2}$/) }),
-        body: z.object({ temporaryPassword: z.string().min(1).max(64) }),
+        params: z.object({ id: id('trm'), code: digits(2) }),
+        body: z.object({ temporaryPassword: secretText(64) }),
         response: { 204: z.null(), ...errorResponses },
       },
     },

@@ -85,7 +85,12 @@ function mutexOf(ctx: AppContext): KeyedMutex {
  * own: no lock is held while argon2 runs. Returns the lock this attempt set, if it set one.
  * @throws locked
  */
-async function reserve(ctx: AppContext, ref: SecretRef, now: Date, policy: PasswordPolicy): Promise<string | null> {
+async function reserve(
+  ctx: AppContext,
+  ref: SecretRef,
+  now: Date,
+  policy: PasswordPolicy,
+): Promise<{ engaged: string | null; failures: number }> {
   const nowIso = now.toISOString();
   const { maxFailures, lockMinutes } = policy.lockout;
   const until = new Date(now.getTime() + lockMinutes * 60_000).toISOString();
@@ -94,17 +99,17 @@ async function reserve(ctx: AppContext, ref: SecretRef, now: Date, policy: Passw
   for (let round = 0; round < 10; round++) {
     const r = await transaction(
       ctx.db,
-      async (trx): Promise<{ engaged: string | null } | { locked: string } | null> => {
+      async (trx): Promise<{ engaged: string | null; failures: number } | { locked: string } | null> => {
         await repo.clearExpiredLock(trx, ref, nowIso);
         await repo.ensureLockoutRow(trx, ref, nowIso);
         const row = await repo.reserveAttempt(trx, ref, nowIso, maxFailures, until);
-        if (row) return { engaged: row.locked_until };
+        if (row) return { engaged: row.locked_until, failures: Number(row.failures) };
         const lockedUntil = (await repo.findLockout(trx, ref))?.locked_until;
         return lockedUntil && lockedUntil > nowIso ? { locked: lockedUntil } : null;
       },
     );
     if (r && 'locked' in r) throw errors.locked(r.locked);
-    if (r) return r.engaged;
+    if (r) return r;
   }
   throw new Error(`the lockout row of ${ref} kept changing: could not count the attempt`);
 }
@@ -129,16 +134,40 @@ async function reserve(ctx: AppContext, ref: SecretRef, now: Date, policy: Passw
  * @throws locked (423, with `unlockAt`)
  */
 export async function checkWithLockout(ctx: AppContext, c: GuardedCheck): Promise<boolean> {
+  return (await attemptWithLockout(ctx, c)).ok;
+}
+
+/**
+ * One guarded check's outcome. A wrong entry says how many entries are left before the lock
+ * (counting this one), and `lockedUntil` when this very entry set the lock.
+ */
+export type Attempt = { ok: true } | { ok: false; attemptsLeft: number; lockedUntil: string | null };
+
+/** `checkWithLockout`, telling a wrong entry's attempts left and the lock it set. @throws locked */
+export async function attemptWithLockout(ctx: AppContext, c: GuardedCheck): Promise<Attempt> {
   return mutexOf(ctx).run(c.ref, async () => {
-    const engaged = await reserve(ctx, c.ref, ctx.clock.now(), c.policy);
+    const { engaged, failures } = await reserve(ctx, c.ref, ctx.clock.now(), c.policy);
     if (await c.verify()) {
       if (engaged) await repo.deleteOwnLock(ctx.db.kysely, c.ref, engaged);
       else await repo.resetLockout(ctx.db.kysely, c.ref);
-      return true;
+      return { ok: true };
     }
     if (engaged) await transaction(ctx.db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));
-    return false;
+    return { ok: false, attemptsLeft: Math.max(0, c.policy.lockout.maxFailures - failures), lockedUntil: engaged };
   });
+}
+
+/** Whether a secret is locked now, until when, and how many wrong entries it still takes. */
+export async function lockStatus(
+  ctx: AppContext,
+  ref: SecretRef,
+  policy: PasswordPolicy,
+): Promise<{ locked: boolean; unlockAt: string | null; attemptsLeft: number }> {
+  const row = await repo.findLockout(ctx.db.kysely, ref);
+  const now = ctx.clock.now().toISOString();
+  const unlockAt = row?.locked_until && row.locked_until > now ? row.locked_until : null;
+  const failures = unlockAt ? policy.lockout.maxFailures : row && !row.locked_until ? Number(row.failures) : 0;
+  return { locked: unlockAt !== null, unlockAt, attemptsLeft: Math.max(0, policy.lockout.maxFailures - failures) };
 }
 
 /** Clears failures and any lock, e.g. after a successful reset through recovery. */

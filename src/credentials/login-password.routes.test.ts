@@ -101,7 +101,15 @@ describe.each(engines())('login passwords (%s)', (engine) => {
   });
 
   it('locks an operator after five wrong passwords for 30 minutes, and tells the owner when the refund password locks', async () => {
-    for (let i = 0; i < 5; i++) expect((await operatorLogin('01', '0000')).statusCode).toBe(401);
+    for (let left = 4; left >= 1; left--) {
+      const wrong = await operatorLogin('01', '0000');
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.json()).toMatchObject({ code: 'invalid_credentials', attemptsLeft: left });
+    }
+    // The entry that locks says so at once, with when the lock ends.
+    const locking = await operatorLogin('01', '0000');
+    expect(locking.statusCode).toBe(423);
+    expect(Date.parse(locking.json().unlockAt)).toBe(h.clock.now().getTime() + 30 * MINUTE);
     const locked = await operatorLogin('01', '4826');
     expect(locked.statusCode).toBe(423);
     const told = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, peopleRoles, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
@@ -8,17 +9,21 @@ import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import './credential.notifications.js';
 import * as operators from '../operators/operator.service.js';
+import { purposeKey } from '../secret-key.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as errors from './credential.errors.js';
 import {
+  type Attempt,
+  attemptWithLockout,
   checkWithLockout,
+  type GuardedCheck,
   hashSecret,
   isReused,
   type LockNotice,
   policyFor,
   recordNewSecret,
 } from './credential.service.js';
-import { verifySecret } from './hashing.js';
+import { verifyAgainstDecoy, verifySecret } from './hashing.js';
 import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
 import { auditActorOf, type NewPassword } from './refund-password.service.js';
 
@@ -65,27 +70,70 @@ async function loginName(ctx: AppContext, actor: Actor, record: { email?: string
 }
 
 /**
- * Checks a login password under the lockout rule (for the session service). A lock is audited and,
- * for a merchant's people, told to the owner (`who` names the login in that message).
+ * Checks an operator's password under the lockout rule (for the session service): a wrong entry
+ * tells the attempts left, the entry that locks answers `locked` at once. A lock is audited and
+ * told to the merchant's owner (`who` names the login in that message).
  * @throws locked
  */
-export async function checkLoginPassword(
+export async function checkOperatorPassword(
   ctx: AppContext,
-  kind: 'operator' | 'user',
-  id: string,
-  merchantId: string | null,
-  hash: string,
+  op: { id: string; merchantId: string | null; hash: string; who: string; terminalId: string },
   password: string,
-  who: string,
-  terminalId?: string | null,
   ip?: string | null,
-): Promise<boolean> {
-  return checkWithLockout(ctx, {
-    ref: loginRef(kind, id),
-    policy: await policyForMerchant(ctx, merchantId),
-    verify: () => verifySecret(hash, password),
-    lockNotice: loginLockNotice(kind, id, merchantId, who, terminalId, ip),
+): Promise<Attempt> {
+  return attemptWithLockout(ctx, {
+    ref: loginRef('operator', op.id),
+    policy: await policyForMerchant(ctx, op.merchantId),
+    verify: () => verifySecret(op.hash, password),
+    lockNotice: loginLockNotice('operator', op.id, op.merchantId, op.who, op.terminalId, ip),
   });
+}
+
+/** A console login's outcome; the caller answers every one but `ok` alike. */
+export type ConsoleCheck = 'ok' | 'wrong_password' | 'locked' | 'unknown_email';
+
+/**
+ * A console login's password check, the same for an e-mail with an account and one without
+ * (OWASP Authentication Cheat Sheet): both count the attempt against a lockout entry (the user's,
+ * or one named by a keyed hash of the typed e-mail), both run exactly one argon2 verification (the
+ * user's hash, or the decoy), also while locked, and the caller gives all refusals one answer. So
+ * neither the answer, nor the work, nor the lock tells which e-mails have accounts.
+ */
+export async function checkConsolePassword(
+  ctx: AppContext,
+  user: { id: string; merchant_id: string | null; password_hash: string; email: string } | undefined,
+  typedEmail: string,
+  password: string,
+  ip?: string | null,
+): Promise<ConsoleCheck> {
+  const unknownRef = `login:unknown:${createHmac('sha256', purposeKey(ctx.config, 'unknown-logins'))
+    .update(typedEmail.normalize('NFKC').trim().toLowerCase())
+    .digest('base64url')}`;
+  const check: GuardedCheck = user
+    ? {
+        ref: loginRef('user', user.id),
+        policy: await policyForMerchant(ctx, user.merchant_id),
+        verify: () => verifySecret(user.password_hash, password),
+        lockNotice: loginLockNotice('user', user.id, user.merchant_id, user.email, null, ip),
+      }
+    : {
+        ref: unknownRef,
+        policy: await policyForMerchant(ctx, null),
+        verify: () => verifyAgainstDecoy(password),
+        lockNotice: {
+          ...loginLockNotice('user', 'unknown_email', null, 'an e-mail without an account', null, ip),
+          actor: { kind: 'anonymous', id: null, ip: ip ?? null },
+        },
+      };
+  try {
+    const attempt = await attemptWithLockout(ctx, check);
+    if (attempt.ok) return 'ok';
+  } catch (e) {
+    if (!(e instanceof AppError && e.code === 'locked')) throw e;
+    await verifyAgainstDecoy(password); // a locked login costs the one verification any attempt costs
+    return user ? 'locked' : 'unknown_email';
+  }
+  return user ? 'wrong_password' : 'unknown_email';
 }
 
 /**

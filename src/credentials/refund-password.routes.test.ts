@@ -122,7 +122,23 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
   it('locks after five wrong refund passwords for 30 minutes, then unlocks; a success resets the count', async () => {
     for (let i = 0; i < 4; i++) expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
     expect((await refundWith(REFUND_PASSWORD)).statusCode).toBe(201); // resets the count
-    for (let i = 0; i < 5; i++) expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
+    // Each wrong entry tells the tries left (what the terminal shows: 密码错误, 还可尝试 n 次) …
+    for (let left = 4; left >= 1; left--) {
+      const wrong = await refundWith('000001');
+      expect(wrong.statusCode).toBe(403);
+      expect(wrong.json()).toMatchObject({ code: 'refund_password_invalid', attemptsLeft: left });
+    }
+    // … and the fifth, which locks, answers 423 with unlockAt at once.
+    const locking = await refundWith('000001');
+    expect(locking.statusCode).toBe(423);
+    expect(locking.json()).toMatchObject({ code: 'locked', attemptsLeft: 0 });
+    expect(Date.parse(locking.json().unlockAt)).toBe(h.clock.now().getTime() + 30 * MINUTE);
+    const status = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/status`,
+      headers: await h.login('owner'),
+    });
+    expect(status.json()).toMatchObject({ locked: true, unlockAt: locking.json().unlockAt, attemptsLeft: 0 });
     const locked = await refundWith(REFUND_PASSWORD);
     expect(locked.statusCode).toBe(423);
     expect(locked.json().code).toBe('locked');
@@ -168,8 +184,8 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     const supervisor = await h.operator('supervisor');
     const wrong = { currentPassword: '999991', newPassword: '480263', confirmPassword: '480263' };
     for (let i = 0; i < 4; i++) expect((await change(supervisor, wrong)).json().code).toBe('refund_password_invalid');
-    expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
-    // Five failures: four on the change, one at a refund. Now even the right password is refused.
+    // Five failures: four on the change, one at a refund, which locks. Now even the right password is refused.
+    expect((await refundWith('000001')).json().code).toBe('locked');
     const locked = await change(supervisor, { ...wrong, currentPassword: REFUND_PASSWORD });
     expect(locked.statusCode).toBe(423);
     expect(locked.json().code).toBe('locked');
@@ -235,7 +251,13 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
       merchantId: h.ids.merchantId,
     };
     await setPasswordPolicy(h.ctx, owner, h.ids.merchantId, { maxFailures: 3 });
-    for (let i = 0; i < 3; i++) expect((await refundWith('000001')).json().code).toBe('refund_password_invalid');
+    for (let left = 2; left >= 1; left--) {
+      expect((await refundWith('000001')).json()).toMatchObject({
+        code: 'refund_password_invalid',
+        attemptsLeft: left,
+      });
+    }
+    expect((await refundWith('000001')).json().code).toBe('locked');
     const locked = await refundWith(REFUND_PASSWORD);
     expect(locked.statusCode).toBe(423);
     expect(Date.parse(locked.json().unlockAt)).toBe(h.clock.now().getTime() + 30 * MINUTE);

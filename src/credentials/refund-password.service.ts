@@ -8,11 +8,12 @@ import * as merchants from '../merchants/merchant.service.js';
 import { notifyMerchantOwner } from '../notifications/notification.service.js';
 import * as errors from './credential.errors.js';
 import {
-  checkWithLockout,
+  attemptWithLockout,
   clearLockout,
   hashSecret,
   isReused,
   type LockNotice,
+  lockStatus,
   policyFor,
   recordNewSecret,
 } from './credential.service.js';
@@ -50,13 +51,21 @@ export interface RefundPasswordStatus {
   expired: boolean;
   /** True from `warnDays` before expiry: login and the terminal show the reminder. */
   reminder: boolean;
+  /** Locked after too many wrong entries, until `unlockAt`. */
+  locked: boolean;
+  unlockAt: string | null;
+  /** Wrong entries it still takes to lock (0 while locked). */
+  attemptsLeft: number;
 }
 
 export async function refundPasswordStatus(ctx: AppContext, merchantId: string): Promise<RefundPasswordStatus> {
-  return statusOf(ctx, await recordOf(ctx, merchantId));
+  const r = await recordOf(ctx, merchantId);
+  return { ...statusOf(ctx, r), ...(await lockStatus(ctx, refundPasswordRef(merchantId), r.policy)) };
 }
 
-function statusOf(ctx: AppContext, r: Awaited<ReturnType<typeof recordOf>>): RefundPasswordStatus {
+type ExpiryStatus = Omit<RefundPasswordStatus, 'locked' | 'unlockAt' | 'attemptsLeft'>;
+
+function statusOf(ctx: AppContext, r: Awaited<ReturnType<typeof recordOf>>): ExpiryStatus {
   const { expiryDays, warnDays } = r.policy.refundPassword;
   const daysLeft = daysUntilExpiry(r.changedAt, expiryDays, ctx.clock.now());
   const expiresAt =
@@ -101,13 +110,13 @@ export async function verifyRefundPassword(
 ): Promise<void> {
   if (password === undefined || password === '') throw new AppError('refund_password_required');
   const r = await recordOf(ctx, merchantId);
-  const ok = await checkWithLockout(ctx, {
+  const attempt = await attemptWithLockout(ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
     verify: async () => !!r.hash && (await verifySecret(r.hash, password)),
     lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
-  if (!ok) {
+  if (!attempt.ok) {
     await recordAuditNow(ctx, {
       merchantId,
       actor: auditActorOf(actor),
@@ -118,7 +127,7 @@ export async function verifyRefundPassword(
       terminalId: actor.terminalId,
       details: { purpose },
     });
-    throw new AppError('refund_password_invalid');
+    throw errors.wrongEntry(attempt, 'refund_password_invalid', 'the refund password is wrong');
   }
   if (statusOf(ctx, r).expired) throw errors.refundPasswordExpired();
 }
@@ -212,13 +221,13 @@ export async function changeRefundPassword(
     throw notFound('merchant');
   }
   const r = await recordOf(ctx, merchantId);
-  const ok = await checkWithLockout(ctx, {
+  const attempt = await attemptWithLockout(ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
     verify: async () => !!r.hash && (await verifySecret(r.hash, input.currentPassword)),
     lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
-  if (!ok) {
+  if (!attempt.ok) {
     await recordAuditNow(ctx, {
       merchantId,
       actor: auditActorOf(actor),
@@ -229,7 +238,7 @@ export async function changeRefundPassword(
       terminalId: actor.terminalId,
       details: { why: 'wrong current password' },
     });
-    throw new AppError('refund_password_invalid', 'the current refund password is wrong');
+    throw errors.wrongEntry(attempt, 'refund_password_invalid', 'the current refund password is wrong');
   }
   await assertAcceptable(ctx, merchantId, input);
   await storeNewRefundPassword(ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {

@@ -99,6 +99,9 @@ export function connect(url: string, options: { poolSize?: number } = {}): Db {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Deleted and overwritten content is zeroed in the file, not left in free space (PCI DSS 3.5:
+  // a masked card number must not survive in the bytes of the page it was masked on).
+  sqlite.pragma('secure_delete = ON');
   const kysely = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });

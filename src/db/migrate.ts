@@ -1,4 +1,4 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Db } from './connect.js';
 import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_audit.js';
@@ -13,6 +13,8 @@ import * as m010 from './migrations/010_refund_policy_history.js';
 import * as m011 from './migrations/011_seed_runs.js';
 import * as m012 from './migrations/012_money_checks.js';
 import * as m013 from './migrations/013_payment_refund_sums.js';
+import * as m014 from './migrations/014_normalised_contacts.js';
+import * as m015 from './migrations/015_mask_card_numbers.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -29,6 +31,8 @@ const migrations: Record<string, Migration> = {
   '011_seed_runs': m011,
   '012_money_checks': m012,
   '013_payment_refund_sums': m013,
+  '014_normalised_contacts': m014,
+  '015_mask_card_numbers': m015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -41,5 +45,24 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const ran = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (ran.includes('015_mask_card_numbers')) await scrubAfterMasking(db);
+  return ran;
+}
+
+/**
+ * After card numbers were masked in place, their old bytes must leave the database files too
+ * (PCI DSS 3.5), which an UPDATE alone does not do. SQLite runs with `secure_delete` (connect.ts),
+ * so freed cells are zeroed; the WAL, which still holds the pages written before, is checkpointed
+ * and truncated, and VACUUM rewrites the file. PostgreSQL keeps the old row versions until a
+ * VACUUM FULL rewrites the tables. Neither may run inside the migration's transaction.
+ */
+export async function scrubAfterMasking(db: Db): Promise<void> {
+  if (db.engine === 'sqlite') {
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db.kysely);
+    await sql`VACUUM`.execute(db.kysely);
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db.kysely);
+    return;
+  }
+  await sql`VACUUM FULL ${sql.join(m015.maskedTables.map((t) => sql.table(t)))}`.execute(db.kysely);
 }

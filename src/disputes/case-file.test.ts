@@ -10,6 +10,7 @@ import {
   canonicalJson,
   findCjkFont,
   renderCaseFilePdf,
+  SHIPPED_CJK_FONT,
   sealCaseFile,
   toLatin1Printable,
 } from './case-file.js';
@@ -149,18 +150,19 @@ describe('the case file', () => {
     expect(await pdfText(pdf)).toContain('[?] (quality problem)');
   });
 
-  // CI installs fonts-wqy-microhei, so there this test must run; elsewhere it needs a CJK font.
-  it.skipIf(!findCjkFont() && process.env.CI !== 'true')(
-    'prints Chinese as written when a CJK font is installed',
-    async () => {
-      const file = sealCaseFile(assembleCaseFile(inputs), at);
-      const text = await pdfText(await renderCaseFilePdf(file, { font: findCjkFont() }));
-      expect(text).toContain('商品有质量问题');
-      expect(text).toContain(file.sha256);
-      expect(text).toContain('123.45 CNY (12345 minor units)');
-      expect(text).not.toMatch(/printed\s+as\s+\[\?\]/);
-    },
-  );
+  // Nothing from the operating system: the font comes with `npm install`, so this never skips.
+  it('prints Chinese as written with the font the package ships, on any machine', async () => {
+    const font = findCjkFont({});
+    expect(font?.path).toBe(SHIPPED_CJK_FONT);
+    expect(SHIPPED_CJK_FONT).toMatch(/node_modules\/@expo-google-fonts\/noto-sans-sc\/.+\.ttf$/);
+    const file = sealCaseFile(assembleCaseFile(inputs), at);
+    const text = await pdfText(await renderCaseFilePdf(file, { font }));
+    expect(text).toContain('商品有质量问题');
+    expect(text).toContain(file.sha256);
+    expect(text).toContain('123.45 CNY (12345 minor units)');
+    expect(text).not.toContain('[?]');
+    expect(text).not.toMatch(/printed\s+as\s+\[\?\]/);
+  });
 
   it('prints Latin-1 as is and replaces each run of other scripts once', () => {
     expect(toLatin1Printable('Café – 退款 ok → done')).toBe('Café – [?] ok -> done');

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { AuditEvent } from '../audit/audit.service.js';
 import { format } from '../money.js';
@@ -194,22 +196,22 @@ export function sealCaseFile(content: CaseFileContent, generatedAt: string): Cas
 // ---- PDF -------------------------------------------------------------------------------------
 
 /**
- * Chinese text in the PDF: PDFKit's built-in fonts (Helvetica, Courier) only cover Latin-1. When a
- * CJK font is available (CASE_FILE_FONT, a .ttf/.otf path or `collection.ttc#PostScriptName`, or
- * Debian's fonts-noto-cjk / fonts-wqy-microhei / fonts-wqy-zenhei) the PDF prints every field as
- * written. Without one, characters the
- * built-in fonts cannot show are printed as [?] and the PDF says so: the JSON, whose hash it
- * prints, has every field in full. Amounts, ids, dates and hashes are ASCII either way.
+ * Chinese text in the PDF: PDFKit's built-in fonts (Helvetica, Courier) only cover Latin-1, so
+ * RefundDesk ships a CJK font as an npm dependency — Noto Sans SC Regular (SIL OFL 1.1), the TTF of
+ * `@expo-google-fonts/noto-sans-sc` — and every machine that ran `npm install` prints Chinese as
+ * written, with nothing from the operating system. CASE_FILE_FONT (a .ttf/.otf path, or
+ * `collection.ttc#PostScriptName`) picks another font first. Only if no font can be opened at all
+ * are the characters the built-in fonts cannot show printed as [?], and the PDF says so: the JSON,
+ * whose hash it prints, has every field in full. Amounts, ids, dates and hashes are ASCII either way.
  */
-const CJK_CANDIDATES = [
-  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#NotoSansCJKsc-Regular',
-  '/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc#NotoSerifCJKsc-Regular',
-  '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#WenQuanYiMicroHei',
-  '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#WenQuanYiZenHei',
-];
+export const SHIPPED_CJK_FONT = join(
+  dirname(createRequire(import.meta.url).resolve('@expo-google-fonts/noto-sans-sc/package.json')),
+  '400Regular',
+  'NotoSansSC_400Regular.ttf',
+);
 
 export function findCjkFont(env: NodeJS.ProcessEnv = process.env): { path: string; family?: string } | undefined {
-  const candidates = env.CASE_FILE_FONT ? [env.CASE_FILE_FONT, ...CJK_CANDIDATES] : CJK_CANDIDATES;
+  const candidates = env.CASE_FILE_FONT ? [env.CASE_FILE_FONT, SHIPPED_CJK_FONT] : [SHIPPED_CJK_FONT];
   for (const c of candidates) {
     const [path, family] = c.split('#');
     if (path && existsSync(path)) return { path, family };

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { idempotencyOf, markReplay } from '../http/idempotency.js';
 import { amount, errorResponses, id, idempotencyHeaders, page, pageQuery, secret } from '../http/schemas.js';
+import { coded, contactFields, label, line, prose } from '../http/text.js';
 import { refundReasons } from '../refunds/refund.js';
 import {
   ATTACHMENT_TYPES,
@@ -119,15 +120,6 @@ const caseFileSchema = z
   })
   .describe('The case file: payment (BIN + last 4), refunds and timelines, messages, rulings, policy, audit events');
 
-const contactSchema = z
-  .object({
-    email: z.email().max(254).optional(),
-    phone: z
-      .string()
-      .regex(/^\+?[\d\s-]{6,20}$/)
-      .optional(),
-  })
-  .strict();
 const language = z.enum(['zh-CN', 'en']).optional();
 const customerSecret = {
   secret: secret
@@ -203,8 +195,8 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
               .regex(/^\d{4}$/)
               .optional(),
             reason: z.enum(refundReasons).optional().describe('Payment disputes: what went wrong (default other)'),
-            description: z.string().trim().min(1).max(4000),
-            contact: contactSchema.optional(),
+            description: prose(4000),
+            contact: contactFields.optional(),
             language,
           })
           .strict()
@@ -232,7 +224,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
                 c.addIssue({
                   code: 'custom',
                   path: ['contact'],
-                  message: 'give an e-mail or a phone number to be told of each step',
+                  ...coded('contact_required', 'give an e-mail or a phone number to be told of each step'),
                 });
               }
             }
@@ -318,17 +310,19 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         params: disputeParams,
         body: z
           .object({
-            body: z.string().trim().min(1).max(4000),
+            body: prose(4000),
             ...customerSecret,
             attachments: z
               .array(
                 z
                   .object({
-                    filename: z.string().min(1).max(200),
-                    contentType: z.string().min(1).max(100),
+                    filename: label(200),
+                    contentType: line(100),
                     dataBase64: z
                       .string()
+                      .min(1)
                       .max(MAX_ATTACHMENT_BASE64_CHARS + 4)
+                      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 (RFC 4648, with padding)')
                       .describe('The file, base64 (RFC 4648, with padding)'),
                   })
                   .strict(),
@@ -380,7 +374,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
           'The customer escalates to the payment institution (at once after a merchant rejection, else after the negotiation period)',
         security: [],
         params: disputeParams,
-        body: z.object({ ...customerSecret, reason: z.string().trim().min(1).max(2000) }).strict(),
+        body: z.object({ ...customerSecret, reason: prose(2000) }).strict(),
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
@@ -401,7 +395,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         body: z
           .object({
             outcome: z.enum(rulingOutcomes),
-            ruling: z.string().trim().min(1).max(4000),
+            ruling: prose(4000),
             amount: amount.optional(),
           })
           .strict(),
@@ -425,7 +419,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         summary: 'Refer a dispute ruled for the merchant to a third party: freezes the case file, makes a share link',
         params: disputeParams,
         body: z
-          .object({ ...customerSecret, reason: z.string().trim().max(2000).optional() })
+          .object({ ...customerSecret, reason: prose(2000).optional() })
           .strict()
           .default({}),
         response: {
@@ -458,9 +452,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         summary:
           'Close a dispute: settled, withdrawn, accepted (a ruling for the merchant), or concluded (after a referral)',
         params: disputeParams,
-        body: z
-          .object({ ...customerSecret, outcome: z.enum(closeOutcomes), note: z.string().trim().max(2000).optional() })
-          .strict(),
+        body: z.object({ ...customerSecret, outcome: z.enum(closeOutcomes), note: prose(2000).optional() }).strict(),
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
@@ -479,7 +471,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
           .object({
             ...customerSecret,
             score: z.number().int().min(1).max(5),
-            comment: z.string().trim().max(2000).optional(),
+            comment: prose(2000).optional(),
           })
           .strict(),
         response: { 200: disputeSchema, ...errorResponses, ...limited },
@@ -513,7 +505,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         summary: 'The case file frozen at referral, for the third party holding the share link',
         description: `${pdfNote} The link expires (410 share_link_expired).`,
         security: [],
-        params: z.object({ token: z.string().min(10).max(100) }),
+        params: z.object({ token: line(100, 10) }),
         querystring: z.object({ format: formatQuery }),
         response: { 200: caseFileSchema, ...errorResponses, 410: errorResponses[404], ...limited },
       },

@@ -41,6 +41,11 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'validation_failed',
 };
 
+function issueCode(params: unknown): ErrorCode | undefined {
+  const code = (params as { params?: { code?: unknown } } | undefined)?.params?.code;
+  return typeof code === 'string' && code in errorCatalog ? (code as ErrorCode) : undefined;
+}
+
 function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   const id = request.id;
   if (error instanceof AppError) return problem(error.code, id, error.detail, error.extra);
@@ -50,7 +55,12 @@ function toProblem(error: FastifyError | Error, request: FastifyRequest): Proble
       path: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
       message: v.message ?? 'invalid',
     }));
-    return problem('validation_failed', id, 'The request does not match the schema', { errors });
+    // src/http/text.ts: an issue may name its own code (contact_required, card_number_not_allowed);
+    // it is used when every issue names one, else the request is simply not valid.
+    const named = error.validation.map((v) => issueCode(v.params));
+    const code = named.every((c) => c !== undefined) ? named[0] : 'validation_failed';
+    const detail = code === 'validation_failed' ? 'The request does not match the schema' : errors[0].message;
+    return problem(code ?? 'validation_failed', id, detail, { errors });
   }
   const fe = error as FastifyError;
   if (error instanceof SyntaxError && fe.statusCode === 400)

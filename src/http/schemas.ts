@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { refundReasons, refundStatuses } from '../refunds/refund.js';
+import { line, secretText } from './text.js';
 
 /** ISO 8583 field 4 is twelve digits: no POS amount is larger. */
 export const MAX_AMOUNT = 999_999_999_999;
@@ -25,14 +26,14 @@ export const id = (prefix: string) =>
 
 export const idParam = (prefix: string) => z.object({ id: id(prefix) });
 
-export const secret = z.string().min(1).max(128);
+export const secret = secretText(128);
 
 /** The optional `Idempotency-Key` header of a money-moving POST, for the OpenAPI document. */
 export const idempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
 
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(64).optional(),
+  cursor: line(64).optional(),
 });
 
 export const problemSchema = z

@@ -15,6 +15,7 @@ import {
   receiptSchema,
   secret,
 } from '../http/schemas.js';
+import { line, prose } from '../http/text.js';
 import * as payments from './payment.service.js';
 
 const readers = ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin', 'api_key'] as const;
@@ -31,7 +32,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         body: z.object({
           amount,
           currency: currency.optional(),
-          card: z.object({ number: z.string().min(12).max(23).describe('PAN; only BIN and last 4 are kept') }),
+          card: z.object({ number: line(23, 12).describe('PAN; only BIN and last 4 are kept') }),
           terminalId: id('trm').optional().describe('Required with an API key; operators use their own terminal'),
         }),
         response: { 201: paymentSchema, ...errorResponses },
@@ -100,7 +101,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         tags: ['payments'],
         summary: 'Acquirer risk flag: while flagged, refunds of the payment wait for a reviewer',
         params: idParam('pay'),
-        body: z.object({ flagged: z.boolean(), reason: z.string().min(1).max(500) }),
+        body: z.object({ flagged: z.boolean(), reason: prose(500) }),
         response: { 200: paymentSchema, ...errorResponses },
       },
     },

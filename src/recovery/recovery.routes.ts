@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errorResponses, id, idParam } from '../http/schemas.js';
+import { digits, secretText } from '../http/text.js';
 import * as agentUnlock from './agent-unlock.service.js';
 import * as recoveryCodes from './recovery-code.service.js';
 
 const newPassword = {
-  newPassword: z.string().min(1).max(64),
-  confirmPassword: z.string().min(1).max(64),
+  newPassword: secretText(64),
+  confirmPassword: secretText(64),
 };
 
 const locked = { 423: errorResponses[403], 429: errorResponses[403] };
@@ -34,7 +35,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       schema: {
         tags: ['refund password recovery'],
         summary: 'Step 2, agent console: the challenge becomes a one-time unlock code (agents of the terminal only)',
-        body: z.object({ terminalId: id('trm'), challenge: z.string().regex(/^\d{10}$/, '10 digits') }),
+        body: z.object({ terminalId: id('trm'), challenge: digits(10) }),
         response: {
           201: z.object({ unlockCode: z.string(), expiresAt: z.string(), terminalSerial: z.string() }),
           ...errorResponses,
@@ -53,7 +54,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         tags: ['refund password recovery'],
         summary: 'Step 3, at the terminal: the unlock code sets a new refund password',
         params: idParam('trm'),
-        body: z.object({ unlockCode: z.string().regex(/^\d{8}$/, '8 digits'), ...newPassword }),
+        body: z.object({ unlockCode: digits(8), ...newPassword }),
         response: { 204: z.null(), ...errorResponses, ...locked },
       },
     },
@@ -91,7 +92,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         tags: ['refund password recovery'],
         summary: 'Finish: the one-time code sets a new refund password',
         params: idParam('mer'),
-        body: z.object({ code: z.string().regex(/^\d{6}$/, '6 digits'), ...newPassword }),
+        body: z.object({ code: digits(6), ...newPassword }),
         response: { 204: z.null(), ...errorResponses, ...locked },
       },
     },

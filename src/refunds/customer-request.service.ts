@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
+import { normaliseContact } from '../notifications/contact.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import { purposeKey } from '../secret-key.js';
@@ -123,12 +124,6 @@ function derivedTrackingSecret(ctx: AppContext, idempotency: IdempotencyRequest)
 }
 
 export type CustomerProof = { secret: string } | { contact: string };
-
-/** E-mail in lower case; a phone as its digits, a Chinese mobile without its +86 / 0086 prefix. */
-function normaliseContact(c: string): string {
-  if (c.includes('@')) return c.trim().toLowerCase();
-  return c.replace(/\D/g, '').replace(/^(?:00)?86(1\d{10})$/, '$1');
-}
 
 /**
  * The refund if the proof fits it: its tracking secret, or the e-mail / phone the customer gave.

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { idempotencyOf, markReplay } from '../http/idempotency.js';
-import { amount, errorResponses, idempotencyHeaders, idParam } from '../http/schemas.js';
+import { amount, errorResponses, idempotencyHeaders, idParam, secret } from '../http/schemas.js';
+import { contact, contactQuery, digits, prose } from '../http/text.js';
 import * as customers from './customer-request.service.js';
 import { refundReasons, refundStatuses } from './refund.js';
 import type { Lang } from './refund-tracking.js';
@@ -42,20 +43,12 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         headers: idempotencyHeaders,
         body: z
           .object({
-            paymentReference: z.string().regex(/^\d{12}$/, 'the 12-digit reference printed on the receipt'),
-            cardLast4: z.string().regex(/^\d{4}$/),
+            paymentReference: digits(12, 'the 12-digit reference printed on the receipt'),
+            cardLast4: digits(4),
             amount,
             reason: z.enum(refundReasons),
-            description: z.string().min(1).max(2000),
-            contact: z
-              .object({
-                email: z.email().max(254).optional(),
-                phone: z
-                  .string()
-                  .regex(/^\+?[\d\s-]{6,20}$/)
-                  .optional(),
-              })
-              .refine((c) => c.email || c.phone, 'give an e-mail or a phone number to be told of each step'),
+            description: prose(2000),
+            contact,
             language: lang,
           })
           .strict(),
@@ -83,8 +76,8 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         security: [],
         params: idParam('re'),
         querystring: z.object({
-          secret: z.string().max(128).optional(),
-          contact: z.string().max(254).optional(),
+          secret: secret.optional(),
+          contact: contactQuery.optional(),
           lang,
         }),
         response: { 200: publicRefundSchema, ...errorResponses, ...limited },
@@ -111,7 +104,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         summary: 'Withdraw a request the merchant has not answered yet',
         security: [],
         params: idParam('re'),
-        body: z.object({ secret: z.string().min(1).max(128), lang }),
+        body: z.object({ secret, lang }),
         response: { 200: publicRefundSchema, ...errorResponses, ...limited },
       },
     },

@@ -16,6 +16,7 @@ import {
   refundSchema,
   secret,
 } from '../http/schemas.js';
+import { prose } from '../http/text.js';
 import { refundReasons, refundStatuses } from './refund.js';
 import * as refunds from './refund.service.js';
 import * as policies from './refund-policy.service.js';
@@ -38,7 +39,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           currency: currency.optional(),
           reason: z.enum(refundReasons),
           refundPassword: secret.optional().describe('The merchant’s refund password (not needed with an API key)'),
-          note: z.string().max(500).optional(),
+          note: prose(500).optional(),
         }),
         response: { 201: refundSchema, ...errorResponses },
       },
@@ -89,7 +90,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['refunds'],
         summary: 'Cancel a refund still waiting for the acquirer',
         params: idParam('re'),
-        body: z.object({ reason: z.string().max(500).optional() }).default({}),
+        body: z.object({ reason: prose(500).optional() }).default({}),
         response: { 200: refundSchema, ...errorResponses },
       },
     },
@@ -125,7 +126,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         headers: idempotencyHeaders,
         body: z.object({
           decision: z.enum(['approve', 'reject']),
-          reason: z.string().max(500).optional(),
+          reason: prose(500).optional(),
           refundPassword: secret.optional(),
         }),
         response: { 200: refundSchema, ...errorResponses },
@@ -146,7 +147,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         summary: 'Acquirer review by hand (支付机构审核): approve to processing, or reject; who and why are recorded',
         params: idParam('re'),
         headers: idempotencyHeaders,
-        body: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().min(1).max(500) }),
+        body: z.object({ decision: z.enum(['approve', 'reject']), reason: prose(500) }),
         response: { 200: refundSchema, ...errorResponses },
       },
     },

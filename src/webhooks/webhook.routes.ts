@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errorResponses, idParam, page, pageQuery } from '../http/schemas.js';
+import { label, line, prose } from '../http/text.js';
 import { deliveryStatuses, MAX_URL_LENGTH, WILDCARD, webhookEventTypes } from './webhook.js';
 import * as webhooks from './webhook.service.js';
 
@@ -39,13 +40,13 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         tags: ['webhooks'],
         summary: 'Register a webhook endpoint (the signing secret is shown once)',
         body: z.object({
-          url: z.string().min(1).max(MAX_URL_LENGTH).describe('http(s) URL that receives signed POSTs'),
+          url: label(MAX_URL_LENGTH).describe('http(s) URL that receives signed POSTs'),
           events: z
-            .array(z.string().min(1).max(64))
+            .array(line(64))
             .min(1)
             .max(20)
             .describe(`Any of ${webhookEventTypes.join(', ')}, or ${WILDCARD} for all`),
-          description: z.string().max(500).optional(),
+          description: prose(500).optional(),
         }),
         response: {
           201: endpointSchema.extend({ secret: z.string().describe('whsec_…; shown once') }),
