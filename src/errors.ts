@@ -78,7 +78,6 @@ export const errorCatalog = {
   backup_from_newer_version: { status: 422, title: 'The backup was made by a newer RefundDesk' },
   backup_target_not_empty: { status: 409, title: 'The restore target already holds data' },
   backup_secret_key_mismatch: { status: 422, title: 'The secret key does not match the backup' },
-  backup_in_progress: { status: 409, title: 'A backup is already running' },
   backup_file_unavailable: { status: 410, title: 'The backup file is no longer available' },
   // bugs
   internal_error: { status: 500, title: 'Internal error' },

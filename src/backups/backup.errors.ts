@@ -29,8 +29,5 @@ export const backupTargetNotEmpty = (target: string) =>
 
 export const backupSecretKeyMismatch = (why: string) => new AppError('backup_secret_key_mismatch', why);
 
-export const backupInProgress = () =>
-  new AppError('backup_in_progress', 'a backup is already running; wait for it to finish');
-
 export const backupFileGone = () =>
   new AppError('backup_file_unavailable', 'the backup file is no longer there (rotated away, or the run failed)');

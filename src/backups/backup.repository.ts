@@ -3,6 +3,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { type Db, isPostgresUrl } from '../db/connect.js';
+import type { BackupRunTable, Database } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
 
 /**
@@ -306,4 +307,51 @@ export async function dropTables(db: Db, names: string[]): Promise<void> {
   } finally {
     await sql.raw('PRAGMA foreign_keys = ON').execute(db.kysely);
   }
+}
+
+// --- backup_runs (migration 020) ---
+
+export async function insertRun(conn: Kysely<Database>, row: BackupRunTable): Promise<void> {
+  await conn.insertInto('backup_runs').values(row).execute();
+}
+
+export async function finishRun(
+  conn: Kysely<Database>,
+  id: string,
+  set: Pick<BackupRunTable, 'status' | 'file' | 'bytes' | 'encrypted' | 'verified' | 'error' | 'finished_at'>,
+): Promise<void> {
+  await conn.updateTable('backup_runs').set(set).where('id', '=', id).execute();
+}
+
+export async function findRun(conn: Kysely<Database>, id: string): Promise<BackupRunTable | undefined> {
+  return conn.selectFrom('backup_runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listRuns(conn: Kysely<Database>, limit: number, before?: string): Promise<BackupRunTable[]> {
+  let q = conn.selectFrom('backup_runs').selectAll();
+  if (before) q = q.where('id', '<', before);
+  return q.orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function findRunningSince(conn: Kysely<Database>, since: string): Promise<BackupRunTable | undefined> {
+  return conn
+    .selectFrom('backup_runs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where('started_at', '>', since)
+    .executeTakeFirst();
+}
+
+/** Forgets the file of runs whose file rotation deleted. */
+export async function clearFiles(conn: Kysely<Database>, files: string[]): Promise<void> {
+  if (files.length) await conn.updateTable('backup_runs').set({ file: null }).where('file', 'in', files).execute();
+}
+
+/**
+ * The platform admins' addresses, for a failed scheduled backup. Read here rather than through the
+ * auth service, which has no such query yet (and is being changed concurrently): one read-only query.
+ */
+export async function platformAdminEmails(conn: Kysely<Database>): Promise<string[]> {
+  const rows = await conn.selectFrom('users').select('email').where('role', '=', 'platform_admin').execute();
+  return rows.map((r) => r.email);
 }

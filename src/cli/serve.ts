@@ -1,3 +1,4 @@
+import { settleBackupRuns, startBackupSchedule } from '../backups/backup-run.service.js';
 import { DAY, HOUR } from '../clock.js';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
@@ -26,9 +27,14 @@ export async function serve(config: Config): Promise<void> {
   };
   const housekeepingTimer = config.worker ? setInterval(housekeeping, HOUR) : undefined;
   housekeepingTimer?.unref();
+  const stopBackups = config.worker
+    ? startBackupSchedule(ctx, (e) => app.log.error({ err: e }, 'backup failed'))
+    : () => {};
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     clearInterval(housekeepingTimer);
+    stopBackups();
+    await settleBackupRuns();
     await app.close();
     await worker?.stop();
     await ctx.db.close();

@@ -12,6 +12,7 @@ import * as m009 from './migrations/009_refund_failure_final.js';
 import * as m010 from './migrations/010_refund_policy_history.js';
 import * as m011 from './migrations/011_seed_runs.js';
 import * as m012 from './migrations/012_money_checks.js';
+import * as m020 from './migrations/020_backup_runs.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '010_refund_policy_history': m010,
   '011_seed_runs': m011,
   '012_money_checks': m012,
+  '020_backup_runs': m020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
