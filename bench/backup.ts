@@ -60,7 +60,13 @@ await ctx.db.close();
   );
   const fill = db.transaction((n: number) => {
     for (let i = 0; i < n; i++) {
-      insert.run({ ...template, id: newId('pay'), reference: String(100_000_000_000 + i), amount: 100 + (i % 9000) });
+      insert.run({
+        ...template,
+        id: newId('pay'),
+        reference: String(100_000_000_000 + i),
+        amount: 100 + (i % 9000),
+        captured_amount: 100 + (i % 9000),
+      });
     }
   });
   const t0 = performance.now();

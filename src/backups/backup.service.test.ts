@@ -7,7 +7,13 @@ import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/s
 import { type Harness, openHarness } from '../../test/support/harness.js';
 import { connect } from '../db/connect.js';
 import type { AppError } from '../errors.js';
+import { buildApp } from '../http/app.js';
 import { newId } from '../ids.js';
+import { openContext } from '../runtime.js';
+import { purposeKey } from '../secret-key.js';
+import { DEMO } from '../seed/demo.js';
+import { openSecret } from '../webhooks/secret-box.js';
+import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
 import {
   assertRestorable,
   type BackupResult,
@@ -189,6 +195,66 @@ describe.each(engines())('backups of a %s database', (engine) => {
       /^backup_(truncated|corrupt)$/,
     );
     expect(existsSync(target.url)).toBe(false);
+  });
+
+  it('after a restore into another data folder, with the key the encrypted backup carries, an agent unlock code and a webhook signature still work', async () => {
+    const cashier = await h.operator('cashier');
+    const challenge = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/api/v1/terminals/${h.ids.terminalId}/unlock-challenge`,
+        headers: cashier,
+      })
+    ).json().challenge as string;
+    const hook = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      headers: await h.login('owner'),
+      payload: { url: 'https://hooks.example.com/backup', events: ['*'] },
+    });
+    const secret = hook.json().secret as string;
+    const file = join(dir, 'keyed.rdbackup');
+    await createBackup(h.ctx.config, file, { passphrase: PASSPHRASE });
+
+    const target = join(dir, 'elsewhere', 'data', 'refunddesk.db');
+    const r = await restoreBackup(file, target, { passphrase: PASSPHRASE });
+    expect(r.secretKeyFile).toBe(join(dir, 'elsewhere', 'data', 'secret.key'));
+    const ctx = await openContext({ ...h.ctx.config, databaseUrl: target, secretKey: undefined }, h.clock);
+    const app = await buildApp(ctx);
+    try {
+      const codeFor = async (a: typeof app) => {
+        const login = await a.inject({ method: 'POST', url: '/api/v1/auth/login', payload: DEMO.agent });
+        return a.inject({
+          method: 'POST',
+          url: '/api/v1/agent/unlock-codes',
+          headers: { authorization: `Bearer ${login.json().token}` },
+          payload: { terminalId: h.ids.terminalId, challenge },
+        });
+      };
+      const [here, there] = [await codeFor(h.app), await codeFor(app)];
+      expect(there.statusCode, there.body).toBe(201);
+      expect(there.json().unlockCode).toBe(here.json().unlockCode);
+
+      const endpoint = await ctx.db.kysely
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', hook.json().id)
+        .executeTakeFirstOrThrow();
+      const opened = openSecret(
+        purposeKey(ctx.config, 'webhook-secrets'),
+        endpoint.secret_ciphertext as string,
+        endpoint.id,
+      );
+      const body = '{"type":"refund.succeeded"}';
+      const t = 1_772_438_400;
+      expect(verifyWebhookSignature(opened, signatureHeader(secret, body, t), body, 300, new Date(t * 1000))).toBe(
+        true,
+      );
+      expect(opened).toBe(secret);
+    } finally {
+      await app.close();
+      await ctx.db.close();
+    }
   });
 
   it('refuses a non-empty target unless forced, and a plain backup without its secret key', async () => {
