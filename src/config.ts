@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { POLICY_BOUNDS } from './credentials/password-policy.js';
 
 /** A setting in the environment that cannot be used: `refunddesk` says so and exits 1. */
@@ -39,6 +40,33 @@ export interface Config {
   disputeMediationDays: number;
   /** Days a third party's case-file share link stays valid. */
   caseFileShareDays: number;
+  /** Backups (src/backups/): passphrase that encrypts them; how often `serve` takes one (unset: never); where; how many kept. */
+  backupKey?: string;
+  backupIntervalMs?: number;
+  backupDir: string;
+  backupKeep: number;
+}
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `24h`, `7d`: at least a minute, at most a year. */
+function duration(name: string, env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[name];
+  if (!raw || raw === 'off') return undefined;
+  const m = /^(\d+)\s*([mhd])$/.exec(raw.trim());
+  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2]] : Number.NaN;
+  if (!(ms >= 60_000 && ms <= 366 * 86_400_000)) {
+    throw new ConfigError(`${name} must be a duration such as 30m, 24h or 7d (1m to 366d), got "${raw}"`);
+  }
+  return ms;
+}
+
+/** Backups go beside the SQLite file by default (`./data/backups` for PostgreSQL). */
+function defaultBackupDir(databaseUrl: string): string {
+  const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  return /^postgres(ql)?:\/\//.test(databaseUrl) || file === ':memory:'
+    ? 'data/backups'
+    : join(dirname(file), 'backups');
 }
 
 function optionalUrl(name: string, schemes: string[], env: NodeJS.ProcessEnv, requires?: string): string | undefined {
@@ -126,5 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       (env.WEBHOOK_ALLOW_PRIVATE || (env.NODE_ENV === 'production' ? 'off' : 'on')).toLowerCase(),
     ),
     secretKey: env.SECRET_KEY || undefined,
+    backupKey: env.BACKUP_KEY || undefined,
+    backupIntervalMs: duration('BACKUP_INTERVAL', env),
+    backupDir: env.BACKUP_DIR || defaultBackupDir(env.DATABASE_URL || './data/refunddesk.db'),
+    backupKeep: bounded('BACKUP_KEEP', 7, env, { min: 1, max: 10_000 }, 'how many scheduled backups to keep'),
   };
 }

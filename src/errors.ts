@@ -70,6 +70,17 @@ export const errorCatalog = {
   webhook_url_invalid: { status: 422, title: 'The webhook URL is not allowed' },
   webhook_event_unknown: { status: 422, title: 'Unknown webhook event type' },
   webhook_endpoint_limit: { status: 422, title: 'The merchant has too many webhook endpoints' },
+  // backups
+  backup_corrupt: { status: 422, title: 'The backup file is damaged' },
+  backup_truncated: { status: 422, title: 'The backup file is truncated' },
+  backup_key_required: { status: 422, title: 'The backup is encrypted and no key was given' },
+  backup_key_wrong: { status: 422, title: 'The backup key is wrong' },
+  backup_not_encrypted: { status: 422, title: 'A backup key was given for a backup that is not encrypted' },
+  backup_mismatch: { status: 422, title: 'The backup does not verify' },
+  backup_from_newer_version: { status: 422, title: 'The backup was made by a newer RefundDesk' },
+  backup_target_not_empty: { status: 409, title: 'The restore target already holds data' },
+  backup_secret_key_mismatch: { status: 422, title: 'The secret key does not match the backup' },
+  backup_file_unavailable: { status: 410, title: 'The backup file is no longer available' },
   // bugs
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -31,7 +31,8 @@ export type IdPrefix =
   | 'rco'
   | 'ntf'
   | 'whe'
-  | 'whd';
+  | 'whd'
+  | 'bkp';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

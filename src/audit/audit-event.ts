@@ -99,20 +99,8 @@ export function auditHash(f: HashedFields): string {
   return createHash('sha256').update(canonicalAuditRecord(f), 'utf8').digest('hex');
 }
 
-/** JSON with object keys sorted at every level, so the same details always store the same text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
+/** Re-exported: audit `details` are stored as canonical JSON (src/crypto/canonical-json.ts). */
+export { canonicalJson } from '../crypto/canonical-json.js';
 
 export function chainOf(merchantId: string | null): string {
   return merchantId ?? PLATFORM_CHAIN;

@@ -4,6 +4,7 @@ import * as audit from '../audit/audit.service.js';
 import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
 import * as apiKeys from '../auth/api-key.service.js';
 import * as users from '../auth/user.service.js';
+import { backupCommand, restoreCommand } from '../backups/backup.command.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -234,6 +235,8 @@ program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
 program.addCommand(loginPasswordCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
+program.addCommand(backupCommand());
+program.addCommand(restoreCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { settleBackupRuns, startBackupSchedule } from '../backups/backup-run.service.js';
 import { DAY, HOUR } from '../clock.js';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
@@ -28,6 +29,9 @@ export async function serve(config: Config): Promise<void> {
   };
   const housekeepingTimer = config.worker ? setInterval(housekeeping, HOUR) : undefined;
   housekeepingTimer?.unref();
+  const stopBackups = config.worker
+    ? startBackupSchedule(ctx, (e) => app.log.error({ err: e }, 'backup failed'))
+    : () => {};
   // Graceful stop on SIGTERM or SIGINT: stop accepting, let in-flight requests finish (10 s at
   // most, then exit 1), stop the worker between jobs, close the database. A second signal exits at
   // once. Every acknowledged write is already committed; one in flight commits or rolls back whole.
@@ -45,7 +49,9 @@ export async function serve(config: Config): Promise<void> {
     }, STOP_GRACE_MS);
     deadline.unref();
     clearInterval(housekeepingTimer);
+    stopBackups();
     try {
+      await settleBackupRuns();
       await app.close();
       await worker?.stop();
       await ctx.db.close();

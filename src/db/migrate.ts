@@ -15,6 +15,7 @@ import * as m012 from './migrations/012_money_checks.js';
 import * as m013 from './migrations/013_payment_refund_sums.js';
 import * as m014 from './migrations/014_normalised_contacts.js';
 import * as m015 from './migrations/015_mask_card_numbers.js';
+import * as m020 from './migrations/020_backup_runs.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '013_payment_refund_sums': m013,
   '014_normalised_contacts': m014,
   '015_mask_card_numbers': m015,
+  '020_backup_runs': m020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -65,4 +67,19 @@ export async function scrubAfterMasking(db: Db): Promise<void> {
     return;
   }
   await sql`VACUUM FULL ${sql.join(m015.maskedTables.map((t) => sql.table(t)))}`.execute(db.kysely);
+}
+
+/** The names of every migration this RefundDesk knows, in order; the last is the current schema. */
+export function migrationNames(): string[] {
+  return Object.keys(migrations).sort();
+}
+
+/** Brings the schema up to `name` exactly (backups restore at the schema they were taken at). */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateTo(name);
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -422,7 +422,24 @@ export interface WebhookDeliveryTable {
   delivered_at: string | null;
 }
 
+/** src/backups/ (migration 020): one row per backup run; `slot` is unique per scheduled interval. */
+export interface BackupRunTable {
+  id: string;
+  trigger: string;
+  slot: string | null;
+  status: string;
+  file: string | null;
+  bytes: number | null;
+  encrypted: number;
+  verified: number;
+  error: string | null;
+  requested_by: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
+  backup_runs: BackupRunTable;
   disputes: DisputeTable;
   dispute_events: DisputeEventTable;
   dispute_messages: DisputeMessageTable;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { AuditEvent } from '../audit/audit.service.js';
+import { canonicalJson } from '../crypto/canonical-json.js';
 import { format } from '../money.js';
 import type { Payment } from '../payments/payment.js';
 import type { Refund } from '../refunds/refund.js';
@@ -98,22 +99,7 @@ export interface CaseFile {
 export const CANONICALIZATION =
   'sha256 over content serialised as JSON, object keys sorted at every depth, no whitespace';
 
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
+export { canonicalJson };
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

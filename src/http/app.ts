@@ -10,6 +10,7 @@ import {
 import type { DestinationStream } from 'pino';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { backupRoutes } from '../backups/backup.routes.js';
 import type { AppContext } from '../context.js';
 import { credentialRoutes } from '../credentials/credential.routes.js';
 import { disputeRoutes } from '../disputes/dispute.routes.js';
@@ -110,6 +111,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     credentialRoutes,
     recoveryRoutes,
     webhookRoutes,
+    backupRoutes,
   ]) {
     await app.register(routes, { ctx });
   }

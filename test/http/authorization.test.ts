@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiKeyScope, merchantRoles, type Role } from '../../src/auth/actor.js';
 import * as users from '../../src/auth/user.service.js';
+import { runBackup } from '../../src/backups/backup-run.service.js';
 import type { RouteAuth } from '../../src/http/auth-hook.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
 import * as operators from '../../src/operators/operator.service.js';
@@ -60,6 +61,8 @@ interface Objects {
   /** A challenge the terminal showed, for the agent's unlock code. */
   challenge: string;
   webhook: string;
+  /** A finished backup run (backup runs are the platform's, not a merchant's). */
+  backupRun: string;
   /** A customer's payment dispute (negotiating), its access secret, and a file in its thread. */
   dispute: string;
   disputeSecret: string;
@@ -268,6 +271,24 @@ const FIXTURES: Record<string, Fixture> = {
     answer: { status: 204 },
   },
   'GET /api/v1/webhook-endpoints/:id/deliveries': { params: (o) => ({ id: o.webhook }), tenantBound: true },
+
+  // Backups: platform-wide, no merchant's object.
+  'GET /api/v1/backups': { tenantBound: false, why: 'backup runs are the platform’s, not a merchant’s' },
+  'POST /api/v1/backups': {
+    tenantBound: false,
+    why: 'a backup of the platform',
+    answer: { status: 202 },
+  },
+  'GET /api/v1/backups/:id': {
+    params: (o) => ({ id: o.backupRun }),
+    tenantBound: () => false,
+    why: 'backup runs are the platform’s, not a merchant’s',
+  },
+  'GET /api/v1/backups/:id/file': {
+    params: (o) => ({ id: o.backupRun }),
+    tenantBound: () => false,
+    why: 'backup files are the platform’s',
+  },
 
   // Disputes (staff side; the customer's side is checked on its own below). Every write meets a
   // negotiating dispute in a state that refuses it, except a message, which only adds to the thread.
@@ -605,6 +626,7 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
       trackingSecret: request.trackingSecret,
       challenge: challenge.challenge,
       webhook: webhook.id,
+      backupRun: (await runBackup(h.ctx, { trigger: 'schedule' }))?.id ?? '',
       dispute: dispute.id,
       disputeSecret: dispute.accessSecret,
       attachment: thread.messages[0].attachments[0].id,
@@ -1147,6 +1169,10 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     'DELETE /api/v1/api-keys/:id': ['merchant_owner'],
     'POST /api/v1/webhook-endpoints': ['merchant_owner'],
     'GET /api/v1/audit-events': ['merchant_owner', 'acquirer_reviewer', 'platform_admin'],
+    'GET /api/v1/backups': ['platform_admin', 'merchant_owner'],
+    'GET /api/v1/backups/:id': ['platform_admin', 'merchant_owner'],
+    'POST /api/v1/backups': ['platform_admin'],
+    'GET /api/v1/backups/:id/file': ['platform_admin'],
   };
 
   it('declares on each money and secret route exactly the roles the issues name', () => {

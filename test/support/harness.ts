@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import * as users from '../../src/auth/user.service.js';
+import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
@@ -59,6 +62,7 @@ export async function openHarness(
     worker: false,
     refundProcessingDelayMs: 0,
     secretKey: randomBytes(32).toString('hex'), // not a key file in ./data for PostgreSQL runs
+    backupDir: join(tmpdir(), `refunddesk-backups-${randomBytes(6).toString('hex')}`),
     ...overrides,
   };
   const ctx = await openContext(config, clock);
@@ -153,6 +157,7 @@ export async function openHarness(
       tokens.clear();
     },
     async close() {
+      await settleBackupRuns();
       await app.close();
       await ctx.db.close();
       await db.drop();

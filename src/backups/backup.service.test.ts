@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
+import { type Harness, openHarness } from '../../test/support/harness.js';
+import { connect } from '../db/connect.js';
+import type { AppError } from '../errors.js';
+import { buildApp } from '../http/app.js';
+import { newId } from '../ids.js';
+import { openContext } from '../runtime.js';
+import { purposeKey } from '../secret-key.js';
+import { DEMO } from '../seed/demo.js';
+import { openSecret } from '../webhooks/secret-box.js';
+import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
+import {
+  assertRestorable,
+  type BackupResult,
+  createBackup,
+  REFUNDDESK_VERSION,
+  restoreBackup,
+  verifyBackup,
+} from './backup.service.js';
+
+const PASSPHRASE = 'correct horse battery staple 电池';
+
+/** The AppError code a promise rejects with. */
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as AppError).code ?? String(e);
+  }
+  return 'resolved';
+}
+
+/** Test-only rows no API writes in one call: a dispute with a binary attachment (bytea / BLOB). */
+async function addAttachment(h: Harness, paymentId: string): Promise<Buffer> {
+  const at = h.clock.now().toISOString();
+  const data = Buffer.concat([Buffer.from([0, 255, 1, 254]), randomBytes(64)]);
+  const disputeId = newId('dp');
+  const messageId = newId('dpm');
+  const k = h.ctx.db.kysely;
+  await k
+    .insertInto('disputes')
+    .values({
+      id: disputeId,
+      merchant_id: h.ids.merchantId,
+      payment_id: paymentId,
+      status: 'negotiating',
+      reason: 'goods_returned',
+      description: '鞋子开胶了',
+      customer_language: 'zh-CN',
+      created_at: at,
+      updated_at: at,
+    } as never)
+    .execute();
+  await k
+    .insertInto('dispute_messages')
+    .values({
+      id: messageId,
+      dispute_id: disputeId,
+      author_party: 'customer',
+      author_kind: 'customer',
+      body: 'x',
+      created_at: at,
+    } as never)
+    .execute();
+  await k
+    .insertInto('dispute_attachments')
+    .values({
+      id: newId('dpa'),
+      dispute_id: disputeId,
+      message_id: messageId,
+      filename: 'sole.bin',
+      content_type: 'application/octet-stream',
+      size: data.length,
+      sha256: 'x'.repeat(64),
+      data,
+      created_at: at,
+    })
+    .execute();
+  return data;
+}
+
+describe.each(engines())('backups of a %s database', (engine) => {
+  let h: Harness;
+  let dir: string;
+  let plain: BackupResult;
+  let encrypted: BackupResult;
+  let attachment: Buffer;
+  const targets: ThrowawayDatabase[] = [];
+
+  beforeAll(async () => {
+    h = await openHarness(engine);
+    dir = mkdtempSync(join(tmpdir(), 'refunddesk-backup-'));
+    const sale = await h.sale(12_345, { settled: true });
+    await h.sale(700);
+    attachment = await addAttachment(h, sale.id);
+    await h.login('admin');
+    plain = await createBackup(h.ctx.config, join(dir, 'plain.rdbackup'));
+    encrypted = await createBackup(h.ctx.config, join(dir, 'enc.rdbackup'), { passphrase: PASSPHRASE });
+  });
+  afterAll(async () => {
+    await h?.close();
+    for (const t of targets) await t.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a manifest: versions, engine, per-table counts, hashes and amounts, audit heads, key fingerprint', async () => {
+    const m = plain.manifest;
+    const totals = await h.ctx.db.kysely
+      .selectFrom('payments')
+      .select((eb) => [eb.fn.countAll<number>().as('rows'), eb.fn.sum<number>('amount').as('amount')])
+      .executeTakeFirstOrThrow();
+    expect(m).toMatchObject({ refunddeskVersion: REFUNDDESK_VERSION, engine, format: 'refunddesk.backup/1' });
+    expect(m.schemaVersion).toMatch(/^\d{3}_/);
+    const payments = m.tables.find((t) => t.name === 'payments');
+    expect(payments).toMatchObject({ rows: Number(totals.rows), amount: Number(totals.amount) });
+    expect(m.tables.map((t) => t.name)).not.toContain('kysely_migration');
+    expect(m.auditChains.length).toBeGreaterThan(0);
+    expect(m.secretKeyFingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(m)).not.toContain(h.ctx.config.secretKey);
+    // Parents before children.
+    const order = m.tables.map((t) => t.name);
+    expect(order.indexOf('merchants')).toBeLessThan(order.indexOf('payments'));
+    expect(order.indexOf('dispute_messages')).toBeLessThan(order.indexOf('dispute_attachments'));
+    expect(encrypted.encrypted).toBe(true);
+    expect(readFileSync(encrypted.file).includes(Buffer.from('payments'))).toBe(false);
+  });
+
+  it('verifies a whole file, plain or encrypted', async () => {
+    expect((await verifyBackup(plain.file)).manifest.tables).toEqual(plain.manifest.tables);
+    const v = await verifyBackup(encrypted.file, { passphrase: PASSPHRASE });
+    expect(v).toMatchObject({ ok: true, encrypted: true });
+  });
+
+  it.each(engines())(
+    'restores into %s with equal rows, amounts and audit chains; a backup of the copy has the same table hashes',
+    async (targetEngine) => {
+      const target = await throwawayDatabase(targetEngine);
+      targets.push(target);
+      const r = await restoreBackup(plain.file, target.url, { secretKey: h.ctx.config.secretKey });
+      expect(r).toMatchObject({ engine: targetEngine, rows: plain.manifest.tables.reduce((n, t) => n + t.rows, 0) });
+      expect(r.auditEvents).toBeGreaterThan(0);
+      const again = await createBackup(
+        { databaseUrl: target.url, secretKey: h.ctx.config.secretKey },
+        join(dir, `copy-${targetEngine}.rdbackup`),
+      );
+      expect(again.manifest.tables).toEqual(plain.manifest.tables);
+      expect(again.manifest.auditChains).toEqual(plain.manifest.auditChains);
+      const db = connect(target.url);
+      try {
+        const row = await db.kysely.selectFrom('dispute_attachments').select('data').executeTakeFirstOrThrow();
+        expect(Buffer.from(row.data).equals(attachment)).toBe(true);
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  it('refuses corrupted, truncated and wrong-key files, and a restore of one leaves the target untouched', async () => {
+    const bytes = readFileSync(encrypted.file);
+    const flipped = Buffer.from(bytes);
+    flipped[Math.floor(bytes.length / 2)] ^= 1;
+    writeFileSync(join(dir, 'flipped.rdbackup'), flipped);
+    expect(await codeOf(verifyBackup(join(dir, 'flipped.rdbackup'), { passphrase: PASSPHRASE }))).toBe(
+      'backup_corrupt',
+    );
+
+    for (const cut of [bytes.length - 1, bytes.length - 20, Math.floor(bytes.length / 2)]) {
+      writeFileSync(join(dir, 'cut.rdbackup'), bytes);
+      truncateSync(join(dir, 'cut.rdbackup'), cut);
+      expect(await codeOf(verifyBackup(join(dir, 'cut.rdbackup'), { passphrase: PASSPHRASE }))).toMatch(
+        /^backup_(truncated|corrupt)$/,
+      );
+    }
+    expect(await codeOf(verifyBackup(encrypted.file, { passphrase: 'wrong' }))).toBe('backup_key_wrong');
+    expect(await codeOf(verifyBackup(encrypted.file))).toBe('backup_key_required');
+    expect(await codeOf(verifyBackup(plain.file, { passphrase: PASSPHRASE }))).toBe('backup_not_encrypted');
+
+    const plainBytes = readFileSync(plain.file);
+    const i = plainBytes.length - 300;
+    const edited = Buffer.from(plainBytes);
+    edited[i] ^= 0x20;
+    writeFileSync(join(dir, 'edited.rdbackup'), edited);
+    expect(await codeOf(verifyBackup(join(dir, 'edited.rdbackup')))).toMatch(/^backup_(corrupt|mismatch)$/);
+    writeFileSync(join(dir, 'short.rdbackup'), plainBytes.subarray(0, plainBytes.length - 10));
+    expect(await codeOf(verifyBackup(join(dir, 'short.rdbackup')))).toBe('backup_truncated');
+
+    const target = await throwawayDatabase('sqlite');
+    targets.push(target);
+    expect(await codeOf(restoreBackup(join(dir, 'cut.rdbackup'), target.url, { passphrase: PASSPHRASE }))).toMatch(
+      /^backup_(truncated|corrupt)$/,
+    );
+    expect(existsSync(target.url)).toBe(false);
+  });
+
+  it('after a restore into another data folder, with the key the encrypted backup carries, an agent unlock code and a webhook signature still work', async () => {
+    const cashier = await h.operator('cashier');
+    const challenge = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/api/v1/terminals/${h.ids.terminalId}/unlock-challenge`,
+        headers: cashier,
+      })
+    ).json().challenge as string;
+    const hook = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      headers: await h.login('owner'),
+      payload: { url: 'https://hooks.example.com/backup', events: ['*'] },
+    });
+    const secret = hook.json().secret as string;
+    const file = join(dir, 'keyed.rdbackup');
+    await createBackup(h.ctx.config, file, { passphrase: PASSPHRASE });
+
+    const target = join(dir, 'elsewhere', 'data', 'refunddesk.db');
+    const r = await restoreBackup(file, target, { passphrase: PASSPHRASE });
+    expect(r.secretKeyFile).toBe(join(dir, 'elsewhere', 'data', 'secret.key'));
+    const ctx = await openContext({ ...h.ctx.config, databaseUrl: target, secretKey: undefined }, h.clock);
+    const app = await buildApp(ctx);
+    try {
+      const codeFor = async (a: typeof app) => {
+        const login = await a.inject({ method: 'POST', url: '/api/v1/auth/login', payload: DEMO.agent });
+        return a.inject({
+          method: 'POST',
+          url: '/api/v1/agent/unlock-codes',
+          headers: { authorization: `Bearer ${login.json().token}` },
+          payload: { terminalId: h.ids.terminalId, challenge },
+        });
+      };
+      const [here, there] = [await codeFor(h.app), await codeFor(app)];
+      expect(there.statusCode, there.body).toBe(201);
+      expect(there.json().unlockCode).toBe(here.json().unlockCode);
+
+      const endpoint = await ctx.db.kysely
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', hook.json().id)
+        .executeTakeFirstOrThrow();
+      const opened = openSecret(
+        purposeKey(ctx.config, 'webhook-secrets'),
+        endpoint.secret_ciphertext as string,
+        endpoint.id,
+      );
+      const body = '{"type":"refund.succeeded"}';
+      const t = 1_772_438_400;
+      expect(verifyWebhookSignature(opened, signatureHeader(secret, body, t), body, 300, new Date(t * 1000))).toBe(
+        true,
+      );
+      expect(opened).toBe(secret);
+    } finally {
+      await app.close();
+      await ctx.db.close();
+    }
+  });
+
+  it('refuses a non-empty target unless forced, and a plain backup without its secret key', async () => {
+    expect(
+      await codeOf(restoreBackup(plain.file, h.ctx.config.databaseUrl, { secretKey: h.ctx.config.secretKey })),
+    ).toBe('backup_target_not_empty');
+    const target = await throwawayDatabase('sqlite');
+    targets.push(target);
+    expect(await codeOf(restoreBackup(plain.file, target.url))).toBe('backup_secret_key_mismatch');
+    expect(await codeOf(restoreBackup(plain.file, target.url, { secretKey: randomBytes(32).toString('hex') }))).toBe(
+      'backup_secret_key_mismatch',
+    );
+    await restoreBackup(plain.file, target.url, { secretKey: h.ctx.config.secretKey });
+    expect(await codeOf(restoreBackup(plain.file, target.url, { secretKey: h.ctx.config.secretKey }))).toBe(
+      'backup_target_not_empty',
+    );
+    const forced = await restoreBackup(encrypted.file, target.url, {
+      passphrase: PASSPHRASE,
+      force: true,
+      secretKey: h.ctx.config.secretKey,
+    });
+    expect(forced.rows).toBe(encrypted.manifest.tables.reduce((n, t) => n + t.rows, 0));
+  });
+});
+
+describe('restoring a backup from a newer RefundDesk', () => {
+  const intro = { createdAt: '', engine: 'sqlite' as const, totalRows: 0, schemaVersion: '001_foundation' };
+  it('is refused with backup_from_newer_version, for a newer release or an unknown schema', () => {
+    expect(() => assertRestorable({ ...intro, refunddeskVersion: '99.0.0' })).toThrow(
+      expect.objectContaining({ code: 'backup_from_newer_version' }),
+    );
+    expect(() =>
+      assertRestorable({ ...intro, refunddeskVersion: REFUNDDESK_VERSION, schemaVersion: '999_future' }),
+    ).toThrow(expect.objectContaining({ code: 'backup_from_newer_version' }));
+    expect(() => assertRestorable({ ...intro, refunddeskVersion: REFUNDDESK_VERSION })).not.toThrow();
+  });
+});
