@@ -24,11 +24,14 @@ import { registerAuthHook } from './auth-hook.js';
 import { errorsPage } from './errors-page.js';
 import { registerNulGuard } from './nul-guard.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
+import { registerWebApp } from './web-app.js';
 
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is ever written). Default stdout. */
   logStream?: DestinationStream;
   logLevel?: string;
+  /** The built web app's folder (default dist/web); tests point it at a fixture. */
+  webRoot?: string;
 }
 
 /**
@@ -113,5 +116,6 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   ]) {
     await app.register(routes, { ctx });
   }
+  await registerWebApp(app, opts.webRoot);
   return app;
 }
