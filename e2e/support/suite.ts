@@ -1,0 +1,24 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { type Browser, openBrowser } from './browser.js';
+import { type Served, serve } from './server.js';
+
+/**
+ * The hooks of a browser test file: one server for the file, a fresh browser profile per test, and
+ * a test fails on any console error or CSP violation its page saw. Read `s` and `b` inside tests.
+ */
+export function browserSuite(): { s: Served; b: Browser } {
+  const ctx = {} as { s: Served; b: Browser };
+  beforeAll(async () => {
+    ctx.s = await serve();
+  });
+  afterAll(() => ctx.s?.close());
+  beforeEach(async () => {
+    ctx.b = await openBrowser();
+  });
+  afterEach(async () => {
+    const errors = [...ctx.b.errors];
+    await ctx.b.close();
+    expect(errors, 'browser console errors or CSP violations').toEqual([]);
+  });
+  return ctx;
+}
