@@ -63,7 +63,7 @@ describe.skipIf(!haveChromium())('the customer’s refund page at /refund', () =
     await page.goto(`${t.s.base}/refund`);
     await fillRequest('000000000000', '10.00');
     await page.getByRole('button', { name: '提交申请' }).click();
-    await page.getByRole('alert').filter({ hasText: 'No payment matches' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: '没有与参考号和卡号相符的交易' }).waitFor();
   });
 
   it('switches language, keeps the choice across visits, and tracks in the chosen language', async () => {

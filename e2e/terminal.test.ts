@@ -37,7 +37,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     expect(await screenText(page)).not.toContain('9999');
     await shot(page, 'terminal-password');
     await tap(page, 'enter');
-    await screenShows(page, 'Wrong login or password');
+    await screenShows(page, '账号或密码错误');
     await tap(page, 'enter');
     await screenShows(page, '请输入操作员号');
     await tap(page, '01', 'enter', '4826', 'enter');
@@ -161,6 +161,28 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '1 消费');
   });
 
+  it('queries the last transaction, reprints the last slip stamped 重打印凭证, and goes back to idle after 60 s alone', async () => {
+    const { page } = t.b;
+    await page.clock.install();
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '1', '500', 'enter', '1');
+    await screenShows(page, '交易成功');
+    const reference = /参考号 (\d{12})/.exec(await screenText(page))?.[1] ?? '';
+    await tap(page, 'enter', 'enter');
+    await tap(page, '4');
+    await screenShows(page, '最后一笔交易');
+    await screenShows(page, reference);
+    await tap(page, 'enter', '6');
+    await slipShows(page, '重打印凭证');
+    await slipShows(page, '持卡人存根');
+    await tap(page, 'enter', '1', '777');
+    await screenShows(page, '¥7.77');
+    await page.clock.runFor(59_000);
+    expect(await screenText(page)).toContain('¥7.77');
+    await page.clock.runFor(1_500);
+    await screenShows(page, '1 消费');
+  });
+
   it('settles the open batch (supervisor), prints the totals and signs off', async () => {
     await t.s.h.sale(4_000);
     const { page } = t.b;
@@ -185,7 +207,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await tap(page, '1');
     await screenShows(page, '请输入原密码');
     await tap(page, '111111', 'enter', '386914', 'enter', '386914', 'enter');
-    await screenShows(page, 'The refund password is wrong');
+    await screenShows(page, '退款密码错误');
     await tap(page, 'enter');
     await screenShows(page, '请输入原密码');
     await tap(page, REFUND_PASSWORD, 'enter');
