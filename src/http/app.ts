@@ -90,7 +90,13 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI gets its own policy: it sets inline styles at run time, which the app's would refuse
+  // (and the plugin's `staticCSP: true` refuses them too; e2e/docs.test.ts watches for violations).
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP:
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await ctx.db.kysely.selectFrom('merchants').select('id').limit(1).execute();
