@@ -24,6 +24,11 @@ export class ApiError extends Error {
  */
 let token: string | null = null;
 let onSessionEnded: () => void = () => {};
+/** Answers that ended the session (a 401 to a request that carried the token). */
+const endedBy = new WeakSet<Response>();
+
+/** The session ended under this request: the sign-on screen is already showing, nothing else to say. */
+export class SessionEnded extends ApiError {}
 
 export const session = {
   start(t: string) {
@@ -50,6 +55,7 @@ const headers: Middleware = {
   onResponse({ response, request }) {
     if (response.status === 401 && token && request.headers.has('authorization')) {
       token = null;
+      endedBy.add(response);
       onSessionEnded();
     }
     return response;
@@ -67,6 +73,7 @@ function asProblem(error: unknown, status: number): Problem {
 /** The answer's data, or an ApiError carrying the server's problem. */
 export async function ok<D>(call: Promise<{ data?: D; error?: unknown; response: Response }>): Promise<D> {
   const { data, error, response } = await call;
+  if (endedBy.has(response)) throw new SessionEnded(asProblem(error, response.status));
   if (!response.ok) throw new ApiError(asProblem(error, response.status));
   return data as D;
 }

@@ -1,6 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, session } from '../api/client';
+import { ApiError, SessionEnded, session } from '../api/client';
 import { dateTime, money } from '../format';
 import { LanguageSwitch } from '../LanguageSwitch';
 import { Keypad } from './Keypad';
@@ -42,7 +42,8 @@ type Screen =
   | { kind: 'voidConfirm'; password: string; payment: Payment }
   | { kind: 'settleConfirm' }
   | { kind: 'manage' }
-  | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string };
+  | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string }
+  | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string };
 
 interface Operator {
   code: string;
@@ -86,7 +87,9 @@ export default function Terminal() {
     },
     [t],
   );
-  const fail = (e: unknown, next: Screen) => setScreen({ kind: 'message', tone: 'error', lines: failure(e), next });
+  const fail = (e: unknown, next: Screen) => {
+    if (!(e instanceof SessionEnded)) setScreen({ kind: 'message', tone: 'error', lines: failure(e), next });
+  };
 
   const bind = useCallback(
     async (serial: string) => {
@@ -150,18 +153,11 @@ export default function Terminal() {
     setScreen({ kind: 'processing' });
     try {
       const r = await pos.signOn(terminal.id, code, password);
-      if (r.mustChangePassword) {
-        setScreen({
-          kind: 'message',
-          tone: 'error',
-          lines: [t('terminal.mustChange')],
-          next: { kind: 'operator', digits: '' },
-        });
-        return;
-      }
       session.start(r.token);
       setOperator({ code, role: r.role, merchantId: r.actor.merchantId ?? '' });
-      setScreen({ kind: 'menu', cursor: 0 });
+      // A supervisor reset this password: the session may only change it, with the one just typed.
+      if (r.mustChangePassword) setScreen({ kind: 'ownPassword', current: password, step: 0, values: [], digits: '' });
+      else setScreen({ kind: 'menu', cursor: 0 });
     } catch (e) {
       fail(e, { kind: 'operator', digits: '' });
     }
@@ -335,6 +331,19 @@ export default function Terminal() {
     }
   };
 
+  const changeOwnPassword = async (current: string, values: string[]) => {
+    setScreen({ kind: 'processing' });
+    const again: Screen = { kind: 'operator', digits: '' };
+    try {
+      await pos.changeOwnPassword({ currentPassword: current, newPassword: values[0], confirmPassword: values[1] });
+      setScreen({ kind: 'message', tone: 'ok', lines: [t('terminal.ownPasswordChanged')], next: again });
+    } catch (e) {
+      setScreen({ kind: 'message', tone: 'error', lines: failure(e), next: again });
+    }
+    session.end();
+    setOperator(undefined);
+  };
+
   const choose = (item: (typeof MENU)[number]) => {
     switch (item) {
       case 'sale':
@@ -477,6 +486,17 @@ export default function Terminal() {
           const values = [...s.values, s.digits];
           if (s.step === 2) return void changePassword(values);
           return setScreen({ kind: 'changePassword', step: (s.step + 1) as 1 | 2, values, digits: '' });
+        }
+        return setScreen({ ...s, digits: typed(s.digits, key, 12) });
+      }
+      case 'ownPassword': {
+        if (key === 'cancel') {
+          if (s.step === 1) return setScreen({ ...s, step: 0, values: [], digits: '' });
+          return void signOff([t('terminal.signedOff')]);
+        }
+        if (key === 'enter' && s.digits) {
+          if (s.step === 1) return void changeOwnPassword(s.current, [...s.values, s.digits]);
+          return setScreen({ ...s, step: 1, values: [s.digits], digits: '' });
         }
         return setScreen({ ...s, digits: typed(s.digits, key, 12) });
       }
@@ -708,6 +728,17 @@ export default function Terminal() {
         ] as const;
         return prompt(t('terminal.manageChangeRefundPassword'), mask(s.digits), t(prompts[s.step]));
       }
+      case 'ownPassword':
+        return (
+          <>
+            <p className="screen-error">{t('terminal.mustChange')}</p>
+            {prompt(
+              t('terminal.signOnTitle'),
+              mask(s.digits),
+              t(s.step === 0 ? 'terminal.newPasswordPrompt' : 'terminal.confirmPasswordPrompt'),
+            )}
+          </>
+        );
     }
   }
 }

@@ -82,3 +82,6 @@ export const changeRefundPassword = (
   merchantId: string,
   body: { currentPassword: string; newPassword: string; confirmPassword: string },
 ) => ok(api.PUT('/api/v1/merchants/{id}/refund-password', { params: { path: { id: merchantId } }, body }));
+
+export const changeOwnPassword = (body: { currentPassword: string; newPassword: string; confirmPassword: string }) =>
+  ok(api.PUT('/api/v1/auth/password', { body }));
