@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import type { EngineName } from '../../test/support/engines.js';
 import { type Browser, openBrowser } from './browser.js';
 import { type Served, serve } from './server.js';
 
@@ -6,10 +7,10 @@ import { type Served, serve } from './server.js';
  * The hooks of a browser test file: one server for the file, a fresh browser profile per test, and
  * a test fails on any console error or CSP violation its page saw. Read `s` and `b` inside tests.
  */
-export function browserSuite(): { s: Served; b: Browser } {
+export function browserSuite(engine: EngineName = 'sqlite'): { s: Served; b: Browser } {
   const ctx = {} as { s: Served; b: Browser };
   beforeAll(async () => {
-    ctx.s = await serve();
+    ctx.s = await serve(engine);
   });
   afterAll(() => ctx.s?.close());
   beforeEach(async () => {
