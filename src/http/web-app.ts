@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where `npm run build` puts the web app (vite build of web/). */
@@ -55,6 +54,8 @@ export async function registerWebApp(app: FastifyInstance, root: string = WEB_RO
     return;
   }
   const indexHtml = readFileSync(indexFile);
+  // Loaded here, not at the top: every CLI command imports the app's module, few of them serve it.
+  const { default: fastifyStatic } = await import('@fastify/static');
   await app.register(fastifyStatic, {
     root: join(root, 'assets'),
     prefix: '/assets/',
