@@ -19,8 +19,11 @@ async function criticalViolations(page: Page): Promise<string[]> {
 describe.skipIf(!haveChromium())('accessibility (axe-core)', () => {
   const t = browserSuite();
 
-  it('finds no critical or serious violation on the terminal (binding and menu) or the customer’s page', async () => {
+  it('finds no critical or serious violation on the home page, the terminal (binding and menu) or the customer’s page', async () => {
     const { page } = t.b;
+    await page.goto(`${t.s.base}/`);
+    await page.getByRole('link', { name: 'POS 终端' }).waitFor();
+    expect(await criticalViolations(page), '/ (home)').toEqual([]);
     await page.goto(`${t.s.base}/terminal`);
     await screenShows(page, '请输入终端号');
     expect(await criticalViolations(page), '/terminal (binding)').toEqual([]);

@@ -17,7 +17,7 @@ describe.skipIf(!haveChromium())('an operator’s session at the terminal', () =
     });
     expect(reset.statusCode, reset.body).toBe(204);
 
-    await tap(page, '4');
+    await tap(page, '4', '1');
     await screenShows(page, '登录已失效, 请重新签到');
     await tap(page, 'enter');
     await screenShows(page, '请输入操作员号');

@@ -161,7 +161,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '1 消费');
   });
 
-  it('queries the last transaction, reprints the last slip stamped 重打印凭证, and goes back to idle after 60 s alone', async () => {
+  it('queries the last transaction and one by 参考号, reprints the last slip stamped 重打印凭证, and goes back to idle after 60 s alone', async () => {
     const { page } = t.b;
     await page.clock.install();
     await signOn(page, t.s.base, '01', '4826');
@@ -169,10 +169,15 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '交易成功');
     const reference = /参考号 (\d{12})/.exec(await screenText(page))?.[1] ?? '';
     await tap(page, 'enter', 'enter');
-    await tap(page, '4');
+    await tap(page, '4', '1');
     await screenShows(page, '最后一笔交易');
     await screenShows(page, reference);
-    await tap(page, 'enter', '6');
+    await screenShows(page, '¥5.00 成功');
+    await tap(page, 'enter', '2', '000000000000', 'enter');
+    await screenShows(page, '原交易不存在');
+    await tap(page, 'enter', '2', reference, 'enter');
+    await screenShows(page, reference);
+    await tap(page, 'enter', 'cancel', '6');
     await slipShows(page, '重打印凭证');
     await slipShows(page, '持卡人存根');
     await tap(page, 'enter', '1', '777');

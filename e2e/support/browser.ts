@@ -62,7 +62,7 @@ export async function openBrowser(): Promise<Browser> {
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   page.on('request', (r) => requests.push(r.url()));
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000);
   return {
     page,
     errors,

@@ -94,6 +94,8 @@ export const en: Messages = {
     queryTitle: 'Query',
     queryLast: 'Last transaction',
     queryNone: 'No transactions yet',
+    queryByReference: 'By ref. no.',
+    paymentStatuses: { approved: 'approved', declined: 'declined', failed: 'failed', voided: 'voided' },
     printNone: 'Nothing to reprint',
     manageTitle: 'Manage',
     manageSupervisorOnly: 'Supervisor only',

@@ -93,6 +93,8 @@ export const zhCN = {
     queryTitle: '查询',
     queryLast: '最后一笔交易',
     queryNone: '暂无交易',
+    queryByReference: '按参考号查询',
+    paymentStatuses: { approved: '成功', declined: '被拒', failed: '失败', voided: '已撤销' },
     printNone: '没有可重打的凭证',
     manageTitle: '管理',
     manageSupervisorOnly: '仅主管可用',

@@ -41,6 +41,8 @@ type Screen =
   | { kind: 'refundAmount'; password: string; payment: Payment; digits: string }
   | { kind: 'voidConfirm'; password: string; payment: Payment }
   | { kind: 'settleConfirm' }
+  | { kind: 'query' }
+  | { kind: 'queryReference'; digits: string }
   | { kind: 'manage' }
   | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string }
   | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string };
@@ -293,21 +295,22 @@ export default function Terminal() {
     }
   };
 
-  const query = async () => {
+  /** 查询: the last transaction, or one by its 参考号, in four lines. */
+  const query = async (reference?: string) => {
     setScreen({ kind: 'processing' });
     try {
-      const [p] = (await pos.recentPayments(1)).data;
+      const p = reference ? await pos.findPaymentByReference(reference) : (await pos.recentPayments(1)).data[0];
       const lines = p
         ? [
-            t('terminal.queryLast'),
+            reference ? t('terminal.menu.query') : t('terminal.queryLast'),
             `${t('terminal.reference')} ${p.reference}`,
-            `${money(p.amount, p.currency)} ${p.status}`,
+            `${money(p.amount, p.currency)} ${t(`terminal.paymentStatuses.${p.status}`)}`,
             dateTime(p.createdAt),
           ]
-        : [t('terminal.queryNone')];
-      setScreen({ kind: 'message', tone: 'ok', lines, next: home() });
+        : [reference ? t('terminal.paymentNotFound') : t('terminal.queryNone')];
+      setScreen({ kind: 'message', tone: p ? 'ok' : 'error', lines, next: { kind: 'query' } });
     } catch (e) {
-      fail(e, home());
+      fail(e, { kind: 'query' });
     }
   };
 
@@ -352,7 +355,7 @@ export default function Terminal() {
       case 'refund':
         return setScreen({ kind: 'refundPassword', flow: item, digits: '' });
       case 'query':
-        return void query();
+        return setScreen({ kind: 'query' });
       case 'settle':
         return setScreen({ kind: 'settleConfirm' });
       case 'print':
@@ -464,6 +467,15 @@ export default function Terminal() {
         if (key === 'cancel') return void startReference('void', s.password);
         if (key === 'enter') void voidIt(s);
         return;
+      case 'query':
+        if (key === 'cancel') return setScreen(home());
+        if (key === '1') return void query();
+        if (key === '2') return setScreen({ kind: 'queryReference', digits: '' });
+        return;
+      case 'queryReference':
+        if (key === 'cancel') return setScreen({ kind: 'query' });
+        if (key === 'enter' && s.digits.length === 12) return void query(s.digits);
+        return setScreen({ ...s, digits: typed(s.digits, key, 12) });
       case 'settleConfirm':
         if (key === 'cancel') return setScreen(home());
         if (key === 'enter') void settle();
@@ -709,6 +721,18 @@ export default function Terminal() {
             <p className="screen-hint">{t('terminal.voidConfirm')}</p>
           </>
         );
+      case 'query':
+        return (
+          <>
+            <h1 className="screen-title">{t('terminal.queryTitle')}</h1>
+            <ol className="menu menu-single">
+              <li>1 {t('terminal.queryLast')}</li>
+              <li>2 {t('terminal.queryByReference')}</li>
+            </ol>
+          </>
+        );
+      case 'queryReference':
+        return prompt(t('terminal.queryTitle'), s.digits || '\u00a0', t('terminal.originalReferencePrompt'));
       case 'settleConfirm':
         return prompt(t('terminal.settleTitle'), '', t('terminal.settleConfirm'));
       case 'manage':
