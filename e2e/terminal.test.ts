@@ -81,7 +81,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await page.locator('.screen-body .menu').waitFor();
   });
 
-  it('refunds (退货): refund password, original reference, an amount within what is refundable, a REFUND slip', async () => {
+  it('refunds (退货): refund password, original reference, an amount within what is refundable, a REFUND slip, then its progress', async () => {
     const sale = await t.s.h.sale(10_000);
     const { page } = t.b;
     await signOn(page, t.s.base, '01', '4826');
@@ -98,6 +98,9 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '退货已受理');
     await slipShows(page, '退货 REFUND');
     await shot(page, 'terminal-refund-slip');
+    await tap(page, 'enter', 'enter', '4', '3', String(sale.reference), 'enter');
+    await screenShows(page, '退款进度查询');
+    await screenShows(page, '¥25.00 待收单机构审核');
   });
 
   it('voids (撤销) a sale of the open batch picked with ↓, and refuses a settled one as 已结算, 请做退货', async () => {

@@ -95,6 +95,8 @@ export const en: Messages = {
     queryLast: 'Last transaction',
     queryNone: 'No transactions yet',
     queryByReference: 'By ref. no.',
+    queryRefunds: 'Refund progress',
+    noRefunds: 'No refund of this sale',
     paymentStatuses: { approved: 'approved', declined: 'declined', failed: 'failed', voided: 'voided' },
     printNone: 'Nothing to reprint',
     manageTitle: 'Manage',

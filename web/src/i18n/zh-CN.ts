@@ -94,6 +94,8 @@ export const zhCN = {
     queryLast: '最后一笔交易',
     queryNone: '暂无交易',
     queryByReference: '按参考号查询',
+    queryRefunds: '退款进度查询',
+    noRefunds: '该交易没有退款',
     paymentStatuses: { approved: '成功', declined: '被拒', failed: '失败', voided: '已撤销' },
     printNone: '没有可重打的凭证',
     manageTitle: '管理',

@@ -42,7 +42,7 @@ type Screen =
   | { kind: 'voidConfirm'; password: string; payment: Payment }
   | { kind: 'settleConfirm' }
   | { kind: 'query' }
-  | { kind: 'queryReference'; digits: string }
+  | { kind: 'queryReference'; digits: string; refunds: boolean }
   | { kind: 'manage' }
   | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string }
   | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string };
@@ -314,6 +314,26 @@ export default function Terminal() {
     }
   };
 
+  /** 退款进度查询: the newest refund of a sale found by 参考号, and its last steps, in a few lines. */
+  const refundProgress = async (reference: string) => {
+    setScreen({ kind: 'processing' });
+    const next: Screen = { kind: 'query' };
+    try {
+      const payment = await pos.findPaymentByReference(reference);
+      const [r] = payment ? (await pos.refundsOf(payment.id)).data : [];
+      const lines = r
+        ? [
+            t('terminal.queryRefunds'),
+            `${money(r.amount, r.currency)} ${t(`terminal.statuses.${r.status}`)}`,
+            ...r.timeline.slice(-2).map((e) => `${dateTime(e.at)} ${t(`terminal.statuses.${e.to}`, e.to)}`),
+          ]
+        : [payment ? t('terminal.noRefunds') : t('terminal.paymentNotFound')];
+      setScreen({ kind: 'message', tone: r ? 'ok' : 'error', lines, next });
+    } catch (e) {
+      fail(e, next);
+    }
+  };
+
   const changePassword = async (values: string[]) => {
     if (!operator) return;
     setScreen({ kind: 'processing' });
@@ -470,11 +490,12 @@ export default function Terminal() {
       case 'query':
         if (key === 'cancel') return setScreen(home());
         if (key === '1') return void query();
-        if (key === '2') return setScreen({ kind: 'queryReference', digits: '' });
+        if (key === '2' || key === '3') return setScreen({ kind: 'queryReference', digits: '', refunds: key === '3' });
         return;
       case 'queryReference':
         if (key === 'cancel') return setScreen({ kind: 'query' });
-        if (key === 'enter' && s.digits.length === 12) return void query(s.digits);
+        if (key === 'enter' && s.digits.length === 12)
+          return void (s.refunds ? refundProgress(s.digits) : query(s.digits));
         return setScreen({ ...s, digits: typed(s.digits, key, 12) });
       case 'settleConfirm':
         if (key === 'cancel') return setScreen(home());
@@ -728,11 +749,16 @@ export default function Terminal() {
             <ol className="menu menu-single">
               <li>1 {t('terminal.queryLast')}</li>
               <li>2 {t('terminal.queryByReference')}</li>
+              <li>3 {t('terminal.queryRefunds')}</li>
             </ol>
           </>
         );
       case 'queryReference':
-        return prompt(t('terminal.queryTitle'), s.digits || '\u00a0', t('terminal.originalReferencePrompt'));
+        return prompt(
+          s.refunds ? t('terminal.queryRefunds') : t('terminal.queryTitle'),
+          s.digits || '\u00a0',
+          t('terminal.originalReferencePrompt'),
+        );
       case 'settleConfirm':
         return prompt(t('terminal.settleTitle'), '', t('terminal.settleConfirm'));
       case 'manage':

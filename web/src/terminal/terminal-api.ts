@@ -85,3 +85,7 @@ export const changeRefundPassword = (
 
 export const changeOwnPassword = (body: { currentPassword: string; newPassword: string; confirmPassword: string }) =>
   ok(api.PUT('/api/v1/auth/password', { body }));
+
+/** The payment's refunds, newest first. */
+export const refundsOf = (paymentId: string) =>
+  ok(api.GET('/api/v1/refunds', { params: { query: { paymentId, limit: 5 } } }));
