@@ -542,10 +542,11 @@ export default function Terminal() {
   pressRef.current = press;
   useEffect(() => {
     const onKeyDown = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
-      // The serial field and the language buttons handle their own keys.
-      if (target && (target.tagName === 'INPUT' || target.tagName === 'BUTTON') && e.key !== 'Escape' && e.key !== 'F1')
-        return;
+      const tag = (e.target as HTMLElement | null)?.tagName;
+      // The serial field types its own characters; a focused button (language, slip) keeps Enter
+      // and Space for itself, while digits and the other keys still drive the screen.
+      if (tag === 'INPUT' && e.key !== 'Escape' && e.key !== 'F1') return;
+      if (tag === 'BUTTON' && (e.key === 'Enter' || e.key === ' ')) return;
       const key = keyOf(e);
       if (!key) return;
       e.preventDefault();
