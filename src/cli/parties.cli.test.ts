@@ -49,7 +49,8 @@ describe('refunddesk CLI: parties, from an empty database to a refund', () => {
     }
   });
 
-  it('creates every party, and the app then sells and refunds with them', async () => {
+  // About twenty CLI processes in a row, each a tsx start: a minute is too little on a loaded two-core machine.
+  it('creates every party, and the app then sells and refunds with them', { timeout: 180_000 }, async () => {
     const migrated = await cli(['migrate']);
     expect(migrated.code, migrated.stderr).toBe(0);
     const acquirer = ok(await cli(['acquirer', 'create', '--name', 'Bank of Test']));
