@@ -107,7 +107,10 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       expectError(cashier, 'forbidden');
     });
 
-    it.sequential('agent flow end to end: challenge → unlock-code → reset sets a password that then works; the code works once', async () => {
+    // Five CLI processes, each a tsx start: more than a minute on a loaded two-core machine.
+    it.sequential('agent flow end to end: challenge → unlock-code → reset sets a password that then works; the code works once', {
+      timeout: 180_000,
+    }, async () => {
       const ch = await cli(['recovery', 'challenge', '--terminal', 'T-0001', '--as-operator', SUPERVISOR]);
       expect(ch.code, ch.stderr).toBe(0);
       const { challenge, expiresAt } = ch.json();

@@ -25,11 +25,14 @@ import { registerAuthHook } from './auth-hook.js';
 import { errorsPage } from './errors-page.js';
 import { registerNulGuard } from './nul-guard.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
+import { registerWebApp } from './web-app.js';
 
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is ever written). Default stdout. */
   logStream?: DestinationStream;
   logLevel?: string;
+  /** The built web app's folder (default dist/web); tests point it at a fixture. */
+  webRoot?: string;
 }
 
 /**
@@ -88,7 +91,13 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI gets its own policy: it sets inline styles at run time, which the app's would refuse
+  // (and the plugin's `staticCSP: true` refuses them too; e2e/docs.test.ts watches for violations).
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP:
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await ctx.db.kysely.selectFrom('merchants').select('id').limit(1).execute();
@@ -115,5 +124,6 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   ]) {
     await app.register(routes, { ctx });
   }
+  await registerWebApp(app, opts.webRoot);
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode, errorCatalog } from '../errors.js';
 import { MoneyError } from '../money.js';
+import { problemLanguage, problemTitle } from './problem-titles.js';
 
 /** RFC 9457 problem details, with our stable `code`. */
 export interface Problem {
@@ -27,8 +28,14 @@ export function problem(
   return { ...extra, type: `/docs/errors#${code}`, title, status, code, ...(detail ? { detail } : {}), requestId };
 }
 
+/** The title in the language the request's Accept-Language prefers (English by default). */
 function send(reply: FastifyReply, p: Problem): FastifyReply {
-  return reply.code(p.status).type('application/problem+json').send(p);
+  const lang = problemLanguage(reply.request.headers['accept-language']);
+  return reply
+    .code(p.status)
+    .type('application/problem+json')
+    .header('content-language', lang)
+    .send({ ...p, title: problemTitle(p.code, lang) });
 }
 
 // Fastify's own request errors, by their code, to ours.

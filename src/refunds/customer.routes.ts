@@ -75,6 +75,13 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         summary: 'Track a refund (查询退款进度) with its tracking secret, or the e-mail / phone given',
         security: [],
         params: idParam('re'),
+        headers: z.object({
+          'x-tracking-secret': z
+            .string()
+            .max(128)
+            .optional()
+            .describe('The tracking secret; preferred to `secret`, as a header stays out of URLs and their logs'),
+        }),
         querystring: z.object({
           secret: secret.optional(),
           contact: contactQuery.optional(),
@@ -84,7 +91,8 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req) => {
-      const { secret, contact } = req.query;
+      const secret = req.headers['x-tracking-secret'] ?? req.query.secret;
+      const { contact } = req.query;
       const proof = secret ? { secret } : { contact: contact ?? '' };
       return customers.trackRefund(
         ctx,

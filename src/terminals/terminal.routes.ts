@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { peopleRoles } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { batchTotalsSchema, errorResponses, idParam, page, pageQuery, terminalSchema } from '../http/schemas.js';
@@ -20,6 +21,24 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req) => terminals.listTerminals(ctx, req.actor, req.query),
+  );
+
+  app.get(
+    '/api/v1/public/terminals/:serial',
+    {
+      schema: {
+        tags: ['terminals'],
+        summary: 'Which terminal am I (终端号): what a terminal’s screen shows, found by its serial',
+        security: [],
+        params: z.object({ serial: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'a terminal serial such as T-0001') }),
+        response: {
+          200: z.object({ id: z.string(), serial: z.string(), merchantName: z.string() }),
+          ...errorResponses,
+          429: errorResponses[403],
+        },
+      },
+    },
+    async (req) => terminals.getPublicTerminal(ctx, req.ip, req.params.serial),
   );
 
   app.get(

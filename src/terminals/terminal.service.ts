@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
+import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import { purposeKey } from '../secret-key.js';
 import { openSecret, sealSecret } from '../webhooks/secret-box.js';
 import type { Terminal } from './terminal.js';
@@ -49,6 +50,24 @@ export async function findTerminal(ctx: AppContext, id: string): Promise<Termina
 export async function findTerminalBySerial(ctx: AppContext, serial: string): Promise<Terminal | undefined> {
   const row = await repo.findTerminalRowBySerial(ctx.db.kysely, serial);
   return row ? repo.terminalRowToTerminal(row) : undefined;
+}
+
+/**
+ * What a terminal's own screen shows about itself, for a browser that is being made that terminal
+ * (终端号 typed or in the URL): the id its operators log in at, the serial and the merchant's name.
+ * Public, as the serial is printed on the device; rate-limited per address against enumeration.
+ * @throws not_found (unknown or disabled serial), rate_limited
+ */
+export async function getPublicTerminal(
+  ctx: AppContext,
+  ip: string,
+  serial: string,
+): Promise<{ id: string; serial: string; merchantName: string }> {
+  await hitRateLimit(ctx, `terminal-lookup:ip:${ip}`, 60, 10 * 60_000);
+  const t = await findTerminalBySerial(ctx, serial);
+  const merchant = t?.status === 'active' ? await merchants.findMerchant(ctx, t.merchantId) : undefined;
+  if (!t || !merchant) throw notFound('terminal');
+  return { id: t.id, serial: t.serial, merchantName: merchant.name };
 }
 
 /** @throws not_found when absent or outside the actor's reach (no existence leak). */

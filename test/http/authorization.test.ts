@@ -348,6 +348,8 @@ const DEVIATIONS: Record<string, { hiddenFrom: (p: Principal) => boolean; answer
 const PUBLIC = new Set([
   'POST /api/v1/auth/login',
   'POST /api/v1/terminals/:terminalId/login',
+  // A terminal's screen finds itself by its serial (printed on the device): no secret, no people.
+  'GET /api/v1/public/terminals/:serial',
   'POST /api/v1/public/refund-requests',
   'GET /api/v1/public/refunds/:id',
   'POST /api/v1/public/refunds/:id/cancel',

@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { REFUND_PASSWORD } from '../test/support/harness.js';
+import { haveChromium, shot } from './support/browser.js';
+import { browserSuite } from './support/suite.js';
+import { screenShows, screenText, signOn, slipShows, tap } from './support/terminal.js';
+
+describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
+  const t = browserSuite();
+
+  it('asks which terminal it is on first use, then remembers the serial', async () => {
+    const { page } = t.b;
+    await page.goto(`${t.s.base}/terminal`);
+    await screenShows(page, '请输入终端号');
+    await shot(page, 'terminal-bind');
+    await page.locator('#serial').fill('T-9999');
+    await page.locator('#serial').press('Enter');
+    await screenShows(page, '终端号不存在');
+    await page.locator('#serial').fill('T-0001');
+    await tap(page, 'enter');
+    await screenShows(page, '按确认键签到');
+    expect(await page.locator('.status-bar').textContent()).toContain('Demo Store / 演示商户');
+    await shot(page, 'terminal-welcome');
+    await page.reload();
+    await screenShows(page, '按确认键签到');
+    expect(await page.locator('.status-bar').textContent()).toContain('T-0001');
+    expect(await page.evaluate<string>('JSON.stringify(localStorage)')).not.toMatch(/token|rds_/);
+  });
+
+  it('signs on with a masked password: a wrong one is refused in the server’s words, the right one opens the menu', async () => {
+    const { page } = t.b;
+    await page.goto(`${t.s.base}/terminal/T-0001`);
+    await screenShows(page, '欢迎使用');
+    await tap(page, 'enter', '01', 'enter');
+    await screenShows(page, '请输入密码');
+    await tap(page, '9999');
+    expect(await screenText(page)).toContain('****');
+    expect(await screenText(page)).not.toContain('9999');
+    await shot(page, 'terminal-password');
+    await tap(page, 'enter');
+    await screenShows(page, '账号或密码错误');
+    await tap(page, 'enter');
+    await screenShows(page, '请输入操作员号');
+    await tap(page, '01', 'enter', '4826', 'enter');
+    await screenShows(page, '1 消费');
+    for (const item of ['2 撤销', '3 退货', '4 查询', '5 结算', '6 打印', '7 管理', '8 签退']) {
+      expect(await screenText(page)).toContain(item);
+    }
+    expect(await page.locator('.status-bar').textContent()).toContain('01');
+    await shot(page, 'terminal-menu');
+  });
+
+  it('sells: the amount fills from the right, a test card is picked, and the slip prints merchant copy then cardholder copy', async () => {
+    const { page } = t.b;
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '1');
+    await screenShows(page, '请输入金额');
+    await screenShows(page, '¥0.00');
+    await tap(page, '1');
+    await screenShows(page, '¥0.01');
+    await tap(page, '2');
+    await screenShows(page, '¥0.12');
+    await tap(page, '3');
+    await screenShows(page, '¥1.23');
+    await tap(page, '4');
+    await screenShows(page, '¥12.34');
+    await shot(page, 'terminal-amount');
+    await tap(page, 'enter');
+    await screenShows(page, '请刷卡');
+    await shot(page, 'terminal-card');
+    await tap(page, '1');
+    await screenShows(page, '交易成功');
+    const reference = /参考号 (\d{12})/.exec(await screenText(page))?.[1];
+    expect(reference).toMatch(/^\d{12}$/);
+    await slipShows(page, '商户存根');
+    await slipShows(page, `${reference}`);
+    await screenShows(page, '撕下商户联');
+    await shot(page, 'terminal-sale-slip');
+    await tap(page, 'enter');
+    await slipShows(page, '持卡人存根');
+    await tap(page, 'enter');
+    await page.locator('.screen-body .menu').waitFor();
+  });
+
+  it('refunds (退货): refund password, original reference, an amount within what is refundable, a REFUND slip, then its progress', async () => {
+    const sale = await t.s.h.sale(10_000);
+    const { page } = t.b;
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '3');
+    await screenShows(page, '请输入退款密码');
+    await tap(page, REFUND_PASSWORD, 'enter');
+    await screenShows(page, '请输入原交易参考号');
+    await tap(page, String(sale.reference), 'enter');
+    await screenShows(page, '可退金额 ¥100.00');
+    await tap(page, '2500');
+    await screenShows(page, '¥25.00');
+    await shot(page, 'terminal-refund-amount');
+    await tap(page, 'enter');
+    await screenShows(page, '退货已受理');
+    await slipShows(page, '退货 REFUND');
+    await shot(page, 'terminal-refund-slip');
+    await tap(page, 'enter', 'enter', '4', '3', String(sale.reference), 'enter');
+    await screenShows(page, '退款进度查询');
+    await screenShows(page, '¥25.00 待收单机构审核');
+  });
+
+  it('voids (撤销) a sale of the open batch picked with ↓, and refuses a settled one as 已结算, 请做退货', async () => {
+    const open = await t.s.h.sale(2_000);
+    const { page } = t.b;
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '2', REFUND_PASSWORD, 'enter');
+    await screenShows(page, String(open.reference));
+    await tap(page, 'down');
+    await page
+      .locator('.menu li.is-selected')
+      .filter({ hasText: String(open.reference) })
+      .waitFor();
+    await tap(page, 'enter');
+    await screenShows(page, '按确认撤销此笔交易');
+    await tap(page, 'enter');
+    await screenShows(page, '撤销成功');
+    await slipShows(page, '撤销 VOID');
+    await tap(page, 'enter', 'enter');
+
+    const settled = await t.s.h.sale(3_000, { settled: true });
+    await page.locator('.screen-body .menu').waitFor();
+    await tap(page, '2', REFUND_PASSWORD, 'enter');
+    await screenShows(page, '请输入原交易参考号');
+    await tap(page, String(settled.reference), 'enter', 'enter');
+    await screenShows(page, '已结算, 请做退货');
+  });
+
+  it('is driven by the keyboard alone: digits, Enter, Esc (back one step), Backspace, F1', async () => {
+    const { page } = t.b;
+    await page.goto(`${t.s.base}/terminal/T-0001`);
+    await screenShows(page, '欢迎使用');
+    const kb = page.keyboard;
+    await kb.press('F1');
+    await screenShows(page, '请输入操作员号');
+    await kb.type('09');
+    await kb.press('Backspace');
+    await kb.type('1');
+    await kb.press('Enter');
+    await screenShows(page, '请输入密码');
+    await kb.press('Escape');
+    await screenShows(page, '请输入操作员号');
+    await kb.press('Enter');
+    await kb.type('4826');
+    await kb.press('Enter');
+    await screenShows(page, '1 消费');
+    await kb.press('1');
+    await kb.type('888');
+    await screenShows(page, '¥8.88');
+    await kb.press('Enter');
+    await screenShows(page, '请刷卡');
+    await kb.press('Escape');
+    await screenShows(page, '¥8.88');
+    await kb.press('Enter');
+    await kb.press('ArrowDown');
+    await kb.press('Enter');
+    await screenShows(page, '交易成功');
+    await slipShows(page, 'UnionPay');
+    await kb.press('Enter');
+    await kb.press('Enter');
+    await screenShows(page, '1 消费');
+  });
+
+  it('queries the last transaction and one by 参考号, reprints the last slip stamped 重打印凭证, and goes back to idle after 60 s alone', async () => {
+    const { page } = t.b;
+    await page.clock.install();
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '1', '500', 'enter', '1');
+    await screenShows(page, '交易成功');
+    const reference = /参考号 (\d{12})/.exec(await screenText(page))?.[1] ?? '';
+    await tap(page, 'enter', 'enter');
+    await tap(page, '4', '1');
+    await screenShows(page, '最后一笔交易');
+    await screenShows(page, reference);
+    await screenShows(page, '¥5.00 成功');
+    await tap(page, 'enter', '2', '000000000000', 'enter');
+    await screenShows(page, '原交易不存在');
+    await tap(page, 'enter', '2', reference, 'enter');
+    await screenShows(page, reference);
+    await tap(page, 'enter', 'cancel', '6');
+    await slipShows(page, '重打印凭证');
+    await slipShows(page, '持卡人存根');
+    await tap(page, 'enter', '1', '777');
+    await screenShows(page, '¥7.77');
+    await page.clock.runFor(59_000);
+    expect(await screenText(page)).toContain('¥7.77');
+    await page.clock.runFor(1_500);
+    await screenShows(page, '1 消费');
+  });
+
+  it('settles the open batch (supervisor), prints the totals and signs off', async () => {
+    await t.s.h.sale(4_000);
+    const { page } = t.b;
+    await signOn(page, t.s.base, '00', '519370');
+    await tap(page, '5');
+    await screenShows(page, '确认结算当前批次');
+    await shot(page, 'terminal-settle');
+    await tap(page, 'enter');
+    await screenShows(page, '结算完成, 已签退');
+    await slipShows(page, '结算单');
+    await slipShows(page, /批次号 \d{6}/);
+    await shot(page, 'terminal-settled');
+    await tap(page, 'enter');
+    await screenShows(page, '按确认键签到');
+  });
+
+  it('changes the refund password as the article says: current → new → confirm → 修改成功, 请重新登录 → sign-on', async () => {
+    const { page } = t.b;
+    await signOn(page, t.s.base, '00', '519370');
+    await tap(page, '7');
+    await screenShows(page, '1 修改退款密码');
+    await tap(page, '1');
+    await screenShows(page, '请输入原密码');
+    await tap(page, '111111', 'enter', '386914', 'enter', '386914', 'enter');
+    await screenShows(page, '退款密码错误');
+    await tap(page, 'enter');
+    await screenShows(page, '请输入原密码');
+    await tap(page, REFUND_PASSWORD, 'enter');
+    await screenShows(page, '请输入新密码');
+    await tap(page, '386914', 'enter');
+    await screenShows(page, '请确认新密码');
+    await tap(page, '386914');
+    await shot(page, 'terminal-change-password');
+    await tap(page, 'enter');
+    await screenShows(page, '修改成功, 请重新登录');
+    await tap(page, 'enter');
+    await screenShows(page, '请输入操作员号');
+    // Every session ended: the old cashier token is refused, and the new password authorises.
+    t.s.h.forgetTokens();
+    const sale = await t.s.h.sale(1_000);
+    const r = await t.s.h.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${sale.id}/void`,
+      headers: await t.s.h.operator('supervisor'),
+      payload: { refundPassword: '386914' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+  });
+});

@@ -1,0 +1,91 @@
+import { api, ok } from '../api/client';
+import type { paths } from '../api/schema';
+import { idempotencyKey } from '../format';
+
+type Json<P extends keyof paths, M extends 'get' | 'post' | 'put', S extends number> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+
+export type BoundTerminal = Json<'/api/v1/public/terminals/{serial}', 'get', 200>;
+export type LoginResult = Json<'/api/v1/terminals/{terminalId}/login', 'post', 200>;
+export type Payment = Json<'/api/v1/payments/{id}', 'get', 200>;
+export type Refund = Json<'/api/v1/refunds/{id}', 'get', 200>;
+export type Receipt = Json<'/api/v1/payments/{id}/receipt', 'get', 200>;
+export type BatchTotals = Json<'/api/v1/terminals/{id}/settle', 'post', 200>;
+
+export const findTerminal = (serial: string) =>
+  ok(api.GET('/api/v1/public/terminals/{serial}', { params: { path: { serial } } }));
+
+export const signOn = (terminalId: string, operator: string, password: string) =>
+  ok(
+    api.POST('/api/v1/terminals/{terminalId}/login', {
+      params: { path: { terminalId } },
+      body: { operator, password },
+    }),
+  );
+
+export const signOff = () => ok(api.POST('/api/v1/auth/logout'));
+
+export const sell = (amount: number, cardNumber: string) =>
+  ok(
+    api.POST('/api/v1/payments', {
+      params: { header: { 'idempotency-key': idempotencyKey() } },
+      body: { amount, card: { number: cardNumber } },
+    }),
+  );
+
+export const paymentReceipt = (id: string) =>
+  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id } } }));
+
+export const refundReceipt = (id: string) => ok(api.GET('/api/v1/refunds/{id}/receipt', { params: { path: { id } } }));
+
+export const recentPayments = (limit: number, cursor?: string) =>
+  ok(api.GET('/api/v1/payments', { params: { query: { limit, cursor } } }));
+
+/**
+ * The API has no look-up by reference yet (issue 10 asks for `GET /api/v1/payments?reference=`):
+ * until then the terminal pages through its own payments, newest first, and stops after 500.
+ */
+export async function findPaymentByReference(reference: string): Promise<Payment | undefined> {
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 5; pages++) {
+    const page = await recentPayments(100, cursor);
+    const hit = page.data.find((p) => p.reference === reference);
+    if (hit || !page.nextCursor) return hit;
+    cursor = page.nextCursor;
+  }
+  return undefined;
+}
+
+export const refund = (paymentId: string, amount: number, refundPassword: string) =>
+  ok(
+    api.POST('/api/v1/refunds', {
+      params: { header: { 'idempotency-key': idempotencyKey() } },
+      body: { paymentId, amount, reason: 'goods_returned', refundPassword },
+    }),
+  );
+
+export const voidPayment = (id: string, refundPassword: string) =>
+  ok(
+    api.POST('/api/v1/payments/{id}/void', {
+      params: { path: { id }, header: { 'idempotency-key': idempotencyKey() } },
+      body: { refundPassword },
+    }),
+  );
+
+export const settle = (terminalId: string) =>
+  ok(api.POST('/api/v1/terminals/{id}/settle', { params: { path: { id: terminalId } } }));
+
+export const changeRefundPassword = (
+  merchantId: string,
+  body: { currentPassword: string; newPassword: string; confirmPassword: string },
+) => ok(api.PUT('/api/v1/merchants/{id}/refund-password', { params: { path: { id: merchantId } }, body }));
+
+export const changeOwnPassword = (body: { currentPassword: string; newPassword: string; confirmPassword: string }) =>
+  ok(api.PUT('/api/v1/auth/password', { body }));
+
+/** The payment's refunds, newest first. */
+export const refundsOf = (paymentId: string) =>
+  ok(api.GET('/api/v1/refunds', { params: { query: { paymentId, limit: 5 } } }));
