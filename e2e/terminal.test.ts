@@ -38,6 +38,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await shot(page, 'terminal-password');
     await tap(page, 'enter');
     await screenShows(page, '账号或密码错误');
+    await screenShows(page, '还可尝试 4 次');
     await tap(page, 'enter');
     await screenShows(page, '请输入操作员号');
     await tap(page, '01', 'enter', '4826', 'enter');

@@ -9,6 +9,8 @@ export interface Problem {
   status: number;
   detail?: string;
   unlockAt?: string;
+  /** Wrong refund password or operator password: entries left before the lock. */
+  attemptsLeft?: number;
   [extra: string]: unknown;
 }
 

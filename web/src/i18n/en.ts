@@ -45,6 +45,7 @@ export const en: Messages = {
     operatorPrompt: 'Operator no.',
     passwordPrompt: 'Password',
     lockedUntil: 'Locked until {{time}}',
+    attemptsLeft: '{{count}} attempts left',
     mustChange: 'Your password was reset: choose a new one',
     ownPasswordChanged: 'Password changed, please sign on again',
     pressEnter: 'Press Enter to continue',

@@ -44,6 +44,7 @@ export const zhCN = {
     operatorPrompt: '请输入操作员号',
     passwordPrompt: '请输入密码',
     lockedUntil: '已锁定, {{time}} 后解锁',
+    attemptsLeft: '还可尝试 {{count}} 次',
     mustChange: '密码已被重置, 请设置新密码',
     ownPasswordChanged: '密码修改成功, 请重新签到',
     pressEnter: '按确认键继续',

@@ -81,8 +81,10 @@ export default function Terminal() {
   const failure = useCallback(
     (e: unknown): string[] => {
       if (e instanceof ApiError) {
-        const { title, unlockAt } = e.problem;
-        return unlockAt ? [title, t('terminal.lockedUntil', { time: dateTime(unlockAt) })] : [title];
+        const { title, unlockAt, attemptsLeft } = e.problem;
+        if (unlockAt) return [title, t('terminal.lockedUntil', { time: dateTime(unlockAt) })];
+        if (typeof attemptsLeft === 'number') return [title, t('terminal.attemptsLeft', { count: attemptsLeft })];
+        return [title];
       }
       setOnline(false);
       return [t('app.offline')];
