@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
 import { transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
-import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import { findReplay, type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import { normaliseContact } from '../notifications/contact.js';
 import * as payments from '../payments/payment.service.js';
@@ -59,6 +59,11 @@ export async function requestRefund(
   await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
   const found = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
   if (!found) throw noMatch();
+  // A retry of an answered request gets that answer back, even if the policy (its window, what is
+  // left to refund) would refuse the request now (found by the money checker's replays).
+  const seen = await findReplay<{ id: string; status: RefundStatus }>(ctx, idempotency);
+  if (seen && idempotency)
+    return { ...seen.value, trackingSecret: derivedTrackingSecret(ctx, idempotency), replayed: true };
   const policy = await getRefundPolicy(ctx, found.merchantId);
   const broken = policyViolation(policy, input, found, ctx.clock.now());
   if (broken)

@@ -328,10 +328,20 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     const changed = await askWithKey('phone-retry-1', { amount: 3_001 });
     expect(changed.statusCode).toBe(409);
     expect(changed.json().code).toBe('idempotency_conflict');
+
     const other = await askWithKey('phone-retry-2');
     expect(other.statusCode).toBe(201);
     expect(other.json().trackingSecret).not.toBe(first.trackingSecret);
     expect(await refundableOf(sale.id)).toBe(4_000);
+
+    // A retry once the merchant's refund window has closed (the policy would refuse the request
+    // now) still gets the first answer back.
+    h.clock.advance(181 * 24 * 3_600_000);
+    expect((await askWithKey('phone-retry-new')).json().code).toBe('refund_window_expired');
+    const late = await askWithKey('phone-retry-1');
+    expect(late.statusCode, late.body).toBe(201);
+    expect(late.json()).toEqual(first);
+    expect(late.headers['idempotent-replayed']).toBe('true');
   });
 
   it('gives one generic answer for a wrong reference or last 4, and rate-limits a reference', async () => {
