@@ -482,7 +482,8 @@ export class World {
           const { id, refundId, amount, trackingSecret } = JSON.parse(body) as Record<string, unknown>;
           return JSON.stringify([id, refundId, amount, trackingSecret]);
         };
-        if (again.status !== first.status || same(again.body) !== same(first.body)) {
+        // Rate limits (429) come before the replay on purpose: they stop probing, replays included.
+        if (again.status !== 429 && (again.status !== first.status || same(again.body) !== same(first.body))) {
           this.anomalies.push({
             round: this.round,
             kind: 'replay_differs',
