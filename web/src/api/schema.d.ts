@@ -4916,7 +4916,10 @@ export interface paths {
                             /** @description Digits, optionally +country code; stored as E.164, +86 when no country code is given */
                             phone?: string;
                         };
-                        /** @enum {string} */
+                        /**
+                         * @description The language of the messages and the tracking page (default: the one `Accept-Language` prefers)
+                         * @enum {string}
+                         */
                         language?: "zh-CN" | "en";
                     };
                 };
@@ -4931,6 +4934,8 @@ export interface paths {
                         "application/json": {
                             id: string;
                             trackingSecret: string;
+                            /** @description The tracking page (PUBLIC_BASE_URL/refund/track/<id>?lang=…#<secret>): the secret is in the fragment, which browsers never send; the e-mail / SMS carry the same link */
+                            trackingUrl: string;
                             /** @enum {string} */
                             status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
                         };
@@ -5083,6 +5088,7 @@ export interface paths {
                 query?: {
                     secret?: string;
                     contact?: string;
+                    /** @description Default: the language the customer chose in the request */
                     lang?: "zh-CN" | "en";
                 };
                 header?: {
@@ -5124,6 +5130,8 @@ export interface paths {
                                 text: string;
                                 by: string | null;
                             };
+                            /** @description The dispute (协商) the customer opened on this refund, if any */
+                            disputeId: string | null;
                             createdAt: string;
                         };
                     };
@@ -5321,6 +5329,8 @@ export interface paths {
                                 text: string;
                                 by: string | null;
                             };
+                            /** @description The dispute (协商) the customer opened on this refund, if any */
+                            disputeId: string | null;
                             createdAt: string;
                         };
                     };
@@ -5808,13 +5818,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A dispute with its thread and timeline (customer with `?secret=`, or merchant / acquirer) */
+        /** A dispute with its thread and timeline (customer with the `X-Tracking-Secret` header, or merchant / acquirer) */
         get: {
             parameters: {
                 query?: {
+                    /** @description Deprecated: use the `X-Tracking-Secret` header (kept for older clients) */
                     secret?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs */
+                    "x-tracking-secret"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -6319,9 +6333,13 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Deprecated: use the `X-Tracking-Secret` header (kept for older clients) */
                     secret?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs */
+                    "x-tracking-secret"?: string;
+                };
                 path: {
                     id: string;
                     attachmentId: string;
