@@ -73,6 +73,6 @@ describe.each(engines())('reading a dispute with the customer’s secret in a he
       url: `/api/v1/public/refunds/${refundId}`,
       headers: { 'x-tracking-secret': secret },
     });
-    expect(v.json()).toMatchObject({ status: 'rejected_by_merchant', disputeId });
+    expect(v.json()).toMatchObject({ status: 'rejected_by_merchant', disputeId, disputeAllowed: false });
   });
 });

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
 import { transaction } from '../db/transaction.js';
+import { refundDisputable } from '../disputes/dispute.js';
 import { AppError, notFound } from '../errors.js';
 import { findReplay, type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
@@ -175,8 +176,12 @@ export async function trackRefund(
   await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
   const row = await rowForCustomer(ctx, id, proof);
   if (!row) throw notFound('refund');
-  const disputeId = (await repo.findDisputeIdOfRefund(ctx.db.kysely, id)) ?? null;
-  return publicView(await toRefund(ctx.db.kysely, row), lang ?? customerLanguage(row.customer_language), disputeId);
+  const refund = await toRefund(ctx.db.kysely, row);
+  const dispute = {
+    id: (await repo.findDisputeIdOfRefund(ctx.db.kysely, id)) ?? null,
+    allowed: refundDisputable(refund, ctx.clock.now()).ok,
+  };
+  return publicView(refund, lang ?? customerLanguage(row.customer_language), dispute);
 }
 
 /** The customer withdraws a request the merchant has not answered yet. @throws not_found, invalid_transition */

@@ -21,6 +21,9 @@ const publicRefundSchema = z.object({
   timeline: z.array(z.object({ at: z.string(), status: z.enum(refundStatuses), text: z.string() })),
   next: z.object({ text: z.string(), by: z.string().nullable() }),
   disputeId: z.string().nullable().describe('The dispute (协商) the customer opened on this refund, if any'),
+  disputeAllowed: z
+    .boolean()
+    .describe('Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline'),
   createdAt: z.string(),
 });
 

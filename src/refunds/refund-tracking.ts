@@ -82,10 +82,16 @@ export interface PublicRefundView {
   next: { text: string; by: string | null };
   /** The dispute (协商) the customer opened on this refund, if any. */
   disputeId: string | null;
+  /** Whether the customer may open a dispute on it now (declined, failed, or left past its deadline). */
+  disputeAllowed: boolean;
   createdAt: string;
 }
 
-export function publicView(r: Refund, lang: Lang, disputeId: string | null = null): PublicRefundView {
+export function publicView(
+  r: Refund,
+  lang: Lang,
+  dispute: { id: string | null; allowed: boolean } = { id: null, allowed: false },
+): PublicRefundView {
   const rejected = r.status === 'rejected_by_merchant' || r.status === 'rejected_by_acquirer';
   return {
     id: r.id,
@@ -110,7 +116,8 @@ export function publicView(r: Refund, lang: Lang, disputeId: string | null = nul
       text: r.status === 'failed' && r.failureFinal ? FAILED_FINAL.next[lang] : NEXT[r.status][lang],
       by: nextBy(r),
     },
-    disputeId,
+    disputeId: dispute.id,
+    disputeAllowed: dispute.id === null && dispute.allowed,
     createdAt: r.createdAt,
   };
 }

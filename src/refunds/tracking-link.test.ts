@@ -113,6 +113,10 @@ describe.each(engines())('the tracking link (%s)', (engine) => {
     expect(v.statusText).toBe('Request received; waiting for the merchant’s review');
     expect(v.next.text).toMatch(/^The merchant reviews it by the deadline/);
     expect(v.disputeId).toBeNull();
+    expect(v.disputeAllowed).toBe(false); // within the merchant's review deadline
+    h.clock.advance(72 * 3_600_000);
+    h.forgetTokens(); // the sessions idled out meanwhile
+    expect((await track(en.id, en.trackingSecret)).json().disputeAllowed).toBe(true); // left past it
     expect((await track(en.id, en.trackingSecret, '?lang=zh-CN')).json().statusText).toBe(
       '退款申请已提交，等待商户审核',
     );

@@ -5132,6 +5132,8 @@ export interface paths {
                             };
                             /** @description The dispute (协商) the customer opened on this refund, if any */
                             disputeId: string | null;
+                            /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                            disputeAllowed: boolean;
                             createdAt: string;
                         };
                     };
@@ -5331,6 +5333,8 @@ export interface paths {
                             };
                             /** @description The dispute (协商) the customer opened on this refund, if any */
                             disputeId: string | null;
+                            /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                            disputeAllowed: boolean;
                             createdAt: string;
                         };
                     };
