@@ -13,6 +13,7 @@ import {
   type TrackedRefund,
   writeMessage,
 } from './customer-api';
+import { Alert, TextField } from './fields';
 import { problemText } from './RequestRefund';
 
 /** A call that answers the dispute as it now stands; its problem shown in the server's words. */
@@ -65,22 +66,15 @@ function OpenDispute({ refundId, secret, onOpened }: { refundId: string; secret:
       <h2 id="open-dispute">{t('dispute.openTitle')}</h2>
       <p>{t('dispute.openIntro')}</p>
       <form className="form" onSubmit={submit}>
-        <label>
-          {t('dispute.openDescription')}
-          <textarea
-            name="dispute-description"
-            required
-            maxLength={4000}
-            rows={3}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <TextField
+          label={t('dispute.openDescription')}
+          name="dispute-description"
+          required
+          maxLength={4000}
+          value={text}
+          onText={setText}
+        />
+        <Alert text={error} />
         <button type="submit" className="button" disabled={busy}>
           {t('dispute.open')}
         </button>
@@ -112,11 +106,7 @@ function DisputeView({ id, secret }: { id: string; secret: string }) {
     return (
       <section className="dispute" aria-busy={!error}>
         <h2>{t('dispute.title')}</h2>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
       </section>
     );
   }
@@ -204,11 +194,7 @@ function DisputeView({ id, secret }: { id: string; secret: string }) {
           {d.rating.comment && <span className="prose"> {d.rating.comment}</span>}
         </p>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       <button type="button" className="button button-secondary" disabled={busy} onClick={() => void load()}>
         {t('dispute.refresh')}
       </button>
@@ -245,17 +231,7 @@ function Compose({ busy, onSend }: { busy: boolean; onSend: (body: string) => Pr
   };
   return (
     <form className="form" onSubmit={submit}>
-      <label>
-        {t('dispute.write')}
-        <textarea
-          name="message"
-          required
-          maxLength={4000}
-          rows={3}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-        />
-      </label>
+      <TextField label={t('dispute.write')} name="message" required maxLength={4000} value={text} onText={setText} />
       <button type="submit" className="button" disabled={busy}>
         {t('dispute.send')}
       </button>
@@ -285,18 +261,16 @@ function Escalate({
       <p className="muted">
         {early ? t('dispute.escalateFrom', { time: dateTime(allowedAt) }) : t('dispute.escalateIntro')}
       </p>
-      <label>
-        {t('dispute.escalateReason')}
-        <textarea
-          name="escalate-reason"
-          required
-          maxLength={2000}
-          rows={2}
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          disabled={early}
-        />
-      </label>
+      <TextField
+        label={t('dispute.escalateReason')}
+        name="escalate-reason"
+        required
+        maxLength={2000}
+        rows={2}
+        value={reason}
+        onText={setReason}
+        disabled={early}
+      />
       <button type="submit" className="button button-warn" disabled={busy || early}>
         {t('dispute.escalate')}
       </button>
@@ -324,16 +298,14 @@ function Rate({ busy, onRate }: { busy: boolean; onRate: (score: number, comment
           </label>
         ))}
       </fieldset>
-      <label>
-        {t('dispute.rateComment')}
-        <textarea
-          name="comment"
-          maxLength={2000}
-          rows={2}
-          value={comment}
-          onChange={(e) => setComment(e.target.value)}
-        />
-      </label>
+      <TextField
+        label={t('dispute.rateComment')}
+        name="comment"
+        maxLength={2000}
+        rows={2}
+        value={comment}
+        onText={setComment}
+      />
       <button type="submit" className="button" disabled={busy || !score}>
         {t('dispute.rate')}
       </button>

@@ -4,6 +4,7 @@ import { ApiError } from '../api/client';
 import { parseAmount } from '../format';
 import { currentLanguage, type Language } from '../i18n';
 import { REASONS, type RefundReason, requestRefund } from './customer-api';
+import { Alert } from './fields';
 
 interface Created {
   id: string;
@@ -163,11 +164,7 @@ export function RequestRefund() {
             <option value="en">English</option>
           </select>
         </label>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
         <button type="submit" className="button" disabled={busy}>
           {busy ? t('customer.submitting') : t('customer.submit')}
         </button>

@@ -5,6 +5,7 @@ import { dateTime, money } from '../format';
 import { currentLanguage } from '../i18n';
 import { type TrackedRefund, trackRefund } from './customer-api';
 import { DisputePanel } from './Dispute';
+import { Alert } from './fields';
 import { problemText } from './RequestRefund';
 
 /** Kept for this tab only (a reload keeps working), never in localStorage or a URL. */
@@ -87,11 +88,7 @@ export function TrackRefund({ id }: { id: string }) {
           </button>
         </form>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {refund && (
         <>
           <p className="status" data-status={refund.status}>
