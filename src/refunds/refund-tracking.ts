@@ -18,7 +18,12 @@ export function customerLanguage(stored: string | null | undefined): Lang {
  * and sends it in the `X-Tracking-Secret` header.
  */
 export function trackingLink(publicBaseUrl: string, id: string, secret: string, lang: Lang): string {
-  return `${publicBaseUrl}/refund/track/${encodeURIComponent(id)}?lang=${lang}#${encodeURIComponent(secret)}`;
+  return `${trackingPage(publicBaseUrl, id, lang)}#${encodeURIComponent(secret)}`;
+}
+
+/** The tracking page without the secret (later messages: the page asks for it, or the tab has it). */
+export function trackingPage(publicBaseUrl: string, id: string, lang: Lang): string {
+  return `${publicBaseUrl}/refund/track/${encodeURIComponent(id)}?lang=${lang}`;
 }
 
 const STEP: Record<RefundStatus, Record<Lang, string>> = {

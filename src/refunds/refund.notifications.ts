@@ -15,10 +15,16 @@ import { customerLanguage, trackingLink } from './refund-tracking.js';
 const amount = (d: TemplateData) => format({ amount: Number(d.amount), currency: String(d.currency) });
 const id = (d: TemplateData) => String(d.refundId);
 
+/** The customer's messages end with the tracking page (its secret is in the first message only). */
+const page = {
+  'zh-CN': (d: TemplateData) => (d.page ? ` 查看进度：${String(d.page)}` : ''),
+  en: (d: TemplateData) => (d.page ? ` Follow it: ${String(d.page)}` : ''),
+};
+
 function both(name: string, zh: [string, (d: TemplateData) => string], en: [string, (d: TemplateData) => string]) {
   registerTemplate(name, {
     subject: { 'zh-CN': () => zh[0], en: () => en[0] },
-    body: { 'zh-CN': zh[1], en: en[1] },
+    body: { 'zh-CN': (d) => zh[1](d) + page['zh-CN'](d), en: (d) => en[1](d) + page.en(d) },
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
-import { type Harness, openHarness } from '../../test/support/harness.js';
+import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { startSmsGateway, type TestSmsGateway } from '../../test/support/sms-gateway.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
 
@@ -125,5 +125,25 @@ describe.each(engines())('the tracking link (%s)', (engine) => {
     const mail = smtp.to(EMAIL).find((m) => m.text?.includes(zh.id));
     expect(mail?.subject).toBe('退款申请已受理');
     expect(mail?.text).toContain(zh.trackingUrl);
+  });
+
+  it('ends the later messages with the tracking page, without its secret', async () => {
+    const { id } = (await ask('en')).body;
+    const rejected = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${id}/merchant-decision`,
+      headers: await h.login('owner'),
+      payload: { decision: 'reject', reason: 'used goods', refundPassword: REFUND_PASSWORD },
+    });
+    expect(rejected.statusCode, rejected.body).toBe(200);
+    while ((await h.drain()) > 0) {}
+    const mail = smtp.to(EMAIL).find((m) => m.subject === 'Refund request declined' && m.text?.includes(id));
+    expect(mail?.text).toContain(
+      `Reason: used goods. You may open a dispute. Follow it: ${BASE}/refund/track/${id}?lang=en`,
+    );
+    expect(mail?.text).not.toContain('#');
+    expect(sms.to(PHONE).find((t) => t.includes(`declined`) && t.includes(id))).toContain(
+      `/refund/track/${id}?lang=en`,
+    );
   });
 });
