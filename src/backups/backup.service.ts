@@ -13,6 +13,7 @@ import { canonicalJson } from '../crypto/canonical-json.js';
 import { connect, type Db, type Engine } from '../db/connect.js';
 import { migrateTo, migrateToLatest, migrationNames } from '../db/migrate.js';
 import { transaction } from '../db/transaction.js';
+import { releaseClaimsAfterRestore } from '../jobs/job.service.js';
 import { REFUNDDESK_VERSION } from '../paths.js';
 import { loadOrCreateKeyFile, parseSecretKey, secretKeyFile } from '../secret-key.js';
 import {
@@ -554,6 +555,7 @@ export async function restoreBackup(
       }
       await flush();
       reader.finish();
+      await releaseClaimsAfterRestore(trx);
     });
     await migrateToLatest(db);
 
