@@ -194,4 +194,48 @@ describe.skipIf(!haveChromium())('the customer’s dispute, from the tracking pa
     const leaking = t.b.requests.filter((u) => u.includes(trackingSecret));
     expect(leaking).toEqual([]);
   });
+
+  it('shows a ruling for the customer with the refund it ordered, closes once it arrived, and rates it (English)', async () => {
+    const { page } = t.b;
+    const { id, trackingSecret, trackingUrl } = await request('en', 4_000);
+    const h = t.s.h;
+    const call = async (url: string, payload: unknown, headers: Record<string, string> = {}) => {
+      const r = await h.app.inject({ method: 'POST', url, headers, payload: payload as Record<string, unknown> });
+      expect(r.statusCode, r.body).toBeLessThan(300);
+      return r.json();
+    };
+    await call(
+      `/api/v1/refunds/${id}/merchant-decision`,
+      { decision: 'reject', reason: 'no receipt shown', refundPassword: REFUND_PASSWORD },
+      await h.login('owner'),
+    );
+    const { id: disputeId } = await call('/api/v1/disputes', {
+      refundId: id,
+      trackingSecret,
+      description: 'I have the receipt',
+      language: 'en',
+    });
+    await call(`/api/v1/disputes/${disputeId}/escalate`, { trackingSecret, reason: 'the merchant will not look' });
+    await call(
+      `/api/v1/disputes/${disputeId}/decision`,
+      { outcome: 'resolved_for_customer', ruling: 'The receipt is genuine: refund the customer.' },
+      { ...(await h.login('reviewer')), 'idempotency-key': `ruling-${disputeId}` },
+    );
+    while ((await h.drain()) > 0) {}
+
+    await page.goto(trackingUrl);
+    await page.locator('[data-dispute-status="resolved_for_customer"]').waitFor();
+    expect(await page.locator('.ruling').textContent()).toContain('For you: a refund is ordered · ¥40.00');
+    await views(page, 'dispute-ruled-for-customer');
+    await page.getByRole('button', { name: 'I received the refund: close' }).click();
+    await page.locator('[data-dispute-status="closed"]').waitFor();
+    expect(await page.locator('.dispute .status').textContent()).toContain('refunded');
+    await page
+      .locator('.stars label')
+      .filter({ has: page.getByRole('radio', { name: '5 stars' }) })
+      .click();
+    await page.getByRole('button', { name: 'Send rating' }).click();
+    await page.locator('.rated[data-score="5"]').waitFor();
+    await views(page, 'dispute-settled-rated');
+  });
 });
