@@ -257,3 +257,42 @@ export async function resetOperatorPassword(
     });
   });
 }
+
+/**
+ * A step-up before something drastic (re-initialising a terminal): the actor types their own login
+ * password again (an operator theirs, a console user theirs). Counted under the same lockout as
+ * every other check of that password; a wrong entry is audited with `purpose`.
+ * @throws step_up_password_invalid (with attemptsLeft), locked, forbidden (API keys have no password)
+ */
+export async function confirmOwnPassword(ctx: AppContext, actor: Actor, password: string, purpose: string) {
+  if (actor.kind === 'api_key') throw forbidden('API keys have no password');
+  const kind = actor.kind;
+  const record =
+    kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
+  if (!record) throw notFound(kind);
+  const attempt = await attemptWithLockout(ctx, {
+    ref: loginRef(kind, actor.id),
+    policy: await policyForMerchant(ctx, actor.merchantId),
+    verify: () => verifySecret(record.password_hash, password),
+    lockNotice: loginLockNotice(
+      kind,
+      actor.id,
+      actor.merchantId,
+      await loginName(ctx, actor, record),
+      actor.terminalId,
+      actor.ip,
+    ),
+  });
+  if (attempt.ok) return;
+  await recordAuditNow(ctx, {
+    merchantId: actor.merchantId,
+    actor: auditActorOf(actor),
+    action: 'login_password.step_up_failed',
+    outcome: 'failure',
+    objectType: kind,
+    objectId: actor.id,
+    terminalId: actor.terminalId,
+    details: { purpose },
+  });
+  throw errors.wrongEntry(attempt, 'step_up_password_invalid', 'the password is wrong');
+}
