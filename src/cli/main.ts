@@ -13,6 +13,7 @@ import { outboxCommand } from '../notifications/outbox.command.js';
 import * as operators from '../operators/operator.service.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
+import { terminalReinitCommand } from '../terminals/reinit.command.js';
 import * as terminals from '../terminals/terminal.service.js';
 import {
   loginPasswordCommand,
@@ -235,6 +236,7 @@ program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
 program.addCommand(loginPasswordCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
+terminal.addCommand(terminalReinitCommand(withContext));
 program.addCommand(backupCommand());
 program.addCommand(restoreCommand());
 
