@@ -3,10 +3,14 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, SessionEnded, session } from '../api/client';
 import { dateTime, money } from '../format';
 import { LanguageSwitch } from '../LanguageSwitch';
+import { Activate } from './Activate';
 import { Keypad } from './Keypad';
 import { isDigit, type Key, keyOf } from './keys';
+import { Reinitialize } from './Reinitialize';
+import { refundPasswordIsSet } from './reinit-api';
 import { Slip, type SlipData } from './Slip';
 import { StatusBar } from './StatusBar';
+import type { ScreenKeys } from './screen-keys';
 import type { BoundTerminal, Payment, Receipt } from './terminal-api';
 import * as pos from './terminal-api';
 import './terminal.css';
@@ -45,7 +49,9 @@ type Screen =
   | { kind: 'queryReference'; digits: string; refunds: boolean }
   | { kind: 'manage' }
   | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string }
-  | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string };
+  | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string }
+  | { kind: 'reinit' }
+  | { kind: 'activate'; current: string | null };
 
 interface Operator {
   code: string;
@@ -76,6 +82,7 @@ export default function Terminal() {
   const [slip, setSlip] = useState<SlipData>();
   const [lastSlip, setLastSlip] = useState<SlipData>();
   const [online, setOnline] = useState(() => navigator.onLine);
+  const screenKeys: ScreenKeys = useRef(undefined);
   const home = useCallback((): Screen => (session.active ? { kind: 'menu', cursor: 0 } : { kind: 'welcome' }), []);
 
   const failure = useCallback(
@@ -160,7 +167,12 @@ export default function Terminal() {
       session.start(r.token);
       setOperator({ code, role: r.role, merchantId: r.actor.merchantId ?? '' });
       // A supervisor reset this password: the session may only change it, with the one just typed.
-      if (r.mustChangePassword) setScreen({ kind: 'ownPassword', current: password, step: 0, values: [], digits: '' });
+      // 00 after a re-initialisation (its activation code) or without a refund password: activation.
+      if (r.mustChangePassword && code === '00') setScreen({ kind: 'activate', current: password });
+      else if (r.mustChangePassword)
+        setScreen({ kind: 'ownPassword', current: password, step: 0, values: [], digits: '' });
+      else if (code === '00' && !(await refundPasswordIsSet(r.actor.merchantId ?? '')))
+        setScreen({ kind: 'activate', current: null });
       else setScreen({ kind: 'menu', cursor: 0 });
     } catch (e) {
       fail(e, { kind: 'operator', digits: '' });
@@ -506,7 +518,11 @@ export default function Terminal() {
       case 'manage':
         if (key === 'cancel') return setScreen(home());
         if (key === '1' || key === 'enter') setScreen({ kind: 'changePassword', step: 0, values: [], digits: '' });
+        if (key === '2') setScreen({ kind: 'reinit' });
         return;
+      case 'reinit':
+      case 'activate':
+        return screenKeys.current?.(key);
       case 'changePassword': {
         if (key === 'cancel') {
           if (s.step === 0) return setScreen({ kind: 'manage' });
@@ -770,8 +786,40 @@ export default function Terminal() {
             <h1 className="screen-title">{t('terminal.manageTitle')}</h1>
             <ol className="menu menu-single">
               <li className="is-selected">1 {t('terminal.manageChangeRefundPassword')}</li>
+              <li>2 {t('terminal.manageReinitialize')}</li>
             </ol>
           </>
+        );
+      case 'reinit':
+        return (
+          terminal && (
+            <Reinitialize
+              terminal={terminal}
+              keys={screenKeys}
+              onCancel={() => setScreen({ kind: 'manage' })}
+              onDone={() => {
+                session.end(); // the server wiped this terminal's sessions
+                setOperator(undefined);
+                setScreen({ kind: 'welcome' });
+              }}
+            />
+          )
+        );
+      case 'activate':
+        return (
+          terminal && (
+            <Activate
+              terminalId={terminal.id}
+              merchantId={operator?.merchantId ?? ''}
+              current={s.current}
+              keys={screenKeys}
+              onCancel={() => void signOff([t('terminal.signedOff')])}
+              onDone={(lines) => {
+                setOperator(undefined);
+                setScreen({ kind: 'message', tone: 'ok', lines, next: { kind: 'operator', digits: '' } });
+              }}
+            />
+          )
         );
       case 'changePassword': {
         const prompts = [
