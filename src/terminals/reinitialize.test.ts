@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectProblem } from '../../test/http/helpers.js';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { someoneWaitsOnALock as waitsOnALock } from '../../test/support/pg-locks.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { armFailpoint } from '../db/failpoints.js';
 import * as operators from '../operators/operator.service.js';
@@ -350,24 +350,7 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
     expect(expectProblem(without, 'change without current').code).toBe('refund_password_required');
   });
 
-  /** Resolves once another session of this database waits on a lock (PostgreSQL only). */
-  async function someoneWaitsOnALock(): Promise<void> {
-    const watcher = new pg.Client({ connectionString: h.ctx.config.databaseUrl });
-    await watcher.connect();
-    try {
-      for (let i = 0; i < 500; i++) {
-        const r = await watcher.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-        );
-        if (r.rows[0].n > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error('nobody waited on a lock');
-    } finally {
-      await watcher.end();
-    }
-  }
+  const someoneWaitsOnALock = () => waitsOnALock(h.ctx.config.databaseUrl, 'nobody');
 
   /** Arms `name` to hold whoever reaches it until `open` is called. */
   function gateAt(name: string) {
