@@ -47,7 +47,7 @@ async function measure<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
-const ctx = await openContext({ ...loadConfig({}), databaseUrl: source, secretKey });
+const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: source, secretKey });
 await seedDemo(ctx);
 await ctx.db.close();
 {

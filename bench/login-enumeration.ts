@@ -21,14 +21,14 @@ import { summarise } from './stats.js';
 const runs = Number(process.env.BENCH_LOGIN_RUNS ?? 200);
 const tolerance = Number(process.env.BENCH_LOGIN_TOLERANCE ?? 0.2);
 const dir = mkdtempSync(join(tmpdir(), 'refunddesk-bench-login-'));
-const ctx = await openContext({
+const { db, ctx } = await openContext({
   ...loadConfig({}),
   databaseUrl: join(dir, 'bench.db'),
   logLevel: 'silent',
   worker: false,
   secretKey: randomBytes(32).toString('hex'),
 });
-const app = await buildApp(ctx);
+const app = await buildApp(db, ctx);
 await seedDemo(ctx);
 
 const KNOWN = DEMO.owner.email;

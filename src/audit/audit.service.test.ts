@@ -18,10 +18,10 @@ describe.each(engines())('the audit log (%s)', (engine) => {
 
   beforeAll(async () => {
     tdb = await throwawayDatabase(engine);
-    ctx = await openContext(
+    ({ ctx } = await openContext(
       { ...loadConfig({}), databaseUrl: tdb.url, logLevel: 'silent', worker: false, seedDemo: false },
       clock,
-    );
+    ));
   });
   afterAll(async () => {
     await ctx?.db.close();

@@ -30,7 +30,7 @@ describe.each(engines())('scheduled and requested backups (%s)', (engine) => {
   });
 
   it('takes each scheduled backup once when two processes share the database, and keeps BACKUP_KEEP files', async () => {
-    const other = await openContext(h.ctx.config, h.clock);
+    const { ctx: other } = await openContext(h.ctx.config, h.clock);
     try {
       const [a, b] = await Promise.all([runScheduledBackup(h.ctx), runScheduledBackup(other)]);
       const taken = [a, b].filter((r) => r !== undefined);

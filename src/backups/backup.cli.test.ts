@@ -24,7 +24,7 @@ describe('refunddesk backup, backup verify and restore', () => {
     dir = mkdtempSync(join(tmpdir(), 'refunddesk-backup-cli-'));
     const source = await throwawayDatabase('sqlite');
     dbs.push(source);
-    const ctx = await openContext({ ...loadConfig({}), databaseUrl: source.url, secretKey });
+    const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: source.url, secretKey });
     await seedDemo(ctx);
     await ctx.db.close();
   });

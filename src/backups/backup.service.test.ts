@@ -219,8 +219,8 @@ describe.each(engines())('backups of a %s database', (engine) => {
     const target = join(dir, 'elsewhere', 'data', 'refunddesk.db');
     const r = await restoreBackup(file, target, { passphrase: PASSPHRASE });
     expect(r.secretKeyFile).toBe(join(dir, 'elsewhere', 'data', 'secret.key'));
-    const ctx = await openContext({ ...h.ctx.config, databaseUrl: target, secretKey: undefined }, h.clock);
-    const app = await buildApp(ctx);
+    const { db, ctx } = await openContext({ ...h.ctx.config, databaseUrl: target, secretKey: undefined }, h.clock);
+    const app = await buildApp(db, ctx);
     try {
       const codeFor = async (a: typeof app) => {
         const login = await a.inject({ method: 'POST', url: '/api/v1/auth/login', payload: DEMO.agent });

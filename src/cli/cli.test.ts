@@ -260,7 +260,7 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
     });
 
     it.sequential('acting as: principals from the database, with the login’s rules (in process, no child)', async () => {
-      const ctx = await openContext(loadConfig({ DATABASE_URL: db.url }));
+      const { ctx } = await openContext(loadConfig({ DATABASE_URL: db.url }));
       try {
         const err = (p: Promise<unknown>) =>
           p.then(

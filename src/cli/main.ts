@@ -24,7 +24,7 @@ import { serve } from './serve.js';
 
 /** Runs `fn` with a migrated database, prints its result as JSON, and closes the database. */
 async function withContext(fn: (ctx: AppContext) => Promise<unknown>): Promise<void> {
-  const ctx = await openContext(loadConfig());
+  const { db, ctx } = await openContext(loadConfig());
   try {
     const out = await fn(ctx);
     if (out !== undefined) console.log(JSON.stringify(out, null, 2));

@@ -11,13 +11,14 @@ const STOP_GRACE_MS = 10_000;
 
 /** `refunddesk serve`: migrate, seed the demo on first start, serve HTTP, run the worker. */
 export async function serve(config: Config): Promise<void> {
-  const ctx = await openContext(config);
-  const app = await buildApp(ctx);
+  const runtime = await openContext(config);
+  const { db, ctx } = runtime;
+  const app = await buildApp(db, ctx);
   if (config.seedDemo) {
     const seeded = await seedDemo(ctx);
     if (seeded) app.log.info({ merchantId: seeded.merchantId, terminalId: seeded.terminalId }, 'demo data seeded');
   }
-  const worker = config.worker ? attachWorker(ctx, (e) => app.log.error({ err: e }, 'worker error')) : undefined;
+  const worker = config.worker ? attachWorker(runtime, (e) => app.log.error({ err: e }, 'worker error')) : undefined;
   // Housekeeping: idempotency keys are kept 48 h (≥ 24 h promised), finished jobs 7 days.
   const housekeeping = async () => {
     try {

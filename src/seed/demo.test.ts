@@ -10,7 +10,7 @@ describe.each(engines())('the demo seed (%s)', (engine) => {
   let db: ThrowawayDatabase | undefined;
   const opened: AppContext[] = [];
   const open = async () => {
-    const ctx = await openContext({
+    const { ctx } = await openContext({
       ...loadConfig({}),
       databaseUrl: (db as ThrowawayDatabase).url,
       logLevel: 'silent',

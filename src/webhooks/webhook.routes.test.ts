@@ -111,7 +111,10 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
   });
 
   it('refuses private and loopback hosts when WEBHOOK_ALLOW_PRIVATE is off (production)', async () => {
-    const app: FastifyInstance = await buildApp({ ...h.ctx, config: { ...h.ctx.config, webhookAllowPrivate: false } });
+    const app: FastifyInstance = await buildApp(h.db, {
+      ...h.ctx,
+      config: { ...h.ctx.config, webhookAllowPrivate: false },
+    });
     try {
       for (const url of [
         r.url,

@@ -37,7 +37,7 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
   let instances: AppContext[] = [];
   beforeAll(async () => {
     h = await openHarness(engine);
-    if (engine === 'postgres') for (let i = 0; i < 3; i++) others.push(await openContext(h.ctx.config, h.clock));
+    if (engine === 'postgres') for (let i = 0; i < 3; i++) others.push((await openContext(h.ctx.config, h.clock)).ctx);
     instances = [h.ctx, ...others];
   });
   afterAll(async () => {

@@ -10,7 +10,10 @@ import { openContext } from '../../src/runtime.js';
  */
 const [databaseUrl, settings] = process.argv.slice(2);
 const clock = new ManualClock();
-const ctx = await openContext({ ...loadConfig({}), ...JSON.parse(settings), databaseUrl, worker: false }, clock);
+const { db, ctx } = await openContext(
+  { ...loadConfig({}), ...JSON.parse(settings), databaseUrl, worker: false },
+  clock,
+);
 
 process.on('message', async (m: { id: number; now: string }) => {
   clock.set(m.now);

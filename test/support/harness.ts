@@ -7,6 +7,7 @@ import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
+import type { Db } from '../../src/db/connect.js';
 import { buildApp } from '../../src/http/app.js';
 import { drainJobs } from '../../src/jobs/job.service.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
@@ -16,6 +17,8 @@ import { type EngineName, throwawayDatabase } from './engines.js';
 
 export interface Harness {
   engine: EngineName;
+  /** The database; services take it (or a transaction on it) first. */
+  db: Db;
   ctx: AppContext;
   clock: ManualClock;
   app: FastifyInstance;
@@ -53,11 +56,11 @@ export async function openHarness(
   overrides: Partial<Config> = {},
   logStream?: NodeJS.WritableStream,
 ): Promise<Harness> {
-  const db = await throwawayDatabase(engine);
+  const tdb = await throwawayDatabase(engine);
   const clock = new ManualClock('2026-03-02T08:00:00.000Z');
   const config: Config = {
     ...loadConfig({}),
-    databaseUrl: db.url,
+    databaseUrl: tdb.url,
     logLevel: 'silent',
     worker: false,
     refundProcessingDelayMs: 0,
@@ -65,8 +68,8 @@ export async function openHarness(
     backupDir: join(tmpdir(), `refunddesk-backups-${randomBytes(6).toString('hex')}`),
     ...overrides,
   };
-  const ctx = await openContext(config, clock);
-  const app = await buildApp(ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
+  const { db, ctx } = await openContext(config, clock);
+  const app = await buildApp(db, ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
   const ids = (await seedDemo(ctx)) as DemoIds;
   const tokens = new Map<string, string>();
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -86,6 +89,7 @@ export async function openHarness(
 
   const h: Harness = {
     engine,
+    db,
     ctx,
     clock,
     app,
@@ -159,8 +163,8 @@ export async function openHarness(
     async close() {
       await settleBackupRuns();
       await app.close();
-      await ctx.db.close();
-      await db.drop();
+      await db.close();
+      await tdb.drop();
     },
   };
   return h;
