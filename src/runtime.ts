@@ -31,7 +31,7 @@ export async function openContext(config: Config, clock: Clock = systemClock): P
   return { db, ctx };
 }
 
-export function attachWorker({ db, ctx }: Runtime, onError?: (e: unknown) => void): Worker {
+export function attachWorker({ ctx }: Runtime, onError?: (e: unknown) => void): Worker {
   ctx.worker = startWorker(ctx, { onError });
   return ctx.worker;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
+import { transaction } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { recordAuditNow } from './audit.service.js';
 import type { AuditEvent, AuditInput } from './audit-event.js';
@@ -31,8 +32,8 @@ describe.each(engines())('GET /api/v1/audit-events (%s)', (engine) => {
 
   beforeAll(async () => {
     h = await openHarness(engine);
-    const acquirer = await merchants.createAcquirer(h.ctx, 'Foreign Acquirer');
-    const foreign = await merchants.createMerchant(h.ctx, {
+    const acquirer = await transaction(h.db, (tx) => merchants.createAcquirer(tx, h.ctx, 'Foreign Acquirer'));
+    const foreign = await merchants.createMerchant(h.db, h.ctx, {
       name: 'Foreign Shop',
       acquirerId: acquirer.id,
       refundPassword: '583920',

@@ -157,13 +157,13 @@ async function readableChains(ctx: AppContext, actor: Actor, merchantId?: string
     return [PLATFORM_CHAIN];
   }
   if (merchantId !== undefined) {
-    const m = await findMerchant(ctx, merchantId);
+    const m = await findMerchant(ctx.db.kysely, merchantId);
     if (!m || !canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId })) throw notFound('merchant');
     return [m.id];
   }
   if (actor.role === 'platform_admin') return undefined;
   if (actor.role === 'acquirer_reviewer') {
-    return (await listMerchants(ctx))
+    return (await listMerchants(ctx.db.kysely))
       .filter((m) => canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId }))
       .map((m) => m.id);
   }

@@ -232,8 +232,8 @@ export async function loginOperator(
   password: string,
   from: LoginOrigin = {},
 ): Promise<LoginResult> {
-  const terminal = await terminals.findTerminal(ctx, terminalId);
-  const op = terminal ? await operators.findOperatorCredentials(ctx, terminal.id, code) : undefined;
+  const terminal = await terminals.findTerminal(ctx.db.kysely, terminalId);
+  const op = terminal ? await operators.findOperatorCredentials(ctx.db.kysely, terminal.id, code) : undefined;
   if (!terminal || !op) {
     await verifyAgainstDecoy(password);
     await auditLoginFailure(

@@ -25,8 +25,8 @@ export interface ActAs {
 /** A terminal named by id (`trm_…`) or serial (`T-0001`). @throws not_found */
 export async function resolveTerminal(ctx: AppContext, ref: string): Promise<Terminal> {
   const t = ref.startsWith('trm_')
-    ? await terminals.findTerminal(ctx, ref)
-    : await terminals.findTerminalBySerial(ctx, ref);
+    ? await terminals.findTerminal(ctx.db.kysely, ref)
+    : await terminals.findTerminalBySerial(ctx.db.kysely, ref);
   if (!t) throw notFound(`terminal ${ref}`);
   return t;
 }
@@ -46,7 +46,7 @@ export function parseOperatorSpec(spec: string): { terminal: string; code: strin
 export async function operatorActor(ctx: AppContext, spec: string): Promise<Actor> {
   const { terminal: ref, code } = parseOperatorSpec(spec);
   const terminal = await resolveTerminal(ctx, ref);
-  const op = await operators.findOperatorCredentials(ctx, terminal.id, code);
+  const op = await operators.findOperatorCredentials(ctx.db.kysely, terminal.id, code);
   if (!op) throw notFound(`operator ${code} on terminal ${terminal.serial}`);
   if (terminal.status !== 'active')
     throw new AppError('forbidden', `terminal ${terminal.serial} is ${terminal.status}`);

@@ -7,6 +7,7 @@ import * as users from '../auth/user.service.js';
 import { backupCommand, restoreCommand } from '../backups/backup.command.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
+import { transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { outboxCommand } from '../notifications/outbox.command.js';
@@ -101,13 +102,17 @@ const acquirer = program.command('acquirer').description('payment institutions')
 acquirer
   .command('create')
   .requiredOption('--name <name>')
-  .action((o: { name: string }) => withContext((ctx) => merchants.createAcquirer(ctx, o.name)));
+  .action((o: { name: string }) =>
+    withContext((ctx) => transaction(ctx.db, (tx) => merchants.createAcquirer(tx, ctx, o.name))),
+  );
 
 const agent = program.command('agent').description('POS agents / vendors');
 agent
   .command('create')
   .requiredOption('--name <name>')
-  .action((o: { name: string }) => withContext((ctx) => merchants.createAgent(ctx, o.name)));
+  .action((o: { name: string }) =>
+    withContext((ctx) => transaction(ctx.db, (tx) => merchants.createAgent(tx, ctx, o.name))),
+  );
 
 const merchant = program.command('merchant').description('merchants');
 merchant
@@ -129,7 +134,7 @@ merchant
       phone?: string;
     }) =>
       withContext(async (ctx) =>
-        merchants.createMerchant(ctx, {
+        merchants.createMerchant(ctx.db, ctx, {
           name: o.name,
           acquirerId: o.acquirer,
           currency: o.currency,
@@ -140,7 +145,7 @@ merchant
         }),
       ),
   );
-merchant.command('list').action(() => withContext((ctx) => merchants.listMerchants(ctx)));
+merchant.command('list').action(() => withContext((ctx) => merchants.listMerchants(ctx.db.kysely)));
 
 const terminal = program.command('terminal').description('POS terminals');
 terminal
@@ -149,7 +154,11 @@ terminal
   .requiredOption('--merchant <merchantId>')
   .requiredOption('--agent <agentId>')
   .action((o: { serial: string; merchant: string; agent: string }) =>
-    withContext((ctx) => terminals.createTerminal(ctx, { serial: o.serial, merchantId: o.merchant, agentId: o.agent })),
+    withContext((ctx) =>
+      transaction(ctx.db, (tx) =>
+        terminals.createTerminal(tx, ctx, { serial: o.serial, merchantId: o.merchant, agentId: o.agent }),
+      ),
+    ),
   );
 
 const operator = program.command('operator').description('terminal operators (00 supervisor, 01–99 cashiers)');
@@ -160,7 +169,7 @@ operator
   .requiredOption('--code <code>', 'two digits')
   .action((o: { terminal: string; code: string }) =>
     withContext(async (ctx) =>
-      operators.addOperator(ctx, {
+      operators.addOperator(ctx.db, ctx, {
         terminalId: o.terminal,
         code: o.code,
         password: await secretFrom('OPERATOR_PASSWORD', 'operator password'),

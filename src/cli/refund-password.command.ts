@@ -263,7 +263,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
           };
           const given = Object.values(changes).some((v) => v !== undefined);
           if (!given && !o.clear) {
-            const record = await merchants.findRefundPasswordRecord(ctx, o.merchant);
+            const record = await merchants.findRefundPasswordRecord(ctx.db.kysely, o.merchant);
             if (!record) throw notFound('merchant');
             return {
               merchantId: o.merchant,

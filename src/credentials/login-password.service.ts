@@ -37,7 +37,7 @@ export const OWN_PASSWORD_ROLES: readonly Role[] = peopleRoles;
 export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
 async function policyForMerchant(ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
-  const r = merchantId ? await merchants.findRefundPasswordRecord(ctx, merchantId) : undefined;
+  const r = merchantId ? await merchants.findRefundPasswordRecord(ctx.db.kysely, merchantId) : undefined;
   return policyFor(ctx, r?.policyOverride);
 }
 
@@ -65,7 +65,7 @@ function loginLockNotice(
 /** How the owner's message names a login: the operator's terminal and code, or the e-mail. */
 async function loginName(ctx: AppContext, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
   if (actor.kind !== 'operator') return record.email ?? actor.id;
-  const terminal = actor.terminalId ? await terminals.findTerminal(ctx, actor.terminalId) : undefined;
+  const terminal = actor.terminalId ? await terminals.findTerminal(ctx.db.kysely, actor.terminalId) : undefined;
   return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
 }
 
@@ -150,7 +150,9 @@ export async function changeOwnPassword(
   if (actor.kind === 'api_key') throw forbidden('API keys have no password');
   const kind = actor.kind;
   const record =
-    kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
+    kind === 'operator'
+      ? await operators.findOperatorRecord(ctx.db.kysely, actor.id)
+      : await users.findUserRecord(ctx, actor.id);
   if (!record) throw notFound(kind);
   const policy = await policyForMerchant(ctx, actor.merchantId);
   const changeFailed = (reason: 'wrong_current_password' | 'locked') =>
@@ -229,10 +231,10 @@ export async function resetOperatorPassword(
   temporaryPassword: string,
 ): Promise<void> {
   assertRole(actor, OPERATOR_RESET_ROLES);
-  const terminal = await terminals.findTerminal(ctx, terminalId);
+  const terminal = await terminals.findTerminal(ctx.db.kysely, terminalId);
   if (!terminal || actor.merchantId !== terminal.merchantId) throw notFound('terminal');
   if (actor.role === 'supervisor' && actor.terminalId !== terminal.id) throw notFound('terminal');
-  const target = await operators.findOperatorCredentials(ctx, terminal.id, code);
+  const target = await operators.findOperatorCredentials(ctx.db.kysely, terminal.id, code);
   if (!target) throw notFound('operator');
   if (target.role === 'supervisor' && actor.role !== 'merchant_owner') {
     throw forbidden('only the merchant owner can reset the supervisor');

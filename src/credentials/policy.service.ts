@@ -35,8 +35,8 @@ export interface PolicyInForce {
 /** The override and the merged policy in force for a merchant. @throws forbidden, not_found */
 export async function passwordPolicyOf(ctx: AppContext, actor: Actor, merchantId: string): Promise<PolicyInForce> {
   assertRole(actor, POLICY_ROLES);
-  await merchants.getMerchant(ctx, actor, merchantId);
-  const record = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  await merchants.getMerchant(ctx.db.kysely, actor, merchantId);
+  const record = await merchants.findRefundPasswordRecord(ctx.db.kysely, merchantId);
   const stored = record?.policyOverride ?? null;
   return {
     merchantId,

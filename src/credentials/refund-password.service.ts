@@ -39,7 +39,7 @@ export function auditActorOf(actor: Actor): AuditActor {
 }
 
 async function recordOf(ctx: AppContext, merchantId: string) {
-  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  const r = await merchants.findRefundPasswordRecord(ctx.db.kysely, merchantId);
   if (!r) throw notFound('merchant');
   return { ...r, policy: policyFor(ctx, r.policyOverride) };
 }
@@ -212,7 +212,7 @@ export async function changeRefundPassword(
   input: NewPassword & { currentPassword: string },
 ): Promise<void> {
   assertRole(actor, REFUND_PASSWORD_CHANGE_ROLES);
-  const visible = await merchants.findMerchant(ctx, merchantId);
+  const visible = await merchants.findMerchant(ctx.db.kysely, merchantId);
   if (
     !visible ||
     !canSeeMerchant(actor, { merchantId, acquirerId: visible.acquirerId }) ||

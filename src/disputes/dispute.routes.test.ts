@@ -9,6 +9,7 @@ import { listAuditEvents } from '../audit/audit.service.js';
 import { systemActor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
 import { DAY, HOUR } from '../clock.js';
+import { transaction } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { listOutbox } from '../notifications/notification.service.js';
 import { canonicalJson } from './case-file.js';
@@ -775,7 +776,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const ip = nextIp();
     const { disputeId: id, secret } = await rejectedDispute(ip);
     const other = await paymentDispute(ip);
-    const acq = await merchants.createAcquirer(h.ctx, 'Other Acquirer');
+    const acq = await transaction(h.db, (tx) => merchants.createAcquirer(tx, h.ctx, 'Other Acquirer'));
     await users.createUser(h.ctx, {
       email: 'reviewer@other-acquirer.demo',
       password: 'Second-Acquirer-2026!',

@@ -155,7 +155,7 @@ async function reach(ctx: AppContext, caller: DisputeCaller, id: string): Promis
   const row = await repo.findDisputeRow(ctx.db.kysely, id);
   if (caller.kind === 'customer') {
     if (!caller.secret) throw new AppError('unauthenticated', 'give the dispute’s secret, or sign in');
-    await hitRateLimit(ctx, `dispute-access:ip:${caller.ip}`, 300, 10 * MINUTE);
+    await hitRateLimit(ctx.db, ctx, `dispute-access:ip:${caller.ip}`, 300, 10 * MINUTE);
     let ok: boolean;
     if (row?.refund_id) {
       ok = (await refunds.findRefundForCustomer(ctx, row.refund_id, caller.secret)) !== undefined;
@@ -165,7 +165,7 @@ async function reach(ctx: AppContext, caller: DisputeCaller, id: string): Promis
     if (!row || !ok) throw errors.disputeNotFound();
     return { row, party: 'customer', actor: { ...CUSTOMER, ip: caller.ip } };
   }
-  const merchant = row ? await merchants.findMerchant(ctx, row.merchant_id) : undefined;
+  const merchant = row ? await merchants.findMerchant(ctx.db.kysely, row.merchant_id) : undefined;
   const a = caller.actor;
   if (!row || !merchant || !canSeeMerchant(a, { merchantId: merchant.id, acquirerId: merchant.acquirerId })) {
     throw errors.disputeNotFound();
@@ -209,7 +209,7 @@ export async function listDisputes(
 ): Promise<{ data: DisputeSummary[]; nextCursor: string | null }> {
   let merchantIds: string[] | undefined;
   if (actor.role === 'acquirer_reviewer') {
-    merchantIds = (await merchants.listMerchants(ctx))
+    merchantIds = (await merchants.listMerchants(ctx.db.kysely))
       .filter((m) => m.acquirerId === actor.acquirerId)
       .map((m) => m.id);
   } else if (actor.role !== 'platform_admin') {
@@ -386,7 +386,7 @@ export interface Opened {
  *   dispute_already_open, rate_limited
  */
 export async function openRefundDispute(ctx: AppContext, ip: string, input: OpenRefundDispute): Promise<Opened> {
-  await hitRateLimit(ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
+  await hitRateLimit(ctx.db, ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
   const refund = await refunds.findRefundForCustomer(ctx, input.refundId, input.trackingSecret);
   if (!refund) throw notFound('refund');
   const ok = refundDisputable(refund, ctx.clock.now());
@@ -416,8 +416,8 @@ export async function openRefundDispute(ctx: AppContext, ip: string, input: Open
  * @throws payment_not_matched, dispute_not_allowed, dispute_already_open, rate_limited
  */
 export async function openPaymentDispute(ctx: AppContext, ip: string, input: OpenPaymentDispute): Promise<Opened> {
-  await hitRateLimit(ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
-  await hitRateLimit(ctx, `dispute-open:ref:${input.paymentReference}`, 10, 60 * MINUTE);
+  await hitRateLimit(ctx.db, ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
+  await hitRateLimit(ctx.db, ctx, `dispute-open:ref:${input.paymentReference}`, 10, 60 * MINUTE);
   const payment = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
   if (!payment) {
     throw new AppError(
@@ -1046,7 +1046,7 @@ async function buildCaseFile(
 ): Promise<CaseFile> {
   const [payment, merchant, refundList] = await Promise.all([
     payments.findPaymentById(ctx, row.payment_id),
-    merchants.findMerchant(ctx, row.merchant_id),
+    merchants.findMerchant(ctx.db.kysely, row.merchant_id),
     refunds.listRefundsOfPayment(ctx, row.payment_id),
   ]);
   // The rules in force when the disputed refund was asked for (or the dispute opened), not today's.
@@ -1094,7 +1094,7 @@ async function latestReferral(ctx: AppContext, row: DisputeTable): Promise<CaseF
  * @throws not_found (unknown token), share_link_expired, rate_limited
  */
 export async function getSharedCaseFile(ctx: AppContext, ip: string, token: string): Promise<CaseFile> {
-  await hitRateLimit(ctx, `case-file:ip:${ip}`, 60, 10 * MINUTE);
+  await hitRateLimit(ctx.db, ctx, `case-file:ip:${ip}`, 60, 10 * MINUTE);
   const link = await repo.findShareLinkByHash(ctx.db.kysely, sha256Hex(token));
   if (!link) throw notFound('case file');
   if (link.expires_at <= ctx.clock.now().toISOString()) {

@@ -144,10 +144,7 @@ export async function notifyMerchantOwner(
   data: Record<string, unknown>,
   dedupeKey: string,
 ): Promise<void> {
-  // findMerchant reads through ctx.db.kysely. Inside a transaction that would wait for the single
-  // SQLite connection this transaction holds (a deadlock), and on PostgreSQL it would not see the
-  // transaction's own writes; so the merchant service reads through the transaction instead.
-  const merchant = await findMerchant({ ...ctx, db: { ...ctx.db, kysely: trx } }, merchantId);
+  const merchant = await findMerchant(trx, merchantId);
   if (!merchant) throw notFound('merchant');
   if (!merchant.email) return;
   const language: NotificationLanguage = (notificationLanguages as readonly string[]).includes(merchant.language)

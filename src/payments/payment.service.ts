@@ -113,9 +113,9 @@ export async function createPayment(
 ): Promise<{ payment: Payment; replayed: boolean }> {
   const terminalId = actor.kind === 'operator' ? actor.terminalId : input.terminalId;
   if (!terminalId) throw errors.terminalRequired();
-  const terminal = await terminals.findTerminal(ctx, terminalId);
+  const terminal = await terminals.findTerminal(ctx.db.kysely, terminalId);
   if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
-  const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
+  const merchant = await merchants.findMerchant(ctx.db.kysely, terminal.merchantId);
   if (!merchant) throw notFound('merchant');
   const currency = input.currency ?? merchant.currency;
   if (currency !== merchant.currency) {
@@ -173,7 +173,7 @@ export async function createPayment(
 export async function getPayment(ctx: AppContext, actor: Actor, id: string): Promise<Payment> {
   const row = await repo.findPaymentRow(ctx.db.kysely, id);
   if (!row) throw notFound('payment');
-  const merchant = await merchants.findMerchant(ctx, row.merchant_id);
+  const merchant = await merchants.findMerchant(ctx.db.kysely, row.merchant_id);
   const visible =
     merchant &&
     canSeeMerchant(actor, { merchantId: row.merchant_id, acquirerId: merchant.acquirerId }) &&
@@ -310,9 +310,9 @@ export interface BatchTotals {
  * sales can be refunded but no longer voided. @throws not_found, batch_empty
  */
 export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: string): Promise<BatchTotals> {
-  const terminal = await terminals.findTerminal(ctx, terminalId);
+  const terminal = await terminals.findTerminal(ctx.db.kysely, terminalId);
   if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
-  const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
+  const merchant = await merchants.findMerchant(ctx.db.kysely, terminal.merchantId);
   return transaction(ctx.db, async (trx) => {
     const batch = await repo.findOpenBatch(trx, terminal.id, 'update');
     if (!batch) throw errors.batchEmpty();
@@ -362,8 +362,8 @@ export async function findPaymentById(ctx: AppContext, id: string): Promise<Paym
 
 async function receiptParty(ctx: AppContext, p: Payment) {
   const [merchant, terminal] = await Promise.all([
-    merchants.findMerchant(ctx, p.merchantId),
-    terminals.findTerminal(ctx, p.terminalId),
+    merchants.findMerchant(ctx.db.kysely, p.merchantId),
+    terminals.findTerminal(ctx.db.kysely, p.terminalId),
   ]);
   return { merchantName: merchant?.name ?? '', merchantId: p.merchantId, terminalSerial: terminal?.serial ?? '' };
 }

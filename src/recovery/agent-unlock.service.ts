@@ -22,14 +22,14 @@ export const UNLOCK_CODE_ROLES: readonly Role[] = ['agent_staff'];
 export const UNLOCK_RESET_ROLES: readonly Role[] = ['supervisor'];
 
 async function terminalWithKey(ctx: AppContext, terminalId: string): Promise<{ terminal: Terminal; key: string }> {
-  const terminal = await terminals.findTerminal(ctx, terminalId);
-  const key = await terminals.findTerminalUnlockKey(ctx, terminalId);
+  const terminal = await terminals.findTerminal(ctx.db.kysely, terminalId);
+  const key = await terminals.findTerminalUnlockKey(ctx.db.kysely, ctx, terminalId);
   if (!terminal || !key) throw notFound('terminal');
   return { terminal, key };
 }
 
 async function merchantOf(ctx: AppContext, merchantId: string) {
-  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  const r = await merchants.findRefundPasswordRecord(ctx.db.kysely, merchantId);
   if (!r) throw notFound('merchant');
   return { name: r.merchant.name, policy: policyFor(ctx, r.policyOverride) };
 }

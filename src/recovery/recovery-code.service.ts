@@ -23,7 +23,7 @@ const codeRef = (merchantId: string) => `recovery_code:${merchantId}`;
 
 async function merchantFor(ctx: AppContext, actor: Actor, merchantId: string) {
   assertRole(actor, RECOVERY_CODE_ROLES);
-  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  const r = await merchants.findRefundPasswordRecord(ctx.db.kysely, merchantId);
   if (!r || actor.merchantId !== merchantId) throw notFound('merchant');
   return { ...r, policy: policyFor(ctx, r.policyOverride) };
 }

@@ -118,7 +118,7 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
   });
 
   it('refuses a challenge of another terminal, and accepts one the terminal made offline', async () => {
-    const t2 = await terminals.findTerminal(h.ctx, h.ids.otherTerminalId);
+    const t2 = await terminals.findTerminal(h.db.kysely, h.ids.otherTerminalId);
     // Two check digits catch 99 in 100 challenges of another terminal: take one they catch, so that
     // this test does not fail once a hundred runs.
     let foreign = newChallenge(t2?.serial ?? 'T-0002');

@@ -55,8 +55,8 @@ export async function requestRefund(
   input: CustomerRequestInput,
   idempotency?: IdempotencyRequest,
 ): Promise<{ id: string; trackingSecret: string; status: RefundStatus; replayed: boolean }> {
-  await hitRateLimit(ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
-  await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
+  await hitRateLimit(ctx.db, ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
+  await hitRateLimit(ctx.db, ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
   const found = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
   if (!found) throw noMatch();
   // A retry of an answered request gets that answer back, even if the policy (its window, what is
@@ -163,7 +163,7 @@ export async function trackRefund(
   proof: CustomerProof,
   lang: Lang,
 ): Promise<PublicRefundView> {
-  await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
+  await hitRateLimit(ctx.db, ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
   const row = await rowForCustomer(ctx, id, proof);
   if (!row) throw notFound('refund');
   return publicView(await toRefund(ctx.db.kysely, row), lang);
@@ -171,7 +171,7 @@ export async function trackRefund(
 
 /** The customer withdraws a request the merchant has not answered yet. @throws not_found, invalid_transition */
 export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, secret: string, lang: Lang) {
-  await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
+  await hitRateLimit(ctx.db, ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
   const row = await rowForCustomer(ctx, id, { secret });
   if (!row) throw notFound('refund');
   return transaction(ctx.db, async (trx) => {

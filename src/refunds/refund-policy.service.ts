@@ -26,7 +26,7 @@ export async function getRefundPolicy(ctx: AppContext, merchantId: string): Prom
 }
 
 async function assertSees(ctx: AppContext, actor: Actor, merchantId: string) {
-  const m = await merchants.findMerchant(ctx, merchantId);
+  const m = await merchants.findMerchant(ctx.db.kysely, merchantId);
   if (!m || !canSeeMerchant(actor, { merchantId, acquirerId: m.acquirerId })) throw notFound('merchant');
 }
 

@@ -181,7 +181,7 @@ export async function createCounterRefund(
 
 export async function visibleRefundRow(ctx: AppContext, actor: Actor, id: string): Promise<RefundTable> {
   const row = await repo.findRefundRow(ctx.db.kysely, id);
-  const merchant = row ? await merchants.findMerchant(ctx, row.merchant_id) : undefined;
+  const merchant = row ? await merchants.findMerchant(ctx.db.kysely, row.merchant_id) : undefined;
   if (!row || !merchant || !canSeeMerchant(actor, { merchantId: merchant.id, acquirerId: merchant.acquirerId })) {
     throw notFound('refund');
   }

@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
+import { transaction } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import * as operators from '../operators/operator.service.js';
 import * as payments from '../payments/payment.service.js';
@@ -69,7 +70,7 @@ export async function seedDemo(
     }
   }
   // A database seeded before seeds were recorded already has the demo.
-  const seeded = await terminals.findTerminalBySerial(ctx, DEMO.terminal.serial);
+  const seeded = await terminals.findTerminalBySerial(ctx.db.kysely, DEMO.terminal.serial);
   const ids = seeded ? undefined : await seedDemoData(ctx);
   await seeds.completeSeed(kysely, 'demo', new Date().toISOString());
   return ids;
@@ -79,9 +80,9 @@ export async function seedDemo(
 const DEMO_LOGINS = { demo: true };
 
 async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
-  const acquirer = await merchants.createAcquirer(ctx, 'Demo Acquirer / 演示收单机构');
-  const agent = await merchants.createAgent(ctx, 'Demo POS Agent / 演示代理商');
-  const store = await merchants.createMerchant(ctx, {
+  const acquirer = await transaction(ctx.db, (tx) => merchants.createAcquirer(tx, ctx, 'Demo Acquirer / 演示收单机构'));
+  const agent = await transaction(ctx.db, (tx) => merchants.createAgent(tx, ctx, 'Demo POS Agent / 演示代理商'));
+  const store = await merchants.createMerchant(ctx.db, ctx, {
     name: 'Demo Store / 演示商户',
     acquirerId: acquirer.id,
     language: 'zh-CN',
@@ -89,16 +90,16 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     phone: '13800138000',
     refundPassword: DEMO.refundPassword,
   });
-  const t1 = await terminals.createTerminal(ctx, {
-    serial: DEMO.terminal.serial,
-    merchantId: store.id,
-    agentId: agent.id,
-  });
+  const t1 = await transaction(ctx.db, (tx) =>
+    terminals.createTerminal(tx, ctx, { serial: DEMO.terminal.serial, merchantId: store.id, agentId: agent.id }),
+  );
   const t1Operators = [];
   for (const op of [DEMO.terminal.supervisor, DEMO.terminal.cashier]) {
-    t1Operators.push(await operators.addOperator(ctx, { terminalId: t1.id, code: op.code, password: op.password }));
+    t1Operators.push(
+      await operators.addOperator(ctx.db, ctx, { terminalId: t1.id, code: op.code, password: op.password }),
+    );
   }
-  const other = await merchants.createMerchant(ctx, {
+  const other = await merchants.createMerchant(ctx.db, ctx, {
     name: 'Other Shop / 另一商户',
     acquirerId: acquirer.id,
     language: 'en',
@@ -106,13 +107,11 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     phone: '13900139000',
     refundPassword: DEMO.other.refundPassword,
   });
-  const t2 = await terminals.createTerminal(ctx, {
-    serial: DEMO.other.terminal.serial,
-    merchantId: other.id,
-    agentId: agent.id,
-  });
+  const t2 = await transaction(ctx.db, (tx) =>
+    terminals.createTerminal(tx, ctx, { serial: DEMO.other.terminal.serial, merchantId: other.id, agentId: agent.id }),
+  );
   for (const op of [DEMO.other.terminal.supervisor, DEMO.other.terminal.cashier]) {
-    await operators.addOperator(ctx, { terminalId: t2.id, code: op.code, password: op.password });
+    await operators.addOperator(ctx.db, ctx, { terminalId: t2.id, code: op.code, password: op.password });
   }
   await users.createUser(
     ctx,

@@ -20,7 +20,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: page(terminalSchema), ...errorResponses },
       },
     },
-    async (req) => terminals.listTerminals(ctx, req.actor, req.query),
+    async (req) => terminals.listTerminals(app.db.kysely, req.actor, req.query),
   );
 
   app.get(
@@ -38,7 +38,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         },
       },
     },
-    async (req) => terminals.getPublicTerminal(ctx, req.ip, req.params.serial),
+    async (req) => terminals.getPublicTerminal(app.db, ctx, req.ip, req.params.serial),
   );
 
   app.get(
@@ -47,7 +47,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       config: { auth: { roles: [...seeAll, 'api_key'] } },
       schema: { tags: ['terminals'], params: idParam('trm'), response: { 200: terminalSchema, ...errorResponses } },
     },
-    async (req) => terminals.getTerminal(ctx, req.actor, req.params.id),
+    async (req) => terminals.getTerminal(app.db.kysely, req.actor, req.params.id),
   );
 
   app.post(

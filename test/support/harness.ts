@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import type { Db } from '../../src/db/connect.js';
+import { transaction } from '../../src/db/transaction.js';
 import { buildApp } from '../../src/http/app.js';
 import { drainJobs } from '../../src/jobs/job.service.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
@@ -152,8 +153,10 @@ export async function openHarness(
       const password = 'Stranger-Demo-2026!';
       const tenant =
         role === 'agent_staff'
-          ? { agentId: (await merchants.createAgent(ctx, `Other agency ${n}`)).id }
-          : { acquirerId: (await merchants.createAcquirer(ctx, `Other acquirer ${n}`)).id };
+          ? { agentId: (await transaction(db, (tx) => merchants.createAgent(tx, ctx, `Other agency ${n}`))).id }
+          : {
+              acquirerId: (await transaction(db, (tx) => merchants.createAcquirer(tx, ctx, `Other acquirer ${n}`))).id,
+            };
       await users.createUser(ctx, { email, password, name: `Stranger ${n}`, role, ...tenant });
       return bearer(await loginUser(email, password));
     },
