@@ -48,8 +48,8 @@ async function measure<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: source, secretKey });
-await seedDemo(ctx);
-await ctx.db.close();
+await seedDemo(db, ctx);
+await db.close();
 {
   const db = new SqliteDatabase(source);
   db.pragma('journal_mode = WAL');

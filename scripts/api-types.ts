@@ -33,7 +33,7 @@ export async function currentSpec(): Promise<OpenAPI3> {
     await app.close();
     return spec;
   } finally {
-    await ctx.db.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,5 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Db } from './db/connect.js';
 
 /**
  * What a use case may need besides data: the time, the settings, the worker's wake-up. Built once
@@ -8,7 +7,6 @@ import type { Db } from './db/connect.js';
  * read, `Tx` to write, `Db` when it opens its own transaction) — docs/architecture.md.
  */
 export interface AppContext {
-  readonly db: Db;
   readonly clock: Clock;
   readonly config: Config;
   /** Called after a transaction that queued a job commits (`onCommit`), so the local worker wakes at once. */

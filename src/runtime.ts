@@ -3,12 +3,8 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { connect, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { startWorker, type Worker } from './jobs/job.service.js';
-// Domains register their job handlers when imported.
-import './disputes/dispute.service.js';
-import './notifications/notification.service.js';
-import './refunds/refund-review.service.js';
-import './webhooks/webhook.service.js';
+import { installJobHandlers, startWorker, type Worker } from './jobs/job.service.js';
+import { jobHandlers } from './wiring.js';
 
 export type ProcessContext = AppContext & { worker?: Worker };
 
@@ -20,10 +16,10 @@ export interface Runtime {
 
 /** Opens the database, migrates it, and wires the context; the worker is started separately. */
 export async function openContext(config: Config, clock: Clock = systemClock): Promise<Runtime> {
+  installJobHandlers(jobHandlers);
   const db = connect(config.databaseUrl);
   await migrateToLatest(db);
   const ctx: ProcessContext = {
-    db,
     clock,
     config,
     wakeWorker: () => ctx.worker?.wake(),
@@ -31,7 +27,7 @@ export async function openContext(config: Config, clock: Clock = systemClock): P
   return { db, ctx };
 }
 
-export function attachWorker({ ctx }: Runtime, onError?: (e: unknown) => void): Worker {
-  ctx.worker = startWorker(ctx, { onError });
+export function attachWorker({ db, ctx }: Runtime, onError?: (e: unknown) => void): Worker {
+  ctx.worker = startWorker(db, ctx, { onError });
   return ctx.worker;
 }

@@ -41,11 +41,11 @@ describe.each(engines())('GET /api/v1/audit-events (%s)', (engine) => {
     foreignMerchantId = foreign.id;
     for (let i = 1; i <= 5; i++) {
       h.clock.advance(60_000);
-      await recordAuditNow(h.ctx, probe(h.ids.merchantId, `main_${i}`));
+      await recordAuditNow(h.db, h.ctx, probe(h.ids.merchantId, `main_${i}`));
     }
-    await recordAuditNow(h.ctx, probe(h.ids.otherMerchantId, 'other_1'));
-    await recordAuditNow(h.ctx, probe(foreignMerchantId, 'foreign_1'));
-    await recordAuditNow(h.ctx, probe(null, 'platform_1'));
+    await recordAuditNow(h.db, h.ctx, probe(h.ids.otherMerchantId, 'other_1'));
+    await recordAuditNow(h.db, h.ctx, probe(foreignMerchantId, 'foreign_1'));
+    await recordAuditNow(h.db, h.ctx, probe(null, 'platform_1'));
   });
   afterAll(() => h?.close());
 

@@ -25,8 +25,8 @@ describe('refunddesk backup, backup verify and restore', () => {
     const source = await throwawayDatabase('sqlite');
     dbs.push(source);
     const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: source.url, secretKey });
-    await seedDemo(ctx);
-    await ctx.db.close();
+    await seedDemo(db, ctx);
+    await db.close();
   });
   afterAll(async () => {
     for (const d of dbs) await d.drop();

@@ -41,7 +41,7 @@ async function addAttachment(h: Harness, paymentId: string): Promise<Buffer> {
   const data = Buffer.concat([Buffer.from([0, 255, 1, 254]), randomBytes(64)]);
   const disputeId = newId('dp');
   const messageId = newId('dpm');
-  const k = h.ctx.db.kysely;
+  const k = h.db.kysely;
   await k
     .insertInto('disputes')
     .values({
@@ -110,7 +110,7 @@ describe.each(engines())('backups of a %s database', (engine) => {
 
   it('writes a manifest: versions, engine, per-table counts, hashes and amounts, audit heads, key fingerprint', async () => {
     const m = plain.manifest;
-    const totals = await h.ctx.db.kysely
+    const totals = await h.db.kysely
       .selectFrom('payments')
       .select((eb) => [eb.fn.countAll<number>().as('rows'), eb.fn.sum<number>('amount').as('amount')])
       .executeTakeFirstOrThrow();
@@ -235,7 +235,7 @@ describe.each(engines())('backups of a %s database', (engine) => {
       expect(there.statusCode, there.body).toBe(201);
       expect(there.json().unlockCode).toBe(here.json().unlockCode);
 
-      const endpoint = await ctx.db.kysely
+      const endpoint = await db.kysely
         .selectFrom('webhook_endpoints')
         .selectAll()
         .where('id', '=', hook.json().id)
@@ -253,7 +253,7 @@ describe.each(engines())('backups of a %s database', (engine) => {
       expect(opened).toBe(secret);
     } finally {
       await app.close();
-      await ctx.db.close();
+      await db.close();
     }
   });
 

@@ -495,10 +495,6 @@ export interface RestoreResult {
   secretKeyFile?: string;
 }
 
-function contextFor(db: Db, target: string, secretKey: string): AppContext {
-  return { db, clock: systemClock, config: { ...loadConfig({}), databaseUrl: target, secretKey }, wakeWorker() {} };
-}
-
 /**
  * Restores `file` into `target` (a SQLite path or a postgres:// URL), whichever engine made it:
  * verifies the whole file first (nothing is loaded from a damaged one), migrates the target to
@@ -568,7 +564,7 @@ export async function restoreBackup(
         throw backupMismatch(`restored table ${t.name}: amounts sum to ${got.amount}, the backup's to ${t.amount}`);
       }
     }
-    const audit = await verifyAuditChains(contextFor(db, target, key.key));
+    const audit = await verifyAuditChains(db.kysely);
     if (!audit.ok) {
       const b = audit.firstBad;
       throw backupMismatch(`restored audit chain ${b?.chain}: ${b?.problem} at seq ${b?.seq} (${b?.id})`);

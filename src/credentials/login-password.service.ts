@@ -4,7 +4,8 @@ import { type Actor, assertRole, peopleRoles, type Role } from '../auth/actor.js
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import './credential.notifications.js';
@@ -36,8 +37,8 @@ export const OWN_PASSWORD_ROLES: readonly Role[] = peopleRoles;
 /** Who may give an operator a temporary password (only the owner may reset the supervisor). */
 export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
-async function policyForMerchant(ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
-  const r = merchantId ? await merchants.findRefundPasswordRecord(ctx.db.kysely, merchantId) : undefined;
+async function policyForMerchant(conn: Conn, ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
+  const r = merchantId ? await merchants.findRefundPasswordRecord(conn, merchantId) : undefined;
   return policyFor(ctx, r?.policyOverride);
 }
 
@@ -63,9 +64,9 @@ function loginLockNotice(
 }
 
 /** How the owner's message names a login: the operator's terminal and code, or the e-mail. */
-async function loginName(ctx: AppContext, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
+async function loginName(conn: Conn, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
   if (actor.kind !== 'operator') return record.email ?? actor.id;
-  const terminal = actor.terminalId ? await terminals.findTerminal(ctx.db.kysely, actor.terminalId) : undefined;
+  const terminal = actor.terminalId ? await terminals.findTerminal(conn, actor.terminalId) : undefined;
   return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
 }
 
@@ -76,14 +77,15 @@ async function loginName(ctx: AppContext, actor: Actor, record: { email?: string
  * @throws locked
  */
 export async function checkOperatorPassword(
+  db: Db,
   ctx: AppContext,
   op: { id: string; merchantId: string | null; hash: string; who: string; terminalId: string },
   password: string,
   ip?: string | null,
 ): Promise<Attempt> {
-  return attemptWithLockout(ctx, {
+  return attemptWithLockout(db, ctx, {
     ref: loginRef('operator', op.id),
-    policy: await policyForMerchant(ctx, op.merchantId),
+    policy: await policyForMerchant(db.kysely, ctx, op.merchantId),
     verify: () => verifySecret(op.hash, password),
     lockNotice: loginLockNotice('operator', op.id, op.merchantId, op.who, op.terminalId, ip),
   });
@@ -100,6 +102,7 @@ export type ConsoleCheck = 'ok' | 'wrong_password' | 'locked' | 'unknown_email';
  * neither the answer, nor the work, nor the lock tells which e-mails have accounts.
  */
 export async function checkConsolePassword(
+  db: Db,
   ctx: AppContext,
   user: { id: string; merchant_id: string | null; password_hash: string; email: string } | undefined,
   typedEmail: string,
@@ -112,13 +115,13 @@ export async function checkConsolePassword(
   const check: GuardedCheck = user
     ? {
         ref: loginRef('user', user.id),
-        policy: await policyForMerchant(ctx, user.merchant_id),
+        policy: await policyForMerchant(db.kysely, ctx, user.merchant_id),
         verify: () => verifySecret(user.password_hash, password),
         lockNotice: loginLockNotice('user', user.id, user.merchant_id, user.email, null, ip),
       }
     : {
         ref: unknownRef,
-        policy: await policyForMerchant(ctx, null),
+        policy: await policyForMerchant(db.kysely, ctx, null),
         verify: () => verifyAgainstDecoy(password),
         lockNotice: {
           ...loginLockNotice('user', 'unknown_email', null, 'an e-mail without an account', null, ip),
@@ -126,7 +129,7 @@ export async function checkConsolePassword(
         },
       };
   try {
-    const attempt = await attemptWithLockout(ctx, check);
+    const attempt = await attemptWithLockout(db, ctx, check);
     if (attempt.ok) return 'ok';
   } catch (e) {
     if (!(e instanceof AppError && e.code === 'locked')) throw e;
@@ -143,6 +146,7 @@ export async function checkConsolePassword(
  *   password_reused, forbidden (API keys have no password)
  */
 export async function changeOwnPassword(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   input: NewPassword & { currentPassword: string },
@@ -151,12 +155,12 @@ export async function changeOwnPassword(
   const kind = actor.kind;
   const record =
     kind === 'operator'
-      ? await operators.findOperatorRecord(ctx.db.kysely, actor.id)
-      : await users.findUserRecord(ctx, actor.id);
+      ? await operators.findOperatorRecord(db.kysely, actor.id)
+      : await users.findUserRecord(db.kysely, actor.id);
   if (!record) throw notFound(kind);
-  const policy = await policyForMerchant(ctx, actor.merchantId);
+  const policy = await policyForMerchant(db.kysely, ctx, actor.merchantId);
   const changeFailed = (reason: 'wrong_current_password' | 'locked') =>
-    recordAuditNow(ctx, {
+    recordAuditNow(db, ctx, {
       merchantId: actor.merchantId,
       actor: auditActorOf(actor),
       action: 'login_password.change_failed',
@@ -168,7 +172,7 @@ export async function changeOwnPassword(
     });
   let ok: boolean;
   try {
-    ok = await checkWithLockout(ctx, {
+    ok = await checkWithLockout(db, ctx, {
       ref: loginRef(kind, actor.id),
       policy,
       verify: () => verifySecret(record.password_hash, input.currentPassword),
@@ -176,7 +180,7 @@ export async function changeOwnPassword(
         kind,
         actor.id,
         actor.merchantId,
-        await loginName(ctx, actor, record),
+        await loginName(db.kysely, actor, record),
         actor.terminalId,
         actor.ip,
       ),
@@ -196,12 +200,12 @@ export async function changeOwnPassword(
       : consolePasswordViolation(input.newPassword, policy, { email: 'email' in record ? record.email : undefined });
   if (violation) throw errors.policyViolation(violation);
   const ref = loginRef(kind, actor.id);
-  if (await isReused(ctx, ref, input.newPassword, record.password_hash, policy.historySize)) {
+  if (await isReused(db.kysely, ctx, ref, input.newPassword, record.password_hash, policy.historySize)) {
     throw errors.reused(policy.historySize);
   }
   const hash = await hashSecret(input.newPassword);
   const at = ctx.clock.now().toISOString();
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     if (kind === 'operator') await operators.storeOperatorPassword(trx, actor.id, hash, false, at);
     else await users.storeUserPassword(trx, actor.id, hash, at);
     await recordNewSecret(trx, ctx, ref, hash, policy.historySize);
@@ -224,6 +228,7 @@ export async function changeOwnPassword(
  * @throws not_found, forbidden, password_* (policy)
  */
 export async function resetOperatorPassword(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   terminalId: string,
@@ -231,20 +236,20 @@ export async function resetOperatorPassword(
   temporaryPassword: string,
 ): Promise<void> {
   assertRole(actor, OPERATOR_RESET_ROLES);
-  const terminal = await terminals.findTerminal(ctx.db.kysely, terminalId);
+  const terminal = await terminals.findTerminal(db.kysely, terminalId);
   if (!terminal || actor.merchantId !== terminal.merchantId) throw notFound('terminal');
   if (actor.role === 'supervisor' && actor.terminalId !== terminal.id) throw notFound('terminal');
-  const target = await operators.findOperatorCredentials(ctx.db.kysely, terminal.id, code);
+  const target = await operators.findOperatorCredentials(db.kysely, terminal.id, code);
   if (!target) throw notFound('operator');
   if (target.role === 'supervisor' && actor.role !== 'merchant_owner') {
     throw forbidden('only the merchant owner can reset the supervisor');
   }
-  const policy = await policyForMerchant(ctx, terminal.merchantId);
+  const policy = await policyForMerchant(db.kysely, ctx, terminal.merchantId);
   const violation = operatorPasswordViolation(temporaryPassword, policy);
   if (violation) throw errors.policyViolation(violation);
   const hash = await hashSecret(temporaryPassword);
   const at = ctx.clock.now().toISOString();
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await operators.storeOperatorPassword(trx, target.id, hash, true, at);
     await sessions.revokePrincipalSessions(trx, target.id, at);
     await recordAudit(trx, ctx, {

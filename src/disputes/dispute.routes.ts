@@ -165,7 +165,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       if (req.headers.authorization) throw new AppError('unauthenticated');
       return;
     }
-    const actor = await authenticate(ctx, token);
+    const actor = await authenticate(app.db, ctx, token);
     if (!access.staff.includes(actor.role)) throw new AppError('forbidden', `a ${actor.role} may not do this`);
     if (actor.mustChangePassword) {
       throw new AppError('password_change_required', 'change your password first: PUT /api/v1/auth/password');
@@ -249,14 +249,14 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       const b = req.body;
       const opened =
         b.refundId !== undefined
-          ? await disputes.openRefundDispute(ctx, req.ip, {
+          ? await disputes.openRefundDispute({ ...ctx, db: app.db }, req.ip, {
               refundId: b.refundId,
               trackingSecret: b.trackingSecret as string,
               description: b.description,
               contact: b.contact,
               language: b.language,
             })
-          : await disputes.openPaymentDispute(ctx, req.ip, {
+          : await disputes.openPaymentDispute({ ...ctx, db: app.db }, req.ip, {
               paymentReference: b.paymentReference as string,
               cardLast4: b.cardLast4 as string,
               description: b.description,
@@ -279,7 +279,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: page(summarySchema), ...errorResponses },
       },
     },
-    async (req) => disputes.listDisputes(ctx, req.actor, req.query),
+    async (req) => disputes.listDisputes({ ...ctx, db: app.db }, req.actor, req.query),
   );
 
   app.get(
@@ -294,7 +294,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.getDispute(ctx, callerOf(req, req.query), req.params.id),
+    async (req) => disputes.getDispute({ ...ctx, db: app.db }, callerOf(req, req.query), req.params.id),
   );
 
   app.post(
@@ -335,7 +335,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const dispute = await disputes.postMessage(ctx, callerOf(req, req.body), req.params.id, req.body);
+      const dispute = await disputes.postMessage(
+        { ...ctx, db: app.db },
+        callerOf(req, req.body),
+        req.params.id,
+        req.body,
+      );
       return reply.code(201).send(dispute);
     },
   );
@@ -353,7 +358,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const a = await disputes.getAttachment(ctx, callerOf(req, req.query), req.params.id, req.params.attachmentId);
+      const a = await disputes.getAttachment(
+        { ...ctx, db: app.db },
+        callerOf(req, req.query),
+        req.params.id,
+        req.params.attachmentId,
+      );
       return reply
         .type(a.contentType)
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
@@ -378,7 +388,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.escalate(ctx, callerOf(req, req.body), req.params.id, req.body.reason),
+    async (req) => disputes.escalate({ ...ctx, db: app.db }, callerOf(req, req.body), req.params.id, req.body.reason),
   );
 
   app.post(
@@ -404,7 +414,13 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     },
     async (req, reply) => {
       const idempotency = idempotencyOf(req);
-      const { dispute, refund, replayed } = await disputes.decide(ctx, req.actor, req.params.id, req.body, idempotency);
+      const { dispute, refund, replayed } = await disputes.decide(
+        { ...ctx, db: app.db },
+        req.actor,
+        req.params.id,
+        req.body,
+        idempotency,
+      );
       markReplay(reply, replayed);
       return { dispute, refundId: refund?.id ?? null };
     },
@@ -438,7 +454,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const referral = await disputes.refer(ctx, callerOf(req, req.body), req.params.id, req.body.reason);
+      const referral = await disputes.refer(
+        { ...ctx, db: app.db },
+        callerOf(req, req.body),
+        req.params.id,
+        req.body.reason,
+      );
       return reply.code(201).header('cache-control', 'no-store').send(referral);
     },
   );
@@ -456,7 +477,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.closeDispute(ctx, callerOf(req, req.body), req.params.id, req.body),
+    async (req) => disputes.closeDispute({ ...ctx, db: app.db }, callerOf(req, req.body), req.params.id, req.body),
   );
 
   app.post(
@@ -477,7 +498,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.rateResolution(ctx, callerOf(req, req.body), req.params.id, req.body),
+    async (req) => disputes.rateResolution({ ...ctx, db: app.db }, callerOf(req, req.body), req.params.id, req.body),
   );
 
   app.get(
@@ -494,7 +515,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) =>
-      sendCaseFile(reply, await disputes.getCaseFile(ctx, req.actor, req.params.id), req.query.format, req.params.id),
+      sendCaseFile(
+        reply,
+        await disputes.getCaseFile({ ...ctx, db: app.db }, req.actor, req.params.id),
+        req.query.format,
+        req.params.id,
+      ),
   );
 
   app.get(
@@ -511,7 +537,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const file = await disputes.getSharedCaseFile(ctx, req.ip, req.params.token);
+      const file = await disputes.getSharedCaseFile({ ...ctx, db: app.db }, req.ip, req.params.token);
       return sendCaseFile(reply, file, req.query.format, file.content.dispute.id);
     },
   );

@@ -61,7 +61,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
     },
     async (req, reply) => {
       const idempotency = idempotencyOf(req, { scope: `public:${req.body.paymentReference}` });
-      const { replayed, ...created } = await customers.requestRefund(ctx, req.ip, req.body, idempotency);
+      const { value: created, replayed } = await customers.requestRefund(app.db, ctx, req.ip, req.body, idempotency);
       markReplay(reply, replayed);
       return reply.code(201).send(created);
     },
@@ -95,6 +95,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       const { contact } = req.query;
       const proof = secret ? { secret } : { contact: contact ?? '' };
       return customers.trackRefund(
+        app.db,
         ctx,
         req.ip,
         req.params.id,
@@ -118,6 +119,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
     },
     async (req) =>
       customers.cancelByCustomer(
+        app.db,
         ctx,
         req.ip,
         req.params.id,

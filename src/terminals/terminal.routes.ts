@@ -61,6 +61,6 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: batchTotalsSchema, ...errorResponses },
       },
     },
-    async (req) => payments.settleTerminal(ctx, req.actor, req.params.id),
+    async (req) => payments.settleTerminal(app.db, ctx, req.actor, req.params.id),
   );
 };

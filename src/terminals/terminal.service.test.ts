@@ -13,15 +13,10 @@ describe.each(engines())('terminal unlock keys at rest (%s)', (engine) => {
   afterAll(() => h?.close());
 
   const stored = async (id: string) =>
-    (
-      await h.ctx.db.kysely
-        .selectFrom('terminals')
-        .select('unlock_secret')
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()
-    ).unlock_secret as string;
+    (await h.db.kysely.selectFrom('terminals').select('unlock_secret').where('id', '=', id).executeTakeFirstOrThrow())
+      .unlock_secret as string;
   const store = (id: string, value: string) =>
-    h.ctx.db.kysely.updateTable('terminals').set({ unlock_secret: value }).where('id', '=', id).execute();
+    h.db.kysely.updateTable('terminals').set({ unlock_secret: value }).where('id', '=', id).execute();
 
   it('stores the key sealed: the column does not hold it, and the agent’s code is made from the opened key', async () => {
     const key = await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.terminalId);

@@ -629,7 +629,7 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
       trackingSecret: request.trackingSecret,
       challenge: challenge.challenge,
       webhook: webhook.id,
-      backupRun: (await runBackup(h.ctx, { trigger: 'schedule' }))?.id ?? '',
+      backupRun: (await runBackup(h.db, h.ctx, { trigger: 'schedule' }))?.id ?? '',
       dispute: dispute.id,
       disputeSecret: dispute.accessSecret,
       attachment: thread.messages[0].attachments[0].id,
@@ -839,7 +839,12 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     const ops = { supervisor: { code: '00', password: '940257' }, cashier: { code: '01', password: '6183' } };
     for (const op of [ops.supervisor, ops.cashier]) await operators.addOperator(h.db, h.ctx, { terminalId: t3, ...op });
     const agent = { email: 'agent@second-agency.demo', password: 'Second-Agency-2026!' };
-    await users.createUser(h.ctx, { ...agent, name: 'Second agency staff', role: 'agent_staff', agentId: agency.id });
+    await users.createUser(h.db, h.ctx, {
+      ...agent,
+      name: 'Second agency staff',
+      role: 'agent_staff',
+      agentId: agency.id,
+    });
     const op = (o: { code: string; password: string }) =>
       session(`/api/v1/terminals/${t3}/login`, { operator: o.code, password: o.password });
     const theirs: Principal[] = [

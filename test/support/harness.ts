@@ -71,7 +71,7 @@ export async function openHarness(
   };
   const { db, ctx } = await openContext(config, clock);
   const app = await buildApp(db, ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
-  const ids = (await seedDemo(ctx)) as DemoIds;
+  const ids = (await seedDemo(db, ctx)) as DemoIds;
   const tokens = new Map<string, string>();
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -95,7 +95,7 @@ export async function openHarness(
     clock,
     app,
     ids,
-    drain: () => drainJobs(ctx),
+    drain: () => drainJobs(db, ctx),
     async login(who) {
       const key = `user:${who}`;
       if (!tokens.has(key)) tokens.set(key, await loginUser(emails[who].email, emails[who].password));
@@ -157,7 +157,7 @@ export async function openHarness(
           : {
               acquirerId: (await transaction(db, (tx) => merchants.createAcquirer(tx, ctx, `Other acquirer ${n}`))).id,
             };
-      await users.createUser(ctx, { email, password, name: `Stranger ${n}`, role, ...tenant });
+      await users.createUser(db, ctx, { email, password, name: `Stranger ${n}`, role, ...tenant });
       return bearer(await loginUser(email, password));
     },
     forgetTokens() {
