@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { recordAuditNow } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import { HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
@@ -218,7 +218,7 @@ export function startBackupSchedule(db: Db, ctx: AppContext, onError: (e: unknow
 function auditByPerson(db: Db, ctx: AppContext, actor: Actor, action: string, objectId?: string): Promise<void> {
   return recordAuditNow(db, ctx, {
     merchantId: null,
-    actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+    actor: auditActorOf(actor),
     action,
     outcome: 'success',
     objectType: 'backup',

@@ -1,7 +1,6 @@
 import type { Actor, Role } from '../auth/actor.js';
 import { operatorActorOf, userActorOf } from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
-import type { AppContext } from '../context.js';
 import type { Conn } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import * as operators from '../operators/operator.service.js';
@@ -69,7 +68,6 @@ export async function userActor(conn: Conn, email: string): Promise<Actor> {
  */
 export async function actAs(
   conn: Conn,
-  ctx: AppContext,
   who: ActAs,
   roles: readonly Role[],
   opts: { allowWhilePasswordChangeRequired?: boolean } = {},

@@ -148,7 +148,7 @@ merchant
         }),
       ),
   );
-merchant.command('list').action(() => withContext((db, ctx) => merchants.listMerchants(db.kysely)));
+merchant.command('list').action(() => withContext((db) => merchants.listMerchants(db.kysely)));
 
 const terminal = program.command('terminal').description('POS terminals');
 terminal
@@ -221,7 +221,7 @@ auditCmd
   .description('recompute every chain (or one); prints the result, exits 1 when a chain is broken')
   .option('--chain <id>', 'a merchant id, or "platform"')
   .action((o: { chain?: string }) =>
-    withContext(async (db, ctx) => {
+    withContext(async (db) => {
       const result = await audit.verifyAuditChains(db.kysely, { chain: o.chain });
       if (o.chain !== undefined && result.chains === 0) {
         throw new AppError('not_found', `no audit chain ${o.chain}: give a merchant id that has events, or "platform"`);

@@ -155,7 +155,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
     .action((o: { merchant: string } & ActAs) =>
       withContext(async (db, ctx) => {
         if (o.asOperator || o.asUser) {
-          const actor = await actAs(db.kysely, ctx, who(o), STATUS_ROLES);
+          const actor = await actAs(db.kysely, who(o), STATUS_ROLES);
           return {
             merchantId: o.merchant,
             ...(await refundPasswords.refundPasswordStatusFor(db.kysely, ctx, actor, o.merchant)),
@@ -182,7 +182,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
     )
     .action((o: { merchant: string } & ActAs) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, who(o), CHANGE_ROLES);
+        const actor = await actAs(db.kysely, who(o), CHANGE_ROLES);
         const [currentPassword, newPassword] = await readSecrets([CURRENT_REFUND_PASSWORD, NEW_REFUND_PASSWORD]);
         await refundPasswords.changeRefundPassword(db, ctx, actor, o.merchant, {
           currentPassword,
@@ -276,7 +276,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
             };
           }
           if (!o.asUser) throw new AppError('validation_failed', 'changing the policy needs --as-user <email>');
-          const actor = await actAs(db.kysely, ctx, { asUser: o.asUser }, POLICY_ROLES);
+          const actor = await actAs(db.kysely, { asUser: o.asUser }, POLICY_ROLES);
           const result = await policies.setPasswordPolicy(db, ctx, actor, o.merchant, { ...changes, clear: o.clear });
           return { ...result, actedAs: actedAs(actor) };
         }),
@@ -301,7 +301,7 @@ export function recoveryCommand(withContext: WithContext): Command {
     .addHelpText('after', footer([], 'refunddesk recovery challenge --terminal T-0001 --as-operator T-0001:00'))
     .action((o: { terminal: string; asOperator: string }) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, { asOperator: o.asOperator }, CHALLENGE_ROLES);
+        const actor = await actAs(db.kysely, { asOperator: o.asOperator }, CHALLENGE_ROLES);
         const terminal = await resolveTerminal(db.kysely, o.terminal);
         return agentUnlock.issueChallenge(db, ctx, actor, terminal.id);
       }),
@@ -325,7 +325,7 @@ export function recoveryCommand(withContext: WithContext): Command {
     )
     .action((o: { terminal: string; challenge: string; asUser: string }) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, { asUser: o.asUser }, UNLOCK_CODE_ROLES);
+        const actor = await actAs(db.kysely, { asUser: o.asUser }, UNLOCK_CODE_ROLES);
         const terminal = await resolveTerminal(db.kysely, o.terminal);
         return agentUnlock.issueUnlockCode(db, ctx, actor, terminal.id, o.challenge);
       }),
@@ -347,7 +347,7 @@ export function recoveryCommand(withContext: WithContext): Command {
     )
     .action((o: { terminal: string; asOperator: string }) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, { asOperator: o.asOperator }, RESET_ROLES);
+        const actor = await actAs(db.kysely, { asOperator: o.asOperator }, RESET_ROLES);
         const terminal = await resolveTerminal(db.kysely, o.terminal);
         const [unlockCode, newPassword] = await readSecrets([UNLOCK_CODE, NEW_REFUND_PASSWORD]);
         await agentUnlock.resetWithUnlockCode(db, ctx, actor, terminal.id, {
@@ -382,7 +382,7 @@ export function recoveryCommand(withContext: WithContext): Command {
     )
     .action((o: { merchant: string; channel: recoveryCodes.RecoveryChannel } & ActAs) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, who(o), RECOVERY_ROLES);
+        const actor = await actAs(db.kysely, who(o), RECOVERY_ROLES);
         return {
           ...(await recoveryCodes.sendRecoveryCode(db, ctx, actor, o.merchant, o.channel)),
           actedAs: actedAs(actor),
@@ -407,7 +407,7 @@ export function recoveryCommand(withContext: WithContext): Command {
     )
     .action((o: { merchant: string } & ActAs) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, who(o), RECOVERY_ROLES);
+        const actor = await actAs(db.kysely, who(o), RECOVERY_ROLES);
         const [code, newPassword] = await readSecrets([RECOVERY_CODE, NEW_REFUND_PASSWORD]);
         await recoveryCodes.verifyRecoveryCode(db, ctx, actor, o.merchant, {
           code,
@@ -445,7 +445,7 @@ export function operatorResetPasswordCommand(withContext: WithContext): Command 
     )
     .action((o: { terminal: string; code: string } & ActAs) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, who(o), OPERATOR_RESET_ROLES);
+        const actor = await actAs(db.kysely, who(o), OPERATOR_RESET_ROLES);
         const terminal = await resolveTerminal(db.kysely, o.terminal);
         const [temporaryPassword] = await readSecrets([TEMPORARY_PASSWORD]);
         await loginPasswords.resetOperatorPassword(db, ctx, actor, terminal.id, o.code, temporaryPassword);
@@ -486,7 +486,7 @@ export function loginPasswordCommand(withContext: WithContext): Command {
     )
     .action((o: ActAs) =>
       withContext(async (db, ctx) => {
-        const actor = await actAs(db.kysely, ctx, who(o), loginPasswords.OWN_PASSWORD_ROLES, {
+        const actor = await actAs(db.kysely, who(o), loginPasswords.OWN_PASSWORD_ROLES, {
           allowWhilePasswordChangeRequired: true,
         });
         const [currentPassword, newPassword] = await readSecrets([CURRENT_PASSWORD, NEW_PASSWORD]);

@@ -88,7 +88,6 @@ function mutexOf(db: Db): KeyedMutex {
  */
 async function reserve(
   db: Db,
-  ctx: AppContext,
   ref: SecretRef,
   now: Date,
   policy: PasswordPolicy,
@@ -148,7 +147,7 @@ export type Attempt = { ok: true } | { ok: false; attemptsLeft: number; lockedUn
 /** `checkWithLockout`, telling a wrong entry's attempts left and the lock it set. @throws locked */
 export async function attemptWithLockout(db: Db, ctx: AppContext, c: GuardedCheck): Promise<Attempt> {
   return mutexOf(db).run(c.ref, async () => {
-    const { engaged, failures } = await reserve(db, ctx, c.ref, ctx.clock.now(), c.policy);
+    const { engaged, failures } = await reserve(db, c.ref, ctx.clock.now(), c.policy);
     if (await c.verify()) {
       if (engaged) await repo.deleteOwnLock(db.kysely, c.ref, engaged);
       else await repo.resetLockout(db.kysely, c.ref);
@@ -174,7 +173,7 @@ export async function lockStatus(
 }
 
 /** Clears failures and any lock, e.g. after a successful reset through recovery. */
-export async function clearLockout(db: Db, ctx: AppContext, ref: SecretRef): Promise<void> {
+export async function clearLockout(db: Db, ref: SecretRef): Promise<void> {
   await repo.deleteLockout(db.kysely, ref);
 }
 
@@ -188,7 +187,6 @@ export async function lockoutState(conn: Conn, ref: SecretRef) {
  */
 export async function isReused(
   conn: Conn,
-  ctx: AppContext,
   ref: SecretRef,
   candidate: string,
   currentHash: string | null,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, peopleRoles, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, peopleRoles, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
@@ -26,7 +26,7 @@ import {
 } from './credential.service.js';
 import { verifyAgainstDecoy, verifySecret } from './hashing.js';
 import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
-import { auditActorOf, type NewPassword } from './refund-password.service.js';
+import type { NewPassword } from './refund-password.service.js';
 
 /** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */
 export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
@@ -200,7 +200,7 @@ export async function changeOwnPassword(
       : consolePasswordViolation(input.newPassword, policy, { email: 'email' in record ? record.email : undefined });
   if (violation) throw errors.policyViolation(violation);
   const ref = loginRef(kind, actor.id);
-  if (await isReused(db.kysely, ctx, ref, input.newPassword, record.password_hash, policy.historySize)) {
+  if (await isReused(db.kysely, ref, input.newPassword, record.password_hash, policy.historySize)) {
     throw errors.reused(policy.historySize);
   }
   const hash = await hashSecret(input.newPassword);

@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, assertRole, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
@@ -88,7 +88,7 @@ export async function setPasswordPolicy(
     await merchants.storePasswordPolicyOverride(trx, merchantId, stored);
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'password_policy.changed',
       outcome: 'success',
       objectType: 'merchant',

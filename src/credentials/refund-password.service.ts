@@ -1,5 +1,5 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, canSeeMerchant, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, canSeeMerchant, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
@@ -33,11 +33,6 @@ export const REFUND_PASSWORD_STATUS_ROLES: readonly Role[] = ['cashier', 'superv
 export const REFUND_PASSWORD_CHANGE_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
 export type AuditActor = { kind: string; id: string | null; ip?: string | null };
-
-/** The actor as the audit log names it, with the address it acted from (HTTP). */
-export function auditActorOf(actor: Actor): AuditActor {
-  return { kind: actor.kind, id: actor.id, ip: actor.ip ?? null };
-}
 
 async function recordOf(conn: Conn, ctx: AppContext, merchantId: string) {
   const r = await merchants.findRefundPasswordRecord(conn, merchantId);
@@ -149,7 +144,7 @@ async function assertAcceptable(conn: Conn, ctx: AppContext, merchantId: string,
   if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
   const violation = refundPasswordViolation(input.newPassword, r.policy, { phones: [r.merchant.phone] });
   if (violation) throw errors.policyViolation(violation);
-  if (await isReused(conn, ctx, refundPasswordRef(merchantId), input.newPassword, r.hash, r.policy.historySize)) {
+  if (await isReused(conn, refundPasswordRef(merchantId), input.newPassword, r.hash, r.policy.historySize)) {
     throw errors.reused(r.policy.historySize);
   }
   return r;
@@ -203,7 +198,7 @@ async function storeNewRefundPassword(
       `${audit.action}:${merchantId}:${at}`,
     );
   });
-  await clearLockout(db, ctx, refundPasswordRef(merchantId));
+  await clearLockout(db, refundPasswordRef(merchantId));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type AuditEvent, listAuditEvents, recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, canSeeMerchant, systemActor } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant, systemActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, randomToken, sha256Hex } from '../credentials/hashing.js';
 import type { Db } from '../db/connect.js';
@@ -77,10 +77,6 @@ interface Access {
  */
 export function auditSafeHash(hex: string): string {
   return hex.match(/.{1,8}/g)?.join(':') ?? hex;
-}
-
-function actorOf(a: Actor): DisputeActor {
-  return { kind: a.kind, id: a.id, ip: a.ip };
 }
 
 // ── reading ──────────────────────────────────────────────────────────────────
@@ -187,7 +183,7 @@ async function reach(ctx: DisputeContext, caller: DisputeCaller, id: string): Pr
           ? 'admin'
           : undefined;
   if (!party) throw errors.notYourPart(`a ${a.role} takes no part in disputes`);
-  return { row, party, actor: actorOf(a) };
+  return { row, party, actor: auditActorOf(a) };
 }
 
 /** @throws unauthenticated, not_found, forbidden, rate_limited */

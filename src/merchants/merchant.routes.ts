@@ -15,7 +15,7 @@ const merchantSchema = z.object({
   createdAt: z.string(),
 });
 
-export const merchantRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const merchantRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app) => {
   app.get(
     '/api/v1/merchants/:id',
     {

@@ -143,7 +143,7 @@ describe.each(engines())('notifications on %s', (engine) => {
   });
 
   it('keeps no code readable in the database while a message waits or stays local, yet sends and reveals the real one', async () => {
-    const allRows = async (ctx: AppContext) =>
+    const allRows = async (_ctx: AppContext) =>
       JSON.stringify(await h.db.kysely.selectFrom('notifications').selectAll().execute());
     const smtp = await startSmtp();
     try {

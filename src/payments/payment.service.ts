@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, assertRole, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
@@ -158,7 +158,7 @@ export async function createPayment(
     row.reference = await insertWithFreshReference(trx, row);
     await recordAudit(trx, ctx, {
       merchantId: row.merchant_id,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'payment.created',
       outcome: row.status === 'declined' ? 'failure' : 'success',
       objectType: 'payment',
@@ -280,7 +280,7 @@ export async function voidPayment(
     if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
     await recordAudit(trx, ctx, {
       merchantId: p.merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'payment.voided',
       outcome: 'success',
       objectType: 'payment',
@@ -338,7 +338,7 @@ export async function settleTerminal(db: Db, ctx: AppContext, actor: Actor, term
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
     await recordAudit(trx, ctx, {
       merchantId: terminal.merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'batch.settled',
       outcome: 'success',
       objectType: 'batch',
@@ -408,7 +408,7 @@ export async function flagPayment(
     await repo.setFlagged(trx, id, input.flagged);
     await recordAudit(trx, ctx, {
       merchantId: visible.merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: input.flagged ? 'payment.flagged' : 'payment.unflagged',
       outcome: 'success',
       objectType: 'payment',

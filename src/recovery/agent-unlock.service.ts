@@ -1,9 +1,9 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, canActOnTerminal, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, canActOnTerminal, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
-import { auditActorOf, type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
+import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';

@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
@@ -75,7 +75,7 @@ export async function setRefundPolicy(
     const { merchantId: _m, updatedAt: _u, ...details } = policy;
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: auditActorOf(actor),
       action: 'refund_policy.updated',
       outcome: 'success',
       objectType: 'merchant',

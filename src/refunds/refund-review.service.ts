@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
@@ -23,7 +23,7 @@ import {
   type RefundStatus,
 } from './refund.js';
 import * as repo from './refund.repository.js';
-import { eventActorOf, getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
+import { getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
 import { queueForReviewer, SYSTEM, toRefund, toRefunds, transition } from './refund.transitions.js';
 import { getRefundPolicy } from './refund-policy.service.js';
 
@@ -73,13 +73,13 @@ export async function decideAsMerchant(
             ctx,
             current,
             'pending_acquirer',
-            eventActorOf(actor),
+            auditActorOf(actor),
             input.reason ?? 'approved by the merchant',
             {
               decision_reason: input.reason ?? null,
             },
           )
-        : await transition(trx, ctx, current, 'rejected_by_merchant', eventActorOf(actor), input.reason ?? null, {
+        : await transition(trx, ctx, current, 'rejected_by_merchant', auditActorOf(actor), input.reason ?? null, {
             decision_reason: input.reason ?? null,
           });
     if (input.decision === 'approve') await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: id });
@@ -111,11 +111,11 @@ export async function decideAsAcquirer(
     if (current.status !== 'pending_acquirer') throw errors.invalidTransition(current.status as RefundStatus, to);
     const moved =
       input.decision === 'approve'
-        ? await sendToProcessor(trx, ctx, current, eventActorOf(actor), `approved by the acquirer: ${input.reason}`, {
+        ? await sendToProcessor(trx, ctx, current, auditActorOf(actor), `approved by the acquirer: ${input.reason}`, {
             decision_reason: input.reason,
             acquirer_review: 'manual',
           })
-        : await transition(trx, ctx, current, 'rejected_by_acquirer', eventActorOf(actor), input.reason, {
+        : await transition(trx, ctx, current, 'rejected_by_acquirer', auditActorOf(actor), input.reason, {
             decision_reason: input.reason,
           });
     return toRefund(trx, moved);

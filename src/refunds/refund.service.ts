@@ -1,4 +1,4 @@
-import { type Actor, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
@@ -40,10 +40,6 @@ import {
 export { findRefundForCustomer } from './customer-request.service.js';
 export { getRefundPolicy, getRefundPolicyAt } from './refund-policy.service.js';
 export { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS };
-
-export function eventActorOf(actor: Actor): EventActor {
-  return { kind: actor.kind, id: actor.id, ip: actor.ip };
-}
 
 export interface NewRefundRow {
   payment: LockedPayment;
@@ -170,7 +166,7 @@ export async function createCounterRefund(
       trx,
       ctx,
       { ...input, payment, channel, status: 'pending_acquirer' },
-      eventActorOf(actor),
+      auditActorOf(actor),
       'refund requested by the merchant',
     );
     await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
@@ -249,7 +245,7 @@ export async function cancelRefund(
       ctx,
       current,
       'canceled',
-      eventActorOf(actor),
+      auditActorOf(actor),
       reason ?? 'canceled by the merchant',
     );
     return toRefund(trx, moved);
@@ -292,7 +288,7 @@ export async function retryRefund(
     const row = await getLockedRefund(trx, id);
     if (row.status !== 'failed') throw errors.invalidTransition(row.status as RefundStatus, 'processing');
     if (row.failure_final === 1) throw errors.refundFailureFinal(row.failure_reason);
-    const moved = await sendToProcessor(trx, ctx, row, eventActorOf(actor), 'retry', { failure_reason: null });
+    const moved = await sendToProcessor(trx, ctx, row, auditActorOf(actor), 'retry', { failure_reason: null });
     return toRefund(trx, moved);
   });
 }

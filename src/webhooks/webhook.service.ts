@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import { addMs } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
@@ -50,10 +50,6 @@ function merchantOf(actor: Actor): string {
   return actor.merchantId;
 }
 
-function auditActor(actor: Actor) {
-  return { kind: actor.kind, id: actor.id, ip: actor.ip };
-}
-
 /**
  * Registers an endpoint for the owner's merchant and returns it with its signing secret. The
  * secret is shown this once: it is stored encrypted (see secret-box.ts) and never returned again.
@@ -89,7 +85,7 @@ export async function createWebhookEndpoint(
     await repo.insertEndpoint(trx, row);
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: auditActor(actor),
+      actor: auditActorOf(actor),
       action: 'webhook_endpoint.created',
       outcome: 'success',
       objectType: 'webhook_endpoint',
@@ -133,7 +129,7 @@ export async function deleteWebhookEndpoint(db: Db, ctx: AppContext, actor: Acto
     await repo.failPendingDeliveries(trx, id, 'the endpoint was deleted');
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: auditActor(actor),
+      actor: auditActorOf(actor),
       action: 'webhook_endpoint.deleted',
       outcome: 'success',
       objectType: 'webhook_endpoint',
