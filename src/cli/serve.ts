@@ -14,7 +14,7 @@ const STOP_GRACE_MS = 10_000;
 export async function serve(config: Config): Promise<void> {
   const runtime = await openContext(config);
   const { db, ctx } = runtime;
-  const app = await buildApp(db, ctx);
+  const app = await buildApp(db, ctx, { prettyLogs: process.stdout.isTTY === true });
   if (config.seedDemo) {
     const seeded = await seedDemo(db, ctx);
     if (seeded) app.log.info({ merchantId: seeded.merchantId, terminalId: seeded.terminalId }, 'demo data seeded');
@@ -65,6 +65,6 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  await app.listen({ host: config.host, port: config.port });
-  app.log.info(`RefundDesk on http://${config.host}:${config.port} (${db.engine}); API docs at /docs`);
+  const address = await app.listen({ host: config.host, port: config.port });
+  app.log.info(`RefundDesk on ${address} (${db.engine}); the terminal at /terminal, API docs at /docs`);
 }

@@ -205,3 +205,13 @@ export async function recordNewSecret(trx: Tx, ctx: AppContext, ref: SecretRef, 
 }
 
 export { hashSecret };
+
+/** Forgets secrets that no longer exist (a wiped terminal's operators): lockouts and history. */
+export async function forgetSecrets(trx: Tx, refs: readonly string[]): Promise<void> {
+  await repo.deleteSecrets(trx, refs);
+}
+
+/** Whether `hash` is the newest entry of the secret's history. */
+export async function isNewestInHistory(conn: Conn, ref: SecretRef, hash: string): Promise<boolean> {
+  return (await repo.listHistoryHashes(conn, ref, 1))[0] === hash;
+}

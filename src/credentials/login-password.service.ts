@@ -70,6 +70,13 @@ async function loginName(conn: Conn, actor: Actor, record: { email?: string; cod
   return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
 }
 
+/** The lock notice of the actor's own login (`kind` and id from the actor, named as the owner reads it). */
+async function ownLockNotice(conn: Conn, actor: Actor, record: { email?: string; code?: string }): Promise<LockNotice> {
+  const kind = actor.kind === 'operator' ? 'operator' : 'user';
+  const who = await loginName(conn, actor, record);
+  return loginLockNotice(kind, actor.id, actor.merchantId, who, actor.terminalId, actor.ip);
+}
+
 /**
  * Checks an operator's password under the lockout rule (for the session service): a wrong entry
  * tells the attempts left, the entry that locks answers `locked` at once. A lock is audited and
@@ -176,14 +183,7 @@ export async function changeOwnPassword(
       ref: loginRef(kind, actor.id),
       policy,
       verify: () => verifySecret(record.password_hash, input.currentPassword),
-      lockNotice: loginLockNotice(
-        kind,
-        actor.id,
-        actor.merchantId,
-        await loginName(db.kysely, actor, record),
-        actor.terminalId,
-        actor.ip,
-      ),
+      lockNotice: await ownLockNotice(db.kysely, actor, record),
     });
   } catch (e) {
     if (e instanceof AppError && e.code === 'locked') await changeFailed('locked');
@@ -263,4 +263,38 @@ export async function resetOperatorPassword(
       details: { operator: code },
     });
   });
+}
+
+/**
+ * A step-up before something drastic (re-initialising a terminal): the actor types their own login
+ * password again (an operator theirs, a console user theirs). Counted under the same lockout as
+ * every other check of that password; a wrong entry is audited with `purpose`.
+ * @throws step_up_password_invalid (with attemptsLeft), locked, forbidden (API keys have no password)
+ */
+export async function confirmOwnPassword(db: Db, ctx: AppContext, actor: Actor, password: string, purpose: string) {
+  if (actor.kind === 'api_key') throw forbidden('API keys have no password');
+  const kind = actor.kind;
+  const record =
+    kind === 'operator'
+      ? await operators.findOperatorRecord(db.kysely, actor.id)
+      : await users.findUserRecord(db.kysely, actor.id);
+  if (!record) throw notFound(kind);
+  const attempt = await attemptWithLockout(db, ctx, {
+    ref: loginRef(kind, actor.id),
+    policy: await policyForMerchant(db.kysely, ctx, actor.merchantId),
+    verify: () => verifySecret(record.password_hash, password),
+    lockNotice: await ownLockNotice(db.kysely, actor, record),
+  });
+  if (attempt.ok) return;
+  await recordAuditNow(db, ctx, {
+    merchantId: actor.merchantId,
+    actor: auditActorOf(actor),
+    action: 'login_password.step_up_failed',
+    outcome: 'failure',
+    objectType: kind,
+    objectId: actor.id,
+    terminalId: actor.terminalId,
+    details: { purpose },
+  });
+  throw errors.wrongEntry(attempt, 'step_up_password_invalid', 'the password is wrong');
 }

@@ -5,7 +5,7 @@ import { checkWithLockout, policyFor } from '../credentials/credential.service.j
 import { constantTimeEqual } from '../credentials/hashing.js';
 import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
-import { type Conn, transaction } from '../db/transaction.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -214,3 +214,14 @@ export async function resetWithUnlockCode(
     },
   );
 }
+
+/**
+ * Forgets a terminal's unlock challenges and the codes issued for them (a re-initialisation rotates
+ * the key they were made from) and its unlock-code lockout.
+ */
+export async function forgetTerminalChallenges(trx: Tx, terminalId: string): Promise<number> {
+  return repo.deleteTerminalChallenges(trx, terminalId);
+}
+
+/** The lockout name of a terminal's agent unlock codes. */
+export const unlockCodeRef = unlockRef;

@@ -1736,6 +1736,219 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/terminals/{id}/reinitialize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-initialise (重新初始化): back up, then wipe the terminal’s operators, passwords, sessions and settings, rotate its unlock key and unset the merchant’s refund password; 00 is recreated with a one-time activation code, shown once
+         * @description For the agent serving the terminal, the merchant owner, or the terminal’s supervisor (00), with their own password and the serial typed twice. Refused while the open batch has sales (settle first). Money records and the audit log are kept. Audited as terminal.reinitialized.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the terminal’s serial */
+                        confirmSerial: string;
+                        /** @description the terminal’s serial, typed again */
+                        confirmSerialAgain: string;
+                        /** @description your own login password (the supervisor: the operator password) */
+                        password: string;
+                        /** @description do not take the backup first (audited as skipped) */
+                        skipBackup?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            terminalId: string;
+                            serial: string;
+                            reinitializedAt: string;
+                            /** @description the backup taken first; null when skipped */
+                            backupId: string | null;
+                            backupSkipped: boolean;
+                            operatorsRemoved: number;
+                            sessionsEnded: number;
+                            supervisor: {
+                                /** @enum {string} */
+                                code: "00";
+                                /** @description shown once: 00 signs on with it, then sets a new operator password and refund password */
+                                activationCode: string;
+                            };
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                424: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/merchants/{id}": {
         parameters: {
             query?: never;
@@ -8251,7 +8464,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again */
+        /** Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again. While none is set (after a terminal re-initialisation), without the current one */
         put: {
             parameters: {
                 query?: never;
@@ -8264,7 +8477,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        currentPassword: string;
+                        /** @description the current refund password; left out only while none is set (after a re-initialisation) */
+                        currentPassword?: string;
                         newPassword: string;
                         confirmPassword: string;
                     };
@@ -8439,6 +8653,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false after a terminal re-initialisation: refunds wait for a new one */
+                            set: boolean;
                             changedAt: string | null;
                             expiresAt: string | null;
                             daysLeft: number | null;
