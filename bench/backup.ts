@@ -47,9 +47,9 @@ async function measure<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
-const ctx = await openContext({ ...loadConfig({}), databaseUrl: source, secretKey });
-await seedDemo(ctx);
-await ctx.db.close();
+const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: source, secretKey });
+await seedDemo(db, ctx);
+await db.close();
 {
   const db = new SqliteDatabase(source);
   db.pragma('journal_mode = WAL');

@@ -82,7 +82,7 @@ describe.skipIf(!haveChromium())('the customer’s dispute, from the tracking pa
     expect(mail?.subject).toBe('Refund request received');
     const link = /https?:\/\/\S+#\S+/.exec(mail?.text ?? '')?.[0] ?? '';
     expect(link).toBe(shown);
-    const outbox = await t.s.h.ctx.db.kysely
+    const outbox = await t.s.h.db.kysely
       .selectFrom('notifications')
       .select('body')
       .where('body', 'like', `%${id}%`)

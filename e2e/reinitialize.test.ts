@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium())('re-initialising the terminal at /terminal', ()
       '640285',
       '958314',
     );
-    const event = await t.s.h.ctx.db.kysely
+    const event = await t.s.h.db.kysely
       .selectFrom('audit_events')
       .select(['details', 'ip'])
       .where('action', '=', 'terminal.reinitialized')

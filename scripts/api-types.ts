@@ -25,15 +25,15 @@ export async function currentSpec(): Promise<OpenAPI3> {
     worker: false,
     secretKey: randomBytes(32).toString('hex'),
   };
-  const ctx = await openContext(config);
+  const { db, ctx } = await openContext(config);
   try {
-    const app = await buildApp(ctx, { webRoot: dir });
+    const app = await buildApp(db, ctx, { webRoot: dir });
     await app.ready();
     const spec = app.swagger() as OpenAPI3;
     await app.close();
     return spec;
   } finally {
-    await ctx.db.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,13 +1,15 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Db } from './db/connect.js';
 
-/** What every use case may need: the database, the time, the settings. Built once per process. */
+/**
+ * What a use case may need besides data: the time, the settings, the worker's wake-up. Built once
+ * per process. The database is not here: every service takes its connection first (`Conn` to
+ * read, `Tx` to write, `Db` when it opens its own transaction) — docs/architecture.md.
+ */
 export interface AppContext {
-  readonly db: Db;
   readonly clock: Clock;
   readonly config: Config;
-  /** Called after a transaction that queued a job commits, so the local worker wakes at once. */
+  /** Called after a transaction that queued a job commits (`onCommit`), so the local worker wakes at once. */
   wakeWorker(): void;
 }
 

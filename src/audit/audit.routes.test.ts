@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
+import { transaction } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { recordAuditNow } from './audit.service.js';
 import type { AuditEvent, AuditInput } from './audit-event.js';
@@ -31,8 +32,8 @@ describe.each(engines())('GET /api/v1/audit-events (%s)', (engine) => {
 
   beforeAll(async () => {
     h = await openHarness(engine);
-    const acquirer = await merchants.createAcquirer(h.ctx, 'Foreign Acquirer');
-    const foreign = await merchants.createMerchant(h.ctx, {
+    const acquirer = await transaction(h.db, (tx) => merchants.createAcquirer(tx, h.ctx, 'Foreign Acquirer'));
+    const foreign = await merchants.createMerchant(h.db, h.ctx, {
       name: 'Foreign Shop',
       acquirerId: acquirer.id,
       refundPassword: '583920',
@@ -40,11 +41,11 @@ describe.each(engines())('GET /api/v1/audit-events (%s)', (engine) => {
     foreignMerchantId = foreign.id;
     for (let i = 1; i <= 5; i++) {
       h.clock.advance(60_000);
-      await recordAuditNow(h.ctx, probe(h.ids.merchantId, `main_${i}`));
+      await recordAuditNow(h.db, h.ctx, probe(h.ids.merchantId, `main_${i}`));
     }
-    await recordAuditNow(h.ctx, probe(h.ids.otherMerchantId, 'other_1'));
-    await recordAuditNow(h.ctx, probe(foreignMerchantId, 'foreign_1'));
-    await recordAuditNow(h.ctx, probe(null, 'platform_1'));
+    await recordAuditNow(h.db, h.ctx, probe(h.ids.otherMerchantId, 'other_1'));
+    await recordAuditNow(h.db, h.ctx, probe(foreignMerchantId, 'foreign_1'));
+    await recordAuditNow(h.db, h.ctx, probe(null, 'platform_1'));
   });
   afterAll(() => h?.close());
 

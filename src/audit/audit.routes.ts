@@ -49,6 +49,6 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         response: { 200: page(auditEventSchema), ...errorResponses },
       },
     },
-    async (req) => audit.listAuditEvents(ctx, req.actor, req.query),
+    async (req) => audit.listAuditEvents(app.db, ctx, req.actor, req.query),
   );
 };

@@ -4,6 +4,7 @@ import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/s
 import { ManualClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connect.js';
 import type { AuditEventTable } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { openContext } from '../runtime.js';
@@ -13,18 +14,19 @@ import { type AuditInput, auditHash, GENESIS_HASH, UnsafeAuditRecordError } from
 describe.each(engines())('the audit log (%s)', (engine) => {
   let tdb: ThrowawayDatabase;
   let ctx: AppContext;
+  let database: Db;
   const clock = new ManualClock('2026-03-02T08:00:00.000Z');
   let n = 0;
 
   beforeAll(async () => {
     tdb = await throwawayDatabase(engine);
-    ctx = await openContext(
+    ({ db: database, ctx } = await openContext(
       { ...loadConfig({}), databaseUrl: tdb.url, logLevel: 'silent', worker: false, seedDemo: false },
       clock,
-    );
+    ));
   });
   afterAll(async () => {
-    await ctx?.db.close();
+    await database?.close();
     await tdb?.drop();
   });
 
@@ -46,24 +48,24 @@ describe.each(engines())('the audit log (%s)', (engine) => {
 
   const rowsOf = async (chain: string): Promise<AuditEventTable[]> =>
     (
-      await ctx.db.kysely.selectFrom('audit_events').selectAll().where('chain', '=', chain).orderBy('seq').execute()
+      await database.kysely.selectFrom('audit_events').selectAll().where('chain', '=', chain).orderBy('seq').execute()
     ).map((r) => ({ ...r, seq: Number(r.seq) }));
 
   const chainOfFive = async () => {
     const chain = freshChain();
-    for (let i = 1; i <= 5; i++) await recordAuditNow(ctx, event(chain, i));
+    for (let i = 1; i <= 5; i++) await recordAuditNow(database, ctx, event(chain, i));
     const rows = await rowsOf(chain);
-    expect((await verifyAuditChains(ctx, { chain })).ok).toBe(true);
+    expect((await verifyAuditChains(database.kysely, { chain })).ok).toBe(true);
     return { chain, rows };
   };
 
-  const db = () => ctx.db.kysely;
+  const db = () => database.kysely;
 
   it('appends events with seq 1, 2, 3… each linked to the one before, from 64 zeros, and verifies them', async () => {
     const chain = freshChain();
     for (let i = 1; i <= 3; i++) {
       clock.advance(1000);
-      await recordAuditNow(ctx, event(chain, i));
+      await recordAuditNow(database, ctx, event(chain, i));
     }
     const rows = await rowsOf(chain);
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
@@ -88,11 +90,11 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     });
     const head = await db().selectFrom('audit_chains').selectAll().where('chain', '=', chain).executeTakeFirstOrThrow();
     expect({ seq: Number(head.last_seq), hash: head.last_hash }).toEqual({ seq: 3, hash: rows[2].hash });
-    expect(await verifyAuditChains(ctx, { chain })).toEqual({ ok: true, chains: 1, events: 3 });
+    expect(await verifyAuditChains(database.kysely, { chain })).toEqual({ ok: true, chains: 1, events: 3 });
   });
 
   it('writes platform events (merchantId null) to the platform chain', async () => {
-    await recordAuditNow(ctx, {
+    await recordAuditNow(database, ctx, {
       merchantId: null,
       actor: { kind: 'system', id: null },
       action: 'auth.login_failed',
@@ -102,52 +104,52 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     });
     const rows = await rowsOf('platform');
     expect(rows.at(-1)).toMatchObject({ action: 'auth.login_failed', outcome: 'failure', actor_id: null });
-    expect((await verifyAuditChains(ctx, { chain: 'platform' })).ok).toBe(true);
+    expect((await verifyAuditChains(database.kysely, { chain: 'platform' })).ok).toBe(true);
   });
 
   it('keeps two interleaved chains apart, each numbered from 1 and each valid', async () => {
     const a = freshChain();
     const b = freshChain();
     for (let i = 1; i <= 4; i++) {
-      await recordAuditNow(ctx, event(a, i));
-      await recordAuditNow(ctx, event(b, i));
-      await recordAuditNow(ctx, event(b, i + 100));
+      await recordAuditNow(database, ctx, event(a, i));
+      await recordAuditNow(database, ctx, event(b, i));
+      await recordAuditNow(database, ctx, event(b, i + 100));
     }
     expect((await rowsOf(a)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect((await rowsOf(b)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect((await rowsOf(b))[0].prev_hash).toBe(GENESIS_HASH);
-    expect(await verifyAuditChains(ctx, { chain: a })).toEqual({ ok: true, chains: 1, events: 4 });
-    expect(await verifyAuditChains(ctx, { chain: b })).toEqual({ ok: true, chains: 1, events: 8 });
+    expect(await verifyAuditChains(database.kysely, { chain: a })).toEqual({ ok: true, chains: 1, events: 4 });
+    expect(await verifyAuditChains(database.kysely, { chain: b })).toEqual({ ok: true, chains: 1, events: 8 });
   });
 
   it('commits with the caller’s transaction and vanishes with its rollback, leaving no gap', async () => {
     const chain = freshChain();
-    await transaction(ctx.db, (trx) => recordAudit(trx, ctx, event(chain, 1)));
+    await transaction(database, (trx) => recordAudit(trx, ctx, event(chain, 1)));
     await expect(
-      transaction(ctx.db, async (trx) => {
+      transaction(database, async (trx) => {
         await recordAudit(trx, ctx, event(chain, 2));
         throw new Error('the change being audited failed');
       }),
     ).rejects.toThrow('the change being audited failed');
-    await recordAuditNow(ctx, event(chain, 3));
+    await recordAuditNow(database, ctx, event(chain, 3));
     expect((await rowsOf(chain)).map((r) => [r.seq, r.object_id])).toEqual([
       [1, 're_1'],
       [2, 're_3'],
     ]);
-    expect((await verifyAuditChains(ctx, { chain })).ok).toBe(true);
+    expect((await verifyAuditChains(database.kysely, { chain })).ok).toBe(true);
   });
 
   it('turns 50 concurrent appends to one chain into seq 1..50 with no gap and a valid chain', async () => {
     const chain = freshChain();
     const other = freshChain();
-    await recordAuditNow(ctx, event(other, -1));
+    await recordAuditNow(database, ctx, event(other, -1));
     const verifications: Array<Promise<{ ok: boolean }>> = [];
     await Promise.all(
       Array.from({ length: 50 }, (_, i) => {
-        if (i % 10 === 0) verifications.push(verifyAuditChains(ctx, { chain: other }));
+        if (i % 10 === 0) verifications.push(verifyAuditChains(database.kysely, { chain: other }));
         return Promise.all([
-          recordAuditNow(ctx, event(chain, i)),
-          i % 5 === 0 ? recordAuditNow(ctx, event(other, i)) : null,
+          recordAuditNow(database, ctx, event(chain, i)),
+          i % 5 === 0 ? recordAuditNow(database, ctx, event(other, i)) : null,
         ]);
       }),
     );
@@ -156,8 +158,8 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     const rows = await rowsOf(chain);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.object_id)).size).toBe(50);
-    expect(await verifyAuditChains(ctx, { chain })).toEqual({ ok: true, chains: 1, events: 50 });
-    expect(await verifyAuditChains(ctx, { chain: other })).toEqual({ ok: true, chains: 1, events: 11 });
+    expect(await verifyAuditChains(database.kysely, { chain })).toEqual({ ok: true, chains: 1, events: 50 });
+    expect(await verifyAuditChains(database.kysely, { chain: other })).toEqual({ ok: true, chains: 1, events: 11 });
   });
 
   // Row locks exist on PostgreSQL only (SQLite has one writer at a time), so only there.
@@ -166,8 +168,8 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     async () => {
       const a = freshChain();
       const b = freshChain();
-      await recordAuditNow(ctx, event(a, 0));
-      await recordAuditNow(ctx, event(b, 0));
+      await recordAuditNow(database, ctx, event(a, 0));
+      await recordAuditNow(database, ctx, event(b, 0));
       let release!: () => void;
       const held = new Promise<void>((r) => {
         release = r;
@@ -176,17 +178,17 @@ describe.each(engines())('the audit log (%s)', (engine) => {
       const aLocked = new Promise<void>((r) => {
         appended = r;
       });
-      const slow = transaction(ctx.db, async (trx) => {
+      const slow = transaction(database, async (trx) => {
         await recordAudit(trx, ctx, event(a, 1));
         appended();
         await held; // chain a's head stays locked until released
       });
       await aLocked;
       const t0 = Date.now();
-      await recordAuditNow(ctx, event(b, 1)); // must not queue behind chain a
+      await recordAuditNow(database, ctx, event(b, 1)); // must not queue behind chain a
       expect(Date.now() - t0).toBeLessThan(2000);
       let secondADone = false;
-      const secondA = recordAuditNow(ctx, event(a, 2)).then(() => {
+      const secondA = recordAuditNow(database, ctx, event(a, 2)).then(() => {
         secondADone = true;
       });
       await new Promise((r) => setTimeout(r, 200));
@@ -194,7 +196,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
       release();
       await Promise.all([slow, secondA]);
       expect((await rowsOf(a)).map((r) => r.seq)).toEqual([1, 2, 3]);
-      expect((await verifyAuditChains(ctx, { chain: a })).ok).toBe(true);
+      expect((await verifyAuditChains(database.kysely, { chain: a })).ok).toBe(true);
     },
   );
 
@@ -214,7 +216,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
       ['a PAN in a list', { cards: ['6212345678901265'] }],
     ])('%s', async (_what, details) => {
       const chain = freshChain();
-      const error = await recordAuditNow(ctx, event(chain, 1, { details })).catch((e: unknown) => e);
+      const error = await recordAuditNow(database, ctx, event(chain, 1, { details })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnsafeAuditRecordError);
       for (const v of [
         'Hunter2!',
@@ -234,10 +236,10 @@ describe.each(engines())('the audit log (%s)', (engine) => {
 
     it('a card number in the object id or a malformed action', async () => {
       const chain = freshChain();
-      await expect(recordAuditNow(ctx, event(chain, 1, { objectId: '4111111111111111' }))).rejects.toBeInstanceOf(
-        UnsafeAuditRecordError,
-      );
-      await expect(recordAuditNow(ctx, event(chain, 1, { action: 'DROP TABLE' }))).rejects.toBeInstanceOf(
+      await expect(
+        recordAuditNow(database, ctx, event(chain, 1, { objectId: '4111111111111111' })),
+      ).rejects.toBeInstanceOf(UnsafeAuditRecordError);
+      await expect(recordAuditNow(database, ctx, event(chain, 1, { action: 'DROP TABLE' }))).rejects.toBeInstanceOf(
         UnsafeAuditRecordError,
       );
       expect(await rowsOf(chain)).toEqual([]);
@@ -246,6 +248,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     it('but keeps what a card may leave behind: BIN, last 4, the receipt reference', async () => {
       const chain = freshChain();
       await recordAuditNow(
+        database,
         ctx,
         event(chain, 1, { details: { cardBin: '411111', cardLast4: '1111', reference: '123456789012' } }),
       );
@@ -255,7 +258,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
 
   describe('detects tampering with the table and names the first bad row', () => {
     const expectBad = async (chain: string, bad: { seq: number; id: string; problem: string }) => {
-      const r = await verifyAuditChains(ctx, { chain });
+      const r = await verifyAuditChains(database.kysely, { chain });
       expect(r.ok).toBe(false);
       expect(r.firstBad).toEqual({ chain, ...bad });
     };
@@ -336,7 +339,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
 
     it('two rows’ seq swapped: gap_or_reorder at the first moved row', async () => {
       const { chain, rows } = await chainOfFive();
-      await transaction(ctx.db, async (trx) => {
+      await transaction(database, async (trx) => {
         await trx.updateTable('audit_events').set({ seq: -1 }).where('id', '=', rows[1].id).execute();
         await trx.updateTable('audit_events').set({ seq: 2 }).where('id', '=', rows[3].id).execute();
         await trx.updateTable('audit_events').set({ seq: 4 }).where('id', '=', rows[1].id).execute();
@@ -348,7 +351,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
       const { chain, rows } = await chainOfFive();
       const { id: _a, seq: _sa, ...second } = rows[1];
       const { id: _b, seq: _sb, ...third } = rows[2];
-      await transaction(ctx.db, async (trx) => {
+      await transaction(database, async (trx) => {
         await trx.updateTable('audit_events').set(third).where('id', '=', rows[1].id).execute();
         await trx.updateTable('audit_events').set(second).where('id', '=', rows[2].id).execute();
       });
@@ -440,7 +443,7 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     });
 
     it('reports the first bad chain when asked to verify every chain', async () => {
-      const r = await verifyAuditChains(ctx);
+      const r = await verifyAuditChains(database.kysely);
       expect(r.ok).toBe(false);
       expect(r.firstBad?.chain).toMatch(/^mer_test/);
       expect(r.chains).toBeGreaterThan(1);

@@ -1,6 +1,7 @@
 import { type Actor, canSeeMerchant, type Role, systemActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
+import type { Db } from '../db/connect.js';
 import type { AuditEventTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
@@ -64,13 +65,13 @@ export async function recordAudit(trx: Tx, ctx: AppContext, input: AuditInput): 
 }
 
 /**
- * Appends one event in its own transaction: for what happens outside any (a failed login, a
- * refused refund password). Never call it from inside a transaction: on SQLite the one connection
- * is busy and this would wait for ever.
+ * Appends one event in a transaction of its own (it takes the database): for what happens outside
+ * any change (a failed login, a refused refund password, a read of the log). Inside a transaction,
+ * call `recordAudit` with it.
  * @throws UnsafeAuditRecordError
  */
-export async function recordAuditNow(ctx: AppContext, input: AuditInput): Promise<void> {
-  await transaction(ctx.db, (trx) => recordAudit(trx, ctx, input));
+export async function recordAuditNow(db: Db, ctx: AppContext, input: AuditInput): Promise<void> {
+  await transaction(db, (trx) => recordAudit(trx, ctx, input));
 }
 
 const VERIFY_PAGE = 1000;
@@ -131,8 +132,7 @@ async function verifyChain(conn: Conn, chain: string): Promise<{ exists: boolean
  *   onto, the end); the row named is the last one present (seq 0 and an empty id when none is).
  * Read-only: it can run against a copy or a restored backup. Safe while appends go on.
  */
-export async function verifyAuditChains(ctx: AppContext, opts: { chain?: string } = {}): Promise<AuditVerification> {
-  const conn = ctx.db.kysely;
+export async function verifyAuditChains(conn: Conn, opts: { chain?: string } = {}): Promise<AuditVerification> {
   const names = opts.chain === undefined ? await repo.listChainNames(conn) : [opts.chain];
   let chains = 0;
   let events = 0;
@@ -150,20 +150,20 @@ export async function verifyAuditChains(ctx: AppContext, opts: { chain?: string 
 export const auditReaders = ['merchant_owner', 'acquirer_reviewer', 'platform_admin'] as const satisfies Role[];
 
 /** The chains `actor` may read, narrowed to `merchantId` when given; undefined means all. */
-async function readableChains(ctx: AppContext, actor: Actor, merchantId?: string): Promise<string[] | undefined> {
+async function readableChains(conn: Conn, actor: Actor, merchantId?: string): Promise<string[] | undefined> {
   if (!(auditReaders as readonly Role[]).includes(actor.role)) throw forbidden('your role may not read the audit log');
   if (merchantId === PLATFORM_CHAIN) {
     if (actor.role !== 'platform_admin') throw notFound('merchant');
     return [PLATFORM_CHAIN];
   }
   if (merchantId !== undefined) {
-    const m = await findMerchant(ctx, merchantId);
+    const m = await findMerchant(conn, merchantId);
     if (!m || !canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId })) throw notFound('merchant');
     return [m.id];
   }
   if (actor.role === 'platform_admin') return undefined;
   if (actor.role === 'acquirer_reviewer') {
-    return (await listMerchants(ctx))
+    return (await listMerchants(conn))
       .filter((m) => canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId }))
       .map((m) => m.id);
   }
@@ -186,6 +186,7 @@ function isoBound(name: string, v: string | undefined): string | undefined {
  * @throws forbidden (other roles), not_found (a merchant the actor may not see), validation_failed
  */
 export async function listAuditEvents(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   q: {
@@ -198,8 +199,8 @@ export async function listAuditEvents(
     to?: string;
   },
 ): Promise<{ data: AuditEvent[]; nextCursor: string | null }> {
-  const chains = await readableChains(ctx, actor, q.merchantId);
-  const rows = await repo.listEventRows(ctx.db.kysely, {
+  const chains = await readableChains(db.kysely, actor, q.merchantId);
+  const rows = await repo.listEventRows(db.kysely, {
     chains,
     action: q.action,
     objectId: q.objectId,
@@ -211,7 +212,7 @@ export async function listAuditEvents(
   const data = rows.slice(0, q.limit).map(repo.auditRowToEvent);
   // Filters are typed by people: one holding a card number is left out of the record, not refused.
   const filter = (v: string | undefined) => (v === undefined || containsPan(v) ? undefined : v);
-  await recordAuditNow(ctx, {
+  await recordAuditNow(db, ctx, {
     merchantId: null,
     actor: { kind: actor === systemActor ? 'system' : actor.kind, id: actor.id, ip: actor.ip },
     action: 'audit_log.viewed',

@@ -41,6 +41,14 @@ export interface Actor {
   readonly ip?: string | null;
 }
 
+/**
+ * The actor as audit records and refund or dispute timelines name it: the kind of principal, its
+ * id, and the address it acted from (HTTP; PCI DSS 10.2.2). The one place this shape is made.
+ */
+export function auditActorOf(actor: Actor): { kind: Actor['kind']; id: string; ip: string | null } {
+  return { kind: actor.kind, id: actor.id, ip: actor.ip ?? null };
+}
+
 /** Defence in depth: services check the role too, so the CLI and any future caller get the same rule. */
 export function assertRole(actor: Actor, allowed: readonly Role[]): void {
   if (!allowed.includes(actor.role)) {

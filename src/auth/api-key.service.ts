@@ -1,6 +1,8 @@
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { randomToken, sha256Hex } from '../credentials/hashing.js';
+import type { Db } from '../db/connect.js';
+import type { Conn } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Actor, ApiKeyScope } from './actor.js';
@@ -44,6 +46,7 @@ function rowToApiKey(r: {
  * for refunds, as a Stripe secret key is, so it needs no refund password.
  */
 export async function createApiKey(
+  db: Db,
   ctx: AppContext,
   merchantId: string,
   createdBy: string,
@@ -61,28 +64,28 @@ export async function createApiKey(
     created_at: nowIso(ctx),
     revoked_at: null,
   };
-  await repo.insertApiKey(ctx.db.kysely, row);
+  await repo.insertApiKey(db.kysely, row);
   return { ...rowToApiKey(row), secret };
 }
 
 /** The merchant's keys (never their secrets), newest first, a page at a time. */
 export async function listApiKeys(
-  ctx: AppContext,
+  conn: Conn,
   merchantId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
-  const rows = await repo.listApiKeyRows(ctx.db.kysely, merchantId, { before: page.cursor, limit: page.limit + 1 });
+  const rows = await repo.listApiKeyRows(conn, merchantId, { before: page.cursor, limit: page.limit + 1 });
   const data = rows.slice(0, page.limit).map(rowToApiKey);
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
 /** @throws not_found when the key is not this merchant's or already revoked */
-export async function revokeApiKey(ctx: AppContext, merchantId: string, id: string): Promise<void> {
-  if (!(await repo.revokeApiKey(ctx.db.kysely, id, merchantId, nowIso(ctx)))) throw notFound('api key');
+export async function revokeApiKey(db: Db, ctx: AppContext, merchantId: string, id: string): Promise<void> {
+  if (!(await repo.revokeApiKey(db.kysely, id, merchantId, nowIso(ctx)))) throw notFound('api key');
 }
 
-export async function authenticateApiKey(ctx: AppContext, secret: string): Promise<Actor> {
-  const row = await repo.findActiveApiKeyByHash(ctx.db.kysely, sha256Hex(secret));
+export async function authenticateApiKey(conn: Conn, secret: string): Promise<Actor> {
+  const row = await repo.findActiveApiKeyByHash(conn, sha256Hex(secret));
   if (!row) throw new AppError('unauthenticated', 'the API key is unknown or revoked');
   return {
     kind: 'api_key',

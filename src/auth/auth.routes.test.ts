@@ -25,8 +25,8 @@ describe.each(engines())('sessions and API keys (%s)', (engine) => {
     const token = (await login('owner@merchant.demo', 'Owner-Demo-2026!')).json().token as string;
     const key = await h.apiKey(['read']);
     const secret = key.authorization.slice('Bearer '.length);
-    const sessions = JSON.stringify(await h.ctx.db.kysely.selectFrom('sessions').selectAll().execute());
-    const keys = JSON.stringify(await h.ctx.db.kysely.selectFrom('api_keys').selectAll().execute());
+    const sessions = JSON.stringify(await h.db.kysely.selectFrom('sessions').selectAll().execute());
+    const keys = JSON.stringify(await h.db.kysely.selectFrom('api_keys').selectAll().execute());
     expect(sessions).not.toContain(token);
     expect(keys).not.toContain(secret);
     expect(token.length).toBeGreaterThanOrEqual(40); // ≥ 256 bits, base64url

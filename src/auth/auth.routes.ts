@@ -49,7 +49,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         response: { 200: loginResult, ...errorResponses },
       },
     },
-    async (req) => sessions.loginUser(ctx, req.body.email, req.body.password, { ip: req.ip }),
+    async (req) => sessions.loginUser(app.db, ctx, req.body.email, req.body.password, { ip: req.ip }),
   );
 
   app.post(
@@ -64,7 +64,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       },
     },
     async (req) =>
-      sessions.loginOperator(ctx, req.params.terminalId, req.body.operator, req.body.password, { ip: req.ip }),
+      sessions.loginOperator(app.db, ctx, req.params.terminalId, req.body.operator, req.body.password, { ip: req.ip }),
   );
 
   app.post(
@@ -74,7 +74,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), ...errorResponses } },
     },
     async (req, reply) => {
-      await sessions.logout(ctx, req.actor);
+      await sessions.logout(app.db, ctx, req.actor);
       return reply.code(204).send(null);
     },
   );
@@ -103,7 +103,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       },
     },
     async (req, reply) => {
-      const key = await apiKeys.createApiKey(ctx, req.actor.merchantId as string, req.actor.id, req.body);
+      const key = await apiKeys.createApiKey(app.db, ctx, req.actor.merchantId as string, req.actor.id, req.body);
       return reply.code(201).send(key);
     },
   );
@@ -119,7 +119,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         response: { 200: page(apiKeySchema), ...errorResponses },
       },
     },
-    async (req) => apiKeys.listApiKeys(ctx, req.actor.merchantId as string, req.query),
+    async (req) => apiKeys.listApiKeys(app.db.kysely, req.actor.merchantId as string, req.query),
   );
 
   app.delete(
@@ -133,7 +133,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       },
     },
     async (req, reply) => {
-      await apiKeys.revokeApiKey(ctx, req.actor.merchantId as string, req.params.id);
+      await apiKeys.revokeApiKey(app.db, ctx, req.actor.merchantId as string, req.params.id);
       return reply.code(204).send(null);
     },
   );

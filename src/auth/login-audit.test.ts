@@ -23,7 +23,7 @@ describe.each(engines())('login audit (%s)', (engine) => {
     });
   /** The login events written since the harness logged anyone in (it logs in from 127.0.0.1). */
   const events = async () =>
-    h.ctx.db.kysely
+    h.db.kysely
       .selectFrom('audit_events')
       .selectAll()
       .where('action', 'in', ['login.succeeded', 'login.failed', 'login_password.change_failed'])
@@ -68,7 +68,7 @@ describe.each(engines())('login audit (%s)', (engine) => {
     expect(details(unknown)).toEqual({ reason: 'unknown_email', email: 'nobody@merchant.demo' });
     expect(typo).toMatchObject({ chain: 'platform', action: 'login.failed' });
     expect(details(typo)).toEqual({ reason: 'unknown_email' });
-    const all = JSON.stringify(await h.ctx.db.kysely.selectFrom('audit_events').selectAll().execute());
+    const all = JSON.stringify(await h.db.kysely.selectFrom('audit_events').selectAll().execute());
     for (const secret of ['Wrong-Owner-Pass-1', 'Wrong-Owner-Pass-2', 'Wrong-Owner-Pass-3', DEMO.owner.password]) {
       expect(all).not.toContain(secret);
     }

@@ -52,7 +52,7 @@ describe.each(engines())('console login: known and unknown e-mails look alike (%
     const right = await login(known, DEMO.owner.password);
     expect(right).toEqual(await login(unknown, DEMO.owner.password));
     expect(right).toMatchObject({ status: 401, verifications: 1 });
-    const locks = await h.ctx.db.kysely
+    const locks = await h.db.kysely
       .selectFrom('audit_events')
       .select(['action', 'object_id'])
       .where('action', '=', 'login.locked')

@@ -6,6 +6,7 @@ import { wrongEntry } from '../credentials/credential.errors.js';
 import { randomToken, sha256Hex, verifyAgainstDecoy } from '../credentials/hashing.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
 import { type Tx, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -99,6 +100,7 @@ type LoginFailure =
  * anonymous: the caller proved nothing. Never the password.
  */
 async function auditLoginFailure(
+  db: Db,
   ctx: AppContext,
   from: LoginOrigin,
   f: {
@@ -110,7 +112,7 @@ async function auditLoginFailure(
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
-  await recordAuditNow(ctx, {
+  await recordAuditNow(db, ctx, {
     merchantId: f.merchantId,
     actor: { kind: 'anonymous', id: null, ip: from.ip ?? null },
     action: 'login.failed',
@@ -139,7 +141,7 @@ async function checkOrAuditLock<T>(check: () => Promise<T>, onLocked: () => Prom
 }
 
 /** Opens a session and audits the successful login in the same transaction. */
-async function openSession(ctx: AppContext, a: SessionActor, from: LoginOrigin): Promise<LoginResult> {
+async function openSession(db: Db, ctx: AppContext, a: SessionActor, from: LoginOrigin): Promise<LoginResult> {
   const now = ctx.clock.now();
   const token = randomToken(TOKEN_PREFIX);
   const expiresAt = addMs(now, ctx.config.sessionAbsoluteHours * 60 * MINUTE).toISOString();
@@ -169,11 +171,11 @@ async function openSession(ctx: AppContext, a: SessionActor, from: LoginOrigin):
     revoked_at: null,
     must_change_password: a.mustChangePassword ? 1 : 0,
   };
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await repo.insertSession(trx, session);
     await recordAudit(trx, ctx, success);
   });
-  const status = a.merchantId ? await refundPasswords.refundPasswordStatus(ctx, a.merchantId) : undefined;
+  const status = a.merchantId ? await refundPasswords.refundPasswordStatus(db.kysely, ctx, a.merchantId) : undefined;
   return {
     token,
     expiresAt,
@@ -202,15 +204,17 @@ async function openSession(ctx: AppContext, a: SessionActor, from: LoginOrigin):
  * @throws invalid_credentials
  */
 export async function loginUser(
+  db: Db,
   ctx: AppContext,
   email: string,
   password: string,
   from: LoginOrigin = {},
 ): Promise<LoginResult> {
-  const user = await users.findUserCredentials(ctx, email);
-  const outcome = await loginPasswords.checkConsolePassword(ctx, user, email, password, from.ip);
-  if (outcome === 'ok' && user) return openSession(ctx, userActorOf(user), from);
+  const user = await users.findUserCredentials(db.kysely, email);
+  const outcome = await loginPasswords.checkConsolePassword(db, ctx, user, email, password, from.ip);
+  if (outcome === 'ok' && user) return openSession(db, ctx, userActorOf(user), from);
   await auditLoginFailure(
+    db,
     ctx,
     from,
     user
@@ -226,17 +230,19 @@ export async function loginUser(
  * @throws invalid_credentials, locked
  */
 export async function loginOperator(
+  db: Db,
   ctx: AppContext,
   terminalId: string,
   code: string,
   password: string,
   from: LoginOrigin = {},
 ): Promise<LoginResult> {
-  const terminal = await terminals.findTerminal(ctx, terminalId);
-  const op = terminal ? await operators.findOperatorCredentials(ctx, terminal.id, code) : undefined;
+  const terminal = await terminals.findTerminal(db.kysely, terminalId);
+  const op = terminal ? await operators.findOperatorCredentials(db.kysely, terminal.id, code) : undefined;
   if (!terminal || !op) {
     await verifyAgainstDecoy(password);
     await auditLoginFailure(
+      db,
       ctx,
       from,
       terminal
@@ -259,7 +265,7 @@ export async function loginOperator(
     throw new AppError('invalid_credentials');
   }
   const failure = (reason: LoginFailure) =>
-    auditLoginFailure(ctx, from, {
+    auditLoginFailure(db, ctx, from, {
       reason,
       merchantId: op.merchant_id,
       objectType: 'operator',
@@ -269,6 +275,7 @@ export async function loginOperator(
   const attempt = await checkOrAuditLock(
     () =>
       loginPasswords.checkOperatorPassword(
+        db,
         ctx,
         {
           id: op.id,
@@ -291,26 +298,26 @@ export async function loginOperator(
     await failure('terminal_inactive');
     throw new AppError('invalid_credentials');
   }
-  return openSession(ctx, operatorActorOf(op, terminal), from);
+  return openSession(db, ctx, operatorActorOf(op, terminal), from);
 }
 
 /**
  * Resolves a bearer token (session or API key) to an actor. Idle sessions expire after
  * SESSION_IDLE_MINUTES, all sessions after SESSION_ABSOLUTE_HOURS. @throws unauthenticated
  */
-export async function authenticate(ctx: AppContext, token: string): Promise<Actor> {
-  if (token.startsWith(apiKeys.API_KEY_PREFIX)) return apiKeys.authenticateApiKey(ctx, token);
+export async function authenticate(db: Db, ctx: AppContext, token: string): Promise<Actor> {
+  if (token.startsWith(apiKeys.API_KEY_PREFIX)) return apiKeys.authenticateApiKey(db.kysely, token);
   const now = ctx.clock.now();
   const s = token.startsWith(TOKEN_PREFIX)
-    ? await repo.findLiveSessionByTokenHash(ctx.db.kysely, sha256Hex(token), now.toISOString())
+    ? await repo.findLiveSessionByTokenHash(db.kysely, sha256Hex(token), now.toISOString())
     : undefined;
   if (!s) throw new AppError('unauthenticated', 'the token is unknown, expired or revoked');
   const idleFor = now.getTime() - new Date(s.last_seen_at).getTime();
   if (idleFor > ctx.config.sessionIdleMinutes * MINUTE) {
-    await repo.revokeSession(ctx.db.kysely, s.id, now.toISOString());
+    await repo.revokeSession(db.kysely, s.id, now.toISOString());
     throw new AppError('unauthenticated', 'the session was idle too long');
   }
-  if (idleFor > TOUCH_EVERY_MS) await repo.touchSession(ctx.db.kysely, s.id, now.toISOString());
+  if (idleFor > TOUCH_EVERY_MS) await repo.touchSession(db.kysely, s.id, now.toISOString());
   return {
     kind: s.principal_kind as Actor['kind'],
     id: s.principal_id,
@@ -325,8 +332,8 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Acto
   };
 }
 
-export async function logout(ctx: AppContext, actor: Actor): Promise<void> {
-  if (actor.sessionId) await repo.revokeSession(ctx.db.kysely, actor.sessionId, ctx.clock.now().toISOString());
+export async function logout(db: Db, ctx: AppContext, actor: Actor): Promise<void> {
+  if (actor.sessionId) await repo.revokeSession(db.kysely, actor.sessionId, ctx.clock.now().toISOString());
 }
 
 /** Ends every session of a merchant's people (after its refund password changes). */

@@ -2,7 +2,8 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialConsolePassword } from '../credentials/initial-secret.js';
-import { isUniqueViolation, type Tx } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { UserRole } from './actor.js';
@@ -41,7 +42,12 @@ const TENANT_FOR_ROLE: Record<UserRole, 'merchantId' | 'acquirerId' | 'agentId' 
  * Creates a console user. The password is held to the console rules, except for the demo seed,
  * whose README logins are fixed (`Owner-Demo-2026!` holds the e-mail name `owner`).
  */
-export async function createUser(ctx: AppContext, input: NewUser, opts: { demo?: boolean } = {}): Promise<User> {
+export async function createUser(
+  db: Db,
+  ctx: AppContext,
+  input: NewUser,
+  opts: { demo?: boolean } = {},
+): Promise<User> {
   const tenant = TENANT_FOR_ROLE[input.role];
   if (tenant && !input[tenant]) throw new AppError('validation_failed', `role ${input.role} needs ${tenant}`);
   if (!opts.demo) assertInitialConsolePassword(ctx, input.password, input.email);
@@ -58,7 +64,7 @@ export async function createUser(ctx: AppContext, input: NewUser, opts: { demo?:
     created_at: nowIso(ctx),
   };
   try {
-    await repo.insertUser(ctx.db.kysely, row);
+    await repo.insertUser(db.kysely, row);
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError('already_exists', `user ${row.email} exists`);
     throw e;
@@ -75,12 +81,12 @@ export async function createUser(ctx: AppContext, input: NewUser, opts: { demo?:
   };
 }
 
-export async function findUserCredentials(ctx: AppContext, email: string) {
-  return repo.findUserByEmail(ctx.db.kysely, email.toLowerCase());
+export async function findUserCredentials(conn: Conn, email: string) {
+  return repo.findUserByEmail(conn, email.toLowerCase());
 }
 
-export async function findUserRecord(ctx: AppContext, id: string) {
-  return repo.findUserById(ctx.db.kysely, id);
+export async function findUserRecord(conn: Conn, id: string) {
+  return repo.findUserById(conn, id);
 }
 
 export async function storeUserPassword(trx: Tx, id: string, hash: string, at: string): Promise<void> {

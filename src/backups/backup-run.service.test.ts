@@ -30,16 +30,16 @@ describe.each(engines())('scheduled and requested backups (%s)', (engine) => {
   });
 
   it('takes each scheduled backup once when two processes share the database, and keeps BACKUP_KEEP files', async () => {
-    const other = await openContext(h.ctx.config, h.clock);
+    const { db: otherDb, ctx: other } = await openContext(h.ctx.config, h.clock);
     try {
-      const [a, b] = await Promise.all([runScheduledBackup(h.ctx), runScheduledBackup(other)]);
+      const [a, b] = await Promise.all([runScheduledBackup(h.db, h.ctx), runScheduledBackup(otherDb, other)]);
       const taken = [a, b].filter((r) => r !== undefined);
       expect(taken).toHaveLength(1);
       expect(taken[0]).toMatchObject({ status: 'succeeded', verified: true, trigger: 'schedule' });
-      expect(await runScheduledBackup(other)).toBeUndefined(); // same interval: already taken
+      expect(await runScheduledBackup(otherDb, other)).toBeUndefined(); // same interval: already taken
       h.clock.advance(DAY);
       h.forgetTokens(); // sessions expire over a day
-      expect(await runScheduledBackup(other)).toMatchObject({ status: 'succeeded' });
+      expect(await runScheduledBackup(otherDb, other)).toMatchObject({ status: 'succeeded' });
       expect(readdirSync(join(dir, 'backups')).filter((f) => f.endsWith('.rdbackup'))).toHaveLength(1);
       const first = await h.app.inject({
         method: 'GET',
@@ -49,7 +49,7 @@ describe.each(engines())('scheduled and requested backups (%s)', (engine) => {
       expect(first.statusCode).toBe(410);
       expect(first.json().code).toBe('backup_file_unavailable');
     } finally {
-      await other.db.close();
+      await otherDb.close();
     }
   });
 
@@ -61,10 +61,10 @@ describe.each(engines())('scheduled and requested backups (%s)', (engine) => {
       const ctx = withConfig(h.ctx, { smtpUrl: smtp.url, backupDir: join(blocker, 'backups') });
       h.clock.advance(DAY);
       h.forgetTokens(); // sessions expire over a day
-      const run = await runScheduledBackup(ctx, () => {});
+      const run = await runScheduledBackup(h.db, ctx, () => {});
       expect(run).toMatchObject({ status: 'failed', verified: false });
       expect(run?.error).toBeTruthy();
-      await drainJobs(ctx);
+      await drainJobs(h.db, ctx);
       const mail = smtp.to(DEMO.admin.email);
       expect(mail).toHaveLength(1);
       expect(mail[0].subject).toBe('RefundDesk: a backup failed');

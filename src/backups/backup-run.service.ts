@@ -1,12 +1,13 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { recordAuditNow } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import { HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
+import type { Db } from '../db/connect.js';
 import type { BackupRunTable } from '../db/schema.js';
-import { isUniqueViolation, transaction } from '../db/transaction.js';
+import { type Conn, isUniqueViolation, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { registerTemplate, text } from '../notifications/notification.js';
@@ -59,12 +60,12 @@ registerTemplate('backup_failed', {
 });
 
 /** Keeps the newest `keep` backup files in `dir` (those named by `backupFileName`), deletes the rest. */
-async function rotate(ctx: AppContext): Promise<void> {
+async function rotate(db: Db, ctx: AppContext): Promise<void> {
   const dir = ctx.config.backupDir;
   const names = (await readdir(dir)).filter((n) => BACKUP_FILE_PATTERN.test(n)).sort();
   const old = names.slice(0, Math.max(0, names.length - ctx.config.backupKeep)).map((n) => resolve(dir, n));
   for (const f of old) await rm(f, { force: true });
-  await repo.clearFiles(ctx.db.kysely, old);
+  await repo.clearFiles(db.kysely, old);
 }
 
 /**
@@ -74,6 +75,7 @@ async function rotate(ctx: AppContext): Promise<void> {
  * already claimed by another process (several `serve` on one database take each slot once).
  */
 export async function runBackup(
+  db: Db,
   ctx: AppContext,
   opts: { trigger: BackupRun['trigger']; slot?: string; actor?: Actor; onError?: (e: unknown) => void },
 ): Promise<BackupRun | undefined> {
@@ -93,12 +95,12 @@ export async function runBackup(
     finished_at: null,
   };
   try {
-    await repo.insertRun(ctx.db.kysely, run);
+    await repo.insertRun(db.kysely, run);
   } catch (e) {
     if (opts.slot && isUniqueViolation(e)) return undefined;
     throw e;
   }
-  const done = runDone(ctx, run, startedAt, opts);
+  const done = runDone(db, ctx, run, startedAt, opts);
   inFlight.set(run.id, done);
   void done.finally(() => inFlight.delete(run.id));
   return opts.trigger === 'request' ? runRowToRun(run) : await done;
@@ -112,6 +114,7 @@ export async function settleBackupRuns(id?: string): Promise<void> {
 }
 
 async function runDone(
+  db: Db,
   ctx: AppContext,
   run: BackupRunTable,
   startedAt: Date,
@@ -123,9 +126,9 @@ async function runDone(
     const written = await createBackup(ctx.config, out, { passphrase: ctx.config.backupKey });
     await verifyBackup(out, { passphrase: ctx.config.backupKey });
     Object.assign(run, { status: 'succeeded', file: out, bytes: written.bytes, verified: 1, finished_at: nowIso(ctx) });
-    await repo.finishRun(ctx.db.kysely, run.id, run);
-    await rotate(ctx);
-    await recordAuditNow(ctx, {
+    await repo.finishRun(db.kysely, run.id, run);
+    await rotate(db, ctx);
+    await recordAuditNow(db, ctx, {
       merchantId: null,
       actor,
       action: 'backup.succeeded',
@@ -139,8 +142,8 @@ async function runDone(
     const error = (e instanceof Error ? e.message : String(e)).slice(0, 500);
     Object.assign(run, { status: 'failed', error, finished_at: nowIso(ctx) });
     try {
-      await repo.finishRun(ctx.db.kysely, run.id, run);
-      await reportFailure(ctx, run, actor);
+      await repo.finishRun(db.kysely, run.id, run);
+      await reportFailure(db, ctx, run, actor);
     } catch (again) {
       opts.onError?.(again);
     }
@@ -148,8 +151,8 @@ async function runDone(
   return runRowToRun(run);
 }
 
-async function reportFailure(ctx: AppContext, run: BackupRunTable, actor: { kind: string; id: string | null }) {
-  await recordAuditNow(ctx, {
+async function reportFailure(db: Db, ctx: AppContext, run: BackupRunTable, actor: { kind: string; id: string | null }) {
+  await recordAuditNow(db, ctx, {
     merchantId: null,
     actor,
     action: 'backup.failed',
@@ -158,8 +161,8 @@ async function reportFailure(ctx: AppContext, run: BackupRunTable, actor: { kind
     objectId: run.id,
     details: { trigger: run.trigger, error: run.error },
   });
-  const admins = await repo.platformAdminEmails(ctx.db.kysely);
-  await transaction(ctx.db, async (trx) => {
+  const admins = await repo.platformAdminEmails(db.kysely);
+  await transaction(db, async (trx) => {
     for (const to of admins) {
       await queueNotification(trx, ctx, {
         merchantId: null,
@@ -172,7 +175,6 @@ async function reportFailure(ctx: AppContext, run: BackupRunTable, actor: { kind
       });
     }
   });
-  ctx.wakeWorker();
 }
 
 /** The start of the interval `at` falls in: the key by which one process claims a scheduled backup. */
@@ -181,23 +183,27 @@ export function scheduleSlot(at: Date, intervalMs: number): string {
 }
 
 /** One tick of the schedule: takes this interval's backup unless another process already has. */
-export function runScheduledBackup(ctx: AppContext, onError?: (e: unknown) => void): Promise<BackupRun | undefined> {
+export function runScheduledBackup(
+  db: Db,
+  ctx: AppContext,
+  onError?: (e: unknown) => void,
+): Promise<BackupRun | undefined> {
   const interval = ctx.config.backupIntervalMs;
   if (!interval) return Promise.resolve(undefined);
-  return runBackup(ctx, { trigger: 'schedule', slot: scheduleSlot(ctx.clock.now(), interval), onError });
+  return runBackup(db, ctx, { trigger: 'schedule', slot: scheduleSlot(ctx.clock.now(), interval), onError });
 }
 
 /**
  * Starts the schedule in `serve` when BACKUP_INTERVAL is set: checks every minute (or interval,
  * if shorter) whether this interval's backup is taken. Returns the stop function.
  */
-export function startBackupSchedule(ctx: AppContext, onError: (e: unknown) => void): () => void {
+export function startBackupSchedule(db: Db, ctx: AppContext, onError: (e: unknown) => void): () => void {
   const interval = ctx.config.backupIntervalMs;
   if (!interval) return () => {};
   let running: Promise<unknown> | undefined;
   const tick = () => {
     if (running) return;
-    running = runScheduledBackup(ctx, onError)
+    running = runScheduledBackup(db, ctx, onError)
       .catch(onError)
       .finally(() => {
         running = undefined;
@@ -209,10 +215,10 @@ export function startBackupSchedule(ctx: AppContext, onError: (e: unknown) => vo
   return () => clearInterval(timer);
 }
 
-function auditByPerson(ctx: AppContext, actor: Actor, action: string, objectId?: string): Promise<void> {
-  return recordAuditNow(ctx, {
+function auditByPerson(db: Db, ctx: AppContext, actor: Actor, action: string, objectId?: string): Promise<void> {
+  return recordAuditNow(db, ctx, {
     merchantId: null,
-    actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+    actor: auditActorOf(actor),
     action,
     outcome: 'success',
     objectType: 'backup',
@@ -225,12 +231,12 @@ function auditByPerson(ctx: AppContext, actor: Actor, action: string, objectId?:
  * (started in the last six hours) is still running, answers with that one instead of starting a
  * second: two copies of the same moment are no use, and a double click is not an error.
  */
-export async function requestBackup(ctx: AppContext, actor: Actor): Promise<BackupRun> {
+export async function requestBackup(db: Db, ctx: AppContext, actor: Actor): Promise<BackupRun> {
   const since = new Date(ctx.clock.now().getTime() - 6 * HOUR).toISOString();
-  const running = await repo.findRunningSince(ctx.db.kysely, since);
+  const running = await repo.findRunningSince(db.kysely, since);
   if (running) return runRowToRun(running, actor);
-  await auditByPerson(ctx, actor, 'backup.requested');
-  return (await runBackup(ctx, { trigger: 'request', actor })) as BackupRun;
+  await auditByPerson(db, ctx, actor, 'backup.requested');
+  return (await runBackup(db, ctx, { trigger: 'request', actor })) as BackupRun;
 }
 
 /**
@@ -238,27 +244,27 @@ export async function requestBackup(ctx: AppContext, actor: Actor): Promise<Back
  * not go on without one, such as a terminal re-initialisation. Never throws for a failed backup:
  * the run comes back `failed`, with its error, and is audited and e-mailed as any failure is.
  */
-export async function takeBackupNow(ctx: AppContext, actor: Actor): Promise<BackupRun> {
-  const run = (await runBackup(ctx, { trigger: 'request', actor })) as BackupRun;
+export async function takeBackupNow(db: Db, ctx: AppContext, actor: Actor): Promise<BackupRun> {
+  const run = (await runBackup(db, ctx, { trigger: 'request', actor })) as BackupRun;
   await settleBackupRuns(run.id);
-  const row = await repo.findRun(ctx.db.kysely, run.id);
+  const row = await repo.findRun(db.kysely, run.id);
   if (!row) throw new Error(`backup run ${run.id} vanished`);
   return runRowToRun(row);
 }
 
 export async function listBackupRuns(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string },
 ): Promise<{ data: BackupRun[]; nextCursor: string | null }> {
-  const rows = await repo.listRuns(ctx.db.kysely, q.limit + 1, q.cursor);
+  const rows = await repo.listRuns(conn, q.limit + 1, q.cursor);
   const data = rows.slice(0, q.limit).map((r) => runRowToRun(r, actor));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
 /** @throws not_found */
-export async function getBackupRun(ctx: AppContext, actor: Actor, id: string): Promise<BackupRun> {
-  const row = await repo.findRun(ctx.db.kysely, id);
+export async function getBackupRun(conn: Conn, actor: Actor, id: string): Promise<BackupRun> {
+  const row = await repo.findRun(conn, id);
   if (!row) throw notFound('backup');
   return runRowToRun(row, actor);
 }
@@ -268,13 +274,14 @@ export async function getBackupRun(ctx: AppContext, actor: Actor, id: string): P
  * @throws not_found, backup_file_unavailable (failed, running, or rotated away)
  */
 export async function backupFileFor(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   id: string,
 ): Promise<{ path: string; name: string }> {
-  const row = await repo.findRun(ctx.db.kysely, id);
+  const row = await repo.findRun(db.kysely, id);
   if (!row) throw notFound('backup');
   if (!row.file) throw backupFileGone();
-  await auditByPerson(ctx, actor, 'backup.downloaded', id);
+  await auditByPerson(db, ctx, actor, 'backup.downloaded', id);
   return { path: row.file, name: basename(row.file) };
 }

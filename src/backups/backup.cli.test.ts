@@ -24,9 +24,9 @@ describe('refunddesk backup, backup verify and restore', () => {
     dir = mkdtempSync(join(tmpdir(), 'refunddesk-backup-cli-'));
     const source = await throwawayDatabase('sqlite');
     dbs.push(source);
-    const ctx = await openContext({ ...loadConfig({}), databaseUrl: source.url, secretKey });
-    await seedDemo(ctx);
-    await ctx.db.close();
+    const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: source.url, secretKey });
+    await seedDemo(db, ctx);
+    await db.close();
   });
   afterAll(async () => {
     for (const d of dbs) await d.drop();

@@ -33,7 +33,7 @@ export const backupRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: page(runSchema), ...errorResponses },
       },
     },
-    async (req) => runs.listBackupRuns(ctx, req.actor, req.query),
+    async (req) => runs.listBackupRuns(app.db.kysely, req.actor, req.query),
   );
 
   app.post(
@@ -46,7 +46,7 @@ export const backupRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 202: runSchema, ...errorResponses },
       },
     },
-    async (req, reply) => reply.code(202).send(await runs.requestBackup(ctx, req.actor)),
+    async (req, reply) => reply.code(202).send(await runs.requestBackup(app.db, ctx, req.actor)),
   );
 
   app.get(
@@ -60,7 +60,7 @@ export const backupRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: runSchema, ...errorResponses },
       },
     },
-    async (req) => runs.getBackupRun(ctx, req.actor, req.params.id),
+    async (req) => runs.getBackupRun(app.db.kysely, req.actor, req.params.id),
   );
 
   app.get(
@@ -75,7 +75,7 @@ export const backupRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       },
     },
     async (req, reply) => {
-      const file = await runs.backupFileFor(ctx, req.actor, req.params.id);
+      const file = await runs.backupFileFor(app.db, ctx, req.actor, req.params.id);
       return reply
         .type('application/octet-stream')
         .header('cache-control', 'no-store')

@@ -35,7 +35,7 @@ async function addAttachment(h: Harness, paymentId: string): Promise<Buffer> {
   const data = Buffer.concat([Buffer.from([0, 255, 1, 254]), randomBytes(64)]);
   const disputeId = newId('dp');
   const messageId = newId('dpm');
-  const k = h.ctx.db.kysely;
+  const k = h.db.kysely;
   await k
     .insertInto('disputes')
     .values({
@@ -104,7 +104,7 @@ describe.each(engines())('backups of a %s database', (engine) => {
 
   it('writes a manifest: versions, engine, per-table counts, hashes and amounts, audit heads, key fingerprint', async () => {
     const m = plain.manifest;
-    const totals = await h.ctx.db.kysely
+    const totals = await h.db.kysely
       .selectFrom('payments')
       .select((eb) => [eb.fn.countAll<number>().as('rows'), eb.fn.sum<number>('amount').as('amount')])
       .executeTakeFirstOrThrow();
@@ -213,8 +213,8 @@ describe.each(engines())('backups of a %s database', (engine) => {
     const target = join(dir, 'elsewhere', 'data', 'refunddesk.db');
     const r = await restoreBackup(file, target, { passphrase: PASSPHRASE });
     expect(r.secretKeyFile).toBe(join(dir, 'elsewhere', 'data', 'secret.key'));
-    const ctx = await openContext({ ...h.ctx.config, databaseUrl: target, secretKey: undefined }, h.clock);
-    const app = await buildApp(ctx);
+    const { db, ctx } = await openContext({ ...h.ctx.config, databaseUrl: target, secretKey: undefined }, h.clock);
+    const app = await buildApp(db, ctx);
     try {
       const codeFor = async (a: typeof app) => {
         const login = await a.inject({ method: 'POST', url: '/api/v1/auth/login', payload: DEMO.agent });
@@ -229,7 +229,7 @@ describe.each(engines())('backups of a %s database', (engine) => {
       expect(there.statusCode, there.body).toBe(201);
       expect(there.json().unlockCode).toBe(here.json().unlockCode);
 
-      const endpoint = await ctx.db.kysely
+      const endpoint = await db.kysely
         .selectFrom('webhook_endpoints')
         .selectAll()
         .where('id', '=', hook.json().id)
@@ -247,7 +247,7 @@ describe.each(engines())('backups of a %s database', (engine) => {
       expect(opened).toBe(secret);
     } finally {
       await app.close();
-      await ctx.db.close();
+      await db.close();
     }
   });
 

@@ -6,11 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { verifyAuditChains } from '../audit/audit.service.js';
 import { auditHash, GENESIS_HASH, type HashedFields } from '../audit/audit-event.js';
-import { systemClock } from '../clock.js';
-import { type Config, loadConfig } from '../config.js';
-import type { AppContext } from '../context.js';
+import type { Config } from '../config.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
-import { connect, type Db, type Engine } from '../db/connect.js';
+import { connect, type Engine } from '../db/connect.js';
 import { migrateTo, migrateToLatest, migrationNames } from '../db/migrate.js';
 import { transaction } from '../db/transaction.js';
 import { releaseClaimsAfterRestore } from '../jobs/job.service.js';
@@ -493,10 +491,6 @@ export interface RestoreResult {
   secretKeyFile?: string;
 }
 
-function contextFor(db: Db, target: string, secretKey: string): AppContext {
-  return { db, clock: systemClock, config: { ...loadConfig({}), databaseUrl: target, secretKey }, wakeWorker() {} };
-}
-
 /**
  * Restores `file` into `target` (a SQLite path or a postgres:// URL), whichever engine made it:
  * verifies the whole file first (nothing is loaded from a damaged one), migrates the target to
@@ -567,7 +561,7 @@ export async function restoreBackup(
         throw backupMismatch(`restored table ${t.name}: amounts sum to ${got.amount}, the backup's to ${t.amount}`);
       }
     }
-    const audit = await verifyAuditChains(contextFor(db, target, key.key));
+    const audit = await verifyAuditChains(db.kysely);
     if (!audit.ok) {
       const b = audit.firstBad;
       throw backupMismatch(`restored audit chain ${b?.chain}: ${b?.problem} at seq ${b?.seq} (${b?.id})`);

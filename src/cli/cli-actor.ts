@@ -1,7 +1,7 @@
 import type { Actor, Role } from '../auth/actor.js';
 import { operatorActorOf, userActorOf } from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
-import type { AppContext } from '../context.js';
+import type { Conn } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import * as operators from '../operators/operator.service.js';
 import type { Terminal } from '../terminals/terminal.js';
@@ -23,10 +23,10 @@ export interface ActAs {
 }
 
 /** A terminal named by id (`trm_…`) or serial (`T-0001`). @throws not_found */
-export async function resolveTerminal(ctx: AppContext, ref: string): Promise<Terminal> {
+export async function resolveTerminal(conn: Conn, ref: string): Promise<Terminal> {
   const t = ref.startsWith('trm_')
-    ? await terminals.findTerminal(ctx, ref)
-    : await terminals.findTerminalBySerial(ctx, ref);
+    ? await terminals.findTerminal(conn, ref)
+    : await terminals.findTerminalBySerial(conn, ref);
   if (!t) throw notFound(`terminal ${ref}`);
   return t;
 }
@@ -43,10 +43,10 @@ export function parseOperatorSpec(spec: string): { terminal: string; code: strin
 }
 
 /** The operator `code` of a terminal, as a terminal login would make it. @throws not_found, forbidden */
-export async function operatorActor(ctx: AppContext, spec: string): Promise<Actor> {
+export async function operatorActor(conn: Conn, spec: string): Promise<Actor> {
   const { terminal: ref, code } = parseOperatorSpec(spec);
-  const terminal = await resolveTerminal(ctx, ref);
-  const op = await operators.findOperatorCredentials(ctx, terminal.id, code);
+  const terminal = await resolveTerminal(conn, ref);
+  const op = await operators.findOperatorCredentials(conn, terminal.id, code);
   if (!op) throw notFound(`operator ${code} on terminal ${terminal.serial}`);
   if (terminal.status !== 'active')
     throw new AppError('forbidden', `terminal ${terminal.serial} is ${terminal.status}`);
@@ -54,8 +54,8 @@ export async function operatorActor(ctx: AppContext, spec: string): Promise<Acto
 }
 
 /** The console user with this e-mail, as a console login would make it. @throws not_found */
-export async function userActor(ctx: AppContext, email: string): Promise<Actor> {
-  const u = await users.findUserCredentials(ctx, email);
+export async function userActor(conn: Conn, email: string): Promise<Actor> {
+  const u = await users.findUserCredentials(conn, email);
   if (!u) throw notFound(`console user ${email}`);
   return { ...userActorOf(u), scopes: [], sessionId: null };
 }
@@ -67,7 +67,7 @@ export async function userActor(ctx: AppContext, email: string): Promise<Actor> 
  * @throws validation_failed, not_found, forbidden, password_change_required
  */
 export async function actAs(
-  ctx: AppContext,
+  conn: Conn,
   who: ActAs,
   roles: readonly Role[],
   opts: { allowWhilePasswordChangeRequired?: boolean } = {},
@@ -77,7 +77,9 @@ export async function actAs(
   if (!who.asOperator && !who.asUser) {
     throw new AppError('validation_failed', `say who acts: --as-operator <terminal>:<code> or --as-user <email>`);
   }
-  const actor = who.asOperator ? await operatorActor(ctx, who.asOperator) : await userActor(ctx, who.asUser as string);
+  const actor = who.asOperator
+    ? await operatorActor(conn, who.asOperator)
+    : await userActor(conn, who.asUser as string);
   if (!roles.includes(actor.role)) {
     throw new AppError('forbidden', `a ${actor.role} may not do this (allowed: ${roles.join(', ')})`);
   }

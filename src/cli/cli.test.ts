@@ -260,29 +260,29 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
     });
 
     it.sequential('acting as: principals from the database, with the login’s rules (in process, no child)', async () => {
-      const ctx = await openContext(loadConfig({ DATABASE_URL: db.url }));
+      const { db: conn } = await openContext(loadConfig({ DATABASE_URL: db.url }));
       try {
         const err = (p: Promise<unknown>) =>
           p.then(
             () => 'resolved',
             (e: AppError) => e.code,
           );
-        const owner = await actAs(ctx, { asUser: DEMO.owner.email }, ['merchant_owner']);
+        const owner = await actAs(conn.kysely, { asUser: DEMO.owner.email }, ['merchant_owner']);
         expect(owner).toMatchObject({ kind: 'user', role: 'merchant_owner', merchantId: ids.merchantId });
-        const supervisor = await actAs(ctx, { asOperator: `${ids.terminalId}:00` }, ['supervisor']);
+        const supervisor = await actAs(conn.kysely, { asOperator: `${ids.terminalId}:00` }, ['supervisor']);
         expect(supervisor).toMatchObject({ kind: 'operator', terminalId: ids.terminalId, merchantId: ids.merchantId });
         // Operator 01 was just reset: like a login, it may do nothing before changing its password.
-        expect(await err(actAs(ctx, { asOperator: CASHIER }, ['cashier']))).toBe('password_change_required');
-        expect(await err(actAs(ctx, { asOperator: 'T-0002:00' }, ['cashier']))).toBe('forbidden');
-        expect(await err(actAs(ctx, { asOperator: 'T-9999:00' }, ['supervisor']))).toBe('not_found');
-        expect(await err(actAs(ctx, { asOperator: 'T-0001:7' }, ['supervisor']))).toBe('validation_failed');
-        expect(await err(actAs(ctx, { asUser: 'nobody@x.demo' }, ['merchant_owner']))).toBe('not_found');
-        expect(await err(actAs(ctx, {}, ['merchant_owner']))).toBe('validation_failed');
-        expect(await err(actAs(ctx, { asUser: DEMO.owner.email, asOperator: SUPERVISOR }, ['supervisor']))).toBe(
-          'validation_failed',
-        );
+        expect(await err(actAs(conn.kysely, { asOperator: CASHIER }, ['cashier']))).toBe('password_change_required');
+        expect(await err(actAs(conn.kysely, { asOperator: 'T-0002:00' }, ['cashier']))).toBe('forbidden');
+        expect(await err(actAs(conn.kysely, { asOperator: 'T-9999:00' }, ['supervisor']))).toBe('not_found');
+        expect(await err(actAs(conn.kysely, { asOperator: 'T-0001:7' }, ['supervisor']))).toBe('validation_failed');
+        expect(await err(actAs(conn.kysely, { asUser: 'nobody@x.demo' }, ['merchant_owner']))).toBe('not_found');
+        expect(await err(actAs(conn.kysely, {}, ['merchant_owner']))).toBe('validation_failed');
+        expect(
+          await err(actAs(conn.kysely, { asUser: DEMO.owner.email, asOperator: SUPERVISOR }, ['supervisor'])),
+        ).toBe('validation_failed');
       } finally {
-        await ctx.db.close();
+        await conn.close();
       }
     });
 

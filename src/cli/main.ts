@@ -6,6 +6,8 @@ import * as users from '../auth/user.service.js';
 import { backupCommand, restoreCommand } from '../backups/backup.command.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connect.js';
+import { transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { outboxCommand } from '../notifications/outbox.command.js';
@@ -24,10 +26,10 @@ import {
 import { serve } from './serve.js';
 
 /** Runs `fn` with a migrated database, prints its result as JSON, and closes the database. */
-async function withContext(fn: (ctx: AppContext) => Promise<unknown>): Promise<void> {
-  const ctx = await openContext(loadConfig());
+async function withContext(fn: (db: Db, ctx: AppContext) => Promise<unknown>): Promise<void> {
+  const { db, ctx } = await openContext(loadConfig());
   try {
-    const out = await fn(ctx);
+    const out = await fn(db, ctx);
     if (out !== undefined) console.log(JSON.stringify(out, null, 2));
   } catch (e) {
     if (e instanceof AppError) {
@@ -35,7 +37,7 @@ async function withContext(fn: (ctx: AppContext) => Promise<unknown>): Promise<v
       process.exitCode = 1;
     } else throw e;
   } finally {
-    await ctx.db.close();
+    await db.close();
   }
 }
 
@@ -93,20 +95,26 @@ program
   .option('--demo', 'the demo merchants, terminals and logins listed in the README')
   .action((opts: { demo?: boolean }, cmd: Command) => {
     if (!opts.demo) cmd.error('error: say --demo: the demo data of the README is the only seed there is');
-    return withContext(async (ctx) => (await seedDemo(ctx)) ?? { seeded: false, reason: 'demo data already present' });
+    return withContext(
+      async (db, ctx) => (await seedDemo(db, ctx)) ?? { seeded: false, reason: 'demo data already present' },
+    );
   });
 
 const acquirer = program.command('acquirer').description('payment institutions');
 acquirer
   .command('create')
   .requiredOption('--name <name>')
-  .action((o: { name: string }) => withContext((ctx) => merchants.createAcquirer(ctx, o.name)));
+  .action((o: { name: string }) =>
+    withContext((db, ctx) => transaction(db, (tx) => merchants.createAcquirer(tx, ctx, o.name))),
+  );
 
 const agent = program.command('agent').description('POS agents / vendors');
 agent
   .command('create')
   .requiredOption('--name <name>')
-  .action((o: { name: string }) => withContext((ctx) => merchants.createAgent(ctx, o.name)));
+  .action((o: { name: string }) =>
+    withContext((db, ctx) => transaction(db, (tx) => merchants.createAgent(tx, ctx, o.name))),
+  );
 
 const merchant = program.command('merchant').description('merchants');
 merchant
@@ -127,8 +135,8 @@ merchant
       email?: string;
       phone?: string;
     }) =>
-      withContext(async (ctx) =>
-        merchants.createMerchant(ctx, {
+      withContext(async (db, ctx) =>
+        merchants.createMerchant(db, ctx, {
           name: o.name,
           acquirerId: o.acquirer,
           currency: o.currency,
@@ -139,7 +147,7 @@ merchant
         }),
       ),
   );
-merchant.command('list').action(() => withContext((ctx) => merchants.listMerchants(ctx)));
+merchant.command('list').action(() => withContext((db) => merchants.listMerchants(db.kysely)));
 
 const terminal = program.command('terminal').description('POS terminals');
 terminal
@@ -148,7 +156,11 @@ terminal
   .requiredOption('--merchant <merchantId>')
   .requiredOption('--agent <agentId>')
   .action((o: { serial: string; merchant: string; agent: string }) =>
-    withContext((ctx) => terminals.createTerminal(ctx, { serial: o.serial, merchantId: o.merchant, agentId: o.agent })),
+    withContext((db, ctx) =>
+      transaction(db, (tx) =>
+        terminals.createTerminal(tx, ctx, { serial: o.serial, merchantId: o.merchant, agentId: o.agent }),
+      ),
+    ),
   );
 
 const operator = program.command('operator').description('terminal operators (00 supervisor, 01–99 cashiers)');
@@ -158,8 +170,8 @@ operator
   .requiredOption('--terminal <terminalId>')
   .requiredOption('--code <code>', 'two digits')
   .action((o: { terminal: string; code: string }) =>
-    withContext(async (ctx) =>
-      operators.addOperator(ctx, {
+    withContext(async (db, ctx) =>
+      operators.addOperator(db, ctx, {
         terminalId: o.terminal,
         code: o.code,
         password: await secretFrom('OPERATOR_PASSWORD', 'operator password'),
@@ -178,8 +190,8 @@ user
   .option('--acquirer <acquirerId>')
   .option('--agent <agentId>')
   .action((o: { email: string; name: string; role: UserRole; merchant?: string; acquirer?: string; agent?: string }) =>
-    withContext(async (ctx) =>
-      users.createUser(ctx, {
+    withContext(async (db, ctx) =>
+      users.createUser(db, ctx, {
         email: o.email,
         name: o.name,
         role: o.role,
@@ -199,7 +211,7 @@ apiKey
   .requiredOption('--name <name>')
   .option('--scopes <list>', `comma-separated: ${apiKeyScopes.join(',')}`, scopes, ['read'] as ApiKeyScope[])
   .action((o: { merchant: string; name: string; scopes: ApiKeyScope[] }) =>
-    withContext((ctx) => apiKeys.createApiKey(ctx, o.merchant, 'cli', { name: o.name, scopes: o.scopes })),
+    withContext((db, ctx) => apiKeys.createApiKey(db, ctx, o.merchant, 'cli', { name: o.name, scopes: o.scopes })),
   );
 
 const auditCmd = program.command('audit').description('the hash-chained audit log (PCI DSS 10.2)');
@@ -208,8 +220,8 @@ auditCmd
   .description('recompute every chain (or one); prints the result, exits 1 when a chain is broken')
   .option('--chain <id>', 'a merchant id, or "platform"')
   .action((o: { chain?: string }) =>
-    withContext(async (ctx) => {
-      const result = await audit.verifyAuditChains(ctx, { chain: o.chain });
+    withContext(async (db) => {
+      const result = await audit.verifyAuditChains(db.kysely, { chain: o.chain });
       if (o.chain !== undefined && result.chains === 0) {
         throw new AppError('not_found', `no audit chain ${o.chain}: give a merchant id that has events, or "platform"`);
       }
@@ -224,8 +236,8 @@ auditCmd
   .option('--limit <n>', '1–1000', positiveInt(1000), 20)
   .option('--cursor <id>', 'the nextCursor of the previous page')
   .action((o: { merchant?: string; limit: number; cursor?: string }) =>
-    withContext((ctx) =>
-      audit.listAuditEvents(ctx, systemActor, { limit: o.limit, merchantId: o.merchant, cursor: o.cursor }),
+    withContext((db, ctx) =>
+      audit.listAuditEvents(db, ctx, systemActor, { limit: o.limit, merchantId: o.merchant, cursor: o.cursor }),
     ),
   );
 

@@ -143,8 +143,8 @@ describe('refunddesk CLI: parties, from an empty database to a refund', () => {
     expect(list.map((m: { id: string }) => m.id)).toContain(merchant.id);
 
     // The app, on the same database: the people and the key the CLI made sell and refund.
-    const ctx = await openContext({ ...loadConfig({}), databaseUrl: db.url, logLevel: 'silent' });
-    const app = await buildApp(ctx);
+    const { db: conn, ctx } = await openContext({ ...loadConfig({}), databaseUrl: db.url, logLevel: 'silent' });
+    const app = await buildApp(conn, ctx);
     try {
       const login = await app.inject({
         method: 'POST',
@@ -181,7 +181,7 @@ describe('refunddesk CLI: parties, from an empty database to a refund', () => {
       expect(boss.statusCode, boss.body).toBe(200);
     } finally {
       await app.close();
-      await ctx.db.close();
+      await conn.close();
     }
 
     // The audit log those steps wrote verifies; one edited row is named.
@@ -191,13 +191,9 @@ describe('refunddesk CLI: parties, from an empty database to a refund', () => {
     const events = ok(await cli(['audit', 'list', '--merchant', merchant.id, '--limit', '50']));
     const refundEvent = events.data.find((e: { action: string }) => e.action === 'refund.created');
     expect(refundEvent).toBeDefined();
-    const raw = await openContext({ ...loadConfig({}), databaseUrl: db.url, logLevel: 'silent' });
-    await raw.db.kysely
-      .updateTable('audit_events')
-      .set({ outcome: 'failure' })
-      .where('id', '=', refundEvent.id)
-      .execute();
-    await raw.db.close();
+    const { db: raw } = await openContext({ ...loadConfig({}), databaseUrl: db.url, logLevel: 'silent' });
+    await raw.kysely.updateTable('audit_events').set({ outcome: 'failure' }).where('id', '=', refundEvent.id).execute();
+    await raw.close();
     const broken = await cli(['audit', 'verify', '--chain', merchant.id]);
     expect(broken.code).toBe(1);
     expect(broken.json()).toMatchObject({ ok: false, firstBad: { id: refundEvent.id } });

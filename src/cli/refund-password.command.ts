@@ -6,6 +6,7 @@ import { POLICY_BOUNDS } from '../credentials/password-policy.js';
 import * as policies from '../credentials/policy.service.js';
 import { POLICY_ROLES } from '../credentials/policy.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
 import { AppError, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import * as agentUnlock from '../recovery/agent-unlock.service.js';
@@ -20,7 +21,7 @@ import { type ActAs, actAs, actedAs, resolveTerminal } from './cli-actor.js';
  * variables or standard input, never from argv, and are never printed.
  */
 
-export type WithContext = (fn: (ctx: AppContext) => Promise<unknown>) => Promise<void>;
+export type WithContext = (fn: (db: Db, ctx: AppContext) => Promise<unknown>) => Promise<void>;
 
 // The role lists come from the services, which enforce them too (the routes declare the same).
 const STATUS_ROLES = refundPasswords.REFUND_PASSWORD_STATUS_ROLES;
@@ -152,12 +153,15 @@ export function refundPasswordCommand(withContext: WithContext): Command {
       ]),
     )
     .action((o: { merchant: string } & ActAs) =>
-      withContext(async (ctx) => {
+      withContext(async (db, ctx) => {
         if (o.asOperator || o.asUser) {
-          const actor = await actAs(ctx, who(o), STATUS_ROLES);
-          return { merchantId: o.merchant, ...(await refundPasswords.refundPasswordStatusFor(ctx, actor, o.merchant)) };
+          const actor = await actAs(db.kysely, who(o), STATUS_ROLES);
+          return {
+            merchantId: o.merchant,
+            ...(await refundPasswords.refundPasswordStatusFor(db.kysely, ctx, actor, o.merchant)),
+          };
         }
-        return { merchantId: o.merchant, ...(await refundPasswords.refundPasswordStatus(ctx, o.merchant)) };
+        return { merchantId: o.merchant, ...(await refundPasswords.refundPasswordStatus(db.kysely, ctx, o.merchant)) };
       }),
     );
 
@@ -177,10 +181,10 @@ export function refundPasswordCommand(withContext: WithContext): Command {
       ),
     )
     .action((o: { merchant: string } & ActAs) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, who(o), CHANGE_ROLES);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, who(o), CHANGE_ROLES);
         const [currentPassword, newPassword] = await readSecrets([CURRENT_REFUND_PASSWORD, NEW_REFUND_PASSWORD]);
-        await refundPasswords.changeRefundPassword(ctx, actor, o.merchant, {
+        await refundPasswords.changeRefundPassword(db, ctx, actor, o.merchant, {
           currentPassword,
           newPassword,
           confirmPassword: newPassword,
@@ -189,7 +193,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
           changed: true,
           merchantId: o.merchant,
           actedAs: actedAs(actor),
-          status: await refundPasswords.refundPasswordStatus(ctx, o.merchant),
+          status: await refundPasswords.refundPasswordStatus(db.kysely, ctx, o.merchant),
         };
       }),
     );
@@ -252,7 +256,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
         clear?: boolean;
         asUser?: string;
       }) =>
-        withContext(async (ctx) => {
+        withContext(async (db, ctx) => {
           const changes = {
             minLength: o.minLength,
             maxLength: o.maxLength,
@@ -263,7 +267,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
           };
           const given = Object.values(changes).some((v) => v !== undefined);
           if (!given && !o.clear) {
-            const record = await merchants.findRefundPasswordRecord(ctx, o.merchant);
+            const record = await merchants.findRefundPasswordRecord(db.kysely, o.merchant);
             if (!record) throw notFound('merchant');
             return {
               merchantId: o.merchant,
@@ -272,8 +276,8 @@ export function refundPasswordCommand(withContext: WithContext): Command {
             };
           }
           if (!o.asUser) throw new AppError('validation_failed', 'changing the policy needs --as-user <email>');
-          const actor = await actAs(ctx, { asUser: o.asUser }, POLICY_ROLES);
-          const result = await policies.setPasswordPolicy(ctx, actor, o.merchant, { ...changes, clear: o.clear });
+          const actor = await actAs(db.kysely, { asUser: o.asUser }, POLICY_ROLES);
+          const result = await policies.setPasswordPolicy(db, ctx, actor, o.merchant, { ...changes, clear: o.clear });
           return { ...result, actedAs: actedAs(actor) };
         }),
     );
@@ -296,10 +300,10 @@ export function recoveryCommand(withContext: WithContext): Command {
     .addOption(asOperatorOption().makeOptionMandatory())
     .addHelpText('after', footer([], 'refunddesk recovery challenge --terminal T-0001 --as-operator T-0001:00'))
     .action((o: { terminal: string; asOperator: string }) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, { asOperator: o.asOperator }, CHALLENGE_ROLES);
-        const terminal = await resolveTerminal(ctx, o.terminal);
-        return agentUnlock.issueChallenge(ctx, actor, terminal.id);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, { asOperator: o.asOperator }, CHALLENGE_ROLES);
+        const terminal = await resolveTerminal(db.kysely, o.terminal);
+        return agentUnlock.issueChallenge(db, ctx, actor, terminal.id);
       }),
     );
 
@@ -320,10 +324,10 @@ export function recoveryCommand(withContext: WithContext): Command {
       footer([], 'refunddesk recovery unlock-code --terminal T-0001 --challenge 0123456789 --as-user agent@agent.demo'),
     )
     .action((o: { terminal: string; challenge: string; asUser: string }) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, { asUser: o.asUser }, UNLOCK_CODE_ROLES);
-        const terminal = await resolveTerminal(ctx, o.terminal);
-        return agentUnlock.issueUnlockCode(ctx, actor, terminal.id, o.challenge);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, { asUser: o.asUser }, UNLOCK_CODE_ROLES);
+        const terminal = await resolveTerminal(db.kysely, o.terminal);
+        return agentUnlock.issueUnlockCode(db, ctx, actor, terminal.id, o.challenge);
       }),
     );
 
@@ -342,11 +346,11 @@ export function recoveryCommand(withContext: WithContext): Command {
       ),
     )
     .action((o: { terminal: string; asOperator: string }) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, { asOperator: o.asOperator }, RESET_ROLES);
-        const terminal = await resolveTerminal(ctx, o.terminal);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, { asOperator: o.asOperator }, RESET_ROLES);
+        const terminal = await resolveTerminal(db.kysely, o.terminal);
         const [unlockCode, newPassword] = await readSecrets([UNLOCK_CODE, NEW_REFUND_PASSWORD]);
-        await agentUnlock.resetWithUnlockCode(ctx, actor, terminal.id, {
+        await agentUnlock.resetWithUnlockCode(db, ctx, actor, terminal.id, {
           unlockCode,
           newPassword,
           confirmPassword: newPassword,
@@ -355,7 +359,7 @@ export function recoveryCommand(withContext: WithContext): Command {
           reset: true,
           merchantId: terminal.merchantId,
           actedAs: actedAs(actor),
-          status: await refundPasswords.refundPasswordStatus(ctx, terminal.merchantId),
+          status: await refundPasswords.refundPasswordStatus(db.kysely, ctx, terminal.merchantId),
         };
       }),
     );
@@ -377,10 +381,10 @@ export function recoveryCommand(withContext: WithContext): Command {
       ]),
     )
     .action((o: { merchant: string; channel: recoveryCodes.RecoveryChannel } & ActAs) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, who(o), RECOVERY_ROLES);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, who(o), RECOVERY_ROLES);
         return {
-          ...(await recoveryCodes.sendRecoveryCode(ctx, actor, o.merchant, o.channel)),
+          ...(await recoveryCodes.sendRecoveryCode(db, ctx, actor, o.merchant, o.channel)),
           actedAs: actedAs(actor),
         };
       }),
@@ -402,10 +406,10 @@ export function recoveryCommand(withContext: WithContext): Command {
       ),
     )
     .action((o: { merchant: string } & ActAs) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, who(o), RECOVERY_ROLES);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, who(o), RECOVERY_ROLES);
         const [code, newPassword] = await readSecrets([RECOVERY_CODE, NEW_REFUND_PASSWORD]);
-        await recoveryCodes.verifyRecoveryCode(ctx, actor, o.merchant, {
+        await recoveryCodes.verifyRecoveryCode(db, ctx, actor, o.merchant, {
           code,
           newPassword,
           confirmPassword: newPassword,
@@ -414,7 +418,7 @@ export function recoveryCommand(withContext: WithContext): Command {
           reset: true,
           merchantId: o.merchant,
           actedAs: actedAs(actor),
-          status: await refundPasswords.refundPasswordStatus(ctx, o.merchant),
+          status: await refundPasswords.refundPasswordStatus(db.kysely, ctx, o.merchant),
         };
       }),
     );
@@ -440,11 +444,11 @@ export function operatorResetPasswordCommand(withContext: WithContext): Command 
       ),
     )
     .action((o: { terminal: string; code: string } & ActAs) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, who(o), OPERATOR_RESET_ROLES);
-        const terminal = await resolveTerminal(ctx, o.terminal);
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, who(o), OPERATOR_RESET_ROLES);
+        const terminal = await resolveTerminal(db.kysely, o.terminal);
         const [temporaryPassword] = await readSecrets([TEMPORARY_PASSWORD]);
-        await loginPasswords.resetOperatorPassword(ctx, actor, terminal.id, o.code, temporaryPassword);
+        await loginPasswords.resetOperatorPassword(db, ctx, actor, terminal.id, o.code, temporaryPassword);
         return {
           reset: true,
           terminalId: terminal.id,
@@ -481,12 +485,12 @@ export function loginPasswordCommand(withContext: WithContext): Command {
       ),
     )
     .action((o: ActAs) =>
-      withContext(async (ctx) => {
-        const actor = await actAs(ctx, who(o), loginPasswords.OWN_PASSWORD_ROLES, {
+      withContext(async (db, ctx) => {
+        const actor = await actAs(db.kysely, who(o), loginPasswords.OWN_PASSWORD_ROLES, {
           allowWhilePasswordChangeRequired: true,
         });
         const [currentPassword, newPassword] = await readSecrets([CURRENT_PASSWORD, NEW_PASSWORD]);
-        await loginPasswords.changeOwnPassword(ctx, actor, {
+        await loginPasswords.changeOwnPassword(db, ctx, actor, {
           currentPassword,
           newPassword,
           confirmPassword: newPassword,

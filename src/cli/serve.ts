@@ -1,6 +1,7 @@
 import { settleBackupRuns, startBackupSchedule } from '../backups/backup-run.service.js';
 import { DAY, HOUR } from '../clock.js';
 import type { Config } from '../config.js';
+import { transaction } from '../db/transaction.js';
 import { buildApp } from '../http/app.js';
 import { purgeExpiredKeys } from '../idempotency/idempotency.service.js';
 import { purgeFinishedJobs } from '../jobs/job.service.js';
@@ -11,18 +12,19 @@ const STOP_GRACE_MS = 10_000;
 
 /** `refunddesk serve`: migrate, seed the demo on first start, serve HTTP, run the worker. */
 export async function serve(config: Config): Promise<void> {
-  const ctx = await openContext(config);
-  const app = await buildApp(ctx, { prettyLogs: process.stdout.isTTY === true });
+  const runtime = await openContext(config);
+  const { db, ctx } = runtime;
+  const app = await buildApp(db, ctx, { prettyLogs: process.stdout.isTTY === true });
   if (config.seedDemo) {
-    const seeded = await seedDemo(ctx);
+    const seeded = await seedDemo(db, ctx);
     if (seeded) app.log.info({ merchantId: seeded.merchantId, terminalId: seeded.terminalId }, 'demo data seeded');
   }
-  const worker = config.worker ? attachWorker(ctx, (e) => app.log.error({ err: e }, 'worker error')) : undefined;
+  const worker = config.worker ? attachWorker(runtime, (e) => app.log.error({ err: e }, 'worker error')) : undefined;
   // Housekeeping: idempotency keys are kept 48 h (≥ 24 h promised), finished jobs 7 days.
   const housekeeping = async () => {
     try {
-      await purgeExpiredKeys(ctx);
-      await purgeFinishedJobs(ctx, 7 * DAY);
+      await transaction(db, (tx) => purgeExpiredKeys(tx, ctx));
+      await transaction(db, (tx) => purgeFinishedJobs(tx, ctx, 7 * DAY));
     } catch (e) {
       app.log.error({ err: e }, 'housekeeping failed');
     }
@@ -30,7 +32,7 @@ export async function serve(config: Config): Promise<void> {
   const housekeepingTimer = config.worker ? setInterval(housekeeping, HOUR) : undefined;
   housekeepingTimer?.unref();
   const stopBackups = config.worker
-    ? startBackupSchedule(ctx, (e) => app.log.error({ err: e }, 'backup failed'))
+    ? startBackupSchedule(db, ctx, (e) => app.log.error({ err: e }, 'backup failed'))
     : () => {};
   // Graceful stop on SIGTERM or SIGINT: stop accepting, let in-flight requests finish (10 s at
   // most, then exit 1), stop the worker between jobs, close the database. A second signal exits at
@@ -54,7 +56,7 @@ export async function serve(config: Config): Promise<void> {
       await settleBackupRuns();
       await app.close();
       await worker?.stop();
-      await ctx.db.close();
+      await db.close();
     } catch (e) {
       app.log.error({ err: e }, 'error while shutting down');
       process.exit(1);
@@ -64,5 +66,5 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const address = await app.listen({ host: config.host, port: config.port });
-  app.log.info(`RefundDesk on ${address} (${ctx.db.engine}); the terminal at /terminal, API docs at /docs`);
+  app.log.info(`RefundDesk on ${address} (${db.engine}); the terminal at /terminal, API docs at /docs`);
 }

@@ -89,7 +89,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       },
     },
     async (req, reply) => {
-      await refundPasswords.changeRefundPassword(ctx, req.actor, req.params.id, req.body);
+      await refundPasswords.changeRefundPassword(app.db, ctx, req.actor, req.params.id, req.body);
       return reply.code(204).send(null);
     },
   );
@@ -105,7 +105,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         response: { 200: statusSchema, ...errorResponses },
       },
     },
-    async (req) => refundPasswords.refundPasswordStatusFor(ctx, req.actor, req.params.id),
+    async (req) => refundPasswords.refundPasswordStatusFor(app.db.kysely, ctx, req.actor, req.params.id),
   );
 
   app.get(
@@ -119,7 +119,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         response: { 200: policyInForce, ...errorResponses },
       },
     },
-    async (req) => policies.passwordPolicyOf(ctx, req.actor, req.params.id),
+    async (req) => policies.passwordPolicyOf(app.db.kysely, ctx, req.actor, req.params.id),
   );
 
   app.put(
@@ -135,7 +135,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         response: { 200: policyInForce, ...errorResponses },
       },
     },
-    async (req) => policies.setPasswordPolicy(ctx, req.actor, req.params.id, req.body),
+    async (req) => policies.setPasswordPolicy(app.db, ctx, req.actor, req.params.id, req.body),
   );
 
   app.put(
@@ -155,7 +155,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       },
     },
     async (req, reply) => {
-      await loginPasswords.changeOwnPassword(ctx, req.actor, req.body);
+      await loginPasswords.changeOwnPassword(app.db, ctx, req.actor, req.body);
       return reply.code(204).send(null);
     },
   );
@@ -174,6 +174,7 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     },
     async (req, reply) => {
       await loginPasswords.resetOperatorPassword(
+        app.db,
         ctx,
         req.actor,
         req.params.id,

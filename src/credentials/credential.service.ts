@@ -1,5 +1,6 @@
 import { type AuditInput, recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import { type NotificationTemplate, notifyMerchantOwner } from '../notifications/notification.service.js';
@@ -71,11 +72,11 @@ async function recordLock(trx: Tx, ctx: AppContext, ref: SecretRef, n: LockNotic
 
 // One queue per database handle (in practice per process; per app instance in tests).
 const mutexes = new WeakMap<object, KeyedMutex>();
-function mutexOf(ctx: AppContext): KeyedMutex {
-  let m = mutexes.get(ctx.db);
+function mutexOf(db: Db): KeyedMutex {
+  let m = mutexes.get(db);
   if (!m) {
     m = new KeyedMutex();
-    mutexes.set(ctx.db, m);
+    mutexes.set(db, m);
   }
   return m;
 }
@@ -86,7 +87,7 @@ function mutexOf(ctx: AppContext): KeyedMutex {
  * @throws locked
  */
 async function reserve(
-  ctx: AppContext,
+  db: Db,
   ref: SecretRef,
   now: Date,
   policy: PasswordPolicy,
@@ -98,7 +99,7 @@ async function reserve(
   // (a success or a lapsed lock reset it): the next round counts on the new row.
   for (let round = 0; round < 10; round++) {
     const r = await transaction(
-      ctx.db,
+      db,
       async (trx): Promise<{ engaged: string | null; failures: number } | { locked: string } | null> => {
         await repo.clearExpiredLock(trx, ref, nowIso);
         await repo.ensureLockoutRow(trx, ref, nowIso);
@@ -133,8 +134,8 @@ async function reserve(
  * filling the count with in-flight reservations.
  * @throws locked (423, with `unlockAt`)
  */
-export async function checkWithLockout(ctx: AppContext, c: GuardedCheck): Promise<boolean> {
-  return (await attemptWithLockout(ctx, c)).ok;
+export async function checkWithLockout(db: Db, ctx: AppContext, c: GuardedCheck): Promise<boolean> {
+  return (await attemptWithLockout(db, ctx, c)).ok;
 }
 
 /**
@@ -144,26 +145,27 @@ export async function checkWithLockout(ctx: AppContext, c: GuardedCheck): Promis
 export type Attempt = { ok: true } | { ok: false; attemptsLeft: number; lockedUntil: string | null };
 
 /** `checkWithLockout`, telling a wrong entry's attempts left and the lock it set. @throws locked */
-export async function attemptWithLockout(ctx: AppContext, c: GuardedCheck): Promise<Attempt> {
-  return mutexOf(ctx).run(c.ref, async () => {
-    const { engaged, failures } = await reserve(ctx, c.ref, ctx.clock.now(), c.policy);
+export async function attemptWithLockout(db: Db, ctx: AppContext, c: GuardedCheck): Promise<Attempt> {
+  return mutexOf(db).run(c.ref, async () => {
+    const { engaged, failures } = await reserve(db, c.ref, ctx.clock.now(), c.policy);
     if (await c.verify()) {
-      if (engaged) await repo.deleteOwnLock(ctx.db.kysely, c.ref, engaged);
-      else await repo.resetLockout(ctx.db.kysely, c.ref);
+      if (engaged) await repo.deleteOwnLock(db.kysely, c.ref, engaged);
+      else await repo.resetLockout(db.kysely, c.ref);
       return { ok: true };
     }
-    if (engaged) await transaction(ctx.db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));
+    if (engaged) await transaction(db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));
     return { ok: false, attemptsLeft: Math.max(0, c.policy.lockout.maxFailures - failures), lockedUntil: engaged };
   });
 }
 
 /** Whether a secret is locked now, until when, and how many wrong entries it still takes. */
 export async function lockStatus(
+  conn: Conn,
   ctx: AppContext,
   ref: SecretRef,
   policy: PasswordPolicy,
 ): Promise<{ locked: boolean; unlockAt: string | null; attemptsLeft: number }> {
-  const row = await repo.findLockout(ctx.db.kysely, ref);
+  const row = await repo.findLockout(conn, ref);
   const now = ctx.clock.now().toISOString();
   const unlockAt = row?.locked_until && row.locked_until > now ? row.locked_until : null;
   const failures = unlockAt ? policy.lockout.maxFailures : row && !row.locked_until ? Number(row.failures) : 0;
@@ -171,12 +173,12 @@ export async function lockStatus(
 }
 
 /** Clears failures and any lock, e.g. after a successful reset through recovery. */
-export async function clearLockout(ctx: AppContext, ref: SecretRef): Promise<void> {
-  await repo.deleteLockout(ctx.db.kysely, ref);
+export async function clearLockout(db: Db, ref: SecretRef): Promise<void> {
+  await repo.deleteLockout(db.kysely, ref);
 }
 
-export async function lockoutState(ctx: AppContext, ref: SecretRef) {
-  return repo.findLockout(ctx.db.kysely, ref);
+export async function lockoutState(conn: Conn, ref: SecretRef) {
+  return repo.findLockout(conn, ref);
 }
 
 /**
@@ -184,13 +186,13 @@ export async function lockoutState(ctx: AppContext, ref: SecretRef) {
  * argon2 comparisons in parallel on the thread pool.
  */
 export async function isReused(
-  ctx: AppContext,
+  conn: Conn,
   ref: SecretRef,
   candidate: string,
   currentHash: string | null,
   historySize: number,
 ): Promise<boolean> {
-  const hashes = new Set(await repo.listHistoryHashes(ctx.db.kysely, ref, historySize));
+  const hashes = new Set(await repo.listHistoryHashes(conn, ref, historySize));
   if (currentHash) hashes.add(currentHash);
   const results = await Promise.all([...hashes].map((h) => verifySecret(h, candidate)));
   return results.some(Boolean);

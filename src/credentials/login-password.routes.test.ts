@@ -112,7 +112,7 @@ describe.each(engines())('login passwords (%s)', (engine) => {
     expect(Date.parse(locking.json().unlockAt)).toBe(h.clock.now().getTime() + 30 * MINUTE);
     const locked = await operatorLogin('01', '4826');
     expect(locked.statusCode).toBe(423);
-    const told = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    const told = await listOutbox(h.db.kysely, { limit: 20, merchantId: h.ids.merchantId });
     expect(told.find((n) => n.template === 'login_locked')?.body).toContain('T-0001 operator 01');
     h.clock.advance(30 * MINUTE + 1000);
     expect((await operatorLogin('01', '4826')).statusCode).toBe(200);
@@ -126,7 +126,7 @@ describe.each(engines())('login passwords (%s)', (engine) => {
         payload: { paymentId: sale.id, amount: 100, reason: 'other', refundPassword: '000001' },
       });
     }
-    const outbox = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    const outbox = await listOutbox(h.db.kysely, { limit: 20, merchantId: h.ids.merchantId });
     expect(outbox.map((n) => n.template)).toContain('refund_password_locked');
   });
 
@@ -137,14 +137,14 @@ describe.each(engines())('login passwords (%s)', (engine) => {
     const locked = await changeOwn(headers, '4826', '7395');
     expect(locked.statusCode).toBe(423);
     expect((await operatorLogin('01', '4826')).statusCode).toBe(423);
-    const events = await h.ctx.db.kysely
+    const events = await h.db.kysely
       .selectFrom('audit_events')
       .selectAll()
       .where('action', '=', 'login.locked')
       .execute();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ chain: h.ids.merchantId, outcome: 'failure', terminal_id: h.ids.terminalId });
-    const told = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    const told = await listOutbox(h.db.kysely, { limit: 20, merchantId: h.ids.merchantId });
     expect(told.filter((n) => n.template === 'login_locked').map((n) => n.body)).toEqual([
       expect.stringContaining('T-0001 operator 01'),
     ]);

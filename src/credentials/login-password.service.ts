@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, peopleRoles, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, peopleRoles, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import './credential.notifications.js';
@@ -25,7 +26,7 @@ import {
 } from './credential.service.js';
 import { verifyAgainstDecoy, verifySecret } from './hashing.js';
 import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
-import { auditActorOf, type NewPassword } from './refund-password.service.js';
+import type { NewPassword } from './refund-password.service.js';
 
 /** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */
 export const loginRef = (kind: 'operator' | 'user', id: string) => `${kind}:${id}`;
@@ -36,8 +37,8 @@ export const OWN_PASSWORD_ROLES: readonly Role[] = peopleRoles;
 /** Who may give an operator a temporary password (only the owner may reset the supervisor). */
 export const OPERATOR_RESET_ROLES: readonly Role[] = ['supervisor', 'merchant_owner'];
 
-async function policyForMerchant(ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
-  const r = merchantId ? await merchants.findRefundPasswordRecord(ctx, merchantId) : undefined;
+async function policyForMerchant(conn: Conn, ctx: AppContext, merchantId: string | null): Promise<PasswordPolicy> {
+  const r = merchantId ? await merchants.findRefundPasswordRecord(conn, merchantId) : undefined;
   return policyFor(ctx, r?.policyOverride);
 }
 
@@ -63,20 +64,16 @@ function loginLockNotice(
 }
 
 /** How the owner's message names a login: the operator's terminal and code, or the e-mail. */
-async function loginName(ctx: AppContext, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
+async function loginName(conn: Conn, actor: Actor, record: { email?: string; code?: string }): Promise<string> {
   if (actor.kind !== 'operator') return record.email ?? actor.id;
-  const terminal = actor.terminalId ? await terminals.findTerminal(ctx, actor.terminalId) : undefined;
+  const terminal = actor.terminalId ? await terminals.findTerminal(conn, actor.terminalId) : undefined;
   return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
 }
 
 /** The lock notice of the actor's own login (`kind` and id from the actor, named as the owner reads it). */
-async function ownLockNotice(
-  ctx: AppContext,
-  actor: Actor,
-  record: { email?: string; code?: string },
-): Promise<LockNotice> {
+async function ownLockNotice(conn: Conn, actor: Actor, record: { email?: string; code?: string }): Promise<LockNotice> {
   const kind = actor.kind === 'operator' ? 'operator' : 'user';
-  const who = await loginName(ctx, actor, record);
+  const who = await loginName(conn, actor, record);
   return loginLockNotice(kind, actor.id, actor.merchantId, who, actor.terminalId, actor.ip);
 }
 
@@ -87,14 +84,15 @@ async function ownLockNotice(
  * @throws locked
  */
 export async function checkOperatorPassword(
+  db: Db,
   ctx: AppContext,
   op: { id: string; merchantId: string | null; hash: string; who: string; terminalId: string },
   password: string,
   ip?: string | null,
 ): Promise<Attempt> {
-  return attemptWithLockout(ctx, {
+  return attemptWithLockout(db, ctx, {
     ref: loginRef('operator', op.id),
-    policy: await policyForMerchant(ctx, op.merchantId),
+    policy: await policyForMerchant(db.kysely, ctx, op.merchantId),
     verify: () => verifySecret(op.hash, password),
     lockNotice: loginLockNotice('operator', op.id, op.merchantId, op.who, op.terminalId, ip),
   });
@@ -111,6 +109,7 @@ export type ConsoleCheck = 'ok' | 'wrong_password' | 'locked' | 'unknown_email';
  * neither the answer, nor the work, nor the lock tells which e-mails have accounts.
  */
 export async function checkConsolePassword(
+  db: Db,
   ctx: AppContext,
   user: { id: string; merchant_id: string | null; password_hash: string; email: string } | undefined,
   typedEmail: string,
@@ -123,13 +122,13 @@ export async function checkConsolePassword(
   const check: GuardedCheck = user
     ? {
         ref: loginRef('user', user.id),
-        policy: await policyForMerchant(ctx, user.merchant_id),
+        policy: await policyForMerchant(db.kysely, ctx, user.merchant_id),
         verify: () => verifySecret(user.password_hash, password),
         lockNotice: loginLockNotice('user', user.id, user.merchant_id, user.email, null, ip),
       }
     : {
         ref: unknownRef,
-        policy: await policyForMerchant(ctx, null),
+        policy: await policyForMerchant(db.kysely, ctx, null),
         verify: () => verifyAgainstDecoy(password),
         lockNotice: {
           ...loginLockNotice('user', 'unknown_email', null, 'an e-mail without an account', null, ip),
@@ -137,7 +136,7 @@ export async function checkConsolePassword(
         },
       };
   try {
-    const attempt = await attemptWithLockout(ctx, check);
+    const attempt = await attemptWithLockout(db, ctx, check);
     if (attempt.ok) return 'ok';
   } catch (e) {
     if (!(e instanceof AppError && e.code === 'locked')) throw e;
@@ -154,6 +153,7 @@ export async function checkConsolePassword(
  *   password_reused, forbidden (API keys have no password)
  */
 export async function changeOwnPassword(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   input: NewPassword & { currentPassword: string },
@@ -161,11 +161,13 @@ export async function changeOwnPassword(
   if (actor.kind === 'api_key') throw forbidden('API keys have no password');
   const kind = actor.kind;
   const record =
-    kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
+    kind === 'operator'
+      ? await operators.findOperatorRecord(db.kysely, actor.id)
+      : await users.findUserRecord(db.kysely, actor.id);
   if (!record) throw notFound(kind);
-  const policy = await policyForMerchant(ctx, actor.merchantId);
+  const policy = await policyForMerchant(db.kysely, ctx, actor.merchantId);
   const changeFailed = (reason: 'wrong_current_password' | 'locked') =>
-    recordAuditNow(ctx, {
+    recordAuditNow(db, ctx, {
       merchantId: actor.merchantId,
       actor: auditActorOf(actor),
       action: 'login_password.change_failed',
@@ -177,11 +179,11 @@ export async function changeOwnPassword(
     });
   let ok: boolean;
   try {
-    ok = await checkWithLockout(ctx, {
+    ok = await checkWithLockout(db, ctx, {
       ref: loginRef(kind, actor.id),
       policy,
       verify: () => verifySecret(record.password_hash, input.currentPassword),
-      lockNotice: await ownLockNotice(ctx, actor, record),
+      lockNotice: await ownLockNotice(db.kysely, actor, record),
     });
   } catch (e) {
     if (e instanceof AppError && e.code === 'locked') await changeFailed('locked');
@@ -198,12 +200,12 @@ export async function changeOwnPassword(
       : consolePasswordViolation(input.newPassword, policy, { email: 'email' in record ? record.email : undefined });
   if (violation) throw errors.policyViolation(violation);
   const ref = loginRef(kind, actor.id);
-  if (await isReused(ctx, ref, input.newPassword, record.password_hash, policy.historySize)) {
+  if (await isReused(db.kysely, ref, input.newPassword, record.password_hash, policy.historySize)) {
     throw errors.reused(policy.historySize);
   }
   const hash = await hashSecret(input.newPassword);
   const at = ctx.clock.now().toISOString();
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     if (kind === 'operator') await operators.storeOperatorPassword(trx, actor.id, hash, false, at);
     else await users.storeUserPassword(trx, actor.id, hash, at);
     await recordNewSecret(trx, ctx, ref, hash, policy.historySize);
@@ -226,6 +228,7 @@ export async function changeOwnPassword(
  * @throws not_found, forbidden, password_* (policy)
  */
 export async function resetOperatorPassword(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   terminalId: string,
@@ -233,20 +236,20 @@ export async function resetOperatorPassword(
   temporaryPassword: string,
 ): Promise<void> {
   assertRole(actor, OPERATOR_RESET_ROLES);
-  const terminal = await terminals.findTerminal(ctx, terminalId);
+  const terminal = await terminals.findTerminal(db.kysely, terminalId);
   if (!terminal || actor.merchantId !== terminal.merchantId) throw notFound('terminal');
   if (actor.role === 'supervisor' && actor.terminalId !== terminal.id) throw notFound('terminal');
-  const target = await operators.findOperatorCredentials(ctx, terminal.id, code);
+  const target = await operators.findOperatorCredentials(db.kysely, terminal.id, code);
   if (!target) throw notFound('operator');
   if (target.role === 'supervisor' && actor.role !== 'merchant_owner') {
     throw forbidden('only the merchant owner can reset the supervisor');
   }
-  const policy = await policyForMerchant(ctx, terminal.merchantId);
+  const policy = await policyForMerchant(db.kysely, ctx, terminal.merchantId);
   const violation = operatorPasswordViolation(temporaryPassword, policy);
   if (violation) throw errors.policyViolation(violation);
   const hash = await hashSecret(temporaryPassword);
   const at = ctx.clock.now().toISOString();
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await operators.storeOperatorPassword(trx, target.id, hash, true, at);
     await sessions.revokePrincipalSessions(trx, target.id, at);
     await recordAudit(trx, ctx, {
@@ -268,20 +271,22 @@ export async function resetOperatorPassword(
  * every other check of that password; a wrong entry is audited with `purpose`.
  * @throws step_up_password_invalid (with attemptsLeft), locked, forbidden (API keys have no password)
  */
-export async function confirmOwnPassword(ctx: AppContext, actor: Actor, password: string, purpose: string) {
+export async function confirmOwnPassword(db: Db, ctx: AppContext, actor: Actor, password: string, purpose: string) {
   if (actor.kind === 'api_key') throw forbidden('API keys have no password');
   const kind = actor.kind;
   const record =
-    kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
+    kind === 'operator'
+      ? await operators.findOperatorRecord(db.kysely, actor.id)
+      : await users.findUserRecord(db.kysely, actor.id);
   if (!record) throw notFound(kind);
-  const attempt = await attemptWithLockout(ctx, {
+  const attempt = await attemptWithLockout(db, ctx, {
     ref: loginRef(kind, actor.id),
-    policy: await policyForMerchant(ctx, actor.merchantId),
+    policy: await policyForMerchant(db.kysely, ctx, actor.merchantId),
     verify: () => verifySecret(record.password_hash, password),
-    lockNotice: await ownLockNotice(ctx, actor, record),
+    lockNotice: await ownLockNotice(db.kysely, actor, record),
   });
   if (attempt.ok) return;
-  await recordAuditNow(ctx, {
+  await recordAuditNow(db, ctx, {
     merchantId: actor.merchantId,
     actor: auditActorOf(actor),
     action: 'login_password.step_up_failed',

@@ -16,7 +16,7 @@ describe.each(engines())('the merchant’s password policy over HTTP (%s)', (eng
     h.app.inject({ method: 'PUT', url: url(merchantId), headers, payload, remoteAddress: '203.0.113.9' });
   const stored = async () =>
     (
-      await h.ctx.db.kysely
+      await h.db.kysely
         .selectFrom('merchants')
         .select('password_policy')
         .where('id', '=', h.ids.merchantId)
@@ -48,7 +48,7 @@ describe.each(engines())('the merchant’s password policy over HTTP (%s)', (eng
     });
     expect(change.json().code).toBe('password_too_short');
 
-    const events = await h.ctx.db.kysely
+    const events = await h.db.kysely
       .selectFrom('audit_events')
       .selectAll()
       .where('action', '=', 'password_policy.changed')

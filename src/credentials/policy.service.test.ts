@@ -37,7 +37,7 @@ describe.each(engines())('setting a merchant’s password policy (%s)', (engine)
   afterAll(() => h?.close());
 
   it('stores the override, applies it, and audits who changed what', async () => {
-    const r = await setPasswordPolicy(h.ctx, owner(h.ids.merchantId), h.ids.merchantId, {
+    const r = await setPasswordPolicy(h.db, h.ctx, owner(h.ids.merchantId), h.ids.merchantId, {
       minLength: 8,
       maxFailures: 3,
     });
@@ -51,31 +51,31 @@ describe.each(engines())('setting a merchant’s password policy (%s)', (engine)
       payload: { currentPassword: '731946', newPassword: '480263', confirmPassword: '480263' },
     });
     expect(change.json().code).toBe('password_too_short');
-    const events = await listAuditEvents(h.ctx, systemActor, {
+    const events = await listAuditEvents(h.db, h.ctx, systemActor, {
       limit: 20,
       merchantId: h.ids.merchantId,
       action: 'password_policy.changed',
     });
     expect(events.data).toHaveLength(1);
-    const cleared = await setPasswordPolicy(h.ctx, owner(h.ids.merchantId), h.ids.merchantId, { clear: true });
+    const cleared = await setPasswordPolicy(h.db, h.ctx, owner(h.ids.merchantId), h.ids.merchantId, { clear: true });
     expect(cleared.override).toBeNull();
     expect(cleared.policy.refundPassword.minLength).toBe(6);
   });
 
   it('refuses a cashier, another merchant’s owner, and a policy below the bounds, changing nothing', async () => {
     const cashier: Actor = { ...owner(h.ids.merchantId), kind: 'operator', role: 'cashier' };
-    await expect(setPasswordPolicy(h.ctx, cashier, h.ids.merchantId, { minLength: 8 })).rejects.toMatchObject({
+    await expect(setPasswordPolicy(h.db, h.ctx, cashier, h.ids.merchantId, { minLength: 8 })).rejects.toMatchObject({
       code: 'forbidden',
     });
     await expect(
-      setPasswordPolicy(h.ctx, owner(h.ids.otherMerchantId), h.ids.merchantId, { minLength: 8 }),
+      setPasswordPolicy(h.db, h.ctx, owner(h.ids.otherMerchantId), h.ids.merchantId, { minLength: 8 }),
     ).rejects.toMatchObject({
       code: 'not_found',
     });
     await expect(
-      setPasswordPolicy(h.ctx, owner(h.ids.merchantId), h.ids.merchantId, { maxFailures: 50 }),
+      setPasswordPolicy(h.db, h.ctx, owner(h.ids.merchantId), h.ids.merchantId, { maxFailures: 50 }),
     ).rejects.toBeInstanceOf(AppError);
-    const r = await setPasswordPolicy(h.ctx, owner(h.ids.merchantId), h.ids.merchantId, {});
+    const r = await setPasswordPolicy(h.db, h.ctx, owner(h.ids.merchantId), h.ids.merchantId, {});
     expect(r.policy.lockout.maxFailures).toBe(5);
   });
 });

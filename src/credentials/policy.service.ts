@@ -1,7 +1,8 @@
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, assertRole, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { policyFor } from './credential.service.js';
@@ -33,10 +34,15 @@ export interface PolicyInForce {
 }
 
 /** The override and the merged policy in force for a merchant. @throws forbidden, not_found */
-export async function passwordPolicyOf(ctx: AppContext, actor: Actor, merchantId: string): Promise<PolicyInForce> {
+export async function passwordPolicyOf(
+  conn: Conn,
+  ctx: AppContext,
+  actor: Actor,
+  merchantId: string,
+): Promise<PolicyInForce> {
   assertRole(actor, POLICY_ROLES);
-  await merchants.getMerchant(ctx, actor, merchantId);
-  const record = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  await merchants.getMerchant(conn, actor, merchantId);
+  const record = await merchants.findRefundPasswordRecord(conn, merchantId);
   const stored = record?.policyOverride ?? null;
   return {
     merchantId,
@@ -51,13 +57,14 @@ export async function passwordPolicyOf(ctx: AppContext, actor: Actor, merchantId
  * @throws not_found, forbidden, validation_failed
  */
 export async function setPasswordPolicy(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
   changes: PolicyChanges,
 ): Promise<PolicyInForce> {
   assertRole(actor, POLICY_ROLES);
-  const current = await passwordPolicyOf(ctx, actor, merchantId);
+  const current = await passwordPolicyOf(db.kysely, ctx, actor, merchantId);
   const base: PolicyOverride = changes.clear || !current.override ? {} : current.override;
   const refund = { ...base.refundPassword };
   if (changes.minLength !== undefined) refund.minLength = changes.minLength;
@@ -77,11 +84,11 @@ export async function setPasswordPolicy(
   const problem = policyProblem(policy);
   if (problem) throw new AppError('validation_failed', problem);
   const { clear, ...set } = changes;
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await merchants.storePasswordPolicyOverride(trx, merchantId, stored);
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'password_policy.changed',
       outcome: 'success',
       objectType: 'merchant',

@@ -221,7 +221,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
   it('stores the refund password as argon2id with m=19456, t=2, p=1 (OWASP), never in clear', async () => {
     const hashOf = async () =>
       (
-        await h.ctx.db.kysely
+        await h.db.kysely
           .selectFrom('merchants')
           .select('refund_password_hash')
           .where('id', '=', h.ids.merchantId)
@@ -239,7 +239,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     expect(hash.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
     expect(hash).not.toBe(seeded);
     expect(hash).not.toContain('480263');
-    const history = await h.ctx.db.kysely.selectFrom('secret_history').select('hash').execute();
+    const history = await h.db.kysely.selectFrom('secret_history').select('hash').execute();
     for (const { hash: old } of history) expect(old.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
   });
 
@@ -250,7 +250,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
       role: 'merchant_owner' as const,
       merchantId: h.ids.merchantId,
     };
-    await setPasswordPolicy(h.ctx, owner, h.ids.merchantId, { maxFailures: 3 });
+    await setPasswordPolicy(h.db, h.ctx, owner, h.ids.merchantId, { maxFailures: 3 });
     for (let left = 2; left >= 1; left--) {
       expect((await refundWith('000001')).json()).toMatchObject({
         code: 'refund_password_invalid',
@@ -309,7 +309,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
       payload: { currentPassword: REFUND_PASSWORD, newPassword: '480263', confirmPassword: '480263' },
     });
     expect(r.statusCode, r.body).toBe(204);
-    const events = await h.ctx.db.kysely
+    const events = await h.db.kysely
       .selectFrom('audit_events')
       .select(['action', 'ip'])
       .where('action', 'in', ['refund_password.changed', 'refund_password.change_failed'])

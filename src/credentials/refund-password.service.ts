@@ -1,8 +1,9 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, canSeeMerchant, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, canSeeMerchant, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import type { AppContext } from '../context.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { notifyMerchantOwner } from '../notifications/notification.service.js';
@@ -34,13 +35,8 @@ export const REFUND_PASSWORD_CHANGE_ROLES: readonly Role[] = ['supervisor', 'mer
 
 export type AuditActor = { kind: string; id: string | null; ip?: string | null };
 
-/** The actor as the audit log names it, with the address it acted from (HTTP). */
-export function auditActorOf(actor: Actor): AuditActor {
-  return { kind: actor.kind, id: actor.id, ip: actor.ip ?? null };
-}
-
-async function recordOf(ctx: AppContext, merchantId: string) {
-  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+async function recordOf(conn: Conn, ctx: AppContext, merchantId: string) {
+  const r = await merchants.findRefundPasswordRecord(conn, merchantId);
   if (!r) throw notFound('merchant');
   return { ...r, policy: policyFor(ctx, r.policyOverride) };
 }
@@ -61,9 +57,13 @@ export interface RefundPasswordStatus {
   attemptsLeft: number;
 }
 
-export async function refundPasswordStatus(ctx: AppContext, merchantId: string): Promise<RefundPasswordStatus> {
-  const r = await recordOf(ctx, merchantId);
-  return { ...statusOf(ctx, r), ...(await lockStatus(ctx, refundPasswordRef(merchantId), r.policy)) };
+export async function refundPasswordStatus(
+  conn: Conn,
+  ctx: AppContext,
+  merchantId: string,
+): Promise<RefundPasswordStatus> {
+  const r = await recordOf(conn, ctx, merchantId);
+  return { ...statusOf(ctx, r), ...(await lockStatus(conn, ctx, refundPasswordRef(merchantId), r.policy)) };
 }
 
 type ExpiryStatus = Omit<RefundPasswordStatus, 'locked' | 'unlockAt' | 'attemptsLeft'>;
@@ -87,10 +87,10 @@ function statusOf(ctx: AppContext, r: Awaited<ReturnType<typeof recordOf>>): Exp
 }
 
 /** The status for the merchant's own people. @throws not_found */
-export async function refundPasswordStatusFor(ctx: AppContext, actor: Actor, merchantId: string) {
+export async function refundPasswordStatusFor(conn: Conn, ctx: AppContext, actor: Actor, merchantId: string) {
   assertRole(actor, REFUND_PASSWORD_STATUS_ROLES);
   if (actor.merchantId !== merchantId) throw notFound('merchant');
-  return refundPasswordStatus(ctx, merchantId);
+  return refundPasswordStatus(conn, ctx, merchantId);
 }
 
 function refundPasswordLockNotice(merchantId: string, merchantName: string, actor: Actor): LockNotice {
@@ -112,23 +112,24 @@ function refundPasswordLockNotice(merchantId: string, merchantName: string, acto
  * @throws refund_password_required, refund_password_invalid, refund_password_expired, locked
  */
 export async function verifyRefundPassword(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
   password: string | undefined,
   purpose: string,
 ): Promise<void> {
-  const r = await recordOf(ctx, merchantId);
+  const r = await recordOf(db.kysely, ctx, merchantId);
   if (!r.hash) throw errors.refundPasswordUnset();
   if (password === undefined || password === '') throw new AppError('refund_password_required');
-  const attempt = await attemptWithLockout(ctx, {
+  const attempt = await attemptWithLockout(db, ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
     verify: async () => !!r.hash && (await verifySecret(r.hash, password)),
     lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
   if (!attempt.ok) {
-    await recordAuditNow(ctx, {
+    await recordAuditNow(db, ctx, {
       merchantId,
       actor: auditActorOf(actor),
       action: 'refund_password.check_failed',
@@ -149,12 +150,12 @@ export interface NewPassword {
 }
 
 /** Policy, confirmation and history checks for a proposed refund password (no state change). */
-async function assertAcceptable(ctx: AppContext, merchantId: string, input: NewPassword) {
-  const r = await recordOf(ctx, merchantId);
+async function assertAcceptable(conn: Conn, ctx: AppContext, merchantId: string, input: NewPassword) {
+  const r = await recordOf(conn, ctx, merchantId);
   if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
   const violation = refundPasswordViolation(input.newPassword, r.policy, { phones: [r.merchant.phone] });
   if (violation) throw errors.policyViolation(violation);
-  if (await isReused(ctx, refundPasswordRef(merchantId), input.newPassword, r.hash, r.policy.historySize)) {
+  if (await isReused(conn, refundPasswordRef(merchantId), input.newPassword, r.hash, r.policy.historySize)) {
     throw errors.reused(r.policy.historySize);
   }
   return r;
@@ -167,6 +168,7 @@ async function assertAcceptable(ctx: AppContext, merchantId: string, input: NewP
  * same transaction.
  */
 async function storeNewRefundPassword(
+  db: Db,
   ctx: AppContext,
   merchantId: string,
   merchantName: string,
@@ -182,7 +184,7 @@ async function storeNewRefundPassword(
 ): Promise<void> {
   const hash = await hashSecret(newPassword);
   const at = ctx.clock.now().toISOString();
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await extra?.(trx);
     await merchants.storeRefundPasswordHash(trx, merchantId, hash, at);
     await recordNewSecret(trx, ctx, refundPasswordRef(merchantId), hash, historySize);
@@ -210,7 +212,7 @@ async function storeNewRefundPassword(
       `${audit.action}:${merchantId}:${at}`,
     );
   });
-  await clearLockout(ctx, refundPasswordRef(merchantId));
+  await clearLockout(db, refundPasswordRef(merchantId));
 }
 
 /**
@@ -223,13 +225,14 @@ async function storeNewRefundPassword(
  *   refund_password_invalid (counts toward lockout), locked
  */
 export async function changeRefundPassword(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
   input: NewPassword & { currentPassword?: string },
 ): Promise<void> {
   assertRole(actor, REFUND_PASSWORD_CHANGE_ROLES);
-  const visible = await merchants.findMerchant(ctx, merchantId);
+  const visible = await merchants.findMerchant(db.kysely, merchantId);
   if (
     !visible ||
     !canSeeMerchant(actor, { merchantId, acquirerId: visible.acquirerId }) ||
@@ -237,10 +240,10 @@ export async function changeRefundPassword(
   ) {
     throw notFound('merchant');
   }
-  const r = await recordOf(ctx, merchantId);
+  const r = await recordOf(db.kysely, ctx, merchantId);
   if (!r.hash) {
-    await assertAcceptable(ctx, merchantId, input);
-    await storeNewRefundPassword(ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {
+    await assertAcceptable(db.kysely, ctx, merchantId, input);
+    await storeNewRefundPassword(db, ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {
       actor: auditActorOf(actor),
       action: 'refund_password.set',
       method: 'set_after_reinit',
@@ -250,14 +253,14 @@ export async function changeRefundPassword(
   }
   const current = input.currentPassword;
   if (!current) throw new AppError('refund_password_required', 'the current refund password is required');
-  const attempt = await attemptWithLockout(ctx, {
+  const attempt = await attemptWithLockout(db, ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
     verify: async () => !!r.hash && (await verifySecret(r.hash, current)),
     lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
   if (!attempt.ok) {
-    await recordAuditNow(ctx, {
+    await recordAuditNow(db, ctx, {
       merchantId,
       actor: auditActorOf(actor),
       action: 'refund_password.change_failed',
@@ -269,8 +272,8 @@ export async function changeRefundPassword(
     });
     throw errors.wrongEntry(attempt, 'refund_password_invalid', 'the current refund password is wrong');
   }
-  await assertAcceptable(ctx, merchantId, input);
-  await storeNewRefundPassword(ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {
+  await assertAcceptable(db.kysely, ctx, merchantId, input);
+  await storeNewRefundPassword(db, ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {
     actor: auditActorOf(actor),
     action: 'refund_password.changed',
     method: 'change',
@@ -284,14 +287,16 @@ export async function changeRefundPassword(
  * @throws password_confirmation_mismatch, password_* (policy), password_reused
  */
 export async function resetRefundPassword(
+  db: Db,
   ctx: AppContext,
   merchantId: string,
   input: NewPassword,
   audit: { actor: AuditActor; method: 'agent' | 'sms' | 'email'; terminalId?: string | null },
   consumeProof: (trx: Tx) => Promise<void>,
 ): Promise<void> {
-  const r = await assertAcceptable(ctx, merchantId, input);
+  const r = await assertAcceptable(db.kysely, ctx, merchantId, input);
   await storeNewRefundPassword(
+    db,
     ctx,
     merchantId,
     r.merchant.name,

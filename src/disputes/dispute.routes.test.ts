@@ -9,6 +9,7 @@ import { listAuditEvents } from '../audit/audit.service.js';
 import { systemActor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
 import { DAY, HOUR } from '../clock.js';
+import { transaction } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { listOutbox } from '../notifications/notification.service.js';
 import { canonicalJson } from './case-file.js';
@@ -282,7 +283,11 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
       'transition:referred→closed',
       'rated:null→closed',
     ]);
-    const audit = await listAuditEvents(h.ctx, systemActor, { merchantId: h.ids.merchantId, objectId: id, limit: 100 });
+    const audit = await listAuditEvents(h.db, h.ctx, systemActor, {
+      merchantId: h.ids.merchantId,
+      objectId: id,
+      limit: 100,
+    });
     expect(audit.data.map((e) => e.action).reverse()).toEqual([
       'dispute.opened',
       'dispute.message_posted',
@@ -296,7 +301,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
       'dispute.closed',
       'dispute.rated',
     ]);
-    const outbox = (await listOutbox(h.ctx, { limit: 500, merchantId: h.ids.merchantId })).filter(
+    const outbox = (await listOutbox(h.db.kysely, { limit: 500, merchantId: h.ids.merchantId })).filter(
       (n) => n.dedupeKey.startsWith('dispute:') && n.body.includes(id),
     );
     const told = (to: string) => [...new Set(outbox.filter((n) => n.recipient === to).map((n) => n.template))].sort();
@@ -366,7 +371,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const d = (await get(id, { secret, ip })).json();
     expect(d.status).toBe('escalated');
     expect(d.events.filter((e: Body) => e.kind === 'mediation_overdue')).toHaveLength(1);
-    const outbox = await listOutbox(h.ctx, { limit: 500, merchantId: h.ids.merchantId });
+    const outbox = await listOutbox(h.db.kysely, { limit: 500, merchantId: h.ids.merchantId });
     expect(outbox.filter((n) => n.template === 'dispute_mediation_overdue' && n.body.includes(id))).toHaveLength(2);
     h.forgetTokens();
   });
@@ -761,7 +766,7 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const unknown = await h.app.inject({ method: 'GET', url: `${url.slice(0, -4)}AAAA`, remoteAddress: ip });
     expect(unknown.statusCode).toBe(404);
     // The token is stored only as its SHA-256.
-    const stored = await h.ctx.db.kysely
+    const stored = await h.db.kysely
       .selectFrom('case_file_share_links')
       .selectAll()
       .where('dispute_id', '=', id)
@@ -775,8 +780,8 @@ describe.each(engines())('disputes over HTTP (%s)', (engine) => {
     const ip = nextIp();
     const { disputeId: id, secret } = await rejectedDispute(ip);
     const other = await paymentDispute(ip);
-    const acq = await merchants.createAcquirer(h.ctx, 'Other Acquirer');
-    await users.createUser(h.ctx, {
+    const acq = await transaction(h.db, (tx) => merchants.createAcquirer(tx, h.ctx, 'Other Acquirer'));
+    await users.createUser(h.db, h.ctx, {
       email: 'reviewer@other-acquirer.demo',
       password: 'Second-Acquirer-2026!',
       name: 'Other reviewer',

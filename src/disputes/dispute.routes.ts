@@ -181,7 +181,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       if (req.headers.authorization) throw new AppError('unauthenticated');
       return;
     }
-    const actor = await authenticate(ctx, token);
+    const actor = await authenticate(app.db, ctx, token);
     if (!access.staff.includes(actor.role)) throw new AppError('forbidden', `a ${actor.role} may not do this`);
     if (actor.mustChangePassword) {
       throw new AppError('password_change_required', 'change your password first: PUT /api/v1/auth/password');
@@ -265,14 +265,14 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       const b = req.body;
       const opened =
         b.refundId !== undefined
-          ? await disputes.openRefundDispute(ctx, req.ip, {
+          ? await disputes.openRefundDispute({ ...ctx, db: app.db }, req.ip, {
               refundId: b.refundId,
               trackingSecret: b.trackingSecret as string,
               description: b.description,
               contact: b.contact,
               language: b.language,
             })
-          : await disputes.openPaymentDispute(ctx, req.ip, {
+          : await disputes.openPaymentDispute({ ...ctx, db: app.db }, req.ip, {
               paymentReference: b.paymentReference as string,
               cardLast4: b.cardLast4 as string,
               description: b.description,
@@ -295,7 +295,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: page(summarySchema), ...errorResponses },
       },
     },
-    async (req) => disputes.listDisputes(ctx, req.actor, req.query),
+    async (req) => disputes.listDisputes({ ...ctx, db: app.db }, req.actor, req.query),
   );
 
   app.get(
@@ -313,7 +313,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const dispute = await disputes.getDispute(ctx, callerOf(req, readProof(req)), req.params.id);
+      const dispute = await disputes.getDispute({ ...ctx, db: app.db }, callerOf(req, readProof(req)), req.params.id);
       return reply.header('cache-control', 'no-store').send(dispute);
     },
   );
@@ -356,7 +356,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const dispute = await disputes.postMessage(ctx, callerOf(req, req.body), req.params.id, req.body);
+      const dispute = await disputes.postMessage(
+        { ...ctx, db: app.db },
+        callerOf(req, req.body),
+        req.params.id,
+        req.body,
+      );
       return reply.code(201).send(dispute);
     },
   );
@@ -376,7 +381,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     },
     async (req, reply) => {
       const a = await disputes.getAttachment(
-        ctx,
+        { ...ctx, db: app.db },
         callerOf(req, readProof(req)),
         req.params.id,
         req.params.attachmentId,
@@ -405,7 +410,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.escalate(ctx, callerOf(req, req.body), req.params.id, req.body.reason),
+    async (req) => disputes.escalate({ ...ctx, db: app.db }, callerOf(req, req.body), req.params.id, req.body.reason),
   );
 
   app.post(
@@ -431,7 +436,13 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     },
     async (req, reply) => {
       const idempotency = idempotencyOf(req);
-      const { dispute, refund, replayed } = await disputes.decide(ctx, req.actor, req.params.id, req.body, idempotency);
+      const { dispute, refund, replayed } = await disputes.decide(
+        { ...ctx, db: app.db },
+        req.actor,
+        req.params.id,
+        req.body,
+        idempotency,
+      );
       markReplay(reply, replayed);
       return { dispute, refundId: refund?.id ?? null };
     },
@@ -465,7 +476,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const referral = await disputes.refer(ctx, callerOf(req, req.body), req.params.id, req.body.reason);
+      const referral = await disputes.refer(
+        { ...ctx, db: app.db },
+        callerOf(req, req.body),
+        req.params.id,
+        req.body.reason,
+      );
       return reply.code(201).header('cache-control', 'no-store').send(referral);
     },
   );
@@ -483,7 +499,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.closeDispute(ctx, callerOf(req, req.body), req.params.id, req.body),
+    async (req) => disputes.closeDispute({ ...ctx, db: app.db }, callerOf(req, req.body), req.params.id, req.body),
   );
 
   app.post(
@@ -504,7 +520,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.rateResolution(ctx, callerOf(req, req.body), req.params.id, req.body),
+    async (req) => disputes.rateResolution({ ...ctx, db: app.db }, callerOf(req, req.body), req.params.id, req.body),
   );
 
   app.get(
@@ -521,7 +537,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) =>
-      sendCaseFile(reply, await disputes.getCaseFile(ctx, req.actor, req.params.id), req.query.format, req.params.id),
+      sendCaseFile(
+        reply,
+        await disputes.getCaseFile({ ...ctx, db: app.db }, req.actor, req.params.id),
+        req.query.format,
+        req.params.id,
+      ),
   );
 
   app.get(
@@ -538,7 +559,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const file = await disputes.getSharedCaseFile(ctx, req.ip, req.params.token);
+      const file = await disputes.getSharedCaseFile({ ...ctx, db: app.db }, req.ip, req.params.token);
       return sendCaseFile(reply, file, req.query.format, file.content.dispute.id);
     },
   );

@@ -1,13 +1,14 @@
 import { type AuditEvent, listAuditEvents, recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, canSeeMerchant, systemActor } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant, systemActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, randomToken, sha256Hex } from '../credentials/hashing.js';
+import type { Db } from '../db/connect.js';
 import type { DisputeTable } from '../db/schema.js';
 import { isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
-import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
+import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
 import { notifyMerchantOwner, queueNotification } from '../notifications/notification.service.js';
@@ -15,6 +16,7 @@ import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import type { Refund, RefundReason } from '../refunds/refund.js';
 import * as refunds from '../refunds/refund.service.js';
+import type { AcquirerRules } from '../refunds/refund-review.service.js';
 import { emitWebhookEvent } from '../webhooks/webhook.service.js';
 import { type AttachmentInput, validateAttachments } from './attachment.js';
 import { assembleCaseFile, type CaseFile, type CaseFileInputs, sealCaseFile } from './case-file.js';
@@ -40,6 +42,12 @@ import {
 } from './dispute.js';
 import './dispute.notifications.js';
 import * as repo from './dispute.repository.js';
+
+/**
+ * Until this folder takes its connections first like the others (issue 9 §4 splits this file):
+ * the context plus the database, built by the routes and the job handlers from `app.db` / `db`.
+ */
+export type DisputeContext = AppContext & { readonly db: Db };
 
 export const JOB_FORCE_REFUND = 'dispute.force_refund';
 export const JOB_MEDIATION_DEADLINE = 'dispute.mediation_deadline';
@@ -71,20 +79,16 @@ export function auditSafeHash(hex: string): string {
   return hex.match(/.{1,8}/g)?.join(':') ?? hex;
 }
 
-function actorOf(a: Actor): DisputeActor {
-  return { kind: a.kind, id: a.id, ip: a.ip };
-}
-
 // ── reading ──────────────────────────────────────────────────────────────────
 
-async function toDispute(ctx: AppContext, row: DisputeTable, refundsOfPayment?: Refund[]): Promise<Dispute> {
+async function toDispute(ctx: DisputeContext, row: DisputeTable, refundsOfPayment?: Refund[]): Promise<Dispute> {
   const conn = ctx.db.kysely;
   const [events, messages, attachments] = await Promise.all([
     repo.listEventRows(conn, row.id),
     repo.listMessageRows(conn, row.id),
     repo.listAttachmentMeta(conn, row.id),
   ]);
-  const all = refundsOfPayment ?? (await refunds.listRefundsOfPayment(ctx, row.payment_id));
+  const all = refundsOfPayment ?? (await refunds.listRefundsOfPayment(ctx.db.kysely, row.payment_id));
   const createdAt = row.created_at;
   const merchantRejected = linkedRefunds({ id: row.id, refundId: row.refund_id, createdAt }, all).some(
     (r) => r.status === 'rejected_by_merchant',
@@ -151,21 +155,21 @@ async function toDispute(ctx: AppContext, row: DisputeTable, refundsOfPayment?: 
  * merchant's or acquirer's dispute all end in the same not_found.
  * @throws unauthenticated (no token and no secret), not_found, rate_limited
  */
-async function reach(ctx: AppContext, caller: DisputeCaller, id: string): Promise<{ row: DisputeTable } & Access> {
+async function reach(ctx: DisputeContext, caller: DisputeCaller, id: string): Promise<{ row: DisputeTable } & Access> {
   const row = await repo.findDisputeRow(ctx.db.kysely, id);
   if (caller.kind === 'customer') {
     if (!caller.secret) throw new AppError('unauthenticated', 'give the dispute’s secret, or sign in');
-    await hitRateLimit(ctx, `dispute-access:ip:${caller.ip}`, 300, 10 * MINUTE);
+    await hitRateLimit(ctx.db, ctx, `dispute-access:ip:${caller.ip}`, 300, 10 * MINUTE);
     let ok: boolean;
     if (row?.refund_id) {
-      ok = (await refunds.findRefundForCustomer(ctx, row.refund_id, caller.secret)) !== undefined;
+      ok = (await refunds.findRefundForCustomer(ctx.db.kysely, row.refund_id, caller.secret)) !== undefined;
     } else {
       ok = constantTimeEqual(row?.access_secret_hash ?? '0'.repeat(64), sha256Hex(caller.secret)) && !!row;
     }
     if (!row || !ok) throw errors.disputeNotFound();
     return { row, party: 'customer', actor: { ...CUSTOMER, ip: caller.ip } };
   }
-  const merchant = row ? await merchants.findMerchant(ctx, row.merchant_id) : undefined;
+  const merchant = row ? await merchants.findMerchant(ctx.db.kysely, row.merchant_id) : undefined;
   const a = caller.actor;
   if (!row || !merchant || !canSeeMerchant(a, { merchantId: merchant.id, acquirerId: merchant.acquirerId })) {
     throw errors.disputeNotFound();
@@ -179,11 +183,11 @@ async function reach(ctx: AppContext, caller: DisputeCaller, id: string): Promis
           ? 'admin'
           : undefined;
   if (!party) throw errors.notYourPart(`a ${a.role} takes no part in disputes`);
-  return { row, party, actor: actorOf(a) };
+  return { row, party, actor: auditActorOf(a) };
 }
 
 /** @throws unauthenticated, not_found, forbidden, rate_limited */
-export async function getDispute(ctx: AppContext, caller: DisputeCaller, id: string): Promise<Dispute> {
+export async function getDispute(ctx: DisputeContext, caller: DisputeCaller, id: string): Promise<Dispute> {
   const { row } = await reach(ctx, caller, id);
   return toDispute(ctx, row);
 }
@@ -203,13 +207,13 @@ export interface DisputeSummary {
 
 /** The disputes an actor may see, newest first: its merchant's, its acquirer's merchants', or all. */
 export async function listDisputes(
-  ctx: AppContext,
+  ctx: DisputeContext,
   actor: Actor,
   q: { limit: number; cursor?: string; status?: DisputeStatus },
 ): Promise<{ data: DisputeSummary[]; nextCursor: string | null }> {
   let merchantIds: string[] | undefined;
   if (actor.role === 'acquirer_reviewer') {
-    merchantIds = (await merchants.listMerchants(ctx))
+    merchantIds = (await merchants.listMerchants(ctx.db.kysely))
       .filter((m) => m.acquirerId === actor.acquirerId)
       .map((m) => m.id);
   } else if (actor.role !== 'platform_admin') {
@@ -264,7 +268,13 @@ interface Notify {
  * and the merchant's notifications, and the audit event, recorded last.
  * @throws invalid_transition
  */
-async function step(trx: Tx, ctx: AppContext, row: DisputeTable, actor: DisputeActor, s: Step): Promise<DisputeTable> {
+async function step(
+  trx: Tx,
+  ctx: DisputeContext,
+  row: DisputeTable,
+  actor: DisputeActor,
+  s: Step,
+): Promise<DisputeTable> {
   const from = row.status as DisputeStatus;
   const to = s.to ?? from;
   const at = ctx.clock.now().toISOString();
@@ -321,7 +331,7 @@ function webhookData(d: DisputeTable): Record<string, unknown> {
   };
 }
 
-async function notifyParties(trx: Tx, ctx: AppContext, d: DisputeTable, eventId: string, n: Notify): Promise<void> {
+async function notifyParties(trx: Tx, ctx: DisputeContext, d: DisputeTable, eventId: string, n: Notify): Promise<void> {
   const data = { disputeId: d.id, paymentId: d.payment_id, ...n.data };
   if (n.customer) await notifyCustomer(trx, ctx, d, n.customer, data, `dispute:${eventId}:customer`);
   if (n.merchant) await notifyMerchantOwner(trx, ctx, d.merchant_id, n.merchant, data, `dispute:${eventId}:merchant`);
@@ -329,7 +339,7 @@ async function notifyParties(trx: Tx, ctx: AppContext, d: DisputeTable, eventId:
 
 async function notifyCustomer(
   trx: Tx,
-  ctx: AppContext,
+  ctx: DisputeContext,
   d: Pick<DisputeTable, 'merchant_id' | 'customer_email' | 'customer_phone' | 'customer_language'>,
   template: string,
   data: Record<string, unknown>,
@@ -385,9 +395,9 @@ export interface Opened {
  * @throws not_found (unknown refund or wrong secret, alike), dispute_not_allowed,
  *   dispute_already_open, rate_limited
  */
-export async function openRefundDispute(ctx: AppContext, ip: string, input: OpenRefundDispute): Promise<Opened> {
-  await hitRateLimit(ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
-  const refund = await refunds.findRefundForCustomer(ctx, input.refundId, input.trackingSecret);
+export async function openRefundDispute(ctx: DisputeContext, ip: string, input: OpenRefundDispute): Promise<Opened> {
+  await hitRateLimit(ctx.db, ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
+  const refund = await refunds.findRefundForCustomer(ctx.db.kysely, input.refundId, input.trackingSecret);
   if (!refund) throw notFound('refund');
   const ok = refundDisputable(refund, ctx.clock.now());
   if (!ok.ok) throw errors.notAllowed(ok.why);
@@ -415,10 +425,10 @@ export async function openRefundDispute(ctx: AppContext, ip: string, input: Open
  * the card's last 4 digits (one answer for every wrong pair, rate-limited like refund requests).
  * @throws payment_not_matched, dispute_not_allowed, dispute_already_open, rate_limited
  */
-export async function openPaymentDispute(ctx: AppContext, ip: string, input: OpenPaymentDispute): Promise<Opened> {
-  await hitRateLimit(ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
-  await hitRateLimit(ctx, `dispute-open:ref:${input.paymentReference}`, 10, 60 * MINUTE);
-  const payment = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
+export async function openPaymentDispute(ctx: DisputeContext, ip: string, input: OpenPaymentDispute): Promise<Opened> {
+  await hitRateLimit(ctx.db, ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
+  await hitRateLimit(ctx.db, ctx, `dispute-open:ref:${input.paymentReference}`, 10, 60 * MINUTE);
+  const payment = await payments.proveCustomerPayment(ctx.db.kysely, input.paymentReference, input.cardLast4);
   if (!payment) {
     throw new AppError(
       'payment_not_matched',
@@ -447,7 +457,7 @@ export async function openPaymentDispute(ctx: AppContext, ip: string, input: Ope
 }
 
 async function insertOpened(
-  ctx: AppContext,
+  ctx: DisputeContext,
   o: {
     /** Where the customer asked from, for the audit event. */
     ip: string;
@@ -555,7 +565,7 @@ async function insertOpened(
  * @throws unauthenticated, not_found, forbidden, invalid_transition, attachment_*, validation_failed
  */
 export async function postMessage(
-  ctx: AppContext,
+  ctx: DisputeContext,
   caller: DisputeCaller,
   id: string,
   input: { body: string; attachments?: AttachmentInput[] },
@@ -629,7 +639,7 @@ export async function postMessage(
   return getDisputeRow(ctx, id);
 }
 
-async function getDisputeRow(ctx: AppContext, id: string): Promise<Dispute> {
+async function getDisputeRow(ctx: DisputeContext, id: string): Promise<Dispute> {
   const row = await repo.findDisputeRow(ctx.db.kysely, id);
   if (!row) throw errors.disputeNotFound();
   return toDispute(ctx, row);
@@ -637,7 +647,7 @@ async function getDisputeRow(ctx: AppContext, id: string): Promise<Dispute> {
 
 /** One attachment's bytes, for whoever may read the dispute. @throws not_found */
 export async function getAttachment(
-  ctx: AppContext,
+  ctx: DisputeContext,
   caller: DisputeCaller,
   id: string,
   attachmentId: string,
@@ -657,11 +667,16 @@ export async function getAttachment(
  * @throws unauthenticated, not_found, forbidden (not the customer), invalid_transition,
  *   dispute_escalation_too_early
  */
-export async function escalate(ctx: AppContext, caller: DisputeCaller, id: string, reason: string): Promise<Dispute> {
+export async function escalate(
+  ctx: DisputeContext,
+  caller: DisputeCaller,
+  id: string,
+  reason: string,
+): Promise<Dispute> {
   const { row, party, actor } = await reach(ctx, caller, id);
   if (party !== 'customer') throw errors.notYourPart('only the customer escalates a dispute');
   if (row.status !== 'negotiating') throw errors.invalidTransition(row.status as DisputeStatus, 'escalated');
-  const all = await refunds.listRefundsOfPayment(ctx, row.payment_id);
+  const all = await refunds.listRefundsOfPayment(ctx.db.kysely, row.payment_id);
   const view = await toDispute(ctx, row, all);
   const now = ctx.clock.now();
   if (now.getTime() < new Date(view.escalationAllowedAt).getTime()) {
@@ -704,7 +719,7 @@ export interface RulingInput {
  *   idempotency_conflict
  */
 export async function decide(
-  ctx: AppContext,
+  ctx: DisputeContext,
   caller: Actor,
   id: string,
   input: RulingInput,
@@ -718,10 +733,10 @@ export async function decide(
   let refundable = 0;
   let currency: string | null = null;
   if (input.outcome === 'resolved_for_customer') {
-    const payment = await payments.findPaymentById(ctx, row.payment_id);
+    const payment = await payments.findPaymentById(ctx.db.kysely, row.payment_id);
     if (!payment) throw notFound('payment');
     currency = payment.currency;
-    const disputed = row.refund_id ? await refunds.findRefundById(ctx, row.refund_id) : undefined;
+    const disputed = row.refund_id ? await refunds.findRefundById(ctx.db.kysely, row.refund_id) : undefined;
     // A disputed refund that failed but still holds its amount is released by the ruling's refund.
     const held = disputed?.status === 'failed' && !disputed.failureFinal ? disputed.amount : 0;
     refundable = payment.refundableAmount + held;
@@ -729,7 +744,7 @@ export async function decide(
   }
   const at = ctx.clock.now().toISOString();
   const ruling = redactPans(input.ruling);
-  const { replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  const { replayed } = await idempotentTransaction(ctx.db, ctx, idempotency, async (trx) => {
     const current = await repo.lockDisputeRow(trx, id);
     if (current?.status !== 'escalated') {
       throw errors.invalidTransition((current?.status ?? row.status) as DisputeStatus, `ruled ${input.outcome}`);
@@ -773,11 +788,11 @@ export async function decide(
  * request and the safety-net job from both creating it; a refund already carrying this dispute's
  * id (created before a crash could record it here) is adopted instead of made again.
  */
-async function orderRefund(ctx: AppContext, id: string): Promise<Refund | undefined> {
+async function orderRefund(ctx: DisputeContext, id: string): Promise<Refund | undefined> {
   const row = await repo.findDisputeRow(ctx.db.kysely, id);
   if (row?.ruling_outcome !== 'resolved_for_customer') return undefined;
-  if (row.forced_refund_id) return refunds.findRefundById(ctx, row.forced_refund_id);
-  const existing = (await refunds.listRefundsOfPayment(ctx, row.payment_id)).find((r) => r.disputeId === id);
+  if (row.forced_refund_id) return refunds.findRefundById(ctx.db.kysely, row.forced_refund_id);
+  const existing = (await refunds.listRefundsOfPayment(ctx.db.kysely, row.payment_id)).find((r) => r.disputeId === id);
   const now = ctx.clock.now();
   if (!existing) {
     const claimed = await transaction(ctx.db, (trx) =>
@@ -792,7 +807,7 @@ async function orderRefund(ctx: AppContext, id: string): Promise<Refund | undefi
   try {
     refund =
       existing ??
-      (await refunds.forceRefundForDispute(ctx, {
+      (await refunds.forceRefundForDispute(ctx.db, ctx, {
         paymentId: row.payment_id,
         amount: row.ruling_amount ?? 0,
         reason: row.reason as RefundReason,
@@ -828,18 +843,18 @@ async function orderRefund(ctx: AppContext, id: string): Promise<Refund | undefi
   return refund;
 }
 
-async function waitForOrderedRefund(ctx: AppContext, id: string, timeoutMs = 5_000): Promise<Refund | undefined> {
+async function waitForOrderedRefund(ctx: DisputeContext, id: string, timeoutMs = 5_000): Promise<Refund | undefined> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 25));
     const row = await repo.findDisputeRow(ctx.db.kysely, id);
-    if (row?.forced_refund_id) return refunds.findRefundById(ctx, row.forced_refund_id);
+    if (row?.forced_refund_id) return refunds.findRefundById(ctx.db.kysely, row.forced_refund_id);
     if (!row?.force_claimed_until) return undefined;
   }
   return undefined;
 }
 
-async function forceRefundJob(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function forceRefundJob(ctx: DisputeContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.disputeId);
   const row = await repo.findDisputeRow(ctx.db.kysely, id);
   if (row?.ruling_outcome !== 'resolved_for_customer' || row.forced_refund_id) return;
@@ -850,7 +865,7 @@ async function forceRefundJob(ctx: AppContext, payload: Record<string, unknown>)
 }
 
 /** The acquirer's mediation deadline: recorded (and both sides told) when it passes unruled. */
-async function mediationDeadlineJob(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function mediationDeadlineJob(ctx: DisputeContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.disputeId);
   const row = await repo.findDisputeRow(ctx.db.kysely, id);
   if (row?.status !== 'escalated' || !row.mediation_due_at) return;
@@ -874,8 +889,11 @@ async function mediationDeadlineJob(ctx: AppContext, payload: Record<string, unk
   });
 }
 
-registerJobHandler(JOB_FORCE_REFUND, forceRefundJob);
-registerJobHandler(JOB_MEDIATION_DEADLINE, mediationDeadlineJob);
+/** The disputes domain's jobs, assembled with the others in `src/wiring.ts`. */
+export const disputeJobHandlers: JobHandlers = {
+  [JOB_FORCE_REFUND]: (db, ctx, payload) => forceRefundJob({ ...ctx, db }, payload),
+  [JOB_MEDIATION_DEADLINE]: (db, ctx, payload) => mediationDeadlineJob({ ...ctx, db }, payload),
+};
 
 // ── referral, closing, rating ───────────────────────────────────────────────
 
@@ -892,7 +910,12 @@ export interface Referral {
  * expiring share link to it is made for the third party.
  * @throws unauthenticated, not_found, forbidden, invalid_transition
  */
-export async function refer(ctx: AppContext, caller: DisputeCaller, id: string, reason?: string): Promise<Referral> {
+export async function refer(
+  ctx: DisputeContext,
+  caller: DisputeCaller,
+  id: string,
+  reason?: string,
+): Promise<Referral> {
   const { row, party, actor } = await reach(ctx, caller, id);
   if (party !== 'customer' && party !== 'merchant')
     throw errors.notYourPart('only the customer or the merchant refers a dispute');
@@ -955,7 +978,7 @@ export async function refer(ctx: AppContext, caller: DisputeCaller, id: string, 
  *   validation_failed (concluded without a note)
  */
 export async function closeDispute(
-  ctx: AppContext,
+  ctx: DisputeContext,
   caller: DisputeCaller,
   id: string,
   input: { outcome: CloseOutcome; note?: string },
@@ -972,7 +995,7 @@ export async function closeDispute(
     });
   }
   if (input.outcome === 'settled') {
-    const all = await refunds.listRefundsOfPayment(ctx, row.payment_id);
+    const all = await refunds.listRefundsOfPayment(ctx.db.kysely, row.payment_id);
     // After a ruling for the customer, it is the refund the ruling ordered that settles it.
     const settling = row.forced_refund_id
       ? all.filter((r) => r.id === row.forced_refund_id)
@@ -1001,7 +1024,7 @@ export async function closeDispute(
  * @throws unauthenticated, not_found, forbidden, invalid_transition (not closed), dispute_already_rated
  */
 export async function rateResolution(
-  ctx: AppContext,
+  ctx: DisputeContext,
   caller: DisputeCaller,
   id: string,
   input: { score: number; comment?: string },
@@ -1026,12 +1049,12 @@ export async function rateResolution(
 
 // ── case file ───────────────────────────────────────────────────────────────
 
-async function auditEventsOf(ctx: AppContext, merchantId: string, objectIds: string[]) {
+async function auditEventsOf(ctx: DisputeContext, merchantId: string, objectIds: string[]) {
   const out: AuditEvent[] = [];
   for (const objectId of objectIds) {
     let cursor: string | undefined;
     do {
-      const page = await listAuditEvents(ctx, systemActor, { merchantId, objectId, limit: 500, cursor });
+      const page = await listAuditEvents(ctx.db, ctx, systemActor, { merchantId, objectId, limit: 500, cursor });
       out.push(...page.data);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -1040,18 +1063,18 @@ async function auditEventsOf(ctx: AppContext, merchantId: string, objectIds: str
 }
 
 async function buildCaseFile(
-  ctx: AppContext,
+  ctx: DisputeContext,
   row: DisputeTable,
   referral: CaseFileInputs['referral'],
 ): Promise<CaseFile> {
   const [payment, merchant, refundList] = await Promise.all([
-    payments.findPaymentById(ctx, row.payment_id),
-    merchants.findMerchant(ctx, row.merchant_id),
-    refunds.listRefundsOfPayment(ctx, row.payment_id),
+    payments.findPaymentById(ctx.db.kysely, row.payment_id),
+    merchants.findMerchant(ctx.db.kysely, row.merchant_id),
+    refunds.listRefundsOfPayment(ctx.db.kysely, row.payment_id),
   ]);
   // The rules in force when the disputed refund was asked for (or the dispute opened), not today's.
   const policyAsOf = refundList.find((r) => r.id === row.refund_id)?.createdAt ?? row.created_at;
-  const refundPolicy = await refunds.getRefundPolicyAt(ctx, row.merchant_id, policyAsOf);
+  const refundPolicy = await refunds.getRefundPolicyAt(ctx.db.kysely, row.merchant_id, policyAsOf);
   if (!payment || !merchant) throw new Error(`dispute ${row.id} points at a missing payment or merchant`);
   const dispute = await toDispute(ctx, row, refundList);
   const auditEvents = await auditEventsOf(ctx, row.merchant_id, [
@@ -1076,13 +1099,13 @@ async function buildCaseFile(
  * third party reads the file frozen at referral, through its share link.)
  * @throws not_found, forbidden
  */
-export async function getCaseFile(ctx: AppContext, actor: Actor, id: string): Promise<CaseFile> {
+export async function getCaseFile(ctx: DisputeContext, actor: Actor, id: string): Promise<CaseFile> {
   const { row } = await reach(ctx, { kind: 'staff', actor }, id);
   const frozen = row.referred_at ? await latestReferral(ctx, row) : null;
   return buildCaseFile(ctx, row, frozen);
 }
 
-async function latestReferral(ctx: AppContext, row: DisputeTable): Promise<CaseFileInputs['referral']> {
+async function latestReferral(ctx: DisputeContext, row: DisputeTable): Promise<CaseFileInputs['referral']> {
   const events = await repo.listEventRows(ctx.db.kysely, row.id);
   const e = events.find((x) => x.kind === 'transition' && x.to_status === 'referred');
   return e ? { at: e.created_at, by: { kind: e.actor_kind, id: e.actor_id }, reason: e.note } : null;
@@ -1093,8 +1116,8 @@ async function latestReferral(ctx: AppContext, row: DisputeTable): Promise<CaseF
  * recorded in the merchant's audit log.
  * @throws not_found (unknown token), share_link_expired, rate_limited
  */
-export async function getSharedCaseFile(ctx: AppContext, ip: string, token: string): Promise<CaseFile> {
-  await hitRateLimit(ctx, `case-file:ip:${ip}`, 60, 10 * MINUTE);
+export async function getSharedCaseFile(ctx: DisputeContext, ip: string, token: string): Promise<CaseFile> {
+  await hitRateLimit(ctx.db, ctx, `case-file:ip:${ip}`, 60, 10 * MINUTE);
   const link = await repo.findShareLinkByHash(ctx.db.kysely, sha256Hex(token));
   if (!link) throw notFound('case file');
   if (link.expires_at <= ctx.clock.now().toISOString()) {
@@ -1106,7 +1129,7 @@ export async function getSharedCaseFile(ctx: AppContext, ip: string, token: stri
   const file = await repo.findCaseFileRow(ctx.db.kysely, link.case_file_id);
   const dispute = await repo.findDisputeRow(ctx.db.kysely, link.dispute_id);
   if (!file || !dispute) throw notFound('case file');
-  await recordAuditNow(ctx, {
+  await recordAuditNow(ctx.db, ctx, {
     merchantId: dispute.merchant_id,
     actor: { kind: 'share_link', id: link.id },
     action: 'dispute.case_file_shared_read',
@@ -1122,7 +1145,9 @@ export async function getSharedCaseFile(ctx: AppContext, ip: string, token: stri
 
 // A refund of a payment under dispute goes to a person at the acquirer, not through the rules:
 // the person sees the dispute and can weigh the refund against it.
-refunds.registerAcquirerRule('no_open_dispute', async (ctx, refund) => {
-  const open = await repo.findOpenDisputeOfPayment(ctx.db.kysely, refund.paymentId);
-  return open ? `the payment has an open dispute (${open.id})` : null;
-});
+export const disputeAcquirerRules: AcquirerRules = {
+  no_open_dispute: async (conn, refund) => {
+    const open = await repo.findOpenDisputeOfPayment(conn, refund.paymentId);
+    return open ? `the payment has an open dispute (${open.id})` : null;
+  },
+};

@@ -13,6 +13,7 @@ import { authRoutes } from '../auth/auth.routes.js';
 import { backupRoutes } from '../backups/backup.routes.js';
 import type { AppContext } from '../context.js';
 import { credentialRoutes } from '../credentials/credential.routes.js';
+import type { Db } from '../db/connect.js';
 import { disputeRoutes } from '../disputes/dispute.routes.js';
 import { merchantRoutes } from '../merchants/merchant.routes.js';
 import { paymentRoutes } from '../payments/payment.routes.js';
@@ -26,6 +27,13 @@ import { errorsPage } from './errors-page.js';
 import { registerNulGuard } from './nul-guard.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 import { registerWebApp } from './web-app.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The database: routes pass it (or a transaction opened on it) to the services they call. */
+    db: Db;
+  }
+}
 
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is ever written). Default stdout. */
@@ -58,7 +66,7 @@ function loggerOptions(opts: AppOptions, level: string) {
   };
 }
 
-export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(db: Db, ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(opts, ctx.config.logLevel),
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -76,6 +84,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   // the schema (a 400 about types) instead of the 415 unsupported_media_type it is.
   app.removeContentTypeParser('text/plain');
   app.setSerializerCompiler(serializerCompiler);
+  app.decorate('db', db);
   registerProblemHandlers(app);
   registerAuthHook(app, ctx);
   registerNulGuard(app);
@@ -105,8 +114,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await ctx.db.kysely.selectFrom('merchants').select('id').limit(1).execute();
-    return { status: 'ok', engine: ctx.db.engine };
+    await db.kysely.selectFrom('merchants').select('id').limit(1).execute();
+    return { status: 'ok', engine: db.engine };
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/docs/errors', { schema: { hide: true } }, async (_req, reply) =>

@@ -37,7 +37,7 @@ export function registerAuthHook(app: FastifyInstance, ctx: AppContext): void {
     if (!auth) return;
     const token = bearer(request);
     if (!token) throw new AppError('unauthenticated');
-    const actor = await authenticate(ctx, token);
+    const actor = await authenticate(app.db, ctx, token);
     if (!auth.roles.includes(actor.role)) throw new AppError('forbidden', `a ${actor.role} may not do this`);
     if (actor.kind === 'api_key') {
       const ok = auth.scope

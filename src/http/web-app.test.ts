@@ -19,7 +19,7 @@ describe('the web app served by refunddesk serve', () => {
     mkdirSync(join(root, 'assets'));
     writeFileSync(join(root, 'index.html'), INDEX);
     writeFileSync(join(root, 'assets', 'main-AbC123.js'), 'console.log(1)');
-    app = await buildApp(h.ctx, { webRoot: root, logLevel: 'silent' });
+    app = await buildApp(h.db, h.ctx, { webRoot: root, logLevel: 'silent' });
   });
   afterAll(async () => {
     await app?.close();

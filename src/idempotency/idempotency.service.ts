@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { DAY } from '../clock.js';
 import type { AppContext } from '../context.js';
-import { isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { purposeKey } from '../secret-key.js';
 import * as repo from './idempotency.repository.js';
@@ -47,14 +48,15 @@ function replay<T>(row: { request_hash: string; response_body: string }, request
  * the winner's result. Failures are not stored: a retry after a 4xx runs again.
  */
 export async function idempotentTransaction<T>(
+  db: Db,
   ctx: AppContext,
   req: IdempotencyRequest | undefined,
   work: (trx: Tx) => Promise<T>,
 ): Promise<Idempotent<T>> {
-  if (!req) return { value: await transaction(ctx.db, work), replayed: false };
+  if (!req) return { value: await transaction(db, work), replayed: false };
   const requestHash = hashOf(ctx, req.fingerprint);
   try {
-    return await transaction(ctx.db, async (trx) => {
+    return await transaction(db, async (trx) => {
       await repo.lockKey(trx, req.scope, req.key);
       const existing = await repo.findKey(trx, req.scope, req.key);
       if (existing) return replay<T>(existing, requestHash);
@@ -71,7 +73,7 @@ export async function idempotentTransaction<T>(
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const winner = await repo.findKey(ctx.db.kysely, req.scope, req.key);
+    const winner = await repo.findKey(db.kysely, req.scope, req.key);
     if (!winner) throw e;
     return replay<T>(winner, requestHash);
   }
@@ -85,15 +87,16 @@ export async function idempotentTransaction<T>(
  * @throws idempotency_conflict
  */
 export async function findReplay<T>(
+  conn: Conn,
   ctx: AppContext,
   req: IdempotencyRequest | undefined,
 ): Promise<Idempotent<T> | undefined> {
   if (!req) return undefined;
-  const row = await repo.findKey(ctx.db.kysely, req.scope, req.key);
+  const row = await repo.findKey(conn, req.scope, req.key);
   return row ? replay<T>(row, hashOf(ctx, req.fingerprint)) : undefined;
 }
 
-export async function purgeExpiredKeys(ctx: AppContext): Promise<number> {
+export async function purgeExpiredKeys(tx: Tx, ctx: AppContext): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
-  return repo.deleteKeysBefore(ctx.db.kysely, before);
+  return repo.deleteKeysBefore(tx, before);
 }

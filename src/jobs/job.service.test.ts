@@ -4,7 +4,8 @@ import { type Harness, openHarness } from '../../test/support/harness.js';
 import { DAY, HOUR } from '../clock.js';
 import { transaction } from '../db/transaction.js';
 import { purgeExpiredKeys } from '../idempotency/idempotency.service.js';
-import { drainJobs, enqueueJob, purgeFinishedJobs, registerJobHandler } from './job.service.js';
+import { jobHandlers } from '../wiring.js';
+import { drainJobs, enqueueJob, installJobHandlers, purgeFinishedJobs } from './job.service.js';
 
 describe.each(engines())('jobs and housekeeping (%s)', (engine) => {
   let h: Harness;
@@ -12,24 +13,27 @@ describe.each(engines())('jobs and housekeeping (%s)', (engine) => {
   let failuresLeft = 2;
   beforeAll(async () => {
     h = await openHarness(engine);
-    registerJobHandler('test.flaky', async (_ctx, payload) => {
-      if (failuresLeft-- > 0) throw new Error('transient');
-      seen.push(String(payload.n));
+    installJobHandlers({
+      ...jobHandlers,
+      'test.flaky': async (_db, _ctx, payload) => {
+        if (failuresLeft-- > 0) throw new Error('transient');
+        seen.push(String(payload.n));
+      },
     });
   });
   afterAll(() => h?.close());
 
   it('retries a failing job with backoff and runs it once it succeeds', async () => {
-    await transaction(h.ctx.db, (trx) => enqueueJob(trx, h.ctx, 'test.flaky', { n: 1 }));
-    await drainJobs(h.ctx);
+    await transaction(h.db, (trx) => enqueueJob(trx, h.ctx, 'test.flaky', { n: 1 }));
+    await drainJobs(h.db, h.ctx);
     expect(seen).toEqual([]);
     h.clock.advance(2_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     h.clock.advance(4_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(seen).toEqual(['1']);
     h.clock.advance(HOUR);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(seen).toEqual(['1']);
   });
 
@@ -44,34 +48,34 @@ describe.each(engines())('jobs and housekeeping (%s)', (engine) => {
         payload: { paymentId: sale.id, amount: 100, reason: 'other' },
       });
     const first = await refund();
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const count = async (table: 'jobs' | 'idempotency_keys') =>
       Number(
         (
-          await h.ctx.db.kysely
+          await h.db.kysely
             .selectFrom(table)
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirst()
         )?.n,
       );
-    expect(await purgeExpiredKeys(h.ctx)).toBe(0);
-    expect(await purgeFinishedJobs(h.ctx, 7 * DAY)).toBe(0);
+    expect(await transaction(h.db, (tx) => purgeExpiredKeys(tx, h.ctx))).toBe(0);
+    expect(await transaction(h.db, (tx) => purgeFinishedJobs(tx, h.ctx, 7 * DAY))).toBe(0);
     // A day and 23 hours later the key still replays (Stripe keeps 24 h; we keep 48).
     h.clock.advance(2 * DAY - 60_000);
-    expect(await purgeExpiredKeys(h.ctx)).toBe(0);
+    expect(await transaction(h.db, (tx) => purgeExpiredKeys(tx, h.ctx))).toBe(0);
     const late = await refund();
     expect(late.headers['idempotent-replayed']).toBe('true');
     expect(late.json().id).toBe(first.json().id);
     h.clock.advance(60_000 + 1000);
-    expect(await purgeExpiredKeys(h.ctx)).toBeGreaterThan(0);
+    expect(await transaction(h.db, (tx) => purgeExpiredKeys(tx, h.ctx))).toBeGreaterThan(0);
     expect(await count('idempotency_keys')).toBe(0);
     // A job still waiting (due in a month) must survive every purge.
-    await transaction(h.ctx.db, (trx) =>
+    await transaction(h.db, (trx) =>
       enqueueJob(trx, h.ctx, 'test.flaky', { n: 2 }, new Date(h.clock.now().getTime() + 30 * DAY)),
     );
     h.clock.advance(5 * DAY);
-    expect(await purgeFinishedJobs(h.ctx, 7 * DAY)).toBeGreaterThan(0);
-    const left = await h.ctx.db.kysely.selectFrom('jobs').select(['done_at', 'payload']).execute();
+    expect(await transaction(h.db, (tx) => purgeFinishedJobs(tx, h.ctx, 7 * DAY))).toBeGreaterThan(0);
+    const left = await h.db.kysely.selectFrom('jobs').select(['done_at', 'payload']).execute();
     expect(left).toEqual([{ done_at: null, payload: JSON.stringify({ n: 2 }) }]);
   });
 });

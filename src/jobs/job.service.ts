@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { onCommit, type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import * as repo from './job.repository.js';
 
@@ -9,14 +10,25 @@ import * as repo from './job.repository.js';
  * so it exists if and only if the change committed. Workers run it at least once; handlers are
  * written to be safe to run twice (conditional transitions).
  */
-export type JobHandler = (ctx: AppContext, payload: Record<string, unknown>) => Promise<void>;
+export type JobHandler = (db: Db, ctx: AppContext, payload: Record<string, unknown>) => Promise<void>;
 
-const handlers = new Map<string, JobHandler>();
+/** Every job kind's handler, by kind. */
+export type JobHandlers = Readonly<Record<string, JobHandler>>;
 
-export function registerJobHandler(kind: string, handler: JobHandler): void {
-  handlers.set(kind, handler);
+let handlers: JobHandlers = {};
+
+/**
+ * Sets the handlers this process's workers and drains run. Called once, at start-up, with the
+ * handlers every domain exports, assembled in `src/wiring.ts` (no module registers its own).
+ */
+export function installJobHandlers(all: JobHandlers): void {
+  handlers = all;
 }
 
+/**
+ * Queues a job in the caller's transaction; once that transaction commits (never if it rolls
+ * back), the local worker is woken so the job runs at once.
+ */
 export async function enqueueJob(
   trx: Tx,
   ctx: AppContext,
@@ -37,6 +49,7 @@ export async function enqueueJob(
     done_at: null,
     created_at: at,
   });
+  onCommit(trx, () => ctx.wakeWorker());
 }
 
 const LOCK_MS = 60_000;
@@ -47,31 +60,31 @@ function backoffMs(attempt: number): number {
 }
 
 /** Runs every due job once. Returns how many ran. Used by the worker loop and by tests directly. */
-export async function runDueJobs(ctx: AppContext, workerId: string, limit = 20): Promise<number> {
+export async function runDueJobs(db: Db, ctx: AppContext, workerId: string, limit = 20): Promise<number> {
   const now = ctx.clock.now();
-  const claimed = await transaction(ctx.db, (trx) =>
+  const claimed = await transaction(db, (trx) =>
     repo.claimDueJobs(trx, workerId, now.toISOString(), new Date(now.getTime() + LOCK_MS).toISOString(), limit),
   );
   for (const job of claimed) {
-    const handler = handlers.get(job.kind);
+    const handler = Object.hasOwn(handlers, job.kind) ? handlers[job.kind] : undefined;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler(ctx, JSON.parse(job.payload) as Record<string, unknown>);
-      await repo.completeJob(ctx.db.kysely, job.id, workerId, ctx.clock.now().toISOString());
+      await handler(db, ctx, JSON.parse(job.payload) as Record<string, unknown>);
+      await repo.completeJob(db.kysely, job.id, workerId, ctx.clock.now().toISOString());
     } catch (e) {
       const runAt = new Date(ctx.clock.now().getTime() + backoffMs(job.attempts)).toISOString();
       const message = e instanceof Error ? e.message : String(e);
-      await repo.retryJob(ctx.db.kysely, job.id, workerId, runAt, message.slice(0, 500), job.attempts >= MAX_ATTEMPTS);
+      await repo.retryJob(db.kysely, job.id, workerId, runAt, message.slice(0, 500), job.attempts >= MAX_ATTEMPTS);
     }
   }
   return claimed.length;
 }
 
 /** Runs jobs until none is due; for tests and the CLI. */
-export async function drainJobs(ctx: AppContext, workerId = 'drain'): Promise<number> {
+export async function drainJobs(db: Db, ctx: AppContext, workerId = 'drain'): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await runDueJobs(ctx, workerId);
+    const n = await runDueJobs(db, ctx, workerId);
     total += n;
     if (n === 0) return total;
   }
@@ -86,7 +99,11 @@ export interface Worker {
  * The background loop of a `serve` process: polls for due jobs (at least every `pollMs`, at once
  * when woken by a local commit), and keeps running whatever a handler throws.
  */
-export function startWorker(ctx: AppContext, opts: { pollMs?: number; onError?: (e: unknown) => void } = {}): Worker {
+export function startWorker(
+  db: Db,
+  ctx: AppContext,
+  opts: { pollMs?: number; onError?: (e: unknown) => void } = {},
+): Worker {
   const workerId = `w_${randomBytes(6).toString('hex')}`;
   const pollMs = opts.pollMs ?? 250;
   let stopped = false;
@@ -98,7 +115,7 @@ export function startWorker(ctx: AppContext, opts: { pollMs?: number; onError?: 
     do {
       again = false;
       try {
-        while (!stopped && (await runDueJobs(ctx, workerId)) > 0) {}
+        while (!stopped && (await runDueJobs(db, ctx, workerId)) > 0) {}
       } catch (e) {
         opts.onError?.(e);
       }
@@ -140,7 +157,7 @@ export function releaseClaimsAfterRestore(trx: Tx): Promise<number> {
   return repo.releaseAllClaims(trx);
 }
 
-export async function purgeFinishedJobs(ctx: AppContext, olderThanMs: number): Promise<number> {
+export async function purgeFinishedJobs(tx: Tx, ctx: AppContext, olderThanMs: number): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - olderThanMs).toISOString();
-  return repo.deleteFinishedBefore(ctx.db.kysely, before);
+  return repo.deleteFinishedBefore(tx, before);
 }

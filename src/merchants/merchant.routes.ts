@@ -15,7 +15,7 @@ const merchantSchema = z.object({
   createdAt: z.string(),
 });
 
-export const merchantRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const merchantRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app) => {
   app.get(
     '/api/v1/merchants/:id',
     {
@@ -24,6 +24,6 @@ export const merchantRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
       schema: { tags: ['merchants'], params: idParam('mer'), response: { 200: merchantSchema, ...errorResponses } },
     },
-    async (req) => merchants.getMerchant(ctx, req.actor, req.params.id),
+    async (req) => merchants.getMerchant(app.db.kysely, req.actor, req.params.id),
   );
 };

@@ -3,21 +3,22 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialRefundPassword } from '../credentials/initial-secret.js';
-import type { Tx } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Merchant } from './merchant.js';
 import * as repo from './merchant.repository.js';
 
-export async function createAcquirer(ctx: AppContext, name: string): Promise<{ id: string; name: string }> {
+export async function createAcquirer(tx: Tx, ctx: AppContext, name: string): Promise<{ id: string; name: string }> {
   const row = { id: newId('acq'), name, created_at: nowIso(ctx) };
-  await repo.insertAcquirer(ctx.db.kysely, row);
+  await repo.insertAcquirer(tx, row);
   return { id: row.id, name };
 }
 
-export async function createAgent(ctx: AppContext, name: string): Promise<{ id: string; name: string }> {
+export async function createAgent(tx: Tx, ctx: AppContext, name: string): Promise<{ id: string; name: string }> {
   const row = { id: newId('agt'), name, created_at: nowIso(ctx) };
-  await repo.insertAgent(ctx.db.kysely, row);
+  await repo.insertAgent(tx, row);
   return { id: row.id, name };
 }
 
@@ -31,9 +32,12 @@ export interface NewMerchant {
   refundPassword: string;
 }
 
-/** Creates a merchant with its initial refund password (hashed; never stored in clear). */
-export async function createMerchant(ctx: AppContext, input: NewMerchant): Promise<Merchant> {
-  if (!(await repo.findAcquirer(ctx.db.kysely, input.acquirerId))) throw notFound('acquirer');
+/**
+ * Creates a merchant with its initial refund password (hashed; never stored in clear). Takes the
+ * database: the password is hashed (argon2) before the short transaction that inserts the row.
+ */
+export async function createMerchant(db: Db, ctx: AppContext, input: NewMerchant): Promise<Merchant> {
+  if (!(await repo.findAcquirer(db.kysely, input.acquirerId))) throw notFound('acquirer');
   assertInitialRefundPassword(ctx, input.refundPassword, input.phone);
   const at = nowIso(ctx);
   const row = {
@@ -49,30 +53,30 @@ export async function createMerchant(ctx: AppContext, input: NewMerchant): Promi
     password_policy: null,
     created_at: at,
   };
-  await repo.insertMerchant(ctx.db.kysely, row);
+  await transaction(db, (tx) => repo.insertMerchant(tx, row));
   return repo.merchantRowToMerchant(row);
 }
 
 /** @throws not_found when the merchant does not exist or the actor may not see it. */
-export async function getMerchant(ctx: AppContext, actor: Actor, id: string): Promise<Merchant> {
-  const row = await repo.findMerchantRow(ctx.db.kysely, id);
+export async function getMerchant(conn: Conn, actor: Actor, id: string): Promise<Merchant> {
+  const row = await repo.findMerchantRow(conn, id);
   if (!row || !canSeeMerchant(actor, { merchantId: row.id, acquirerId: row.acquirer_id })) throw notFound('merchant');
   return repo.merchantRowToMerchant(row);
 }
 
 /** Unscoped lookup for other domains' services (they scope by their own objects). */
-export async function findMerchant(ctx: AppContext, id: string): Promise<Merchant | undefined> {
-  const row = await repo.findMerchantRow(ctx.db.kysely, id);
+export async function findMerchant(conn: Conn, id: string): Promise<Merchant | undefined> {
+  const row = await repo.findMerchantRow(conn, id);
   return row ? repo.merchantRowToMerchant(row) : undefined;
 }
 
-export async function listMerchants(ctx: AppContext): Promise<Merchant[]> {
-  return (await repo.listMerchantRows(ctx.db.kysely)).map(repo.merchantRowToMerchant);
+export async function listMerchants(conn: Conn): Promise<Merchant[]> {
+  return (await repo.listMerchantRows(conn)).map(repo.merchantRowToMerchant);
 }
 
 /** The refund-password record of a merchant, for the credentials service only. */
-export async function findRefundPasswordRecord(ctx: AppContext, merchantId: string) {
-  const row = await repo.findMerchantRow(ctx.db.kysely, merchantId);
+export async function findRefundPasswordRecord(conn: Conn, merchantId: string) {
+  const row = await repo.findMerchantRow(conn, merchantId);
   if (!row) return undefined;
   return {
     merchant: repo.merchantRowToMerchant(row),

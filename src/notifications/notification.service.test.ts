@@ -34,10 +34,6 @@ function withConfig(ctx: AppContext, over: Partial<Config>): AppContext {
   return { ...ctx, config: { ...ctx.config, smtpUrl: undefined, smsProviderUrl: undefined, ...over } };
 }
 
-function queue(ctx: AppContext, n: NotificationInput) {
-  return transaction(ctx.db, (trx) => queueNotification(trx, ctx, n));
-}
-
 function codeEmail(to: string, code: string, language: 'zh-CN' | 'en' = 'en'): NotificationInput {
   return {
     merchantId: null,
@@ -50,17 +46,17 @@ function codeEmail(to: string, code: string, language: 'zh-CN' | 'en' = 'en'): N
   };
 }
 
-const row = async (ctx: AppContext, id: string) => {
-  const r = await findNotificationRow(ctx.db.kysely, id);
-  if (!r) throw new Error(`no notification ${id}`);
-  return r;
-};
-
 // ---- tests ------------------------------------------------------------------------------------
 
 describe.each(engines())('notifications on %s', (engine) => {
   let h: Harness;
-  const drain = (ctx: AppContext) => drainJobs(ctx);
+  const drain = (ctx: AppContext) => drainJobs(h.db, ctx);
+  const queue = (ctx: AppContext, n: NotificationInput) => transaction(h.db, (trx) => queueNotification(trx, ctx, n));
+  const row = async (_ctx: AppContext, id: string) => {
+    const r = await findNotificationRow(h.db.kysely, id);
+    if (!r) throw new Error(`no notification ${id}`);
+    return r;
+  };
 
   beforeAll(async () => {
     h = await openHarness(engine);
@@ -125,7 +121,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       const before = await row(ctx, id);
       expect(before.body).toContain(MASK);
       expect(before.body).not.toContain('482913');
-      const jobs = await ctx.db.kysely.selectFrom('jobs').select('payload').execute();
+      const jobs = await h.db.kysely.selectFrom('jobs').select('payload').execute();
       expect(jobs.some((j) => j.payload.includes(id))).toBe(true);
       expect(jobs.some((j) => j.payload.includes('482913'))).toBe(false);
 
@@ -138,7 +134,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       expect(after.status).toBe('sent');
       expect(after.render_data).toBeNull();
       expect(JSON.stringify(after)).not.toContain('482913');
-      const listed = (await listOutbox(ctx, { limit: 50 })).find((n) => n.id === id);
+      const listed = (await listOutbox(h.db.kysely, { limit: 50 })).find((n) => n.id === id);
       expect(listed?.body).toContain(MASK);
       expect(JSON.stringify(listed)).not.toContain('482913');
     } finally {
@@ -147,8 +143,8 @@ describe.each(engines())('notifications on %s', (engine) => {
   });
 
   it('keeps no code readable in the database while a message waits or stays local, yet sends and reveals the real one', async () => {
-    const allRows = async (ctx: AppContext) =>
-      JSON.stringify(await ctx.db.kysely.selectFrom('notifications').selectAll().execute());
+    const allRows = async (_ctx: AppContext) =>
+      JSON.stringify(await h.db.kysely.selectFrom('notifications').selectAll().execute());
     const smtp = await startSmtp();
     try {
       const live = withConfig(h.ctx, { smtpUrl: smtp.url });
@@ -169,10 +165,10 @@ describe.each(engines())('notifications on %s', (engine) => {
     await drain(offline);
     expect(await row(offline, local.id)).toMatchObject({ status: 'local' });
     expect(await allRows(offline)).not.toContain('357159');
-    expect((await revealLocalNotification(offline, local.id)).body).toContain('357159');
+    expect((await revealLocalNotification(h.db.kysely, offline, local.id)).body).toContain('357159');
     const out: string[] = [];
     await outboxCommand(
-      async (fn) => void (await fn(offline)),
+      async (fn) => void (await fn(h.db, offline)),
       (s) => out.push(s),
     ).parseAsync(['--reveal', local.id], { from: 'user' });
     expect(out[0]).toContain('357159');
@@ -181,12 +177,8 @@ describe.each(engines())('notifications on %s', (engine) => {
     const other = await queue(offline, { ...codeEmail('13600136001', '951753'), channel: 'sms' });
     await drain(offline);
     const sealed = (await row(offline, local.id)).render_data;
-    await offline.db.kysely
-      .updateTable('notifications')
-      .set({ render_data: sealed })
-      .where('id', '=', other.id)
-      .execute();
-    await expect(revealLocalNotification(offline, other.id)).rejects.toThrow(/cannot be decrypted/);
+    await h.db.kysely.updateTable('notifications').set({ render_data: sealed }).where('id', '=', other.id).execute();
+    await expect(revealLocalNotification(h.db.kysely, offline, other.id)).rejects.toThrow(/cannot be decrypted/);
   });
 
   it('sends an SMS to the HTTP gateway with the bearer key, the text and the notification as reference', async () => {
@@ -229,7 +221,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       const n = codeEmail(to, '111999');
       const first = await queue(ctx, n);
       const second = await queue(ctx, { ...n, data: { code: '222888', minutes: 10 } });
-      const [third, fourth] = await transaction(ctx.db, async (trx) => [
+      const [third, fourth] = await transaction(h.db, async (trx) => [
         await queueNotification(trx, ctx, n),
         await queueNotification(trx, ctx, n),
       ]);
@@ -242,7 +234,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       const mails = smtp.to(to);
       expect(mails).toHaveLength(1);
       expect(mails[0].text).toContain('111999');
-      const rows = await ctx.db.kysely.selectFrom('notifications').select('id').where('recipient', '=', to).execute();
+      const rows = await h.db.kysely.selectFrom('notifications').select('id').where('recipient', '=', to).execute();
       expect(rows).toHaveLength(1);
     } finally {
       await smtp.close();
@@ -284,14 +276,14 @@ describe.each(engines())('notifications on %s', (engine) => {
     try {
       const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
       const to = `twin-${unique()}@example.test`;
-      const { id } = await transaction(ctx.db, async (trx) => {
+      const { id } = await transaction(h.db, async (trx) => {
         const r = await queueNotification(trx, ctx, codeEmail(to, '626262'));
         await enqueueJob(trx, ctx, 'notification.send', { notificationId: r.id });
         return r;
       });
-      await Promise.all([runDueJobs(ctx, 'twin-a', 1), runDueJobs(ctx, 'twin-b', 1)]);
+      await Promise.all([runDueJobs(h.db, ctx, 'twin-a', 1), runDueJobs(h.db, ctx, 'twin-b', 1)]);
       expect(smtp.to(to)).toHaveLength(1);
-      const jobs = await ctx.db.kysely
+      const jobs = await h.db.kysely
         .selectFrom('jobs')
         .select(['last_error', 'done_at'])
         .where('payload', 'like', `%${id}%`)
@@ -316,7 +308,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       const now = h.clock.now();
       // A worker took the lease and died before recording the outcome.
       expect(
-        await claimForSending(ctx.db.kysely, id, now.toISOString(), new Date(now.getTime() + 120_000).toISOString()),
+        await claimForSending(h.db.kysely, id, now.toISOString(), new Date(now.getTime() + 120_000).toISOString()),
       ).toBe(true);
       await drain(ctx);
       expect(smtp.to(to)).toHaveLength(0);
@@ -372,12 +364,12 @@ describe.each(engines())('notifications on %s', (engine) => {
       const to = `rollback-${unique()}@example.test`;
       const n = codeEmail(to, '300300');
       await expect(
-        transaction(ctx.db, async (trx) => {
+        transaction(h.db, async (trx) => {
           await queueNotification(trx, ctx, n);
           throw new Error('the change failed');
         }),
       ).rejects.toThrow('the change failed');
-      const rows = await ctx.db.kysely.selectFrom('notifications').select('id').where('recipient', '=', to).execute();
+      const rows = await h.db.kysely.selectFrom('notifications').select('id').where('recipient', '=', to).execute();
       expect(rows).toHaveLength(0);
       await drain(ctx);
       expect(smtp.to(to)).toHaveLength(0);
@@ -398,13 +390,13 @@ describe.each(engines())('notifications on %s', (engine) => {
     expect(await row(ctx, mail.id)).toMatchObject({ status: 'local', attempts: 0 });
     expect(await row(ctx, sms.id)).toMatchObject({ status: 'local' });
 
-    const listed = await listOutbox(ctx, { limit: 500, merchantId: h.ids.merchantId });
+    const listed = await listOutbox(h.db.kysely, { limit: 500, merchantId: h.ids.merchantId });
     expect(listed.map((n) => n.id)).toContain(mail.id);
     expect(listed.map((n) => n.id)).not.toContain(sms.id);
     expect(listed.every((n) => n.merchantId === h.ids.merchantId)).toBe(true);
     expect(JSON.stringify(listed)).not.toContain('818283');
 
-    const revealed = await revealLocalNotification(ctx, mail.id);
+    const revealed = await revealLocalNotification(h.db.kysely, ctx, mail.id);
     expect(revealed).toMatchObject({ recipient: to, channel: 'email' });
     expect(revealed.body).toContain('818283');
 
@@ -412,7 +404,7 @@ describe.each(engines())('notifications on %s', (engine) => {
     const out: string[] = [];
     const run = (args: string[]) =>
       outboxCommand(
-        async (fn) => void (await fn(ctx)),
+        async (fn) => void (await fn(h.db, ctx)),
         (s) => out.push(s),
       ).parseAsync(args, { from: 'user' });
     await run(['--merchant', h.ids.merchantId, '--limit', '5']);
@@ -422,13 +414,13 @@ describe.each(engines())('notifications on %s', (engine) => {
     await run(['--reveal', sms.id]);
     expect(out[1]).toContain('919293');
 
-    await expect(revealLocalNotification(ctx, 'ntf_nope')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(revealLocalNotification(h.db.kysely, ctx, 'ntf_nope')).rejects.toMatchObject({ code: 'not_found' });
     const smtp = await startSmtp();
     try {
       const live = withConfig(h.ctx, { smtpUrl: smtp.url });
       const sent = await queue(live, codeEmail(`sent-${unique()}@example.test`, '474747'));
       await drain(live);
-      const err = await revealLocalNotification(live, sent.id).catch((e: unknown) => e);
+      const err = await revealLocalNotification(h.db.kysely, live, sent.id).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect(err).toMatchObject({ code: 'forbidden' });
     } finally {
@@ -439,10 +431,10 @@ describe.each(engines())('notifications on %s', (engine) => {
   it('e-mails the merchant owner in the merchant’s language inside the caller’s transaction', async () => {
     const ctx = withConfig(h.ctx, {});
     const key = `test:${unique()}`;
-    await transaction(ctx.db, (trx) =>
+    await transaction(h.db, (trx) =>
       notifyMerchantOwner(trx, ctx, h.ids.merchantId, 'password_expiring', { days: 7 }, key),
     );
-    const [n] = await ctx.db.kysely.selectFrom('notifications').selectAll().where('dedupe_key', '=', key).execute();
+    const [n] = await h.db.kysely.selectFrom('notifications').selectAll().where('dedupe_key', '=', key).execute();
     expect(n).toMatchObject({
       recipient: 'owner@merchant.demo',
       language: 'zh-CN',
@@ -453,17 +445,15 @@ describe.each(engines())('notifications on %s', (engine) => {
 
     // A merchant without a registered e-mail address is skipped without a word.
     const key2 = `test:${unique()}`;
-    await transaction(ctx.db, async (trx) => {
+    await transaction(h.db, async (trx) => {
       await trx.updateTable('merchants').set({ email: null }).where('id', '=', h.ids.otherMerchantId).execute();
       await notifyMerchantOwner(trx, ctx, h.ids.otherMerchantId, 'password_expiring', { days: 7 }, key2);
     });
-    const none = await ctx.db.kysely.selectFrom('notifications').select('id').where('dedupe_key', '=', key2).execute();
+    const none = await h.db.kysely.selectFrom('notifications').select('id').where('dedupe_key', '=', key2).execute();
     expect(none).toHaveLength(0);
 
     await expect(
-      transaction(ctx.db, (trx) =>
-        notifyMerchantOwner(trx, ctx, 'mer_missing', 'password_expiring', { days: 1 }, key2),
-      ),
+      transaction(h.db, (trx) => notifyMerchantOwner(trx, ctx, 'mer_missing', 'password_expiring', { days: 1 }, key2)),
     ).rejects.toMatchObject({ code: 'not_found' });
   });
 });

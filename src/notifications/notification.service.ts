@@ -2,10 +2,11 @@ import { addMs, MINUTE } from '../clock.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
-import type { Tx } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import type { Conn, Tx } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
+import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
 import { findMerchant } from '../merchants/merchant.service.js';
 import {
   type DeliveryProvider,
@@ -47,8 +48,8 @@ const MAX_SEND_ATTEMPTS = 8;
  * Queues a message inside the caller's transaction: the row and its `notification.send` job
  * commit or roll back with the change that caused them. A second call with the same `dedupeKey`
  * (a replay, a retried handler) queues nothing and returns the first message's id with
- * `queued: false`. The worker sends it after commit (within its poll interval, at once if the
- * caller calls `ctx.wakeWorker()` after committing).
+ * `queued: false`. The worker sends it after commit: its job wakes the local worker once the
+ * caller's transaction commits (`enqueueJob` → `onCommit`).
  *
  * Secrets (one-time codes): the stored `subject`/`body` are always rendered with the template's
  * secret values masked, so listings, backups and the CLI never show a code. The real text is
@@ -144,10 +145,7 @@ export async function notifyMerchantOwner(
   data: Record<string, unknown>,
   dedupeKey: string,
 ): Promise<void> {
-  // findMerchant reads through ctx.db.kysely. Inside a transaction that would wait for the single
-  // SQLite connection this transaction holds (a deadlock), and on PostgreSQL it would not see the
-  // transaction's own writes; so the merchant service reads through the transaction instead.
-  const merchant = await findMerchant({ ...ctx, db: { ...ctx.db, kysely: trx } }, merchantId);
+  const merchant = await findMerchant(trx, merchantId);
   if (!merchant) throw notFound('merchant');
   if (!merchant.email) return;
   const language: NotificationLanguage = (notificationLanguages as readonly string[]).includes(merchant.language)
@@ -165,9 +163,9 @@ export async function notifyMerchantOwner(
 }
 
 /** Newest first; bodies are the masked copies. */
-export async function listOutbox(ctx: AppContext, q: { limit: number; merchantId?: string }): Promise<Notification[]> {
+export async function listOutbox(conn: Conn, q: { limit: number; merchantId?: string }): Promise<Notification[]> {
   const limit = Math.min(Math.max(Math.trunc(q.limit) || 1, 1), 500);
-  const rows = await repo.listNotificationRows(ctx.db.kysely, { limit, merchantId: q.merchantId });
+  const rows = await repo.listNotificationRows(conn, { limit, merchantId: q.merchantId });
   return rows.map(repo.notificationRowToNotification);
 }
 
@@ -178,10 +176,11 @@ export async function listOutbox(ctx: AppContext, q: { limit: number; merchantId
  * @throws not_found for an unknown id; forbidden for a message that was (or will be) sent for real.
  */
 export async function revealLocalNotification(
+  conn: Conn,
   ctx: AppContext,
   id: string,
 ): Promise<{ id: string; channel: NotificationChannel; recipient: string; subject: string; body: string }> {
-  const row = await repo.findNotificationRow(ctx.db.kysely, id);
+  const row = await repo.findNotificationRow(conn, id);
   if (!row) throw notFound('notification');
   if (row.status !== 'local') throw new AppError('forbidden', 'only messages kept in the local outbox can be revealed');
   return { id: row.id, channel: row.channel as NotificationChannel, recipient: row.recipient, ...realText(ctx, row) };
@@ -215,9 +214,9 @@ export function providerFor(config: Config, channel: NotificationChannel): Deliv
  * Provider errors: a permanent refusal marks the message failed at once; any other error releases
  * the lease and is re-thrown, so the jobs worker retries with backoff, up to MAX_SEND_ATTEMPTS.
  */
-async function sendNotification(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function sendNotification(db: Db, ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.notificationId ?? '');
-  const conn = ctx.db.kysely;
+  const conn = db.kysely;
   const row = await repo.findNotificationRow(conn, id);
   if (row?.status !== 'queued') return;
 
@@ -254,4 +253,7 @@ function outgoing(ctx: AppContext, row: NotificationRow): OutgoingMessage {
   return { reference: row.id, to: row.recipient, subject: real.subject, text: real.body };
 }
 
-registerJobHandler(JOB_SEND_NOTIFICATION, sendNotification);
+/** The notifications domain's jobs, assembled with the others in `src/wiring.ts`. */
+export const notificationJobHandlers: JobHandlers = {
+  [JOB_SEND_NOTIFICATION]: sendNotification,
+};

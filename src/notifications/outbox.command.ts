@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connect.js';
 import type { Notification } from './notification.js';
 import { listOutbox, revealLocalNotification } from './notification.service.js';
 
-type WithContext = (fn: (ctx: AppContext) => Promise<unknown>) => Promise<void>;
+type WithContext = (fn: (db: Db, ctx: AppContext) => Promise<unknown>) => Promise<void>;
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -32,9 +33,9 @@ export function outboxCommand(withContext: WithContext, print: (s: string) => vo
     .option('--reveal <notificationId>', 'print the real text of a message kept in the local outbox')
     .option('--json', 'print JSON')
     .action((o: { merchant?: string; limit: number; reveal?: string; json?: boolean }) =>
-      withContext(async (ctx) => {
+      withContext(async (db, ctx) => {
         if (o.reveal) {
-          const m = await revealLocalNotification(ctx, o.reveal);
+          const m = await revealLocalNotification(db.kysely, ctx, o.reveal);
           print(
             o.json
               ? JSON.stringify(m, null, 2)
@@ -42,7 +43,7 @@ export function outboxCommand(withContext: WithContext, print: (s: string) => vo
           );
           return;
         }
-        const list = await listOutbox(ctx, { limit: o.limit, merchantId: o.merchant });
+        const list = await listOutbox(db.kysely, { limit: o.limit, merchantId: o.merchant });
         if (o.json) print(JSON.stringify(list, null, 2));
         else print(list.length === 0 ? '(no notifications)' : list.map(formatOutboxEntry).join('\n\n'));
       }),

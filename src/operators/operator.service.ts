@@ -2,7 +2,8 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialOperatorPassword } from '../credentials/initial-secret.js';
-import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as terminals from '../terminals/terminal.service.js';
@@ -26,13 +27,17 @@ export function roleForCode(code: string): OperatorRole {
 
 export const OPERATOR_CODE = /^\d{2}$/;
 
-/** @throws validation_failed (code), not_found (terminal), already_exists (code on that terminal) */
+/**
+ * Takes the database: the password is hashed (argon2) before the transaction that inserts the row.
+ * @throws validation_failed (code), not_found (terminal), already_exists (code on that terminal)
+ */
 export async function addOperator(
+  db: Db,
   ctx: AppContext,
   input: { terminalId: string; code: string; password: string },
 ): Promise<Operator> {
   if (!OPERATOR_CODE.test(input.code)) throw new AppError('validation_failed', 'operator code is two digits, 00–99');
-  const terminal = await terminals.findTerminal(ctx, input.terminalId);
+  const terminal = await terminals.findTerminal(db.kysely, input.terminalId);
   if (!terminal) throw notFound('terminal');
   assertInitialOperatorPassword(ctx, input.password);
   const row = {
@@ -47,7 +52,7 @@ export async function addOperator(
     created_at: nowIso(ctx),
   };
   try {
-    await repo.insertOperator(ctx.db.kysely, row);
+    await transaction(db, (tx) => repo.insertOperator(tx, row));
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError('already_exists', `operator ${input.code} exists on this terminal`);
     throw e;
@@ -62,12 +67,12 @@ export async function addOperator(
   };
 }
 
-export async function findOperatorCredentials(ctx: AppContext, terminalId: string, code: string) {
-  return repo.findOperatorByCode(ctx.db.kysely, terminalId, code);
+export async function findOperatorCredentials(conn: Conn, terminalId: string, code: string) {
+  return repo.findOperatorByCode(conn, terminalId, code);
 }
 
-export async function findOperatorRecord(ctx: AppContext, id: string) {
-  return repo.findOperatorById(ctx.db.kysely, id);
+export async function findOperatorRecord(conn: Conn, id: string) {
+  return repo.findOperatorById(conn, id);
 }
 
 /** Stores a new operator password hash (history and policy are the credentials service's job). */

@@ -44,11 +44,7 @@ describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) 
       expect(p.reference).toMatch(/^\d{12}$/);
       expect(p.card).toEqual({ bin: card.slice(0, 6), last4: card.slice(-4), brand: 'visa' });
       expect(r.body).not.toContain(card);
-      const row = await h.ctx.db.kysely
-        .selectFrom('payments')
-        .selectAll()
-        .where('id', '=', p.id)
-        .executeTakeFirstOrThrow();
+      const row = await h.db.kysely.selectFrom('payments').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow();
       expect(JSON.stringify(row)).not.toContain(card);
     }
     const bad = await sell('4111111111111112');
@@ -62,7 +58,7 @@ describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) 
     const headers = { ...(await h.operator('cashier')), 'idempotency-key': 'pan-probe' };
     const r = await h.app.inject({ method: 'POST', url: '/api/v1/payments', headers, payload });
     expect(r.statusCode, r.body).toBe(201);
-    const row = await h.ctx.db.kysely
+    const row = await h.db.kysely
       .selectFrom('idempotency_keys')
       .selectAll()
       .where('key', '=', 'pan-probe')
@@ -84,18 +80,18 @@ describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) 
 
   it('draws a receipt reference again when one clashes with another payment’s', async () => {
     const first = (await sell(TEST_CARDS.approved)).json();
-    const row = await h.ctx.db.kysely
+    const row = await h.db.kysely
       .selectFrom('payments')
       .selectAll()
       .where('id', '=', first.id)
       .executeTakeFirstOrThrow();
     const draws = [first.reference, first.reference, '123456000042'];
-    const reference = await transaction(h.ctx.db, (trx) =>
+    const reference = await transaction(h.db, (trx) =>
       insertWithFreshReference(trx, { ...row, id: 'pay_CLASHTEST0000000000000000' }, () => draws.shift() as string),
     );
     expect(reference).toBe('123456000042');
     expect(draws).toEqual([]);
-    const copy = await h.ctx.db.kysely
+    const copy = await h.db.kysely
       .selectFrom('payments')
       .select('reference')
       .where('id', '=', 'pay_CLASHTEST0000000000000000')

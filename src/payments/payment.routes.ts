@@ -39,7 +39,13 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const { payment, replayed } = await payments.createPayment(ctx, req.actor, req.body, idempotencyOf(req));
+      const { value: payment, replayed } = await payments.createPayment(
+        app.db,
+        ctx,
+        req.actor,
+        req.body,
+        idempotencyOf(req),
+      );
       markReplay(reply, replayed);
       return reply.code(201).send(payment);
     },
@@ -51,7 +57,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { auth: { roles: readers } },
       schema: { tags: ['payments'], querystring: pageQuery, response: { 200: page(paymentSchema), ...errorResponses } },
     },
-    async (req) => payments.listPayments(ctx, req.actor, req.query),
+    async (req) => payments.listPayments(app.db.kysely, req.actor, req.query),
   );
 
   app.get(
@@ -60,7 +66,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { auth: { roles: readers } },
       schema: { tags: ['payments'], params: idParam('pay'), response: { 200: paymentSchema, ...errorResponses } },
     },
-    async (req) => payments.getPayment(ctx, req.actor, req.params.id),
+    async (req) => payments.getPayment(app.db.kysely, req.actor, req.params.id),
   );
 
   app.get(
@@ -69,7 +75,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { auth: { roles: readers } },
       schema: { tags: ['payments'], params: idParam('pay'), response: { 200: receiptSchema, ...errorResponses } },
     },
-    async (req) => payments.getPaymentReceipt(ctx, req.actor, req.params.id),
+    async (req) => payments.getPaymentReceipt(app.db.kysely, req.actor, req.params.id),
   );
 
   app.post(
@@ -87,9 +93,16 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const r = await payments.voidPayment(ctx, req.actor, req.params.id, req.body.refundPassword, idempotencyOf(req));
+      const r = await payments.voidPayment(
+        app.db,
+        ctx,
+        req.actor,
+        req.params.id,
+        req.body.refundPassword,
+        idempotencyOf(req),
+      );
       markReplay(reply, r.replayed);
-      return r.payment;
+      return r.value;
     },
   );
 
@@ -105,6 +118,6 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: paymentSchema, ...errorResponses },
       },
     },
-    async (req) => payments.flagPayment(ctx, req.actor, req.params.id, req.body),
+    async (req) => payments.flagPayment(app.db, ctx, req.actor, req.params.id, req.body),
   );
 };

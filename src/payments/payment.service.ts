@@ -1,14 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, assertRole, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
 import { failpoint, isPlanted } from '../db/failpoints.js';
 import type { PaymentTable } from '../db/schema.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
-import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
@@ -108,16 +109,17 @@ export async function insertWithFreshReference(
  * @throws invalid_card_number, terminal_required, not_found (terminal), currency_mismatch
  */
 export async function createPayment(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   input: SaleInput,
   idempotency?: IdempotencyRequest,
-): Promise<{ payment: Payment; replayed: boolean }> {
+): Promise<Idempotent<Payment>> {
   const terminalId = actor.kind === 'operator' ? actor.terminalId : input.terminalId;
   if (!terminalId) throw errors.terminalRequired();
-  const terminal = await terminals.findTerminal(ctx, terminalId);
+  const terminal = await terminals.findTerminal(db.kysely, terminalId);
   if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
-  const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
+  const merchant = await merchants.findMerchant(db.kysely, terminal.merchantId);
   if (!merchant) throw notFound('merchant');
   const currency = input.currency ?? merchant.currency;
   if (currency !== merchant.currency) {
@@ -128,7 +130,7 @@ export async function createPayment(
   if (!luhnValid(pan)) throw errors.invalidCardNumber();
   const card = summarise(pan);
 
-  const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     // A re-initialisation of this terminal either waits for this sale (and then sees it in the open
     // batch) or went first, and then this operator no longer exists: never a sale it wiped past.
     await terminals.lockTerminal(trx, terminal.id, 'share');
@@ -163,7 +165,7 @@ export async function createPayment(
     row.reference = await insertWithFreshReference(trx, row);
     await recordAudit(trx, ctx, {
       merchantId: row.merchant_id,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'payment.created',
       outcome: row.status === 'declined' ? 'failure' : 'success',
       objectType: 'payment',
@@ -173,14 +175,13 @@ export async function createPayment(
     });
     return paymentRowToPayment(row);
   });
-  return { payment: value, replayed };
 }
 
 /** @throws not_found when absent or not the actor's to see */
-export async function getPayment(ctx: AppContext, actor: Actor, id: string): Promise<Payment> {
-  const row = await repo.findPaymentRow(ctx.db.kysely, id);
+export async function getPayment(conn: Conn, actor: Actor, id: string): Promise<Payment> {
+  const row = await repo.findPaymentRow(conn, id);
   if (!row) throw notFound('payment');
-  const merchant = await merchants.findMerchant(ctx, row.merchant_id);
+  const merchant = await merchants.findMerchant(conn, row.merchant_id);
   const visible =
     merchant &&
     canSeeMerchant(actor, { merchantId: row.merchant_id, acquirerId: merchant.acquirerId }) &&
@@ -189,13 +190,13 @@ export async function getPayment(ctx: AppContext, actor: Actor, id: string): Pro
   return paymentRowToPayment(row);
 }
 
-export async function findPaymentByReference(ctx: AppContext, reference: string): Promise<Payment | undefined> {
-  const row = await repo.findPaymentRowByReference(ctx.db.kysely, reference);
+export async function findPaymentByReference(conn: Conn, reference: string): Promise<Payment | undefined> {
+  const row = await repo.findPaymentRowByReference(conn, reference);
   return row ? paymentRowToPayment(row) : undefined;
 }
 
 export async function listPayments(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   page: { limit: number; cursor?: string },
 ): Promise<{ data: Payment[]; nextCursor: string | null }> {
@@ -208,7 +209,7 @@ export async function listPayments(
           ? { terminalId: actor.terminalId ?? '-' }
           : { merchantId: actor.merchantId ?? '-' };
   if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
-  const rows = await repo.listPaymentRows(ctx.db.kysely, { ...scope, before: page.cursor, limit: page.limit + 1 });
+  const rows = await repo.listPaymentRows(conn, { ...scope, before: page.cursor, limit: page.limit + 1 });
   const data = await Promise.all(rows.slice(0, page.limit).map((r) => paymentRowToPayment(r)));
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
@@ -250,11 +251,11 @@ export async function moveRefundAmounts(
  * last 4 (compared in constant time). Undefined when either is wrong: one answer for both.
  */
 export async function proveCustomerPayment(
-  ctx: AppContext,
+  conn: Conn,
   reference: string,
   cardLast4: string,
 ): Promise<Payment | undefined> {
-  const found = await findPaymentByReference(ctx, reference);
+  const found = await findPaymentByReference(conn, reference);
   return found && constantTimeEqual(found.card.last4, cardLast4) ? found : undefined;
 }
 
@@ -264,17 +265,18 @@ export async function proveCustomerPayment(
  * @throws not_found, payment_not_voidable, refund_password_invalid
  */
 export async function voidPayment(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   id: string,
   refundPassword: string | undefined,
   idempotency?: IdempotencyRequest,
-): Promise<{ payment: Payment; replayed: boolean }> {
-  const visible = await getPayment(ctx, actor, id);
+): Promise<Idempotent<Payment>> {
+  const visible = await getPayment(db.kysely, actor, id);
   if (actor.kind !== 'api_key') {
-    await refundPasswords.verifyRefundPassword(ctx, actor, visible.merchantId, refundPassword, 'void');
+    await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, refundPassword, 'void');
   }
-  const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const p = await lockPayment(trx, id);
     if (!p) throw notFound('payment');
     if (p.status !== 'approved') throw errors.paymentNotVoidable(`a ${p.status} payment cannot be voided`);
@@ -285,7 +287,7 @@ export async function voidPayment(
     if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
     await recordAudit(trx, ctx, {
       merchantId: p.merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'payment.voided',
       outcome: 'success',
       objectType: 'payment',
@@ -295,7 +297,6 @@ export async function voidPayment(
     });
     return (await lockPayment(trx, id)) as Payment;
   });
-  return { payment: value, replayed };
 }
 
 export interface BatchTotals {
@@ -316,11 +317,11 @@ export interface BatchTotals {
  * Settles (结算) the terminal's open batch: closes it and returns its totals. After this, its
  * sales can be refunded but no longer voided. @throws not_found, batch_empty
  */
-export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: string): Promise<BatchTotals> {
-  const terminal = await terminals.findTerminal(ctx, terminalId);
+export async function settleTerminal(db: Db, ctx: AppContext, actor: Actor, terminalId: string): Promise<BatchTotals> {
+  const terminal = await terminals.findTerminal(db.kysely, terminalId);
   if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
-  const merchant = await merchants.findMerchant(ctx, terminal.merchantId);
-  return transaction(ctx.db, async (trx) => {
+  const merchant = await merchants.findMerchant(db.kysely, terminal.merchantId);
+  return transaction(db, async (trx) => {
     const batch = await repo.findOpenBatch(trx, terminal.id, 'update');
     if (!batch) throw errors.batchEmpty();
     const rows = await repo.batchPaymentTotals(trx, batch.id);
@@ -344,7 +345,7 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
     await recordAudit(trx, ctx, {
       merchantId: terminal.merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: 'batch.settled',
       outcome: 'success',
       objectType: 'batch',
@@ -369,40 +370,40 @@ export async function lockOpenBatch(
 }
 
 /** Whether the payment's batch is settled (结算): for the acquirer's refund rules. */
-export async function isPaymentSettled(ctx: AppContext, payment: Payment): Promise<boolean> {
-  return (await repo.findBatchRow(ctx.db.kysely, payment.batchId))?.status === 'settled';
+export async function isPaymentSettled(conn: Conn, payment: Payment): Promise<boolean> {
+  return (await repo.findBatchRow(conn, payment.batchId))?.status === 'settled';
 }
 
 /** Unscoped, for other services acting on a payment they already reached through their own object. */
-export async function findPaymentById(ctx: AppContext, id: string): Promise<Payment | undefined> {
-  const row = await repo.findPaymentRow(ctx.db.kysely, id);
+export async function findPaymentById(conn: Conn, id: string): Promise<Payment | undefined> {
+  const row = await repo.findPaymentRow(conn, id);
   return row ? paymentRowToPayment(row) : undefined;
 }
 
-async function receiptParty(ctx: AppContext, p: Payment) {
+async function receiptParty(conn: Conn, p: Payment) {
   const [merchant, terminal] = await Promise.all([
-    merchants.findMerchant(ctx, p.merchantId),
-    terminals.findTerminal(ctx, p.terminalId),
+    merchants.findMerchant(conn, p.merchantId),
+    terminals.findTerminal(conn, p.terminalId),
   ]);
   return { merchantName: merchant?.name ?? '', merchantId: p.merchantId, terminalSerial: terminal?.serial ?? '' };
 }
 
 /** Sale receipt, or void receipt once voided. @throws not_found */
-export async function getPaymentReceipt(ctx: AppContext, actor: Actor, id: string): Promise<Receipt> {
-  const p = await getPayment(ctx, actor, id);
-  const party = await receiptParty(ctx, p);
+export async function getPaymentReceipt(conn: Conn, actor: Actor, id: string): Promise<Receipt> {
+  const p = await getPayment(conn, actor, id);
+  const party = await receiptParty(conn, p);
   return p.status === 'voided' && p.voidedAt ? voidReceipt(party, p, p.voidedAt) : saleReceipt(party, p);
 }
 
 /** For the refunds service, which has already checked the actor may see the refund. */
 export async function refundReceiptFor(
-  ctx: AppContext,
+  conn: Conn,
   paymentId: string,
   refund: Parameters<typeof refundReceipt>[2],
 ): Promise<Receipt> {
-  const p = await findPaymentById(ctx, paymentId);
+  const p = await findPaymentById(conn, paymentId);
   if (!p) throw notFound('payment');
-  return refundReceipt(await receiptParty(ctx, p), p, refund);
+  return refundReceipt(await receiptParty(conn, p), p, refund);
 }
 
 /** Who may flag a payment for risk: the acquirer's reviewers (and the platform admin). */
@@ -414,18 +415,19 @@ export const FLAG_ROLES: readonly Role[] = ['acquirer_reviewer', 'platform_admin
  * @throws forbidden, not_found
  */
 export async function flagPayment(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   id: string,
   input: { flagged: boolean; reason: string },
 ): Promise<Payment> {
   assertRole(actor, FLAG_ROLES);
-  const visible = await getPayment(ctx, actor, id);
-  return transaction(ctx.db, async (trx) => {
+  const visible = await getPayment(db.kysely, actor, id);
+  return transaction(db, async (trx) => {
     await repo.setFlagged(trx, id, input.flagged);
     await recordAudit(trx, ctx, {
       merchantId: visible.merchantId,
-      actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
+      actor: auditActorOf(actor),
       action: input.flagged ? 'payment.flagged' : 'payment.unflagged',
       outcome: 'success',
       objectType: 'payment',

@@ -1,10 +1,11 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, canActOnTerminal, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, canActOnTerminal, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
-import { auditActorOf, type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -21,21 +22,25 @@ export const CHALLENGE_ROLES: readonly Role[] = ['cashier', 'supervisor'];
 export const UNLOCK_CODE_ROLES: readonly Role[] = ['agent_staff'];
 export const UNLOCK_RESET_ROLES: readonly Role[] = ['supervisor'];
 
-async function terminalWithKey(ctx: AppContext, terminalId: string): Promise<{ terminal: Terminal; key: string }> {
-  const terminal = await terminals.findTerminal(ctx, terminalId);
-  const key = await terminals.findTerminalUnlockKey(ctx, terminalId);
+async function terminalWithKey(
+  conn: Conn,
+  ctx: AppContext,
+  terminalId: string,
+): Promise<{ terminal: Terminal; key: string }> {
+  const terminal = await terminals.findTerminal(conn, terminalId);
+  const key = await terminals.findTerminalUnlockKey(conn, ctx, terminalId);
   if (!terminal || !key) throw notFound('terminal');
   return { terminal, key };
 }
 
-async function merchantOf(ctx: AppContext, merchantId: string) {
-  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+async function merchantOf(conn: Conn, ctx: AppContext, merchantId: string) {
+  const r = await merchants.findRefundPasswordRecord(conn, merchantId);
   if (!r) throw notFound('merchant');
   return { name: r.merchant.name, policy: policyFor(ctx, r.policyOverride) };
 }
 
-async function policyOf(ctx: AppContext, merchantId: string) {
-  return (await merchantOf(ctx, merchantId)).policy;
+async function policyOf(conn: Conn, ctx: AppContext, merchantId: string) {
+  return (await merchantOf(conn, ctx, merchantId)).policy;
 }
 
 /**
@@ -44,18 +49,19 @@ async function policyOf(ctx: AppContext, merchantId: string) {
  * @throws not_found (not this operator's terminal)
  */
 export async function issueChallenge(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   terminalId: string,
 ): Promise<{ challenge: string; expiresAt: string }> {
   assertRole(actor, CHALLENGE_ROLES);
-  const { terminal } = await terminalWithKey(ctx, terminalId);
+  const { terminal } = await terminalWithKey(db.kysely, ctx, terminalId);
   if (!canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
-  const policy = await policyOf(ctx, terminal.merchantId);
+  const policy = await policyOf(db.kysely, ctx, terminal.merchantId);
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + policy.recovery.challengeMinutes * 60_000).toISOString();
   const challenge = newChallenge(terminal.serial);
-  await repo.insertChallenge(ctx.db.kysely, {
+  await repo.insertChallenge(db.kysely, {
     id: newId('uch'),
     terminal_id: terminal.id,
     challenge,
@@ -77,14 +83,15 @@ export async function issueChallenge(
  *   challenge_invalid (not this terminal's, already used, or expired)
  */
 export async function issueUnlockCode(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   terminalId: string,
   challenge: string,
 ): Promise<{ unlockCode: string; expiresAt: string; terminalSerial: string }> {
-  const { terminal, key } = await terminalWithKey(ctx, terminalId);
+  const { terminal, key } = await terminalWithKey(db.kysely, ctx, terminalId);
   if (!UNLOCK_CODE_ROLES.includes(actor.role) || actor.agentId !== terminal.agentId) {
-    await recordAuditNow(ctx, {
+    await recordAuditNow(db, ctx, {
       merchantId: terminal.merchantId,
       actor: auditActorOf(actor),
       action: 'unlock_code.refused',
@@ -98,12 +105,12 @@ export async function issueUnlockCode(
   if (!challengeMatchesSerial(terminal.serial, challenge)) {
     throw new AppError('challenge_invalid', 'the challenge does not belong to this terminal: read it again');
   }
-  const policy = await policyOf(ctx, terminal.merchantId);
+  const policy = await policyOf(db.kysely, ctx, terminal.merchantId);
   const now = ctx.clock.now();
   const step = timeStep(now, policy.recovery.unlockCodeMinutes);
   const expiresAt = new Date(now.getTime() + policy.recovery.unlockCodeMinutes * 60_000).toISOString();
   const code = unlockCode(key, terminal.serial, challenge, step);
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     let row = await repo.findChallenge(trx, terminal.id, challenge);
     if (row?.used_at) throw new AppError('challenge_invalid', 'this challenge was already used: ask for a new one');
     if (row && row.expires_at <= now.toISOString()) {
@@ -145,19 +152,20 @@ export async function issueUnlockCode(
  * @throws not_found, unlock_code_invalid, locked, password_* (policy), password_reused
  */
 export async function resetWithUnlockCode(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   terminalId: string,
   input: NewPassword & { unlockCode: string },
 ): Promise<void> {
   assertRole(actor, UNLOCK_RESET_ROLES);
-  const { terminal, key } = await terminalWithKey(ctx, terminalId);
+  const { terminal, key } = await terminalWithKey(db.kysely, ctx, terminalId);
   if (actor.kind !== 'operator' || actor.terminalId !== terminal.id) throw notFound('terminal');
-  const { name: merchantName, policy } = await merchantOf(ctx, terminal.merchantId);
+  const { name: merchantName, policy } = await merchantOf(db.kysely, ctx, terminal.merchantId);
   const windowStart = new Date(ctx.clock.now().getTime() - policy.recovery.unlockCodeMinutes * 60_000).toISOString();
-  const candidates = await repo.listRedeemableChallenges(ctx.db.kysely, terminal.id, windowStart);
+  const candidates = await repo.listRedeemableChallenges(db.kysely, terminal.id, windowStart);
   let matched: (typeof candidates)[number] | undefined;
-  const ok = await checkWithLockout(ctx, {
+  const ok = await checkWithLockout(db, ctx, {
     ref: unlockRef(terminal.id),
     policy,
     verify: async () => {
@@ -180,7 +188,7 @@ export async function resetWithUnlockCode(
     },
   });
   if (!ok || !matched) {
-    await recordAuditNow(ctx, {
+    await recordAuditNow(db, ctx, {
       merchantId: terminal.merchantId,
       actor: auditActorOf(actor),
       action: 'refund_password.reset_failed',
@@ -194,6 +202,7 @@ export async function resetWithUnlockCode(
   }
   const challengeId = matched.id;
   await resetRefundPassword(
+    db,
     ctx,
     terminal.merchantId,
     input,

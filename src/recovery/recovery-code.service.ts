@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
 import { hashSecret, verifySecret } from '../credentials/hashing.js';
-import { auditActorOf, type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
-import { transaction } from '../db/transaction.js';
+import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -21,9 +22,9 @@ export const RECOVERY_CODE_ROLES: readonly Role[] = ['supervisor', 'merchant_own
 /** The code's failures are counted per merchant, not per code: asking for a new code does not reset them. */
 const codeRef = (merchantId: string) => `recovery_code:${merchantId}`;
 
-async function merchantFor(ctx: AppContext, actor: Actor, merchantId: string) {
+async function merchantFor(conn: Conn, ctx: AppContext, actor: Actor, merchantId: string) {
   assertRole(actor, RECOVERY_CODE_ROLES);
-  const r = await merchants.findRefundPasswordRecord(ctx, merchantId);
+  const r = await merchants.findRefundPasswordRecord(conn, merchantId);
   if (!r || actor.merchantId !== merchantId) throw notFound('merchant');
   return { ...r, policy: policyFor(ctx, r.policyOverride) };
 }
@@ -35,24 +36,25 @@ async function merchantFor(ctx: AppContext, actor: Actor, merchantId: string) {
  * @throws not_found, rate_limited
  */
 export async function sendRecoveryCode(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
   channel: RecoveryChannel,
 ): Promise<{ status: 'sent_if_registered'; expiresInSeconds: number }> {
-  const r = await merchantFor(ctx, actor, merchantId);
+  const r = await merchantFor(db.kysely, ctx, actor, merchantId);
   const now = ctx.clock.now();
   const { codeMinutes, maxSendsPerHour } = r.policy.recovery;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
   const tooMany = () => new AppError('rate_limited', `at most ${maxSendsPerHour} codes an hour: try again later`);
   // An early answer before the hash is computed; the count that decides is the one in the transaction.
-  if ((await repo.countRecoveryCodesSince(ctx.db.kysely, merchantId, hourAgo)) >= maxSendsPerHour) throw tooMany();
+  if ((await repo.countRecoveryCodesSince(db.kysely, merchantId, hourAgo)) >= maxSendsPerHour) throw tooMany();
   const to = channel === 'sms' ? r.merchant.phone : r.merchant.email;
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   // Hash even when there is nowhere to send it, so both answers take the same time.
   const codeHash = await hashSecret(code);
   const id = newId('rco');
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await repo.lockMerchantCodes(trx, merchantId);
     if ((await repo.countRecoveryCodesSince(trx, merchantId, hourAgo)) >= maxSendsPerHour) throw tooMany();
     await repo.insertRecoveryCode(trx, {
@@ -86,7 +88,6 @@ export async function sendRecoveryCode(
       details: { channel, contactRegistered: Boolean(to) },
     });
   });
-  ctx.wakeWorker();
   return { status: 'sent_if_registered', expiresInSeconds: codeMinutes * 60 };
 }
 
@@ -95,16 +96,17 @@ export async function sendRecoveryCode(
  * @throws not_found, recovery_code_invalid, locked, password_* (policy), password_reused
  */
 export async function verifyRecoveryCode(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
   input: NewPassword & { code: string },
 ): Promise<void> {
-  const r = await merchantFor(ctx, actor, merchantId);
-  const latest = await repo.findLatestRecoveryCode(ctx.db.kysely, merchantId);
+  const r = await merchantFor(db.kysely, ctx, actor, merchantId);
+  const latest = await repo.findLatestRecoveryCode(db.kysely, merchantId);
   const nowIso = ctx.clock.now().toISOString();
   const usable = latest && !latest.used_at && latest.expires_at > nowIso && latest.code_hash;
-  const ok = await checkWithLockout(ctx, {
+  const ok = await checkWithLockout(db, ctx, {
     ref: codeRef(merchantId),
     policy: r.policy,
     verify: async () => Boolean(usable && latest.code_hash && (await verifySecret(latest.code_hash, input.code))),
@@ -120,7 +122,7 @@ export async function verifyRecoveryCode(
     },
   });
   if (!ok || !latest) {
-    await recordAuditNow(ctx, {
+    await recordAuditNow(db, ctx, {
       merchantId,
       actor: auditActorOf(actor),
       action: 'refund_password.reset_failed',
@@ -133,6 +135,7 @@ export async function verifyRecoveryCode(
     throw new AppError('recovery_code_invalid');
   }
   await resetRefundPassword(
+    db,
     ctx,
     merchantId,
     input,

@@ -22,7 +22,7 @@ async function refundWith(h: Harness, password: string) {
 
 /** The audit rows of one action, straight from the table. */
 async function lockEvents(h: Harness, action: string) {
-  return h.ctx.db.kysely.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
+  return h.db.kysely.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
 }
 
 describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
@@ -72,7 +72,7 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
     const again = await reset(unlockCode, { newPassword: '592714', confirmPassword: '592714' });
     expect(again.statusCode).toBe(403);
     expect(again.json().code).toBe('unlock_code_invalid');
-    const outbox = await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId });
+    const outbox = await listOutbox(h.db.kysely, { limit: 20, merchantId: h.ids.merchantId });
     expect(outbox.map((n) => n.template)).toContain('refund_password_reset');
   });
 
@@ -118,7 +118,7 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
   });
 
   it('refuses a challenge of another terminal, and accepts one the terminal made offline', async () => {
-    const t2 = await terminals.findTerminal(h.ctx, h.ids.otherTerminalId);
+    const t2 = await terminals.findTerminal(h.db.kysely, h.ids.otherTerminalId);
     // Two check digits catch 99 in 100 challenges of another terminal: take one they catch, so that
     // this test does not fail once a hundred runs.
     let foreign = newChallenge(t2?.serial ?? 'T-0002');
@@ -139,7 +139,7 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
     const locks = await lockEvents(h, 'unlock_code.locked');
     expect(locks).toHaveLength(1);
     expect(locks[0]).toMatchObject({ outcome: 'failure', object_id: h.ids.terminalId, terminal_id: h.ids.terminalId });
-    const told = (await listOutbox(h.ctx, { limit: 20, merchantId: h.ids.merchantId })).filter(
+    const told = (await listOutbox(h.db.kysely, { limit: 20, merchantId: h.ids.merchantId })).filter(
       (n) => n.template === 'recovery_locked',
     );
     expect(told).toHaveLength(1);
@@ -203,7 +203,7 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
   });
 
   it('answers an e-mail (or SMS) request the same whether or not the merchant registered that contact', async () => {
-    await h.ctx.db.kysely
+    await h.db.kysely
       .updateTable('merchants')
       .set({ email: null, phone: null })
       .where('id', '=', h.ids.otherMerchantId)
@@ -225,7 +225,7 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
     }
     await h.drain();
     expect(smtp.to('owner@other.demo')).toHaveLength(0);
-    const queued = await h.ctx.db.kysely
+    const queued = await h.db.kysely
       .selectFrom('notifications')
       .select('id')
       .where('merchant_id', '=', h.ids.otherMerchantId)
@@ -270,7 +270,7 @@ describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
     const headers = await h.operator('supervisor');
     const answers = await Promise.all(Array.from({ length: 8 }, () => request('sms', headers)));
     expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 202, 202, 429, 429, 429, 429, 429]);
-    const codes = await h.ctx.db.kysely
+    const codes = await h.db.kysely
       .selectFrom('recovery_codes')
       .select('id')
       .where('merchant_id', '=', h.ids.merchantId)
@@ -326,7 +326,7 @@ describe.each(engines())('SMS one-time code through the HTTP gateway, end to end
     const code = await codeFromSms();
     expect(gateway.requests[0]).toMatchObject({ auth: 'Bearer sk_loopback', body: { to: PHONE } });
     expect(gateway.to(PHONE)[0]).toContain('10 分钟内有效');
-    const stored = JSON.stringify(await h.ctx.db.kysely.selectFrom('notifications').selectAll().execute());
+    const stored = JSON.stringify(await h.db.kysely.selectFrom('notifications').selectAll().execute());
     expect(stored).not.toContain(code);
     const ok = await verify(code);
     expect(ok.statusCode, ok.body).toBe(204);

@@ -25,7 +25,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 201: z.object({ challenge: z.string(), expiresAt: z.string() }), ...errorResponses },
       },
     },
-    async (req, reply) => reply.code(201).send(await agentUnlock.issueChallenge(ctx, req.actor, req.params.id)),
+    async (req, reply) => reply.code(201).send(await agentUnlock.issueChallenge(app.db, ctx, req.actor, req.params.id)),
   );
 
   app.post(
@@ -43,7 +43,9 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req, reply) =>
-      reply.code(201).send(await agentUnlock.issueUnlockCode(ctx, req.actor, req.body.terminalId, req.body.challenge)),
+      reply
+        .code(201)
+        .send(await agentUnlock.issueUnlockCode(app.db, ctx, req.actor, req.body.terminalId, req.body.challenge)),
   );
 
   app.post(
@@ -59,7 +61,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req, reply) => {
-      await agentUnlock.resetWithUnlockCode(ctx, req.actor, req.params.id, req.body);
+      await agentUnlock.resetWithUnlockCode(app.db, ctx, req.actor, req.params.id, req.body);
       return reply.code(204).send(null);
     },
   );
@@ -81,7 +83,9 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req, reply) =>
-      reply.code(202).send(await recoveryCodes.sendRecoveryCode(ctx, req.actor, req.params.id, req.body.channel)),
+      reply
+        .code(202)
+        .send(await recoveryCodes.sendRecoveryCode(app.db, ctx, req.actor, req.params.id, req.body.channel)),
   );
 
   app.post(
@@ -97,7 +101,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req, reply) => {
-      await recoveryCodes.verifyRecoveryCode(ctx, req.actor, req.params.id, req.body);
+      await recoveryCodes.verifyRecoveryCode(app.db, ctx, req.actor, req.params.id, req.body);
       return reply.code(204).send(null);
     },
   );

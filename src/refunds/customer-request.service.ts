@@ -1,10 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { refundDisputable } from '../disputes/dispute.js';
 import { AppError, notFound } from '../errors.js';
-import { findReplay, type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import {
+  findReplay,
+  type IdempotencyRequest,
+  type Idempotent,
+  idempotentTransaction,
+} from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import { normaliseContact } from '../notifications/contact.js';
 import * as payments from '../payments/payment.service.js';
@@ -52,25 +58,29 @@ const noMatch = () =>
  *   refund_reason_not_accepted, refund_exceeds_refundable, payment_not_refundable, idempotency_conflict
  */
 export async function requestRefund(
+  db: Db,
   ctx: AppContext,
   ip: string,
   input: CustomerRequestInput,
   idempotency?: IdempotencyRequest,
-): Promise<{ id: string; trackingSecret: string; trackingUrl: string; status: RefundStatus; replayed: boolean }> {
-  await hitRateLimit(ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
-  await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
-  const found = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
+): Promise<Idempotent<{ id: string; trackingSecret: string; trackingUrl: string; status: RefundStatus }>> {
+  await hitRateLimit(db, ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
+  await hitRateLimit(db, ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
+  const found = await payments.proveCustomerPayment(db.kysely, input.paymentReference, input.cardLast4);
   if (!found) throw noMatch();
   // A retry of an answered request gets that answer back, even if the policy (its window, what is
   // left to refund) would refuse the request now (found by the money checker's replays).
   const language = input.language ?? 'zh-CN';
   const link = (id: string, secret: string) => trackingLink(ctx.config.publicBaseUrl, id, secret, language);
-  const seen = await findReplay<{ id: string; status: RefundStatus }>(ctx, idempotency);
+  const seen = await findReplay<{ id: string; status: RefundStatus }>(db.kysely, ctx, idempotency);
   if (seen && idempotency) {
     const trackingSecret = derivedTrackingSecret(ctx, idempotency);
-    return { ...seen.value, trackingSecret, trackingUrl: link(seen.value.id, trackingSecret), replayed: true };
+    return {
+      value: { ...seen.value, trackingSecret, trackingUrl: link(seen.value.id, trackingSecret) },
+      replayed: true,
+    };
   }
-  const policy = await getRefundPolicy(ctx, found.merchantId);
+  const policy = await getRefundPolicy(db.kysely, found.merchantId);
   const broken = policyViolation(policy, input, found, ctx.clock.now());
   if (broken)
     throw new AppError(broken, `the merchant’s refund policy does not allow this (${broken.replaceAll('_', ' ')})`);
@@ -78,7 +88,7 @@ export async function requestRefund(
   const trackingSecret = idempotency ? derivedTrackingSecret(ctx, idempotency) : randomBytes(18).toString('base64url');
   const now = ctx.clock.now();
   const deadline = new Date(now.getTime() + policy.merchantReviewHours * 3_600_000);
-  const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  const { value, replayed } = await idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const payment = await payments.lockPayment(trx, found.id);
     if (!payment) throw noMatch();
     const row = await reserveRefund(
@@ -118,8 +128,7 @@ export async function requestRefund(
     await enqueueJob(trx, ctx, JOB_MERCHANT_DEADLINE, { refundId: row.id }, deadline);
     return { id: row.id, status: 'pending_merchant' as RefundStatus };
   });
-  if (!replayed) ctx.wakeWorker();
-  return { ...value, trackingSecret, trackingUrl: link(value.id, trackingSecret), replayed };
+  return { value: { ...value, trackingSecret, trackingUrl: link(value.id, trackingSecret) }, replayed };
 }
 
 /**
@@ -141,8 +150,8 @@ export type CustomerProof = { secret: string } | { contact: string };
  * The refund if the proof fits it: its tracking secret, or the e-mail / phone the customer gave.
  * Unknown id and wrong proof are indistinguishable (both undefined, same work).
  */
-async function rowForCustomer(ctx: AppContext, id: string, proof: CustomerProof) {
-  const row = await repo.findRefundRow(ctx.db.kysely, id);
+async function rowForCustomer(conn: Conn, id: string, proof: CustomerProof) {
+  const row = await repo.findRefundRow(conn, id);
   if ('secret' in proof) {
     const ok = constantTimeEqual(row?.tracking_secret_hash ?? '0'.repeat(64), sha256Hex(proof.secret));
     return ok && row?.tracking_secret_hash ? row : undefined;
@@ -154,12 +163,12 @@ async function rowForCustomer(ctx: AppContext, id: string, proof: CustomerProof)
 
 /** For disputes: the refund when the tracking secret is right, else undefined. */
 export async function findRefundForCustomer(
-  ctx: AppContext,
+  conn: Conn,
   id: string,
   trackingSecret: string,
 ): Promise<Refund | undefined> {
-  const row = await rowForCustomer(ctx, id, { secret: trackingSecret });
-  return row ? toRefund(ctx.db.kysely, row) : undefined;
+  const row = await rowForCustomer(conn, id, { secret: trackingSecret });
+  return row ? toRefund(conn, row) : undefined;
 }
 
 /**
@@ -167,29 +176,30 @@ export async function findRefundForCustomer(
  * @throws not_found (unknown id or wrong proof, alike), rate_limited
  */
 export async function trackRefund(
+  db: Db,
   ctx: AppContext,
   ip: string,
   id: string,
   proof: CustomerProof,
   lang: Lang | undefined,
 ): Promise<PublicRefundView> {
-  await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
-  const row = await rowForCustomer(ctx, id, proof);
+  await hitRateLimit(db, ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
+  const row = await rowForCustomer(db.kysely, id, proof);
   if (!row) throw notFound('refund');
-  const refund = await toRefund(ctx.db.kysely, row);
+  const refund = await toRefund(db.kysely, row);
   const dispute = {
-    id: (await repo.findDisputeIdOfRefund(ctx.db.kysely, id)) ?? null,
+    id: (await repo.findDisputeIdOfRefund(db.kysely, id)) ?? null,
     allowed: refundDisputable(refund, ctx.clock.now()).ok,
   };
   return publicView(refund, lang ?? customerLanguage(row.customer_language), dispute);
 }
 
 /** The customer withdraws a request the merchant has not answered yet. @throws not_found, invalid_transition */
-export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, secret: string, lang?: Lang) {
-  await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
-  const row = await rowForCustomer(ctx, id, { secret });
+export async function cancelByCustomer(db: Db, ctx: AppContext, ip: string, id: string, secret: string, lang?: Lang) {
+  await hitRateLimit(db, ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
+  const row = await rowForCustomer(db.kysely, id, { secret });
   if (!row) throw notFound('refund');
-  return transaction(ctx.db, async (trx) => {
+  return transaction(db, async (trx) => {
     const current = await getLockedRefund(trx, id);
     // The customer may withdraw only what the merchant has not yet decided (DESIGN: refund states).
     if (current.status !== 'pending_merchant')

@@ -77,7 +77,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
     async (req, reply) => {
       const idempotency = idempotencyOf(req, { scope: `public:${req.body.paymentReference}` });
       const body = { ...req.body, language: req.body.language ?? headerLanguage(req.headers['accept-language']) };
-      const { replayed, ...created } = await customers.requestRefund(ctx, req.ip, body, idempotency);
+      const { value: created, replayed } = await customers.requestRefund(app.db, ctx, req.ip, body, idempotency);
       markReplay(reply, replayed);
       return reply.code(201).send(created);
     },
@@ -110,7 +110,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       const secret = req.headers['x-tracking-secret'] ?? req.query.secret;
       const { contact } = req.query;
       const proof = secret ? { secret } : { contact: contact ?? '' };
-      return customers.trackRefund(ctx, req.ip, req.params.id, proof, req.query.lang);
+      return customers.trackRefund(app.db, ctx, req.ip, req.params.id, proof, req.query.lang);
     },
   );
 
@@ -126,6 +126,6 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: publicRefundSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => customers.cancelByCustomer(ctx, req.ip, req.params.id, req.body.secret, req.body.lang),
+    async (req) => customers.cancelByCustomer(app.db, ctx, req.ip, req.params.id, req.body.secret, req.body.lang),
   );
 };

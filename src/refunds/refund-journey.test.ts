@@ -322,7 +322,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     expect((await track(first.id, `secret=${first.trackingSecret}`)).statusCode).toBe(200);
 
     // The secret is given back on replay without being stored anywhere but as the refund's hash.
-    const key = await h.ctx.db.kysely
+    const key = await h.db.kysely
       .selectFrom('idempotency_keys')
       .selectAll()
       .where('key', '=', 'phone-retry-1')

@@ -1,7 +1,8 @@
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -10,8 +11,8 @@ import * as repo from './refund.repository.js';
 import { defaultRefundPolicy, type RefundPolicy } from './refund-policy.js';
 
 /** The policy in force for a merchant: its own, or the platform defaults. */
-export async function getRefundPolicy(ctx: AppContext, merchantId: string): Promise<RefundPolicy> {
-  const row = await repo.findPolicyRow(ctx.db.kysely, merchantId);
+export async function getRefundPolicy(conn: Conn, merchantId: string): Promise<RefundPolicy> {
+  const row = await repo.findPolicyRow(conn, merchantId);
   if (!row) return defaultRefundPolicy(merchantId);
   return {
     merchantId,
@@ -25,15 +26,15 @@ export async function getRefundPolicy(ctx: AppContext, merchantId: string): Prom
   };
 }
 
-async function assertSees(ctx: AppContext, actor: Actor, merchantId: string) {
-  const m = await merchants.findMerchant(ctx, merchantId);
+async function assertSees(conn: Conn, actor: Actor, merchantId: string) {
+  const m = await merchants.findMerchant(conn, merchantId);
   if (!m || !canSeeMerchant(actor, { merchantId, acquirerId: m.acquirerId })) throw notFound('merchant');
 }
 
 /** @throws not_found */
-export async function getRefundPolicyFor(ctx: AppContext, actor: Actor, merchantId: string): Promise<RefundPolicy> {
-  await assertSees(ctx, actor, merchantId);
-  return getRefundPolicy(ctx, merchantId);
+export async function getRefundPolicyFor(conn: Conn, actor: Actor, merchantId: string): Promise<RefundPolicy> {
+  await assertSees(conn, actor, merchantId);
+  return getRefundPolicy(conn, merchantId);
 }
 
 /**
@@ -41,18 +42,19 @@ export async function getRefundPolicyFor(ctx: AppContext, actor: Actor, merchant
  * files), and audited, in one transaction. @throws not_found, forbidden, validation_failed
  */
 export async function setRefundPolicy(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
   input: Omit<RefundPolicy, 'merchantId' | 'updatedAt'>,
 ): Promise<RefundPolicy> {
-  await assertSees(ctx, actor, merchantId);
+  await assertSees(db.kysely, actor, merchantId);
   if (actor.role !== 'merchant_owner')
     throw new AppError('forbidden', 'only the merchant owner sets the refund policy');
   if (input.reasons.length === 0) throw new AppError('validation_failed', 'accept at least one reason');
   const at = ctx.clock.now().toISOString();
   const policy: RefundPolicy = { ...input, reasons: [...new Set(input.reasons)], merchantId, updatedAt: at };
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     await repo.upsertPolicy(trx, {
       merchant_id: merchantId,
       window_days: policy.windowDays,
@@ -73,7 +75,7 @@ export async function setRefundPolicy(
     const { merchantId: _m, updatedAt: _u, ...details } = policy;
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: { kind: actor.kind, id: actor.id },
+      actor: auditActorOf(actor),
       action: 'refund_policy.updated',
       outcome: 'success',
       objectType: 'merchant',
@@ -81,16 +83,16 @@ export async function setRefundPolicy(
       details,
     });
   });
-  return getRefundPolicy(ctx, merchantId);
+  return getRefundPolicy(db.kysely, merchantId);
 }
 
 /**
  * The policy that was in force at `at`: the newest one set by then, else the platform defaults.
  * A policy set before its history was kept (no history row) counts from its `updatedAt`.
  */
-export async function getRefundPolicyAt(ctx: AppContext, merchantId: string, at: string): Promise<RefundPolicy> {
-  const past = await repo.findPolicyHistoryAt(ctx.db.kysely, merchantId, at);
+export async function getRefundPolicyAt(conn: Conn, merchantId: string, at: string): Promise<RefundPolicy> {
+  const past = await repo.findPolicyHistoryAt(conn, merchantId, at);
   if (past) return JSON.parse(past.policy) as RefundPolicy;
-  const current = await getRefundPolicy(ctx, merchantId);
+  const current = await getRefundPolicy(conn, merchantId);
   return current.updatedAt && current.updatedAt <= at ? current : defaultRefundPolicy(merchantId);
 }

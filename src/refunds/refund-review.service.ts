@@ -1,7 +1,8 @@
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import {
   findReplay,
@@ -9,7 +10,7 @@ import {
   type Idempotent,
   idempotentTransaction,
 } from '../idempotency/idempotency.service.js';
-import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
+import { enqueueJob, type JobHandler } from '../jobs/job.service.js';
 import * as payments from '../payments/payment.service.js';
 import { settleRefund } from '../payments/processor.js';
 import * as errors from './refund.errors.js';
@@ -22,7 +23,7 @@ import {
   type RefundStatus,
 } from './refund.js';
 import * as repo from './refund.repository.js';
-import { eventActorOf, getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
+import { getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
 import { queueForReviewer, SYSTEM, toRefund, toRefunds, transition } from './refund.transitions.js';
 import { getRefundPolicy } from './refund-policy.service.js';
 
@@ -36,15 +37,16 @@ export type Decision = 'approve' | 'reject';
  *   idempotency_conflict
  */
 export async function decideAsMerchant(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   id: string,
   input: { decision: Decision; reason?: string; refundPassword?: string },
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Refund>> {
-  const seen = await findReplay<Refund>(ctx, idempotency);
+  const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
   if (seen) return seen;
-  const row = await visibleRefundRow(ctx, actor, id);
+  const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant reviews its refunds');
   const to: RefundStatus = input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant';
   if (row.status !== 'pending_merchant') throw errors.invalidTransition(row.status as RefundStatus, to);
@@ -52,9 +54,16 @@ export async function decideAsMerchant(
     throw new AppError('validation_failed', 'a rejection needs a reason the customer will read');
   }
   if (input.decision === 'approve' && actor.kind !== 'api_key') {
-    await refundPasswords.verifyRefundPassword(ctx, actor, row.merchant_id, input.refundPassword, 'refund approval');
+    await refundPasswords.verifyRefundPassword(
+      db,
+      ctx,
+      actor,
+      row.merchant_id,
+      input.refundPassword,
+      'refund approval',
+    );
   }
-  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_merchant') throw errors.invalidTransition(current.status as RefundStatus, to);
     const moved =
@@ -64,20 +73,18 @@ export async function decideAsMerchant(
             ctx,
             current,
             'pending_acquirer',
-            eventActorOf(actor),
+            auditActorOf(actor),
             input.reason ?? 'approved by the merchant',
             {
               decision_reason: input.reason ?? null,
             },
           )
-        : await transition(trx, ctx, current, 'rejected_by_merchant', eventActorOf(actor), input.reason ?? null, {
+        : await transition(trx, ctx, current, 'rejected_by_merchant', auditActorOf(actor), input.reason ?? null, {
             decision_reason: input.reason ?? null,
           });
     if (input.decision === 'approve') await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: id });
     return toRefund(trx, moved);
   });
-  ctx.wakeWorker();
-  return result;
 }
 
 /**
@@ -86,126 +93,122 @@ export async function decideAsMerchant(
  * @throws not_found, forbidden, validation_failed, invalid_transition, idempotency_conflict
  */
 export async function decideAsAcquirer(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   id: string,
   input: { decision: Decision; reason: string },
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Refund>> {
-  const seen = await findReplay<Refund>(ctx, idempotency);
+  const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
   if (seen) return seen;
-  const row = await visibleRefundRow(ctx, actor, id);
+  const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.role !== 'acquirer_reviewer') throw new AppError('forbidden', 'only a reviewer of the acquirer decides');
   const to: RefundStatus = input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer';
   if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, to);
-  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_acquirer') throw errors.invalidTransition(current.status as RefundStatus, to);
     const moved =
       input.decision === 'approve'
-        ? await sendToProcessor(trx, ctx, current, eventActorOf(actor), `approved by the acquirer: ${input.reason}`, {
+        ? await sendToProcessor(trx, ctx, current, auditActorOf(actor), `approved by the acquirer: ${input.reason}`, {
             decision_reason: input.reason,
             acquirer_review: 'manual',
           })
-        : await transition(trx, ctx, current, 'rejected_by_acquirer', eventActorOf(actor), input.reason, {
+        : await transition(trx, ctx, current, 'rejected_by_acquirer', auditActorOf(actor), input.reason, {
             decision_reason: input.reason,
           });
     return toRefund(trx, moved);
   });
-  ctx.wakeWorker();
-  return result;
 }
 
 /** The acquirer's manual review queue: refunds of its merchants waiting for a person. */
 export async function listManualReviews(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string },
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
   const acquirerId = actor.role === 'platform_admin' ? null : (actor.acquirerId ?? '-');
-  const rows = await repo.listManualReviewRows(ctx.db.kysely, acquirerId, q.limit + 1, q.cursor);
-  const data = await toRefunds(ctx.db.kysely, rows.slice(0, q.limit));
+  const rows = await repo.listManualReviewRows(conn, acquirerId, q.limit + 1, q.cursor);
+  const data = await toRefunds(conn, rows.slice(0, q.limit));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
 // ── the acquirer's rules ─────────────────────────────────────────────────────
 
 /** A rule returns why a refund needs a person, or null when it may be approved automatically. */
-export type AcquirerRule = (ctx: AppContext, refund: Refund) => Promise<string | null>;
+export type AcquirerRule = (conn: Conn, refund: Refund) => Promise<string | null>;
+/** The acquirer's rules by name, assembled at start-up (`src/wiring.ts`) from every domain's. */
+export type AcquirerRules = Readonly<Record<string, AcquirerRule>>;
 
-const rules = new Map<string, AcquirerRule>();
-
-/** Other domains add rules (disputes: "no open dispute on the payment"). */
-export function registerAcquirerRule(name: string, rule: AcquirerRule): void {
-  rules.set(name, rule);
-}
-
-registerAcquirerRule('amount_within_threshold', async (ctx, r) => {
-  const policy = await getRefundPolicy(ctx, r.merchantId);
-  return r.amount > policy.acquirerManualReviewAbove ? 'amount above the manual-review threshold' : null;
-});
-
-registerAcquirerRule('within_window', async (ctx, r) => {
-  const [policy, payment] = await Promise.all([
-    getRefundPolicy(ctx, r.merchantId),
-    payments.findPaymentById(ctx, r.paymentId),
-  ]);
-  if (!payment) return 'payment not found';
-  const deadline = new Date(payment.createdAt).getTime() + policy.windowDays * 86_400_000;
-  return new Date(r.createdAt).getTime() > deadline ? 'outside the refund window' : null;
-});
-
-registerAcquirerRule('payment_captured', async (ctx, r) => {
-  const payment = await payments.findPaymentById(ctx, r.paymentId);
-  if (!payment || payment.capturedAmount === 0) return 'no money was captured';
-  return payment.flagged ? 'the payment is flagged' : null;
-});
-
-// A sale of the open batch is voided (撤销), not refunded: a refund of one needs a person's look.
-registerAcquirerRule('payment_settled', async (ctx, r) => {
-  const payment = await payments.findPaymentById(ctx, r.paymentId);
-  return payment && (await payments.isPaymentSettled(ctx, payment)) ? null : 'the sale is not settled yet';
-});
-
-registerAcquirerRule('payment_failure_is_real', async (ctx, r) => {
-  if (r.reason !== 'payment_failure') return null;
-  const payment = await payments.findPaymentById(ctx, r.paymentId);
-  return payment?.status === 'failed' && payment.capturedAmount > 0
-    ? null
-    : 'reason is payment failure but the payment shows no money taken without success';
-});
+/** The refunds domain's own rules; other domains export theirs (disputes: "no open dispute"). */
+export const refundAcquirerRules: AcquirerRules = {
+  amount_within_threshold: async (conn, r) => {
+    const policy = await getRefundPolicy(conn, r.merchantId);
+    return r.amount > policy.acquirerManualReviewAbove ? 'amount above the manual-review threshold' : null;
+  },
+  within_window: async (conn, r) => {
+    const [policy, payment] = await Promise.all([
+      getRefundPolicy(conn, r.merchantId),
+      payments.findPaymentById(conn, r.paymentId),
+    ]);
+    if (!payment) return 'payment not found';
+    const deadline = new Date(payment.createdAt).getTime() + policy.windowDays * 86_400_000;
+    return new Date(r.createdAt).getTime() > deadline ? 'outside the refund window' : null;
+  },
+  payment_captured: async (conn, r) => {
+    const payment = await payments.findPaymentById(conn, r.paymentId);
+    if (!payment || payment.capturedAmount === 0) return 'no money was captured';
+    return payment.flagged ? 'the payment is flagged' : null;
+  },
+  // A sale of the open batch is voided (撤销), not refunded: a refund of one needs a person's look.
+  payment_settled: async (conn, r) => {
+    const payment = await payments.findPaymentById(conn, r.paymentId);
+    return payment && (await payments.isPaymentSettled(conn, payment)) ? null : 'the sale is not settled yet';
+  },
+  payment_failure_is_real: async (conn, r) => {
+    if (r.reason !== 'payment_failure') return null;
+    const payment = await payments.findPaymentById(conn, r.paymentId);
+    return payment?.status === 'failed' && payment.capturedAmount > 0
+      ? null
+      : 'reason is payment failure but the payment shows no money taken without success';
+  },
+};
 
 /** Why a refund needs manual review (every failing rule), or [] when it may be auto-approved. */
-export async function manualReviewReasons(ctx: AppContext, refund: Refund): Promise<string[]> {
-  const reasons = await Promise.all([...rules.values()].map((rule) => rule(ctx, refund)));
+export async function manualReviewReasons(conn: Conn, rules: AcquirerRules, refund: Refund): Promise<string[]> {
+  const reasons = await Promise.all(Object.values(rules).map((rule) => rule(conn, refund)));
   return reasons.filter((r): r is string => r !== null);
 }
 
 /**
  * The acquirer's automatic review: approve when every rule passes, otherwise queue for a person.
- * A request the merchant never answered always goes to a person. Safe to run twice.
+ * A request the merchant never answered always goes to a person. Safe to run twice. The rules read
+ * inside the transaction, under the refund's lock, so they judge the refund as it is.
  */
-async function acquirerReview(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function acquirerReview(
+  db: Db,
+  ctx: AppContext,
+  rules: AcquirerRules,
+  payload: Record<string, unknown>,
+): Promise<void> {
   const id = String(payload.refundId);
-  const row = await repo.findRefundRow(ctx.db.kysely, id);
-  if (row?.status !== 'pending_acquirer' || row.acquirer_review === 'manual') return;
-  const reasons = await manualReviewReasons(ctx, await toRefund(ctx.db.kysely, row));
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     const current = (await lockRefund(trx, id))?.refund;
     if (current?.status !== 'pending_acquirer' || current.acquirer_review === 'manual') return;
+    const reasons = await manualReviewReasons(trx, rules, await toRefund(trx, current));
     if (reasons.length === 0) {
       await sendToProcessor(trx, ctx, current, SYSTEM, 'approved by the acquirer’s rules', { acquirer_review: 'auto' });
     } else {
       await queueForReviewer(trx, ctx, current, reasons);
     }
   });
-  ctx.wakeWorker();
 }
 
 /** The processor's answer: `processing` → `succeeded` (with a trace reference) or `failed`. */
-async function processRefund(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function processRefund(db: Db, ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.refundId);
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     const locked = await lockRefund(trx, id);
     const current = locked?.refund;
     if (!locked || current?.status !== 'processing') return;
@@ -228,9 +231,9 @@ async function processRefund(ctx: AppContext, payload: Record<string, unknown>):
 }
 
 /** A customer request the merchant left unanswered past its deadline goes to the acquirer, by hand. */
-async function merchantDeadline(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function merchantDeadline(db: Db, ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.refundId);
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     const row = (await lockRefund(trx, id))?.refund;
     if (row?.status !== 'pending_merchant' || !row.merchant_deadline_at) return;
     if (row.merchant_deadline_at > ctx.clock.now().toISOString()) return;
@@ -248,6 +251,11 @@ async function merchantDeadline(ctx: AppContext, payload: Record<string, unknown
   });
 }
 
-registerJobHandler(JOB_ACQUIRER_REVIEW, acquirerReview);
-registerJobHandler(JOB_PROCESS, processRefund);
-registerJobHandler(JOB_MERCHANT_DEADLINE, merchantDeadline);
+/** The refunds domain's jobs; the acquirer's review applies `rules` (all domains' rules). */
+export function refundJobHandlers(rules: AcquirerRules): Record<string, JobHandler> {
+  return {
+    [JOB_ACQUIRER_REVIEW]: (db, ctx, payload) => acquirerReview(db, ctx, rules, payload),
+    [JOB_PROCESS]: processRefund,
+    [JOB_MERCHANT_DEADLINE]: merchantDeadline,
+  };
+}

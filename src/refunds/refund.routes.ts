@@ -45,7 +45,13 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       },
     },
     async (req, reply) => {
-      const { refund, replayed } = await refunds.createCounterRefund(ctx, req.actor, req.body, idempotencyOf(req));
+      const { value: refund, replayed } = await refunds.createCounterRefund(
+        app.db,
+        ctx,
+        req.actor,
+        req.body,
+        idempotencyOf(req),
+      );
       markReplay(reply, replayed);
       return reply.code(201).send(refund);
     },
@@ -61,7 +67,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: page(refundSchema), ...errorResponses },
       },
     },
-    async (req) => refunds.listRefunds(ctx, req.actor, req.query),
+    async (req) => refunds.listRefunds(app.db.kysely, req.actor, req.query),
   );
 
   app.get(
@@ -70,7 +76,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       config: { auth: { roles: readers } },
       schema: { tags: ['refunds'], params: idParam('re'), response: { 200: refundSchema, ...errorResponses } },
     },
-    async (req) => refunds.getRefund(ctx, req.actor, req.params.id),
+    async (req) => refunds.getRefund(app.db.kysely, req.actor, req.params.id),
   );
 
   app.get(
@@ -79,7 +85,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       config: { auth: { roles: readers } },
       schema: { tags: ['refunds'], params: idParam('re'), response: { 200: receiptSchema, ...errorResponses } },
     },
-    async (req) => refunds.getRefundReceipt(ctx, req.actor, req.params.id),
+    async (req) => refunds.getRefundReceipt(app.db.kysely, req.actor, req.params.id),
   );
 
   app.post(
@@ -94,7 +100,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req) => refunds.cancelRefund(ctx, req.actor, req.params.id, req.body.reason),
+    async (req) => refunds.cancelRefund(app.db, ctx, req.actor, req.params.id, req.body.reason),
   );
 
   app.post(
@@ -111,7 +117,8 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: refundSchema, ...errorResponses },
       },
     },
-    async (req, reply) => replied(reply, await refunds.retryRefund(ctx, req.actor, req.params.id, idempotencyOf(req))),
+    async (req, reply) =>
+      replied(reply, await refunds.retryRefund(app.db, ctx, req.actor, req.params.id, idempotencyOf(req))),
   );
 
   app.post(
@@ -133,7 +140,10 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       },
     },
     async (req, reply) =>
-      replied(reply, await reviews.decideAsMerchant(ctx, req.actor, req.params.id, req.body, idempotencyOf(req))),
+      replied(
+        reply,
+        await reviews.decideAsMerchant(app.db, ctx, req.actor, req.params.id, req.body, idempotencyOf(req)),
+      ),
   );
 
   app.post(
@@ -152,7 +162,10 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       },
     },
     async (req, reply) =>
-      replied(reply, await reviews.decideAsAcquirer(ctx, req.actor, req.params.id, req.body, idempotencyOf(req))),
+      replied(
+        reply,
+        await reviews.decideAsAcquirer(app.db, ctx, req.actor, req.params.id, req.body, idempotencyOf(req)),
+      ),
   );
 
   app.get(
@@ -166,7 +179,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: page(refundSchema), ...errorResponses },
       },
     },
-    async (req) => reviews.listManualReviews(ctx, req.actor, req.query),
+    async (req) => reviews.listManualReviews(app.db.kysely, req.actor, req.query),
   );
 
   app.get(
@@ -175,7 +188,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin'] } },
       schema: { tags: ['refund policy'], params: idParam('mer'), response: { 200: policySchema, ...errorResponses } },
     },
-    async (req) => policies.getRefundPolicyFor(ctx, req.actor, req.params.id),
+    async (req) => policies.getRefundPolicyFor(app.db.kysely, req.actor, req.params.id),
   );
 
   app.put(
@@ -190,7 +203,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: policySchema, ...errorResponses },
       },
     },
-    async (req) => policies.setRefundPolicy(ctx, req.actor, req.params.id, req.body),
+    async (req) => policies.setRefundPolicy(app.db, ctx, req.actor, req.params.id, req.body),
   );
 };
 

@@ -1,9 +1,10 @@
-import { type Actor, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
 import type { RefundTable } from '../db/schema.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
@@ -38,12 +39,7 @@ import {
 // What other domains (disputes) use of the refund journey, in one place.
 export { findRefundForCustomer } from './customer-request.service.js';
 export { getRefundPolicy, getRefundPolicyAt } from './refund-policy.service.js';
-export { registerAcquirerRule } from './refund-review.service.js';
 export { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS };
-
-export function eventActorOf(actor: Actor): EventActor {
-  return { kind: actor.kind, id: actor.id, ip: actor.ip };
-}
 
 export interface NewRefundRow {
   payment: LockedPayment;
@@ -149,39 +145,38 @@ export interface CounterRefundInput {
  *   locked, payment_not_refundable, currency_mismatch, refund_exceeds_refundable, idempotency_conflict
  */
 export async function createCounterRefund(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   input: CounterRefundInput,
   idempotency?: IdempotencyRequest,
-): Promise<{ refund: Refund; replayed: boolean }> {
+): Promise<Idempotent<Refund>> {
   // People must see the payment before their refund password is checked (outside the transaction).
   // An API key needs no password and acts for its own merchant only: its check is made on the
   // locked row below, which spares the merchants' systems three reads on their hot path.
   if (actor.kind !== 'api_key') {
-    const visible = await payments.getPayment(ctx, actor, input.paymentId);
-    await refundPasswords.verifyRefundPassword(ctx, actor, visible.merchantId, input.refundPassword, 'refund');
+    const visible = await payments.getPayment(db.kysely, actor, input.paymentId);
+    await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, input.refundPassword, 'refund');
   }
   const channel: RefundChannel = actor.kind === 'operator' ? 'counter' : actor.kind === 'api_key' ? 'api' : 'console';
-  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const payment = await payments.lockPayment(trx, input.paymentId);
     if (!payment || (actor.kind === 'api_key' && payment.merchantId !== actor.merchantId)) throw notFound('payment');
     const row = await reserveRefund(
       trx,
       ctx,
       { ...input, payment, channel, status: 'pending_acquirer' },
-      eventActorOf(actor),
+      auditActorOf(actor),
       'refund requested by the merchant',
     );
     await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
     return toRefund(trx, row);
   });
-  if (!result.replayed) ctx.wakeWorker();
-  return { refund: result.value, replayed: result.replayed };
 }
 
-export async function visibleRefundRow(ctx: AppContext, actor: Actor, id: string): Promise<RefundTable> {
-  const row = await repo.findRefundRow(ctx.db.kysely, id);
-  const merchant = row ? await merchants.findMerchant(ctx, row.merchant_id) : undefined;
+export async function visibleRefundRow(conn: Conn, actor: Actor, id: string): Promise<RefundTable> {
+  const row = await repo.findRefundRow(conn, id);
+  const merchant = row ? await merchants.findMerchant(conn, row.merchant_id) : undefined;
   if (!row || !merchant || !canSeeMerchant(actor, { merchantId: merchant.id, acquirerId: merchant.acquirerId })) {
     throw notFound('refund');
   }
@@ -189,23 +184,23 @@ export async function visibleRefundRow(ctx: AppContext, actor: Actor, id: string
 }
 
 /** @throws not_found when absent or outside the actor's reach */
-export async function getRefund(ctx: AppContext, actor: Actor, id: string): Promise<Refund> {
-  return toRefund(ctx.db.kysely, await visibleRefundRow(ctx, actor, id));
+export async function getRefund(conn: Conn, actor: Actor, id: string): Promise<Refund> {
+  return toRefund(conn, await visibleRefundRow(conn, actor, id));
 }
 
 /** Unscoped, for other domains (disputes) that reached the refund through their own checks. */
-export async function findRefundById(ctx: AppContext, id: string): Promise<Refund | undefined> {
-  const row = await repo.findRefundRow(ctx.db.kysely, id);
-  return row ? toRefund(ctx.db.kysely, row) : undefined;
+export async function findRefundById(conn: Conn, id: string): Promise<Refund | undefined> {
+  const row = await repo.findRefundRow(conn, id);
+  return row ? toRefund(conn, row) : undefined;
 }
 
-export async function listRefundsOfPayment(ctx: AppContext, paymentId: string): Promise<Refund[]> {
-  const rows = await repo.listRefundRowsOfPayment(ctx.db.kysely, paymentId);
-  return toRefunds(ctx.db.kysely, rows);
+export async function listRefundsOfPayment(conn: Conn, paymentId: string): Promise<Refund[]> {
+  const rows = await repo.listRefundRowsOfPayment(conn, paymentId);
+  return toRefunds(conn, rows);
 }
 
 export async function listRefunds(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string; status?: RefundStatus; paymentId?: string },
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
@@ -216,14 +211,14 @@ export async function listRefunds(
       : actor.role === 'acquirer_reviewer'
         ? { acquirerId: actor.acquirerId ?? '-' }
         : { merchantId: actor.merchantId ?? '-' };
-  const rows = await repo.listRefundRows(ctx.db.kysely, {
+  const rows = await repo.listRefundRows(conn, {
     ...scope,
     status: q.status,
     paymentId: q.paymentId,
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = await toRefunds(ctx.db.kysely, rows.slice(0, q.limit));
+  const data = await toRefunds(conn, rows.slice(0, q.limit));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
@@ -231,11 +226,17 @@ export async function listRefunds(
  * Cancels a refund: the merchant's people while it waits for the acquirer. The reservation is
  * released. @throws not_found, forbidden, invalid_transition
  */
-export async function cancelRefund(ctx: AppContext, actor: Actor, id: string, reason?: string): Promise<Refund> {
-  const row = await visibleRefundRow(ctx, actor, id);
+export async function cancelRefund(
+  db: Db,
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  reason?: string,
+): Promise<Refund> {
+  const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant can cancel here');
   if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, 'canceled');
-  return transaction(ctx.db, async (trx) => {
+  return transaction(db, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_acquirer')
       throw errors.invalidTransition(current.status as RefundStatus, 'canceled');
@@ -244,7 +245,7 @@ export async function cancelRefund(ctx: AppContext, actor: Actor, id: string, re
       ctx,
       current,
       'canceled',
-      eventActorOf(actor),
+      auditActorOf(actor),
       reason ?? 'canceled by the merchant',
     );
     return toRefund(trx, moved);
@@ -276,21 +277,20 @@ export async function sendToProcessor(
  * @throws not_found, forbidden, invalid_transition, refund_failure_final, idempotency_conflict
  */
 export async function retryRefund(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   id: string,
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Refund>> {
-  await visibleRefundRow(ctx, actor, id);
-  const result = await idempotentTransaction(ctx, idempotency, async (trx) => {
+  await visibleRefundRow(db.kysely, actor, id);
+  return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const row = await getLockedRefund(trx, id);
     if (row.status !== 'failed') throw errors.invalidTransition(row.status as RefundStatus, 'processing');
     if (row.failure_final === 1) throw errors.refundFailureFinal(row.failure_reason);
-    const moved = await sendToProcessor(trx, ctx, row, eventActorOf(actor), 'retry', { failure_reason: null });
+    const moved = await sendToProcessor(trx, ctx, row, auditActorOf(actor), 'retry', { failure_reason: null });
     return toRefund(trx, moved);
   });
-  ctx.wakeWorker();
-  return result;
 }
 
 /**
@@ -299,6 +299,7 @@ export async function retryRefund(
  * @throws not_found, refund_exceeds_refundable (nothing left), payment_not_refundable
  */
 export async function forceRefundForDispute(
+  db: Db,
   ctx: AppContext,
   input: {
     paymentId: string;
@@ -310,7 +311,7 @@ export async function forceRefundForDispute(
     supersedes?: string | null;
   },
 ): Promise<Refund> {
-  const refund = await transaction(ctx.db, async (trx) => {
+  const refund = await transaction(db, async (trx) => {
     if (!(await payments.lockPayment(trx, input.paymentId))) throw notFound('payment');
     const superseded = input.supersedes ? (await lockRefund(trx, input.supersedes))?.refund : undefined;
     if (superseded?.payment_id === input.paymentId) {
@@ -348,12 +349,11 @@ export async function forceRefundForDispute(
     );
     return toRefund(trx, moved);
   });
-  ctx.wakeWorker();
   return refund;
 }
 
 /** @throws not_found */
-export async function getRefundReceipt(ctx: AppContext, actor: Actor, id: string) {
-  const refund = await getRefund(ctx, actor, id);
-  return payments.refundReceiptFor(ctx, refund.paymentId, refund);
+export async function getRefundReceipt(conn: Conn, actor: Actor, id: string) {
+  const refund = await getRefund(conn, actor, id);
+  return payments.refundReceiptFor(conn, refund.paymentId, refund);
 }

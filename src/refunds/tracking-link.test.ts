@@ -72,7 +72,7 @@ describe.each(engines())('the tracking link (%s)', (engine) => {
     const text = sms.to(PHONE).find((t) => t.includes(id));
     expect(text).toContain(trackingUrl);
 
-    const stored = await h.ctx.db.kysely
+    const stored = await h.db.kysely
       .selectFrom('notifications')
       .select(['body', 'render_data', 'status'])
       .where('template', '=', 'refund_requested')

@@ -1,6 +1,8 @@
 import type { Actor } from '../auth/actor.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connect.js';
+import { transaction } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import * as operators from '../operators/operator.service.js';
 import * as payments from '../payments/payment.service.js';
@@ -50,10 +52,11 @@ export interface DemoIds {
  * @throws Error when an earlier seed was cut off half-way (its claim never completed)
  */
 export async function seedDemo(
+  db: Db,
   ctx: AppContext,
   wait = { timeoutMs: 60_000, pollMs: 200 },
 ): Promise<DemoIds | undefined> {
-  const kysely = ctx.db.kysely;
+  const kysely = db.kysely;
   if (!(await seeds.claimSeed(kysely, 'demo', new Date().toISOString()))) {
     const deadline = Date.now() + wait.timeoutMs;
     for (;;) {
@@ -69,8 +72,8 @@ export async function seedDemo(
     }
   }
   // A database seeded before seeds were recorded already has the demo.
-  const seeded = await terminals.findTerminalBySerial(ctx, DEMO.terminal.serial);
-  const ids = seeded ? undefined : await seedDemoData(ctx);
+  const seeded = await terminals.findTerminalBySerial(db.kysely, DEMO.terminal.serial);
+  const ids = seeded ? undefined : await seedDemoData(db, ctx);
   await seeds.completeSeed(kysely, 'demo', new Date().toISOString());
   return ids;
 }
@@ -78,10 +81,10 @@ export async function seedDemo(
 /** The README's demo logins are fixed, so they skip the console password rules (see createUser). */
 const DEMO_LOGINS = { demo: true };
 
-async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
-  const acquirer = await merchants.createAcquirer(ctx, 'Demo Acquirer / 演示收单机构');
-  const agent = await merchants.createAgent(ctx, 'Demo POS Agent / 演示代理商');
-  const store = await merchants.createMerchant(ctx, {
+async function seedDemoData(db: Db, ctx: AppContext): Promise<DemoIds> {
+  const acquirer = await transaction(db, (tx) => merchants.createAcquirer(tx, ctx, 'Demo Acquirer / 演示收单机构'));
+  const agent = await transaction(db, (tx) => merchants.createAgent(tx, ctx, 'Demo POS Agent / 演示代理商'));
+  const store = await merchants.createMerchant(db, ctx, {
     name: 'Demo Store / 演示商户',
     acquirerId: acquirer.id,
     language: 'zh-CN',
@@ -89,16 +92,14 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     phone: '13800138000',
     refundPassword: DEMO.refundPassword,
   });
-  const t1 = await terminals.createTerminal(ctx, {
-    serial: DEMO.terminal.serial,
-    merchantId: store.id,
-    agentId: agent.id,
-  });
+  const t1 = await transaction(db, (tx) =>
+    terminals.createTerminal(tx, ctx, { serial: DEMO.terminal.serial, merchantId: store.id, agentId: agent.id }),
+  );
   const t1Operators = [];
   for (const op of [DEMO.terminal.supervisor, DEMO.terminal.cashier]) {
-    t1Operators.push(await operators.addOperator(ctx, { terminalId: t1.id, code: op.code, password: op.password }));
+    t1Operators.push(await operators.addOperator(db, ctx, { terminalId: t1.id, code: op.code, password: op.password }));
   }
-  const other = await merchants.createMerchant(ctx, {
+  const other = await merchants.createMerchant(db, ctx, {
     name: 'Other Shop / 另一商户',
     acquirerId: acquirer.id,
     language: 'en',
@@ -106,15 +107,14 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     phone: '13900139000',
     refundPassword: DEMO.other.refundPassword,
   });
-  const t2 = await terminals.createTerminal(ctx, {
-    serial: DEMO.other.terminal.serial,
-    merchantId: other.id,
-    agentId: agent.id,
-  });
+  const t2 = await transaction(db, (tx) =>
+    terminals.createTerminal(tx, ctx, { serial: DEMO.other.terminal.serial, merchantId: other.id, agentId: agent.id }),
+  );
   for (const op of [DEMO.other.terminal.supervisor, DEMO.other.terminal.cashier]) {
-    await operators.addOperator(ctx, { terminalId: t2.id, code: op.code, password: op.password });
+    await operators.addOperator(db, ctx, { terminalId: t2.id, code: op.code, password: op.password });
   }
   await users.createUser(
+    db,
     ctx,
     {
       ...DEMO.owner,
@@ -125,6 +125,7 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     DEMO_LOGINS,
   );
   await users.createUser(
+    db,
     ctx,
     {
       ...DEMO.other.owner,
@@ -135,6 +136,7 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     DEMO_LOGINS,
   );
   await users.createUser(
+    db,
     ctx,
     {
       ...DEMO.reviewer,
@@ -145,12 +147,13 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
     DEMO_LOGINS,
   );
   await users.createUser(
+    db,
     ctx,
     { ...DEMO.agent, name: 'Agent staff', role: 'agent_staff', agentId: agent.id },
     DEMO_LOGINS,
   );
-  await users.createUser(ctx, { ...DEMO.admin, name: 'Platform admin', role: 'platform_admin' }, DEMO_LOGINS);
-  await demoSales(ctx, t1Operators[1], acquirer.id);
+  await users.createUser(db, ctx, { ...DEMO.admin, name: 'Platform admin', role: 'platform_admin' }, DEMO_LOGINS);
+  await demoSales(db, ctx, t1Operators[1], acquirer.id);
   return {
     acquirerId: acquirer.id,
     agentId: agent.id,
@@ -166,7 +169,7 @@ async function seedDemoData(ctx: AppContext): Promise<DemoIds> {
  * batch with two more, and one sale where the money was taken but the processor reported failure
  * (the `payment_failure` refund reason).
  */
-async function demoSales(ctx: AppContext, cashier: operators.Operator, acquirerId: string): Promise<void> {
+async function demoSales(db: Db, ctx: AppContext, cashier: operators.Operator, acquirerId: string): Promise<void> {
   const actor: Actor = {
     kind: 'operator',
     id: cashier.id,
@@ -179,10 +182,10 @@ async function demoSales(ctx: AppContext, cashier: operators.Operator, acquirerI
     sessionId: null,
     mustChangePassword: false,
   };
-  const sell = (amount: number, number: string) => payments.createPayment(ctx, actor, { amount, card: { number } });
+  const sell = (amount: number, number: string) => payments.createPayment(db, ctx, actor, { amount, card: { number } });
   await sell(12_800, TEST_CARDS.approved);
   await sell(3_550, TEST_CARDS.approvedUnionPay);
-  await payments.settleTerminal(ctx, { ...actor, role: 'supervisor' }, cashier.terminalId);
+  await payments.settleTerminal(db, ctx, { ...actor, role: 'supervisor' }, cashier.terminalId);
   await sell(99_900, TEST_CARDS.approved);
   await sell(6_600, TEST_CARDS.chargedButFailed);
   await sell(25_000, TEST_CARDS.approvedUnionPay);

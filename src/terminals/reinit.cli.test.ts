@@ -22,14 +22,14 @@ describe.each(engines())('refunddesk terminal reinit (%s)', (engine) => {
   beforeAll(async () => {
     backupDir = mkdtempSync(join(tmpdir(), 'refunddesk-reinit-cli-'));
     db = await throwawayDatabase(engine);
-    const ctx = await openContext({ ...loadConfig({}), databaseUrl: db.url, secretKey });
-    const ids = await seedDemo(ctx);
+    const { db: conn, ctx } = await openContext({ ...loadConfig({}), databaseUrl: db.url, secretKey });
+    const ids = await seedDemo(conn, ctx);
     try {
-      await payments.settleTerminal(ctx, systemActor, ids?.terminalId as string);
+      await payments.settleTerminal(conn, ctx, systemActor, ids?.terminalId as string);
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'batch_empty')) throw e;
     }
-    await ctx.db.close();
+    await conn.close();
   });
   afterAll(async () => {
     await db?.drop();

@@ -51,11 +51,11 @@ export function terminalReinitCommand(withContext: WithContext): Command {
     )
     .action(
       (o: { terminal: string; confirmSerial: string; confirmSerialAgain: string; skipBackup?: boolean } & ActAs) =>
-        withContext(async (ctx) => {
-          const actor = await actAs(ctx, { asOperator: o.asOperator, asUser: o.asUser }, REINITIALIZE_ROLES);
-          const terminal = await resolveTerminal(ctx, o.terminal);
+        withContext(async (db, ctx) => {
+          const actor = await actAs(db.kysely, { asOperator: o.asOperator, asUser: o.asUser }, REINITIALIZE_ROLES);
+          const terminal = await resolveTerminal(db.kysely, o.terminal);
           const [password] = await readSecrets([STEP_UP_PASSWORD]);
-          const result = await reinitializeTerminal(ctx, actor, terminal.id, {
+          const result = await reinitializeTerminal(db, ctx, actor, terminal.id, {
             confirmSerial: o.confirmSerial,
             confirmSerialAgain: o.confirmSerialAgain,
             password,

@@ -6,6 +6,7 @@ import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/h
 import { someoneWaitsOnALock as waitsOnALock } from '../../test/support/pg-locks.js';
 import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { armFailpoint } from '../db/failpoints.js';
+import { transaction } from '../db/transaction.js';
 import * as operators from '../operators/operator.service.js';
 import { DEMO } from '../seed/demo.js';
 import * as terminals from './terminal.service.js';
@@ -13,7 +14,7 @@ import { findTerminalUnlockKey } from './terminal.service.js';
 
 /** Every table's row count, by name (both engines). */
 async function countAll(h: Harness): Promise<Record<string, number>> {
-  const db = h.ctx.db.kysely;
+  const db = h.db.kysely;
   const names =
     h.engine === 'sqlite'
       ? (
@@ -158,24 +159,26 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
       headers: await h.operator('supervisor'),
     });
     // A second terminal of the same merchant, to show the refund password is unset merchant-wide.
-    const second = await terminals.createTerminal(h.ctx, {
-      serial: 'T-0101',
-      merchantId: h.ids.merchantId,
-      agentId: h.ids.agentId,
-    });
-    await operators.addOperator(h.ctx, { terminalId: second.id, code: '01', password: '7302' });
+    const second = await transaction(h.db, (tx) =>
+      terminals.createTerminal(tx, h.ctx, {
+        serial: 'T-0101',
+        merchantId: h.ids.merchantId,
+        agentId: h.ids.agentId,
+      }),
+    );
+    await operators.addOperator(h.db, h.ctx, { terminalId: second.id, code: '01', password: '7302' });
     const secondCashier = await h.app.inject({
       method: 'POST',
       url: `/api/v1/terminals/${second.id}/login`,
       payload: { operator: '01', password: '7302' },
     });
     const secondHeaders = { authorization: `Bearer ${secondCashier.json().token}` };
-    const keyBefore = await findTerminalUnlockKey(h.ctx, h.ids.terminalId);
+    const keyBefore = await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.terminalId);
     const owner = await h.login('owner');
     const before = await countAll(h);
-    const opsBefore = await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '00');
+    const opsBefore = await operators.findOperatorCredentials(h.db.kysely, h.ids.terminalId, '00');
     const itsOperators = (
-      await h.ctx.db.kysely.selectFrom('operators').select('id').where('terminal_id', '=', h.ids.terminalId).execute()
+      await h.db.kysely.selectFrom('operators').select('id').where('terminal_id', '=', h.ids.terminalId).execute()
     ).length;
 
     const r = await reinit(owner, confirmed(DEMO.owner.password));
@@ -205,9 +208,9 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
     expect(after.operators).toBe(before.operators - itsOperators + 1); // all gone, a new 00
     expect(after.unlock_challenges).toBe(before.unlock_challenges - 1);
     expect(after.sessions).toBe(before.sessions - body.sessionsEnded);
-    expect(await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '01')).toBeUndefined();
-    expect((await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '00'))?.id).not.toBe(opsBefore?.id);
-    expect(await findTerminalUnlockKey(h.ctx, h.ids.terminalId)).not.toBe(keyBefore);
+    expect(await operators.findOperatorCredentials(h.db.kysely, h.ids.terminalId, '01')).toBeUndefined();
+    expect((await operators.findOperatorCredentials(h.db.kysely, h.ids.terminalId, '00'))?.id).not.toBe(opsBefore?.id);
+    expect(await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.terminalId)).not.toBe(keyBefore);
 
     // Its sessions are gone; the other merchant is untouched.
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: cashier })).statusCode).toBe(401);
@@ -268,7 +271,7 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
       headers: await h.login('admin'),
     });
     expect(run.json()).toMatchObject({ status: 'succeeded', verified: true });
-    const event = await h.ctx.db.kysely
+    const event = await h.db.kysely
       .selectFrom('audit_events')
       .selectAll()
       .where('action', '=', 'terminal.reinitialized')
@@ -289,7 +292,7 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
         payload: confirmed(DEMO.owner.password, { skipBackup: false }),
       });
       expect(expectProblem(refused).code).toBe('reinitialize_backup_failed');
-      expect(await operators.findOperatorCredentials(broken.ctx, broken.ids.terminalId, '01')).toBeDefined();
+      expect(await operators.findOperatorCredentials(broken.db.kysely, broken.ids.terminalId, '01')).toBeDefined();
     } finally {
       await broken.close();
     }
@@ -393,7 +396,7 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
       g.disarm();
       g.open();
     }
-    expect(await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '01')).toBeDefined();
+    expect(await operators.findOperatorCredentials(h.db.kysely, h.ids.terminalId, '01')).toBeDefined();
   });
 
   it('a re-initialisation holding the terminal makes a racing sale refuse (terminal_reinitialized)', async () => {
@@ -425,7 +428,7 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
       g.open();
     }
     expect((await countAll(h)).payments).toBe(paymentsBefore);
-    const open = await h.ctx.db.kysely
+    const open = await h.db.kysely
       .selectFrom('batches')
       .select('id')
       .where('terminal_id', '=', h.ids.terminalId)

@@ -1,13 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
-import { type Actor, assertRole, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session.service.js';
 import { takeBackupNow } from '../backups/backup-run.service.js';
 import type { AppContext } from '../context.js';
 import { forgetSecrets, policyFor } from '../credentials/credential.service.js';
 import { hashSecret } from '../credentials/hashing.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
-import { auditActorOf, unsetRefundPassword } from '../credentials/refund-password.service.js';
+import { unsetRefundPassword } from '../credentials/refund-password.service.js';
+import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
 import { type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
@@ -129,24 +130,25 @@ export async function wipeTerminal(
  *   batch_not_settled, reinitialize_backup_failed
  */
 export async function reinitializeTerminal(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   terminalId: string,
   input: ReinitializeInput,
 ): Promise<ReinitializeResult> {
   assertRole(actor, REINITIALIZE_ROLES);
-  const t = await terminals.findTerminal(ctx, terminalId);
+  const t = await terminals.findTerminal(db.kysely, terminalId);
   if (!t || !inReach(actor, t)) throw notFound('terminal');
   assertSerialConfirmed(t, input);
-  await loginPasswords.confirmOwnPassword(ctx, actor, input.password, 'terminal.reinitialize');
-  const early = await transaction(ctx.db, (trx) => payments.lockOpenBatch(trx, t.id));
+  await loginPasswords.confirmOwnPassword(db, ctx, actor, input.password, 'terminal.reinitialize');
+  const early = await transaction(db, (trx) => payments.lockOpenBatch(trx, t.id));
   if (early && early.payments > 0) throw errors.batchNotSettled(early.payments);
 
   let backupId: string | null = null;
   if (!input.skipBackup) {
-    const run = await takeBackupNow(ctx, actor);
+    const run = await takeBackupNow(db, ctx, actor);
     if (run.status !== 'succeeded') {
-      await recordAuditNow(ctx, {
+      await recordAuditNow(db, ctx, {
         merchantId: t.merchantId,
         actor: auditActorOf(actor),
         action: 'terminal.reinitialize_failed',
@@ -163,11 +165,11 @@ export async function reinitializeTerminal(
 
   const activationCode = newActivationCode();
   const supervisorHash = await hashSecret(activationCode);
-  const record = await merchants.findRefundPasswordRecord(ctx, t.merchantId);
+  const record = await merchants.findRefundPasswordRecord(db.kysely, t.merchantId);
   const merchant = record?.merchant;
   const historySize = policyFor(ctx, record?.policyOverride).historySize;
   const at = ctx.clock.now().toISOString();
-  const wiped = await transaction(ctx.db, async (trx) => {
+  const wiped = await transaction(db, async (trx) => {
     const w = await wipeTerminal(trx, ctx, t, at, supervisorHash, historySize);
     await recordAudit(trx, ctx, {
       merchantId: t.merchantId,

@@ -22,7 +22,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: page(terminalSchema), ...errorResponses },
       },
     },
-    async (req) => terminals.listTerminals(ctx, req.actor, req.query),
+    async (req) => terminals.listTerminals(app.db.kysely, req.actor, req.query),
   );
 
   app.get(
@@ -40,7 +40,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         },
       },
     },
-    async (req) => terminals.getPublicTerminal(ctx, req.ip, req.params.serial),
+    async (req) => terminals.getPublicTerminal(app.db, ctx, req.ip, req.params.serial),
   );
 
   app.get(
@@ -49,7 +49,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       config: { auth: { roles: [...seeAll, 'api_key'] } },
       schema: { tags: ['terminals'], params: idParam('trm'), response: { 200: terminalSchema, ...errorResponses } },
     },
-    async (req) => terminals.getTerminal(ctx, req.actor, req.params.id),
+    async (req) => terminals.getTerminal(app.db.kysely, req.actor, req.params.id),
   );
 
   app.post(
@@ -63,7 +63,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: batchTotalsSchema, ...errorResponses },
       },
     },
-    async (req) => payments.settleTerminal(ctx, req.actor, req.params.id),
+    async (req) => payments.settleTerminal(app.db, ctx, req.actor, req.params.id),
   );
 
   app.post(
@@ -106,7 +106,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req, reply) => {
-      const result = await reinitializeTerminal(ctx, req.actor, req.params.id, req.body);
+      const result = await reinitializeTerminal(app.db, ctx, req.actor, req.params.id, req.body);
       return reply.header('cache-control', 'no-store').send(result);
     },
   );

@@ -13,18 +13,13 @@ describe.each(engines())('terminal unlock keys at rest (%s)', (engine) => {
   afterAll(() => h?.close());
 
   const stored = async (id: string) =>
-    (
-      await h.ctx.db.kysely
-        .selectFrom('terminals')
-        .select('unlock_secret')
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()
-    ).unlock_secret as string;
+    (await h.db.kysely.selectFrom('terminals').select('unlock_secret').where('id', '=', id).executeTakeFirstOrThrow())
+      .unlock_secret as string;
   const store = (id: string, value: string) =>
-    h.ctx.db.kysely.updateTable('terminals').set({ unlock_secret: value }).where('id', '=', id).execute();
+    h.db.kysely.updateTable('terminals').set({ unlock_secret: value }).where('id', '=', id).execute();
 
   it('stores the key sealed: the column does not hold it, and the agent’s code is made from the opened key', async () => {
-    const key = await findTerminalUnlockKey(h.ctx, h.ids.terminalId);
+    const key = await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.terminalId);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     const column = await stored(h.ids.terminalId);
     expect(column).toMatch(/^v1\./);
@@ -56,22 +51,22 @@ describe.each(engines())('terminal unlock keys at rest (%s)', (engine) => {
     const original = await stored(h.ids.otherTerminalId);
     try {
       await store(h.ids.otherTerminalId, await stored(h.ids.terminalId));
-      await expect(findTerminalUnlockKey(h.ctx, h.ids.otherTerminalId)).rejects.toThrow(/does not open/);
+      await expect(findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.otherTerminalId)).rejects.toThrow(/does not open/);
     } finally {
       await store(h.ids.otherTerminalId, original);
     }
     const otherServer = { ...h.ctx, config: { ...h.ctx.config, secretKey: randomBytes(32).toString('hex') } };
-    await expect(findTerminalUnlockKey(otherServer, h.ids.terminalId)).rejects.toThrow(/does not open/);
-    expect(await findTerminalUnlockKey(h.ctx, h.ids.otherTerminalId)).toMatch(/^[0-9a-f]{64}$/);
+    await expect(findTerminalUnlockKey(h.db.kysely, otherServer, h.ids.terminalId)).rejects.toThrow(/does not open/);
+    expect(await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.otherTerminalId)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('reads a legacy plain key once and seals it in place', async () => {
     const legacy = randomBytes(32).toString('hex');
     await store(h.ids.otherTerminalId, legacy);
-    expect(await findTerminalUnlockKey(h.ctx, h.ids.otherTerminalId)).toBe(legacy);
+    expect(await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.otherTerminalId)).toBe(legacy);
     const column = await stored(h.ids.otherTerminalId);
     expect(column).toMatch(/^v1\./);
     expect(column).not.toContain(legacy);
-    expect(await findTerminalUnlockKey(h.ctx, h.ids.otherTerminalId)).toBe(legacy);
+    expect(await findTerminalUnlockKey(h.db.kysely, h.ctx, h.ids.otherTerminalId)).toBe(legacy);
   });
 });

@@ -3,7 +3,8 @@ import type { Actor } from '../auth/actor.js';
 import { canSeeTerminal } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
-import { isUniqueViolation, type Tx } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -15,10 +16,11 @@ import * as repo from './terminal.repository.js';
 
 /** @throws not_found (merchant or agent), already_exists (serial taken) */
 export async function createTerminal(
+  tx: Tx,
   ctx: AppContext,
   input: { serial: string; merchantId: string; agentId: string },
 ): Promise<Terminal> {
-  const merchant = await merchants.findMerchant(ctx, input.merchantId);
+  const merchant = await merchants.findMerchant(tx, input.merchantId);
   if (!merchant) throw notFound('merchant');
   const id = newId('trm');
   const row = {
@@ -32,7 +34,7 @@ export async function createTerminal(
     created_at: nowIso(ctx),
   };
   try {
-    await repo.insertTerminal(ctx.db.kysely, row);
+    await repo.insertTerminal(tx, row);
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError('already_exists', `terminal serial ${input.serial} exists`);
     if (String(e).includes('FOREIGN KEY') || (e as { code?: string }).code === '23503') throw notFound('agent');
@@ -42,13 +44,13 @@ export async function createTerminal(
 }
 
 /** Unscoped: for other services, which check access against the object they act on. */
-export async function findTerminal(ctx: AppContext, id: string): Promise<Terminal | undefined> {
-  const row = await repo.findTerminalRow(ctx.db.kysely, id);
+export async function findTerminal(conn: Conn, id: string): Promise<Terminal | undefined> {
+  const row = await repo.findTerminalRow(conn, id);
   return row ? repo.terminalRowToTerminal(row) : undefined;
 }
 
-export async function findTerminalBySerial(ctx: AppContext, serial: string): Promise<Terminal | undefined> {
-  const row = await repo.findTerminalRowBySerial(ctx.db.kysely, serial);
+export async function findTerminalBySerial(conn: Conn, serial: string): Promise<Terminal | undefined> {
+  const row = await repo.findTerminalRowBySerial(conn, serial);
   return row ? repo.terminalRowToTerminal(row) : undefined;
 }
 
@@ -59,20 +61,21 @@ export async function findTerminalBySerial(ctx: AppContext, serial: string): Pro
  * @throws not_found (unknown or disabled serial), rate_limited
  */
 export async function getPublicTerminal(
+  db: Db,
   ctx: AppContext,
   ip: string,
   serial: string,
 ): Promise<{ id: string; serial: string; merchantName: string }> {
-  await hitRateLimit(ctx, `terminal-lookup:ip:${ip}`, 60, 10 * 60_000);
-  const t = await findTerminalBySerial(ctx, serial);
-  const merchant = t?.status === 'active' ? await merchants.findMerchant(ctx, t.merchantId) : undefined;
+  await hitRateLimit(db, ctx, `terminal-lookup:ip:${ip}`, 60, 10 * 60_000);
+  const t = await findTerminalBySerial(db.kysely, serial);
+  const merchant = t?.status === 'active' ? await merchants.findMerchant(db.kysely, t.merchantId) : undefined;
   if (!t || !merchant) throw notFound('terminal');
   return { id: t.id, serial: t.serial, merchantName: merchant.name };
 }
 
 /** @throws not_found when absent or outside the actor's reach (no existence leak). */
-export async function getTerminal(ctx: AppContext, actor: Actor, id: string): Promise<Terminal> {
-  const t = await findTerminal(ctx, id);
+export async function getTerminal(conn: Conn, actor: Actor, id: string): Promise<Terminal> {
+  const t = await findTerminal(conn, id);
   if (!t || !canSeeTerminal(actor, { ...t, terminalId: t.id })) throw notFound('terminal');
   return t;
 }
@@ -80,7 +83,7 @@ export async function getTerminal(ctx: AppContext, actor: Actor, id: string): Pr
 /** The terminals the actor may see: a merchant's people (operators too) the merchant's, an agent those it serves, an acquirer its merchants'. */
 /** The terminals the actor may see, newest first, a page at a time. */
 export async function listTerminals(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   page: { limit: number; cursor?: string },
 ): Promise<{ data: Terminal[]; nextCursor: string | null }> {
@@ -92,7 +95,7 @@ export async function listTerminals(
         : actor.role === 'acquirer_reviewer'
           ? { acquirerId: actor.acquirerId ?? '-' }
           : { merchantId: actor.merchantId ?? '-' };
-  const rows = await repo.listTerminalRows(ctx.db.kysely, { ...filter, before: page.cursor, limit: page.limit + 1 });
+  const rows = await repo.listTerminalRows(conn, { ...filter, before: page.cursor, limit: page.limit + 1 });
   const data = rows.slice(0, page.limit).map(repo.terminalRowToTerminal);
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
@@ -115,12 +118,12 @@ const LEGACY_PLAIN_KEY = /^[0-9a-f]{64}$/;
  * @throws Error (a 500: configuration, not input) when the stored key does not open: SECRET_KEY or
  *   secret.key changed, or the value was copied from another terminal's row.
  */
-export async function findTerminalUnlockKey(ctx: AppContext, id: string): Promise<string | undefined> {
-  const row = await repo.findTerminalRow(ctx.db.kysely, id);
+export async function findTerminalUnlockKey(conn: Conn, ctx: AppContext, id: string): Promise<string | undefined> {
+  const row = await repo.findTerminalRow(conn, id);
   const stored = row?.unlock_secret;
   if (!stored) return undefined;
   if (LEGACY_PLAIN_KEY.test(stored)) {
-    await repo.replaceUnlockSecret(ctx.db.kysely, id, stored, sealUnlockKey(ctx, id, stored));
+    await repo.replaceUnlockSecret(conn, id, stored, sealUnlockKey(ctx, id, stored));
     return stored;
   }
   try {

@@ -45,7 +45,7 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
   }
 
   async function endpointCount(): Promise<number> {
-    const row = await h.ctx.db.kysely
+    const row = await h.db.kysely
       .selectFrom('webhook_endpoints')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
@@ -111,7 +111,10 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
   });
 
   it('refuses private and loopback hosts when WEBHOOK_ALLOW_PRIVATE is off (production)', async () => {
-    const app: FastifyInstance = await buildApp({ ...h.ctx, config: { ...h.ctx.config, webhookAllowPrivate: false } });
+    const app: FastifyInstance = await buildApp(h.db, {
+      ...h.ctx,
+      config: { ...h.ctx.config, webhookAllowPrivate: false },
+    });
     try {
       for (const url of [
         r.url,
@@ -218,10 +221,10 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
     }
     r.statuses.push(503);
     const ep = await createOk({ events: ['refund.succeeded'] });
-    await transaction(h.ctx.db, (trx) =>
+    await transaction(h.db, (trx) =>
       emitWebhookEvent(trx, h.ctx, h.ids.merchantId, 'refund.succeeded', { refundId: 're_x', amount: 100 }),
     );
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const log = async () => {
       const res = await h.app.inject({ method: 'GET', url: `${BASE}/${ep.id}/deliveries`, headers: owner });
       expect(res.statusCode, res.body).toBe(200);
@@ -245,7 +248,7 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
       },
     ]);
     h.clock.advance(30_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const second = await log();
     expect(second.data[0]).toMatchObject({
       status: 'delivered',
@@ -278,7 +281,7 @@ describe.each(engines())('webhook endpoint routes (%s)', (engine) => {
       payload: { paymentId: sale.id, amount: 1_500, reason: 'goods_returned' },
     });
     expect(refund.statusCode, refund.body).toBe(201);
-    for (let i = 0; i < 3; i++) await drainJobs(h.ctx); // review, processing, deliveries
+    for (let i = 0; i < 3; i++) await drainJobs(h.db, h.ctx); // review, processing, deliveries
     const bodies = r.received.map((d) => JSON.parse(d.rawBody));
     expect(bodies.map((b) => b.type).sort()).toEqual(['refund.created', 'refund.processing', 'refund.succeeded']);
     for (const [i, d] of r.received.entries()) {

@@ -54,7 +54,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         },
       },
     },
-    async (req, reply) => reply.code(201).send(await webhooks.createWebhookEndpoint(ctx, req.actor, req.body)),
+    async (req, reply) => reply.code(201).send(await webhooks.createWebhookEndpoint(app.db, ctx, req.actor, req.body)),
   );
 
   app.get(
@@ -67,7 +67,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: page(endpointSchema), ...errorResponses },
       },
     },
-    async (req) => webhooks.listWebhookEndpoints(ctx, req.actor, req.query),
+    async (req) => webhooks.listWebhookEndpoints(app.db.kysely, req.actor, req.query),
   );
 
   app.get(
@@ -76,7 +76,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: owner,
       schema: { tags: ['webhooks'], params: idParam('whe'), response: { 200: endpointSchema, ...errorResponses } },
     },
-    async (req) => webhooks.getWebhookEndpoint(ctx, req.actor, req.params.id),
+    async (req) => webhooks.getWebhookEndpoint(app.db.kysely, req.actor, req.params.id),
   );
 
   app.delete(
@@ -91,7 +91,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      await webhooks.deleteWebhookEndpoint(ctx, req.actor, req.params.id);
+      await webhooks.deleteWebhookEndpoint(app.db, ctx, req.actor, req.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -108,6 +108,6 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: page(deliverySchema), ...errorResponses },
       },
     },
-    async (req) => webhooks.listWebhookDeliveries(ctx, req.actor, req.params.id, req.query),
+    async (req) => webhooks.listWebhookDeliveries(app.db.kysely, req.actor, req.params.id, req.query),
   );
 };

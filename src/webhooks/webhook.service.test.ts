@@ -48,8 +48,8 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
   afterEach(async () => {
     // Each test starts with no endpoints, so events of one test never reach another's receiver.
     for (const m of [h.ids.merchantId, h.ids.otherMerchantId]) {
-      for (const e of (await listWebhookEndpoints(h.ctx, owner(m), { limit: 100 })).data) {
-        await deleteWebhookEndpoint(h.ctx, owner(m), e.id);
+      for (const e of (await listWebhookEndpoints(h.db.kysely, owner(m), { limit: 100 })).data) {
+        await deleteWebhookEndpoint(h.db, h.ctx, owner(m), e.id);
       }
     }
     await Promise.all(receivers.splice(0).map((r) => r.close()));
@@ -63,22 +63,22 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
   }
 
   function endpoint(url: string, events: string[] = ['*'], merchantId = h.ids.merchantId) {
-    return createWebhookEndpoint(h.ctx, owner(merchantId), { url, events });
+    return createWebhookEndpoint(h.db, h.ctx, owner(merchantId), { url, events });
   }
 
   function emit(type: string, data: Record<string, unknown> = {}, merchantId = h.ids.merchantId) {
-    return transaction(h.ctx.db, (trx) => emitWebhookEvent(trx, h.ctx, merchantId, type, data));
+    return transaction(h.db, (trx) => emitWebhookEvent(trx, h.ctx, merchantId, type, data));
   }
 
   async function deliveries(endpointId: string, merchantId = h.ids.merchantId) {
-    return (await listWebhookDeliveries(h.ctx, owner(merchantId), endpointId, { limit: 100 })).data;
+    return (await listWebhookDeliveries(h.db.kysely, owner(merchantId), endpointId, { limit: 100 })).data;
   }
 
   it('delivers a signed event that the verification snippet accepts, and nothing else does', async () => {
     const r = await receiver();
     const ep = await endpoint(r.url, ['refund.created']);
     await emit('refund.created', { refundId: 're_1', amount: 1500, currency: 'CNY' });
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
 
     expect(r.received).toHaveLength(1);
     const [got] = r.received;
@@ -124,7 +124,7 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     await emit('refund.succeeded', { refundId: 're_2' });
     const start = h.clock.now().getTime();
 
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
     let [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 500, deliveredAt: null });
@@ -133,25 +133,25 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
 
     // Not due yet: draining again sends nothing.
     h.clock.advance(29_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
 
     h.clock.advance(1_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(2);
     [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'pending', attempts: 2, lastStatusCode: 500 });
     expect(d.nextAttemptAt).toBe(new Date(h.clock.now().getTime() + 60_000).toISOString());
 
     h.clock.advance(60_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(3);
     [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null });
 
     // Nothing is sent again, however long we wait.
     h.clock.advance(25 * HOUR);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(3);
     expect(new Set(r.received.map((x) => x.rawBody)).size).toBe(1);
     expect(new Set(r.received.map((x) => x.headers['refunddesk-event-id'])).size).toBe(1);
@@ -172,7 +172,7 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     }
 
     for (let guard = 0; guard < 100; guard++) {
-      await drainJobs(h.ctx);
+      await drainJobs(h.db, h.ctx);
       const [d] = await deliveries(ep.id);
       if (d.status !== 'pending') break;
       h.clock.set(d.nextAttemptAt as string);
@@ -183,7 +183,7 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     expect(h.clock.now().getTime()).toBeLessThanOrEqual(created + DELIVERY_WINDOW_MS);
 
     h.clock.advance(DELIVERY_WINDOW_MS);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(expected);
   });
 
@@ -196,13 +196,13 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     await endpoint(r3.url, ['*'], h.ids.otherMerchantId);
 
     await emit('refund.created', { refundId: 're_4' });
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r1.received).toHaveLength(0);
     expect(r2.received).toHaveLength(1);
     expect(await deliveries(succeededOnly.id)).toEqual([]);
 
     await emit('refund.succeeded', { refundId: 're_4' });
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r1.received.map((x) => JSON.parse(x.rawBody).type)).toEqual(['refund.succeeded']);
     expect(r2.received.map((x) => JSON.parse(x.rawBody).type)).toEqual(['refund.created', 'refund.succeeded']);
     expect(r3.received).toHaveLength(0);
@@ -214,21 +214,21 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
   it('delivers nothing for a transaction that rolls back', async () => {
     const r = await receiver();
     const ep = await endpoint(r.url);
-    const jobsBefore = await h.ctx.db.kysely
+    const jobsBefore = await h.db.kysely
       .selectFrom('jobs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('kind', '=', JOB_DELIVER_WEBHOOK)
       .executeTakeFirstOrThrow();
     await expect(
-      transaction(h.ctx.db, async (trx) => {
+      transaction(h.db, async (trx) => {
         await emitWebhookEvent(trx, h.ctx, h.ids.merchantId, 'refund.created', { refundId: 're_5' });
         throw new Error('the refund failed after all');
       }),
     ).rejects.toThrow('the refund failed after all');
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(0);
     expect(await deliveries(ep.id)).toEqual([]);
-    const jobsAfter = await h.ctx.db.kysely
+    const jobsAfter = await h.db.kysely
       .selectFrom('jobs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('kind', '=', JOB_DELIVER_WEBHOOK)
@@ -240,12 +240,12 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     const r = await receiver();
     const ep = await endpoint(r.url);
     await emit('dispute.opened', { disputeId: 'dp_1' });
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const [d] = await deliveries(ep.id);
     expect(d.status).toBe('delivered');
-    await transaction(h.ctx.db, (trx) => enqueueJob(trx, h.ctx, JOB_DELIVER_WEBHOOK, { deliveryId: d.id }));
-    await transaction(h.ctx.db, (trx) => enqueueJob(trx, h.ctx, JOB_DELIVER_WEBHOOK, { deliveryId: d.id }));
-    await drainJobs(h.ctx);
+    await transaction(h.db, (trx) => enqueueJob(trx, h.ctx, JOB_DELIVER_WEBHOOK, { deliveryId: d.id }));
+    await transaction(h.db, (trx) => enqueueJob(trx, h.ctx, JOB_DELIVER_WEBHOOK, { deliveryId: d.id }));
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
     expect((await deliveries(ep.id))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
   });
@@ -254,14 +254,14 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     const r = await receiver([500]);
     const ep = await endpoint(r.url);
     await emit('refund.rejected', {});
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'pending', attempts: 1 });
-    await transaction(h.ctx.db, (trx) => enqueueJob(trx, h.ctx, JOB_DELIVER_WEBHOOK, { deliveryId: d.id }));
-    await drainJobs(h.ctx);
+    await transaction(h.db, (trx) => enqueueJob(trx, h.ctx, JOB_DELIVER_WEBHOOK, { deliveryId: d.id }));
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
     h.clock.advance(30_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(2);
     expect((await deliveries(ep.id))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
@@ -274,17 +274,17 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     // Another worker took the lease and died before recording anything.
     const now = h.clock.now();
     const attempt = await claimDelivery(
-      h.ctx.db.kysely,
+      h.db.kysely,
       d.id,
       now.toISOString(),
       new Date(now.getTime() + 30_000).toISOString(),
     );
     expect(attempt).toBe(1);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(0);
 
     h.clock.advance(31_000);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
     expect((await deliveries(ep.id))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
@@ -296,7 +296,7 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     receivers.splice(receivers.indexOf(r), 1);
     const ep = await endpoint(url);
     await emit('refund.created', {});
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null });
     expect(d.lastError).toMatch(/ECONNREFUSED/);
@@ -306,27 +306,27 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
     const r = await receiver([500]);
     const ep = await endpoint(r.url);
     await emit('refund.created', {});
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     const deliveryId = (await deliveries(ep.id))[0].id;
-    await deleteWebhookEndpoint(h.ctx, owner(h.ids.merchantId), ep.id);
+    await deleteWebhookEndpoint(h.db, h.ctx, owner(h.ids.merchantId), ep.id);
     h.clock.advance(HOUR);
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
-    expect(await findDeliveryRow(h.ctx.db.kysely, deliveryId)).toMatchObject({
+    expect(await findDeliveryRow(h.db.kysely, deliveryId)).toMatchObject({
       status: 'failed',
       last_error: 'the endpoint was deleted',
       next_attempt_at: null,
     });
-    expect((await findEndpointRow(h.ctx.db.kysely, ep.id))?.secret_ciphertext).toBeNull();
+    expect((await findEndpointRow(h.db.kysely, ep.id))?.secret_ciphertext).toBeNull();
     // A deleted endpoint gets no new events.
     await emit('refund.created', {});
-    await drainJobs(h.ctx);
+    await drainJobs(h.db, h.ctx);
     expect(r.received).toHaveLength(1);
   });
 
   it('stores the secret encrypted, bound to its endpoint', async () => {
     const ep = await endpoint('https://hooks.example.com/rd');
-    const row = await findEndpointRow(h.ctx.db.kysely, ep.id);
+    const row = await findEndpointRow(h.db.kysely, ep.id);
     expect(row?.secret_ciphertext).toBeTruthy();
     expect(row?.secret_ciphertext).not.toContain(ep.secret);
     expect(row?.secret_ciphertext).not.toContain(ep.secret.slice(6, 20));
@@ -337,9 +337,9 @@ describe.each(engines())('webhook deliveries (%s)', (engine) => {
         ep.id,
       ),
     ).toBe(ep.secret);
-    expect(JSON.stringify(await listWebhookEndpoints(h.ctx, owner(h.ids.merchantId), { limit: 10 }))).not.toContain(
-      ep.secret,
-    );
+    expect(
+      JSON.stringify(await listWebhookEndpoints(h.db.kysely, owner(h.ids.merchantId), { limit: 10 })),
+    ).not.toContain(ep.secret);
   });
 
   it('refuses a malformed event type or data (a bug in the caller) and writes nothing', async () => {

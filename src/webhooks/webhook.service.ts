@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import { addMs } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import type { Db } from '../db/connect.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { enqueueJob, registerJobHandler } from '../jobs/job.service.js';
+import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
 import { purposeKey } from '../secret-key.js';
 import { openSecret, sealSecret } from './secret-box.js';
 import { postWebhook } from './sender.js';
@@ -49,16 +50,13 @@ function merchantOf(actor: Actor): string {
   return actor.merchantId;
 }
 
-function auditActor(actor: Actor) {
-  return { kind: actor.kind, id: actor.id, ip: actor.ip };
-}
-
 /**
  * Registers an endpoint for the owner's merchant and returns it with its signing secret. The
  * secret is shown this once: it is stored encrypted (see secret-box.ts) and never returned again.
  * @throws webhook_url_invalid, webhook_event_unknown, webhook_endpoint_limit, forbidden
  */
 export async function createWebhookEndpoint(
+  db: Db,
   ctx: AppContext,
   actor: Actor,
   input: { url: string; events: readonly string[]; description?: string | null },
@@ -80,14 +78,14 @@ export async function createWebhookEndpoint(
     created_at: nowIso(ctx),
     deleted_at: null,
   };
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     if ((await repo.countLiveEndpoints(trx, merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT) {
       throw webhookEndpointLimit(MAX_ENDPOINTS_PER_MERCHANT);
     }
     await repo.insertEndpoint(trx, row);
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: auditActor(actor),
+      actor: auditActorOf(actor),
       action: 'webhook_endpoint.created',
       outcome: 'success',
       objectType: 'webhook_endpoint',
@@ -100,11 +98,11 @@ export async function createWebhookEndpoint(
 
 /** The owner's live endpoints, newest first, without secrets. */
 export async function listWebhookEndpoints(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string },
 ): Promise<{ data: WebhookEndpoint[]; nextCursor: string | null }> {
-  const rows = await repo.listLiveEndpointRows(ctx.db.kysely, {
+  const rows = await repo.listLiveEndpointRows(conn, {
     merchantId: merchantOf(actor),
     before: q.cursor,
     limit: q.limit + 1,
@@ -114,8 +112,8 @@ export async function listWebhookEndpoints(
 }
 
 /** @throws not_found for an id that is not one of the owner's live endpoints */
-export async function getWebhookEndpoint(ctx: AppContext, actor: Actor, id: string): Promise<WebhookEndpoint> {
-  const row = await repo.findLiveEndpointRow(ctx.db.kysely, merchantOf(actor), id);
+export async function getWebhookEndpoint(conn: Conn, actor: Actor, id: string): Promise<WebhookEndpoint> {
+  const row = await repo.findLiveEndpointRow(conn, merchantOf(actor), id);
   if (!row) throw notFound('webhook endpoint');
   return repo.endpointRowToEndpoint(row);
 }
@@ -124,14 +122,14 @@ export async function getWebhookEndpoint(ctx: AppContext, actor: Actor, id: stri
  * Deletes an endpoint: nothing more is sent to it, its waiting deliveries are given up, and its
  * secret is destroyed. Its delivery log stays. @throws not_found (also for a second delete)
  */
-export async function deleteWebhookEndpoint(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+export async function deleteWebhookEndpoint(db: Db, ctx: AppContext, actor: Actor, id: string): Promise<void> {
   const merchantId = merchantOf(actor);
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     if (!(await repo.markEndpointDeleted(trx, merchantId, id, nowIso(ctx)))) throw notFound('webhook endpoint');
     await repo.failPendingDeliveries(trx, id, 'the endpoint was deleted');
     await recordAudit(trx, ctx, {
       merchantId,
-      actor: auditActor(actor),
+      actor: auditActorOf(actor),
       action: 'webhook_endpoint.deleted',
       outcome: 'success',
       objectType: 'webhook_endpoint',
@@ -142,13 +140,13 @@ export async function deleteWebhookEndpoint(ctx: AppContext, actor: Actor, id: s
 
 /** The delivery log of one of the owner's live endpoints, newest first. @throws not_found */
 export async function listWebhookDeliveries(
-  ctx: AppContext,
+  conn: Conn,
   actor: Actor,
   endpointId: string,
   q: { limit: number; cursor?: string; status?: DeliveryStatus },
 ): Promise<{ data: WebhookDelivery[]; nextCursor: string | null }> {
-  await getWebhookEndpoint(ctx, actor, endpointId);
-  const rows = await repo.listDeliveryRows(ctx.db.kysely, {
+  await getWebhookEndpoint(conn, actor, endpointId);
+  const rows = await repo.listDeliveryRows(conn, {
     endpointId,
     before: q.cursor,
     limit: q.limit + 1,
@@ -161,8 +159,8 @@ export async function listWebhookDeliveries(
 /**
  * Emits an event to the merchant's webhooks, inside the caller's transaction: for each enabled
  * endpoint subscribed to `type` (or to `*`) a delivery row and its job are written, so they exist
- * if and only if the caller's change commits. The worker sends them after commit (at once if the
- * caller calls `ctx.wakeWorker()` after committing). Every endpoint gets the same body, with one
+ * if and only if the caller's change commits. The worker sends them after commit (woken at once
+ * by the job's `onCommit`). Every endpoint gets the same body, with one
  * event id: `{ id: 'evt_…', type, createdAt, data }`.
  *
  * `data` is sent to the merchant's server as it is: never put secrets or full card numbers in it.
@@ -229,9 +227,9 @@ export async function emitWebhookEvent(
  * lapses (SENDING_LEASE_MS) a retry sends the same event again. Receivers dedupe on the event id
  * (the body's `id`, also in the `RefundDesk-Event-Id` header), which is the same on every attempt.
  */
-async function deliverWebhook(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+async function deliverWebhook(db: Db, ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
   const id = String(payload.deliveryId ?? '');
-  const conn = ctx.db.kysely;
+  const conn = db.kysely;
   const row = await repo.findDeliveryRow(conn, id);
   const now = ctx.clock.now();
   if (row?.status !== 'pending') return;
@@ -290,7 +288,7 @@ async function deliverWebhook(ctx: AppContext, payload: Record<string, unknown>)
   }
 
   const next = nextAttemptAt(createdAt, attempt, ctx.clock.now());
-  await transaction(ctx.db, async (trx) => {
+  await transaction(db, async (trx) => {
     const held = await repo.recordFailedAttempt(trx, id, lease, {
       statusCode,
       error: error.slice(0, 500),
@@ -304,4 +302,7 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-registerJobHandler(JOB_DELIVER_WEBHOOK, deliverWebhook);
+/** The webhooks domain's jobs, assembled with the others in `src/wiring.ts`. */
+export const webhookJobHandlers: JobHandlers = {
+  [JOB_DELIVER_WEBHOOK]: deliverWebhook,
+};

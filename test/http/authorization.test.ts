@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiKeyScope, merchantRoles, type Role } from '../../src/auth/actor.js';
 import * as users from '../../src/auth/user.service.js';
 import { runBackup } from '../../src/backups/backup-run.service.js';
+import { transaction } from '../../src/db/transaction.js';
 import type { RouteAuth } from '../../src/http/auth-hook.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
 import * as operators from '../../src/operators/operator.service.js';
@@ -639,7 +640,7 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
       trackingSecret: request.trackingSecret,
       challenge: challenge.challenge,
       webhook: webhook.id,
-      backupRun: (await runBackup(h.ctx, { trigger: 'schedule' }))?.id ?? '',
+      backupRun: (await runBackup(h.db, h.ctx, { trigger: 'schedule' }))?.id ?? '',
       dispute: dispute.id,
       disputeSecret: dispute.accessSecret,
       attachment: thread.messages[0].attachments[0].id,
@@ -840,14 +841,21 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
 
   it('keeps operators to their own terminal, and agents to the terminals their agency serves', async () => {
     // A second terminal of this merchant, served by another agency, with its operators and agent.
-    const agency = await merchants.createAgent(h.ctx, 'Second POS agency');
+    const agency = await transaction(h.db, (tx) => merchants.createAgent(tx, h.ctx, 'Second POS agency'));
     const t3 = (
-      await terminals.createTerminal(h.ctx, { serial: 'T-0003', merchantId: h.ids.merchantId, agentId: agency.id })
+      await transaction(h.db, (tx) =>
+        terminals.createTerminal(tx, h.ctx, { serial: 'T-0003', merchantId: h.ids.merchantId, agentId: agency.id }),
+      )
     ).id;
     const ops = { supervisor: { code: '00', password: '940257' }, cashier: { code: '01', password: '6183' } };
-    for (const op of [ops.supervisor, ops.cashier]) await operators.addOperator(h.ctx, { terminalId: t3, ...op });
+    for (const op of [ops.supervisor, ops.cashier]) await operators.addOperator(h.db, h.ctx, { terminalId: t3, ...op });
     const agent = { email: 'agent@second-agency.demo', password: 'Second-Agency-2026!' };
-    await users.createUser(h.ctx, { ...agent, name: 'Second agency staff', role: 'agent_staff', agentId: agency.id });
+    await users.createUser(h.db, h.ctx, {
+      ...agent,
+      name: 'Second agency staff',
+      role: 'agent_staff',
+      agentId: agency.id,
+    });
     const op = (o: { code: string; password: string }) =>
       session(`/api/v1/terminals/${t3}/login`, { operator: o.code, password: o.password });
     const theirs: Principal[] = [

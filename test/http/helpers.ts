@@ -24,7 +24,7 @@ const TABLES = ['payments', 'refunds', 'refund_events', 'jobs', 'idempotency_key
 export async function rowCounts(h: Harness): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of TABLES) {
-    const r = await h.ctx.db.kysely
+    const r = await h.db.kysely
       .selectFrom(t)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();

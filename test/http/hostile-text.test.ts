@@ -318,13 +318,13 @@ const encode = encodeURIComponent;
  * attachment whose bytes a service checks is counted against its sender before it is refused.
  */
 async function allCounts(h: Harness): Promise<Record<string, number>> {
-  const tables = (await h.ctx.db.kysely.introspection.getTables())
+  const tables = (await h.db.kysely.introspection.getTables())
     .map((t) => t.name)
     .filter((t) => t !== 'rate_counters')
     .sort();
   const out: Record<string, number> = {};
   for (const t of tables) {
-    const r = await h.ctx.db.kysely
+    const r = await h.db.kysely
       .selectFrom(t as never)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
@@ -485,7 +485,7 @@ describe.each(engines())('hostile text in every string field (%s)', (engine) => 
           expect(r.statusCode, r.body).toBe(422);
           const ok = await ask({ email: contact.email }, sale.reference as string);
           expect(ok.statusCode, ok.body).toBe(201);
-          const row = await h.ctx.db.kysely
+          const row = await h.db.kysely
             .selectFrom('refunds')
             .select(['customer_email', 'customer_phone'])
             .where('id', '=', ok.json().id)
@@ -494,7 +494,7 @@ describe.each(engines())('hostile text in every string field (%s)', (engine) => 
           continue;
         }
         expect(r.statusCode, `${JSON.stringify(contact)} → ${r.body}`).toBe(201);
-        const row = await h.ctx.db.kysely
+        const row = await h.db.kysely
           .selectFrom('refunds')
           .select(['customer_email', 'customer_phone'])
           .where('id', '=', r.json().id)
@@ -528,7 +528,7 @@ describe.each(engines())('hostile text in every string field (%s)', (engine) => 
       const sale = await h.sale(600);
       const r = await ask({ phone: '13800138002' }, sale.reference as string);
       const id = r.json().id as string;
-      const k = h.ctx.db.kysely;
+      const k = h.db.kysely;
       for (const [raw, want] of [
         [
           { customer_phone: '138-0013-8002\n', customer_email: 'Old@Example.COM' },
@@ -557,7 +557,7 @@ describe.each(engines())('hostile text in every string field (%s)', (engine) => 
       payload: { flagged: true, reason: 'customer read out 4111 1111 1111 1111 on the phone' },
     });
     expect(r.statusCode, r.body).toBe(200);
-    const events = await h.ctx.db.kysely.selectFrom('audit_events').select('details').execute();
+    const events = await h.db.kysely.selectFrom('audit_events').select('details').execute();
     expect(events.map((e) => e.details).join('\n')).not.toMatch(/4111 ?1111 ?1111 ?1111/);
     expect(events.map((e) => e.details).join('\n')).toContain('411111******1111');
   });

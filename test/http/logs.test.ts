@@ -214,8 +214,8 @@ describe.each(engines())('structured logs (%s)', (engine) => {
     });
     expect(asked.statusCode, asked.body).toBe(202);
     await h.drain();
-    const [sent] = await listOutbox(h.ctx, { limit: 1, merchantId: ids.merchantId });
-    const code = /\b(\d{6})\b/.exec((await revealLocalNotification(h.ctx, sent.id)).body)?.[1] ?? '';
+    const [sent] = await listOutbox(h.db.kysely, { limit: 1, merchantId: ids.merchantId });
+    const code = /\b(\d{6})\b/.exec((await revealLocalNotification(h.db.kysely, h.ctx, sent.id)).body)?.[1] ?? '';
     expect(code).toMatch(/^\d{6}$/);
     secrets['recovery code'] = code;
     secrets['new refund password (recovery)'] = '592714';

@@ -144,7 +144,7 @@ describe.each(engines())('card numbers typed into text (%s)', (engine) => {
 
     const sinks = { log: log.text, mails, texts, webhooks, pdf: pdfTextContent };
     for (const [sink, text] of Object.entries(sinks)) expect(holdsPan(text), sink).toBe(false);
-    const audit = await h.ctx.db.kysely.selectFrom('audit_events').select('details').execute();
+    const audit = await h.db.kysely.selectFrom('audit_events').select('details').execute();
     expect(holdsPan(audit.map((a) => a.details).join('\n')), 'audit chain').toBe(false);
     expect(await dbHoldsPan(), 'database').toBe(false);
   }, 60_000);
@@ -186,7 +186,7 @@ describe.each(engines())('card numbers typed into text (%s)', (engine) => {
       },
       owner,
     );
-    const k = h.ctx.db.kysely;
+    const k = h.db.kysely;
     // What the old code stored: the number in clear in a note, an event and a job's JSON.
     await k
       .updateTable('refunds')
@@ -215,7 +215,7 @@ describe.each(engines())('card numbers typed into text (%s)', (engine) => {
     if (engine === 'sqlite') expect(await dbHoldsPan(), 'the clear number is in the file before').toBe(true);
 
     await maskCardNumbers.up(k as never);
-    await scrubAfterMasking(h.ctx.db);
+    await scrubAfterMasking(h.db);
 
     const row = await k.selectFrom('refunds').select('note').where('id', '=', refund.id).executeTakeFirstOrThrow();
     expect(row.note).toBe(`old note ${MASKED}`);
@@ -231,9 +231,9 @@ describe.each(engines())('card numbers typed into text (%s)', (engine) => {
       const file = h.ctx.config.databaseUrl.replace(/^sqlite:(\/\/)?/, '');
       return [file, `${file}-wal`].some((f) => existsSync(f) && holdsPanBytes(readFileSync(f)));
     }
-    const tables = await h.ctx.db.kysely.introspection.getTables();
+    const tables = await h.db.kysely.introspection.getTables();
     for (const t of tables) {
-      const rows = await sql<Record<string, unknown>>`select * from ${sql.table(t.name)}`.execute(h.ctx.db.kysely);
+      const rows = await sql<Record<string, unknown>>`select * from ${sql.table(t.name)}`.execute(h.db.kysely);
       if (holdsPan(JSON.stringify(rows.rows))) return true;
     }
     return false;

@@ -40,11 +40,7 @@ describe.each(engines())('refund reservations under concurrent requests (%s)', (
 
   /** Every refund row of the payment, straight from the table, whatever its status. */
   const refundRows = (paymentId: string) =>
-    h.ctx.db.kysely
-      .selectFrom('refunds')
-      .select(['id', 'amount', 'status'])
-      .where('payment_id', '=', paymentId)
-      .execute();
+    h.db.kysely.selectFrom('refunds').select(['id', 'amount', 'status']).where('payment_id', '=', paymentId).execute();
 
   it('accepts exactly 33 of 64 concurrent 3.00 refunds of a 100.00 sale and refuses the other 31', async () => {
     const sale = await h.sale(10_000, { settled: true });

@@ -38,12 +38,12 @@ describe.each(engines())('Idempotency-Key under a retry storm (%s)', (engine) =>
     });
 
   const refundRows = (paymentId: string) =>
-    h.ctx.db.kysely.selectFrom('refunds').select(['id', 'amount']).where('payment_id', '=', paymentId).execute();
+    h.db.kysely.selectFrom('refunds').select(['id', 'amount']).where('payment_id', '=', paymentId).execute();
 
   const paymentCount = async () =>
     Number(
       (
-        await h.ctx.db.kysely
+        await h.db.kysely
           .selectFrom('payments')
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/context.js';
 import { checkWithLockout, type LockNotice, policyFor } from '../../src/credentials/credential.service.js';
-import { openContext } from '../../src/runtime.js';
+import { openContext, type Runtime } from '../../src/runtime.js';
 import { DEMO } from '../../src/seed/demo.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../support/engines.js';
 import { type Harness, openHarness } from '../support/harness.js';
@@ -32,24 +31,24 @@ const lockNoticeOf = (ref: string): LockNotice => ({
 
 describe.each(engines())('the lockout across app instances (%s)', (engine) => {
   let h: Harness;
-  const others: AppContext[] = [];
+  const others: Runtime[] = [];
   /** Every instance: the harness's and, on PostgreSQL, three more. */
-  let instances: AppContext[] = [];
+  let instances: Runtime[] = [];
   beforeAll(async () => {
     h = await openHarness(engine);
     if (engine === 'postgres') for (let i = 0; i < 3; i++) others.push(await openContext(h.ctx.config, h.clock));
-    instances = [h.ctx, ...others];
+    instances = [{ db: h.db, ctx: h.ctx }, ...others];
   });
   afterAll(async () => {
-    for (const ctx of others) await ctx.db.close();
+    for (const { db } of others) await db.close();
     await h?.close();
   });
 
   it('runs at most five verifications of one secret while every instance guesses at once, and locks once', async () => {
     let verifications = 0;
     const notice = lockNoticeOf('test:many-instances');
-    const guess = (ctx: AppContext) =>
-      checkWithLockout(ctx, {
+    const guess = ({ db, ctx }: Runtime) =>
+      checkWithLockout(db, ctx, {
         ref: 'test:many-instances',
         policy: policyFor(ctx),
         verify: async () => {
@@ -63,19 +62,19 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
         (e: { code?: string }) => e.code ?? String(e),
       );
     const answers = await Promise.all(
-      instances.flatMap((ctx) => Array.from({ length: 32 / instances.length }, () => guess(ctx))),
+      instances.flatMap((rt) => Array.from({ length: 32 / instances.length }, () => guess(rt))),
     );
     expect(verifications).toBe(5);
     expect(answers.filter((a) => a === 'wrong')).toHaveLength(5);
     expect(answers.filter((a) => a === 'locked')).toHaveLength(27);
-    const locks = await h.ctx.db.kysely
+    const locks = await h.db.kysely
       .selectFrom('audit_events')
       .select('id')
       .where('action', '=', 'test_secret.locked')
       .where('object_id', '=', 'test:many-instances')
       .execute();
     expect(locks).toHaveLength(1);
-    const row = await h.ctx.db.kysely
+    const row = await h.db.kysely
       .selectFrom('secret_lockouts')
       .selectAll()
       .where('secret_ref', '=', 'test:many-instances')
@@ -89,8 +88,8 @@ describe.each(engines())('the lockout across app instances (%s)', (engine) => {
   it('lets a right entry that reaches the limit through, and a right entry after it unlocks nothing', async () => {
     const ref = 'test:right-at-the-limit';
     const notice = lockNoticeOf(ref);
-    const check = (ctx: AppContext, right: boolean) =>
-      checkWithLockout(ctx, { ref, policy: policyFor(ctx), verify: async () => right, lockNotice: notice });
+    const check = ({ db, ctx }: Runtime, right: boolean) =>
+      checkWithLockout(db, ctx, { ref, policy: policyFor(ctx), verify: async () => right, lockNotice: notice });
     const at = (i: number) => instances[i % instances.length];
     for (let i = 0; i < 4; i++) expect(await check(at(i), false)).toBe(false);
     // The fifth attempt sets the lock as it is counted; being right, it takes the lock back.

@@ -1,5 +1,5 @@
 import { verifyAuditChains } from '../../src/audit/audit.service.js';
-import type { AppContext } from '../../src/context.js';
+import type { Db } from '../../src/db/connect.js';
 import {
   type DisputeStatus,
   canTransition as disputeCanTransition,
@@ -38,8 +38,8 @@ function groupBy<T extends Row>(rows: T[], key: keyof T): Map<string, T[]> {
   return m;
 }
 
-export async function checkInvariants(ctx: AppContext): Promise<Violation[]> {
-  const db = ctx.db.kysely;
+export async function checkInvariants(database: Db): Promise<Violation[]> {
+  const db = database.kysely;
   const out: Violation[] = [];
   const bad = (kind: string, detail: string) => out.push({ kind, detail });
 
@@ -83,7 +83,7 @@ export async function checkInvariants(ctx: AppContext): Promise<Violation[]> {
       );
     }
     if (rows.length > 0 || p.status !== 'declined') {
-      const view = await findPaymentById(ctx, p.id);
+      const view = await findPaymentById(database.kysely, p.id);
       const refundable = captured - voided - held;
       if (
         !view ||
@@ -184,7 +184,7 @@ export async function checkInvariants(ctx: AppContext): Promise<Violation[]> {
   }
 
   // 5. The audit log is intact.
-  const audit = await verifyAuditChains(ctx);
+  const audit = await verifyAuditChains(database.kysely);
   if (!audit.ok) bad('audit_chain', JSON.stringify(audit.firstBad));
   return out;
 }

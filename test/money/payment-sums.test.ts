@@ -54,9 +54,9 @@ describe.each(engines())('the refund sums kept on the payment (%s)', (engine) =>
     });
     expect(await view(retryable.id)).toMatchObject({ refundedAmount: 0, pendingRefundAmount: 1_500 });
     expect(await view(closed.id)).toMatchObject({ refundedAmount: 0, pendingRefundAmount: 0, refundableAmount: 3_000 });
-    expect(await checkInvariants(h.ctx)).toEqual([]);
+    expect(await checkInvariants(h.db)).toEqual([]);
 
-    const db = h.ctx.db.kysely;
+    const db = h.db.kysely;
     const before = await db
       .selectFrom('payments')
       .select(['id', 'refunded_amount', 'reserved_amount'])

@@ -118,7 +118,7 @@ describe.each(engines())('a retry racing a ruling for the customer (%s)', (engin
     expect(old).toMatchObject({ status: 'failed', failureFinal: true });
     const payment = (await h.app.inject({ method: 'GET', url: `/api/v1/payments/${sale.id}`, headers: owner })).json();
     expect(payment.refundedAmount + payment.pendingRefundAmount).toBeLessThanOrEqual(1_000);
-    expect(await checkInvariants(h.ctx)).toEqual([]);
+    expect(await checkInvariants(h.db)).toEqual([]);
   });
 
   it('is refused by the database: a refund processing with a final failure, refunds beyond the sale', async () => {
@@ -131,7 +131,7 @@ describe.each(engines())('a retry racing a ruling for the customer (%s)', (engin
       payload: { paymentId: sale.id, amount: 100, reason: 'other' },
     });
     expect(made.statusCode, made.body).toBe(201);
-    const db = h.ctx.db.kysely;
+    const db = h.db.kysely;
     const id = made.json().id as string;
     await expect(
       db.updateTable('refunds').set({ status: 'processing', failure_final: 1 }).where('id', '=', id).execute(),

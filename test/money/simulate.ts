@@ -123,7 +123,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       await Promise.all(ops.map((op) => world?.perform(op, snapshot)));
       world.advanceClock();
       await h.drain(); // the round's due work, so that "no job lost" is judged on settled state
-      for (const v of await checkInvariants(h.ctx)) anomalies.push({ ...v, round: world.round });
+      for (const v of await checkInvariants(h.db)) anomalies.push({ ...v, round: world.round });
       anomalies.push(...world.anomalies.splice(0));
       if (world.round % 10 === 0) {
         log(`round ${world.round}: ${world.operations} operations, ${anomalies.length} anomalies`);

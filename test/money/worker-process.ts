@@ -10,17 +10,20 @@ import { openContext } from '../../src/runtime.js';
  */
 const [databaseUrl, settings] = process.argv.slice(2);
 const clock = new ManualClock();
-const ctx = await openContext({ ...loadConfig({}), ...JSON.parse(settings), databaseUrl, worker: false }, clock);
+const { db, ctx } = await openContext(
+  { ...loadConfig({}), ...JSON.parse(settings), databaseUrl, worker: false },
+  clock,
+);
 
 process.on('message', async (m: { id: number; now: string }) => {
   clock.set(m.now);
   try {
-    process.send?.({ id: m.id, ran: await drainJobs(ctx, 'second-process') });
+    process.send?.({ id: m.id, ran: await drainJobs(db, ctx, 'second-process') });
   } catch (e) {
     process.send?.({ id: m.id, error: e instanceof Error ? e.message : String(e) });
   }
 });
 process.on('SIGTERM', () => {
-  void ctx.db.close().finally(() => process.exit(0));
+  void db.close().finally(() => process.exit(0));
 });
 process.send?.({ id: 0 });

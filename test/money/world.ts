@@ -141,7 +141,7 @@ export class World {
   ) {}
 
   async snapshot(): Promise<Snapshot> {
-    const db = this.h.ctx.db.kysely;
+    const db = this.h.db.kysely;
     const [payments, refunds, disputes] = await Promise.all([
       db
         .selectFrom('payments')

@@ -7,6 +7,8 @@ import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
+import type { Db } from '../../src/db/connect.js';
+import { transaction } from '../../src/db/transaction.js';
 import { buildApp } from '../../src/http/app.js';
 import { drainJobs } from '../../src/jobs/job.service.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
@@ -16,6 +18,8 @@ import { type EngineName, throwawayDatabase } from './engines.js';
 
 export interface Harness {
   engine: EngineName;
+  /** The database; services take it (or a transaction on it) first. */
+  db: Db;
   ctx: AppContext;
   clock: ManualClock;
   app: FastifyInstance;
@@ -53,11 +57,11 @@ export async function openHarness(
   overrides: Partial<Config> = {},
   logStream?: NodeJS.WritableStream,
 ): Promise<Harness> {
-  const db = await throwawayDatabase(engine);
+  const tdb = await throwawayDatabase(engine);
   const clock = new ManualClock('2026-03-02T08:00:00.000Z');
   const config: Config = {
     ...loadConfig({}),
-    databaseUrl: db.url,
+    databaseUrl: tdb.url,
     logLevel: 'silent',
     worker: false,
     refundProcessingDelayMs: 0,
@@ -65,9 +69,9 @@ export async function openHarness(
     backupDir: join(tmpdir(), `refunddesk-backups-${randomBytes(6).toString('hex')}`),
     ...overrides,
   };
-  const ctx = await openContext(config, clock);
-  const app = await buildApp(ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
-  const ids = (await seedDemo(ctx)) as DemoIds;
+  const { db, ctx } = await openContext(config, clock);
+  const app = await buildApp(db, ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
+  const ids = (await seedDemo(db, ctx)) as DemoIds;
   const tokens = new Map<string, string>();
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -86,11 +90,12 @@ export async function openHarness(
 
   const h: Harness = {
     engine,
+    db,
     ctx,
     clock,
     app,
     ids,
-    drain: () => drainJobs(ctx),
+    drain: () => drainJobs(db, ctx),
     async login(who) {
       const key = `user:${who}`;
       if (!tokens.has(key)) tokens.set(key, await loginUser(emails[who].email, emails[who].password));
@@ -148,9 +153,11 @@ export async function openHarness(
       const password = 'Stranger-Demo-2026!';
       const tenant =
         role === 'agent_staff'
-          ? { agentId: (await merchants.createAgent(ctx, `Other agency ${n}`)).id }
-          : { acquirerId: (await merchants.createAcquirer(ctx, `Other acquirer ${n}`)).id };
-      await users.createUser(ctx, { email, password, name: `Stranger ${n}`, role, ...tenant });
+          ? { agentId: (await transaction(db, (tx) => merchants.createAgent(tx, ctx, `Other agency ${n}`))).id }
+          : {
+              acquirerId: (await transaction(db, (tx) => merchants.createAcquirer(tx, ctx, `Other acquirer ${n}`))).id,
+            };
+      await users.createUser(db, ctx, { email, password, name: `Stranger ${n}`, role, ...tenant });
       return bearer(await loginUser(email, password));
     },
     forgetTokens() {
@@ -159,8 +166,8 @@ export async function openHarness(
     async close() {
       await settleBackupRuns();
       await app.close();
-      await ctx.db.close();
-      await db.drop();
+      await db.close();
+      await tdb.drop();
     },
   };
   return h;
