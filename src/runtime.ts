@@ -5,7 +5,7 @@ import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { startWorker, type Worker } from './jobs/job.service.js';
 // Domains register their job handlers when imported.
-import './disputes/dispute.service.js';
+import './disputes/dispute.handlers.js';
 import './notifications/notification.service.js';
 import './refunds/refund-review.service.js';
 import './webhooks/webhook.service.js';
