@@ -7,6 +7,7 @@ import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
+import type { Db } from '../../src/db/connect.js';
 import { buildApp } from '../../src/http/app.js';
 import { drainJobs } from '../../src/jobs/job.service.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
@@ -17,6 +18,8 @@ import { type EngineName, throwawayDatabase } from './engines.js';
 export interface Harness {
   engine: EngineName;
   ctx: AppContext;
+  /** The database handle that use cases take first (`db`, `db.kysely` as their `Conn`). */
+  db: Db;
   clock: ManualClock;
   app: FastifyInstance;
   ids: DemoIds;
@@ -87,6 +90,7 @@ export async function openHarness(
   const h: Harness = {
     engine,
     ctx,
+    db: ctx.db,
     clock,
     app,
     ids,
