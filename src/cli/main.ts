@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import * as audit from '../audit/audit.service.js';
 import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
@@ -11,6 +10,7 @@ import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { outboxCommand } from '../notifications/outbox.command.js';
 import * as operators from '../operators/operator.service.js';
+import { REFUNDDESK_VERSION } from '../paths.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 import * as terminals from '../terminals/terminal.service.js';
@@ -69,11 +69,9 @@ async function secretFrom(envName: string, what: string): Promise<string> {
   return s;
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
 const program = new Command()
   .name('refunddesk')
-  .version(version)
+  .version(REFUNDDESK_VERSION)
   .description('RefundDesk: POS refund platform. Reads DATABASE_URL (default ./data/refunddesk.db).');
 
 program
