@@ -74,10 +74,10 @@ export async function buildCaseFile(
  * third party reads the file frozen at referral, through its share link.)
  * @throws not_found, forbidden
  */
-export async function getCaseFile(conn: Conn, ctx: AppContext, actor: Actor, id: string): Promise<CaseFile> {
-  const { row } = await reach(conn, ctx, { kind: 'staff', actor }, id);
-  const frozen = row.referred_at ? await latestReferral(conn, row) : null;
-  return buildCaseFile(conn, ctx, row, frozen);
+export async function getCaseFile(db: Db, ctx: AppContext, actor: Actor, id: string): Promise<CaseFile> {
+  const { row } = await reach(db, ctx, { kind: 'staff', actor }, id);
+  const frozen = row.referred_at ? await latestReferral(db.kysely, row) : null;
+  return buildCaseFile(db.kysely, ctx, row, frozen);
 }
 
 async function latestReferral(conn: Conn, row: DisputeTable): Promise<CaseFileInputs['referral']> {

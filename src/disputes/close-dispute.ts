@@ -29,7 +29,7 @@ export async function closeDispute(
   id: string,
   input: { outcome: CloseOutcome; note?: string },
 ): Promise<Dispute> {
-  const { row, party, actor } = await reach(db.kysely, ctx, caller, id);
+  const { row, party, actor } = await reach(db, ctx, caller, id);
   const rule = closeRules[input.outcome];
   if (!rule.by.includes(party)) throw errors.notYourPart(`the ${party} cannot close a dispute as ${input.outcome}`);
   const closable = (status: string) => rule.from.includes(status as DisputeStatus);

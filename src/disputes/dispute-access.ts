@@ -1,8 +1,8 @@
 import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
+import type { Db } from '../db/connect.js';
 import type { DisputeTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as refunds from '../refunds/refund.service.js';
@@ -43,17 +43,18 @@ function partyOf(a: Actor): Party | undefined {
 
 /**
  * Finds the dispute and decides who the caller is to it. Unknown id, wrong secret and another
- * merchant's or acquirer's dispute all end in the same not_found. Callers that change the dispute
+ * merchant's or acquirer's dispute all end in the same not_found. Takes the database, not a
+ * connection: a customer's try counts against the rate limit on its own, committed at once. Callers that change the dispute
  * read it again in their transaction: the row returned here only decides who may go on.
  * @throws unauthenticated (no token and no secret), not_found, forbidden, rate_limited
  */
 export async function reach(
-  conn: Conn,
+  db: Db,
   ctx: AppContext,
   caller: DisputeCaller,
   id: string,
 ): Promise<{ row: DisputeTable } & Access> {
-  const row = await repo.findDisputeRow(conn, id);
+  const row = await repo.findDisputeRow(db.kysely, id);
   if (caller.kind === 'customer') {
     if (!caller.secret) throw errors.secretRequired();
     await hitRateLimit(ctx, `dispute-access:ip:${caller.ip}`, 300, 10 * MINUTE);

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import { type Conn, transaction } from '../db/transaction.js';
+import { transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import { notifyMerchantOwner } from '../notifications/notification.service.js';
 import { type AttachmentInput, validateAttachments } from './attachment.js';
@@ -26,7 +26,7 @@ export async function postMessage(
   id: string,
   input: { body: string; attachments?: AttachmentInput[] },
 ): Promise<Dispute> {
-  const { row, party, actor } = await reach(db.kysely, ctx, caller, id);
+  const { row, party, actor } = await reach(db, ctx, caller, id);
   if (party === 'admin') throw errors.notYourPart('the platform reads disputes, it does not take part');
   if (!canPost(row.status as DisputeStatus, party)) {
     throw errors.invalidTransition(row.status as DisputeStatus, `written to by the ${party}`);
@@ -90,14 +90,14 @@ export async function postMessage(
 
 /** One attachment's bytes, for whoever may read the dispute. @throws not_found */
 export async function getAttachment(
-  conn: Conn,
+  db: Db,
   ctx: AppContext,
   caller: DisputeCaller,
   id: string,
   attachmentId: string,
 ): Promise<{ filename: string; contentType: string; sha256: string; data: Buffer }> {
-  await reach(conn, ctx, caller, id);
-  const a = await repo.findAttachmentRow(conn, id, attachmentId);
+  await reach(db, ctx, caller, id);
+  const a = await repo.findAttachmentRow(db.kysely, id, attachmentId);
   if (!a) throw errors.attachmentNotFound();
   return { filename: a.filename, contentType: a.content_type, sha256: a.sha256, data: Buffer.from(a.data) };
 }

@@ -1,5 +1,6 @@
 import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connect.js';
 import type { DisputeTable } from '../db/schema.js';
 import type { Conn } from '../db/transaction.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -116,9 +117,9 @@ export async function loadDispute(conn: Conn, ctx: AppContext, id: string): Prom
 }
 
 /** @throws unauthenticated, not_found, forbidden, rate_limited */
-export async function getDispute(conn: Conn, ctx: AppContext, caller: DisputeCaller, id: string): Promise<Dispute> {
-  const { row } = await reach(conn, ctx, caller, id);
-  return toDispute(conn, ctx, row);
+export async function getDispute(db: Db, ctx: AppContext, caller: DisputeCaller, id: string): Promise<Dispute> {
+  const { row } = await reach(db, ctx, caller, id);
+  return toDispute(db.kysely, ctx, row);
 }
 
 export interface DisputeSummary {

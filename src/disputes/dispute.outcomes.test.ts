@@ -109,7 +109,7 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
       const token = referral.shareLink.token;
       const shared = await getSharedCaseFile(h.db, h.ctx, f.nextIp(), token);
       expect(shared.sha256).toBe(referral.caseFile.sha256);
-      const now = await getCaseFile(h.db.kysely, h.ctx, await f.actor('owner'), d.id);
+      const now = await getCaseFile(h.db, h.ctx, await f.actor('owner'), d.id);
       expect(now.content.dispute.referral?.reason).toContain(`sha256 ${referral.caseFile.sha256}: to the arbitrator`);
       expect(await codeOf(getSharedCaseFile(h.db, h.ctx, f.nextIp(), 'rdf_not-a-token'))).toBe('not_found');
       const clock = h.clock.now();
@@ -135,7 +135,7 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
 
     it('hides the case file from another merchant', async () => {
       const d = await f.negotiating();
-      expect(await codeOf(getCaseFile(h.db.kysely, h.ctx, await f.actor('otherOwner'), d.id))).toBe('not_found');
+      expect(await codeOf(getCaseFile(h.db, h.ctx, await f.actor('otherOwner'), d.id))).toBe('not_found');
     });
   });
 

@@ -119,7 +119,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: s.disputeSchema, ...errorResponses, ...s.limited },
       },
     },
-    async (req) => getDispute(conn, ctx, callerOf(req, req.query), req.params.id),
+    async (req) => getDispute(db, ctx, callerOf(req, req.query), req.params.id),
   );
 
   app.post(
@@ -156,7 +156,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) => {
-      const a = await getAttachment(conn, ctx, callerOf(req, req.query), req.params.id, req.params.attachmentId);
+      const a = await getAttachment(db, ctx, callerOf(req, req.query), req.params.id, req.params.attachmentId);
       return reply
         .type(a.contentType)
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
@@ -270,7 +270,7 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     async (req, reply) =>
-      sendCaseFile(reply, await getCaseFile(conn, ctx, req.actor, req.params.id), req.query.format, req.params.id),
+      sendCaseFile(reply, await getCaseFile(db, ctx, req.actor, req.params.id), req.query.format, req.params.id),
   );
 
   app.get(

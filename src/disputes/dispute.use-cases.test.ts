@@ -102,7 +102,7 @@ describe.each(engines())('dispute use cases: open, read, write, escalate (%s)', 
       const row = await repo.findDisputeRow(h.db.kysely, d.id);
       expect(row?.access_secret_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(row)).not.toContain(d.secret);
-      expect((await getDispute(h.db.kysely, h.ctx, d.caller, d.id)).refundId).toBeNull();
+      expect((await getDispute(h.db, h.ctx, d.caller, d.id)).refundId).toBeNull();
     });
 
     it.each([
@@ -175,7 +175,7 @@ describe.each(engines())('dispute use cases: open, read, write, escalate (%s)', 
     it('shows the dispute to the customer with its secret and to the merchant’s and acquirer’s people', async () => {
       const d = await f.negotiating();
       for (const caller of [d.caller, await f.staff('owner'), await f.staff('reviewer'), await f.staff('admin')]) {
-        expect((await getDispute(h.db.kysely, h.ctx, caller, d.id)).id).toBe(d.id);
+        expect((await getDispute(h.db, h.ctx, caller, d.id)).id).toBe(d.id);
       }
     });
 
@@ -189,13 +189,13 @@ describe.each(engines())('dispute use cases: open, read, write, escalate (%s)', 
     ] as const)('refuses %s: %s', async (_, code, caller, which) => {
       const d = await f.negotiating();
       const id = which === 'unknown' ? UNKNOWN : d.id;
-      expect(await codeOf(getDispute(h.db.kysely, h.ctx, await caller(d.secret), id))).toBe(code);
+      expect(await codeOf(getDispute(h.db, h.ctx, await caller(d.secret), id))).toBe(code);
     });
 
     it('is rate-limited per customer address (300 in 10 minutes)', async () => {
       const caller = f.customer('rdt_not-the-secret');
-      for (let i = 0; i < 300; i++) await codeOf(getDispute(h.db.kysely, h.ctx, caller, UNKNOWN));
-      expect(await codeOf(getDispute(h.db.kysely, h.ctx, caller, UNKNOWN))).toBe('rate_limited');
+      for (let i = 0; i < 300; i++) await codeOf(getDispute(h.db, h.ctx, caller, UNKNOWN));
+      expect(await codeOf(getDispute(h.db, h.ctx, caller, UNKNOWN))).toBe('rate_limited');
     });
 
     it('lists what each reader may see, newest first, by pages', async () => {
@@ -224,10 +224,10 @@ describe.each(engines())('dispute use cases: open, read, write, escalate (%s)', 
       const after = await postMessage(h.db, h.ctx, d.caller, d.id, input);
       const [file] = after.messages[0].attachments;
       for (const caller of [d.caller, await f.staff('supervisor')]) {
-        const a = await getAttachment(h.db.kysely, h.ctx, caller, d.id, file.id);
+        const a = await getAttachment(h.db, h.ctx, caller, d.id, file.id);
         expect(a.data.equals(Buffer.from(PNG, 'base64'))).toBe(true);
       }
-      expect(await codeOf(getAttachment(h.db.kysely, h.ctx, d.caller, d.id, 'dpa_01ZZZZZZZZZZZZZZZZZZZZZZZZ'))).toBe(
+      expect(await codeOf(getAttachment(h.db, h.ctx, d.caller, d.id, 'dpa_01ZZZZZZZZZZZZZZZZZZZZZZZZ'))).toBe(
         'not_found',
       );
     });

@@ -26,7 +26,7 @@ export async function escalate(
   id: string,
   reason: string,
 ): Promise<Dispute> {
-  const { row, party, actor } = await reach(db.kysely, ctx, caller, id);
+  const { row, party, actor } = await reach(db, ctx, caller, id);
   if (party !== 'customer') throw errors.notYourPart('only the customer escalates a dispute');
   if (row.status !== 'negotiating') throw errors.invalidTransition(row.status as DisputeStatus, 'escalated');
   const allowedAt = escalationOpensAt(ctx, row, await refunds.listRefundsOfPayment(ctx, row.payment_id));

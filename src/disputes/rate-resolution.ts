@@ -19,7 +19,7 @@ export async function rateResolution(
   id: string,
   input: { score: number; comment?: string },
 ): Promise<Dispute> {
-  const { row, party, actor } = await reach(db.kysely, ctx, caller, id);
+  const { row, party, actor } = await reach(db, ctx, caller, id);
   if (party !== 'customer') throw errors.notYourPart('only the customer rates the resolution');
   if (row.status !== 'closed') throw errors.invalidTransition(row.status as DisputeStatus, 'rated');
   const comment = input.comment?.trim() ? redactPans(input.comment.trim()) : null;

@@ -41,7 +41,7 @@ export async function refer(
   id: string,
   reason?: string,
 ): Promise<Referral> {
-  const { row, party, actor } = await reach(db.kysely, ctx, caller, id);
+  const { row, party, actor } = await reach(db, ctx, caller, id);
   if (party !== 'customer' && party !== 'merchant') {
     throw errors.notYourPart('only the customer or the merchant refers a dispute');
   }

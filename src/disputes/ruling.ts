@@ -43,7 +43,7 @@ export async function decide(
   input: RulingInput,
   idempotency?: IdempotencyRequest,
 ): Promise<{ dispute: Dispute; refund: Refund | null; replayed: boolean }> {
-  const { row, party, actor } = await reach(db.kysely, ctx, { kind: 'staff', actor: caller }, id);
+  const { row, party, actor } = await reach(db, ctx, { kind: 'staff', actor: caller }, id);
   if (party !== 'acquirer') throw errors.notYourPart('only a reviewer of the merchant’s acquirer rules on a dispute');
   const ruling = redactPans(input.ruling);
   // Everything the ruling depends on is read in its transaction, after a replay of the same
