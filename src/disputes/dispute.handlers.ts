@@ -18,14 +18,18 @@ export const disputeJobHandlers: Record<string, JobHandler> = {
   [JOB_MEDIATION_DEADLINE]: (ctx, payload) => recordMissedMediation(dbOf(ctx), ctx, String(payload.disputeId)),
 };
 
-/**
- * A refund of a payment under dispute goes to a person at the acquirer, not through the rules:
- * the person sees the dispute and can weigh the refund against it.
- */
-export const noOpenDispute: Parameters<typeof refunds.registerAcquirerRule>[1] = async (ctx, refund) => {
-  const open = await repo.findOpenDisputeOfPayment(dbOf(ctx).kysely, refund.paymentId);
-  return open ? `the payment has an open dispute (${open.id})` : null;
+type AcquirerRule = Parameters<typeof refunds.registerAcquirerRule>[1];
+
+export const disputeAcquirerRules: Record<string, AcquirerRule> = {
+  /**
+   * A refund of a payment under dispute goes to a person at the acquirer, not through the rules:
+   * the person sees the dispute and can weigh the refund against it.
+   */
+  no_open_dispute: async (ctx, refund) => {
+    const open = await repo.findOpenDisputeOfPayment(dbOf(ctx).kysely, refund.paymentId);
+    return open ? `the payment has an open dispute (${open.id})` : null;
+  },
 };
 
 for (const [kind, handler] of Object.entries(disputeJobHandlers)) registerJobHandler(kind, handler);
-refunds.registerAcquirerRule('no_open_dispute', noOpenDispute);
+for (const [name, rule] of Object.entries(disputeAcquirerRules)) refunds.registerAcquirerRule(name, rule);
