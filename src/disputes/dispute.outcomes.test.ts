@@ -3,9 +3,11 @@ import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { DAY } from '../clock.js';
 import { drainJobs } from '../jobs/job.service.js';
+import { manualReviewReasons } from '../refunds/refund-review.service.js';
 import { getCaseFile, getSharedCaseFile } from './case-file.service.js';
 import { closeDispute } from './close-dispute.js';
 import { codeOf, disputeFixtures } from './dispute.fixtures.js';
+import { disputeAcquirerRules as rules } from './dispute.handlers.js';
 import * as repo from './dispute.repository.js';
 import { recordMissedMediation } from './escalation.js';
 import { orderRefundIfMissing } from './ordered-refund.js';
@@ -81,6 +83,19 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
       const p = decide(h.db, h.ctx, await f.actor('reviewer'), d.id, { outcome: 'resolved_for_customer', ruling: 'x' });
       expect(await codeOf(p)).toBe('refund_exceeds_refundable');
       expect((await repo.findDisputeRow(h.db.kysely, d.id))?.status).toBe('escalated');
+    });
+  });
+
+  describe('the acquirer rule no_open_dispute', () => {
+    it('sends a refund of a payment under dispute to a person, and lets it pass once the dispute is closed', async () => {
+      const d = await f.onPayment();
+      const asRefund = { paymentId: d.sale.id } as Parameters<typeof rules.no_open_dispute>[1];
+      expect(await rules.no_open_dispute(h.ctx, asRefund)).toBe(`the payment has an open dispute (${d.id})`);
+      expect(
+        await manualReviewReasons(h.ctx, { ...asRefund, merchantId: h.ids.merchantId, amount: 1 } as never),
+      ).toContain(`the payment has an open dispute (${d.id})`);
+      await closeDispute(h.db, h.ctx, d.caller, d.id, { outcome: 'withdrawn' });
+      expect(await rules.no_open_dispute(h.ctx, asRefund)).toBeNull();
     });
   });
 
