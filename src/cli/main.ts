@@ -13,6 +13,7 @@ import * as operators from '../operators/operator.service.js';
 import { REFUNDDESK_VERSION } from '../paths.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
+import { terminalReinitCommand } from '../terminals/reinit.command.js';
 import * as terminals from '../terminals/terminal.service.js';
 import {
   loginPasswordCommand,
@@ -233,6 +234,7 @@ program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
 program.addCommand(loginPasswordCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
+terminal.addCommand(terminalReinitCommand(withContext));
 program.addCommand(backupCommand());
 program.addCommand(restoreCommand());
 

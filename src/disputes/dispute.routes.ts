@@ -24,7 +24,8 @@ import { decide } from './ruling.js';
 /**
  * Dispute routes. Three kinds of caller:
  * - customers, who have no account: public routes, proof by the dispute's secret (the refund's
- *   tracking secret, or the access secret of a payment dispute) in the body or `?secret=`;
+ *   tracking secret, or the access secret of a payment dispute) in the body, or for reads in the
+ *   `X-Tracking-Secret` header (`?secret=` still works, but puts it in URLs and their logs);
  * - the merchant's owner and supervisors, and the acquirer's reviewers: bearer sessions;
  * - a third party holding a case file share link.
  * Routes both may call declare `auth` with `optional: true`: with a bearer token the app's one auth
@@ -35,6 +36,12 @@ import { decide } from './ruling.js';
 const MERCHANT_PEOPLE = ['supervisor', 'merchant_owner'] as const satisfies Role[];
 const READERS = [...MERCHANT_PEOPLE, 'acquirer_reviewer', 'platform_admin'] as const satisfies Role[];
 const PARTIES = [...MERCHANT_PEOPLE, 'acquirer_reviewer'] as const satisfies Role[];
+
+/** A read's proof: the `X-Tracking-Secret` header, else `?secret=`. */
+function readProof(req: FastifyRequest<{ Querystring: { secret?: string } }>): { secret?: string } {
+  const header = req.headers['x-tracking-secret'];
+  return { secret: (typeof header === 'string' ? header : undefined) ?? req.query.secret };
+}
 
 /** The caller as the service sees it: the signed-in person, or a customer with a secret. */
 function callerOf(req: FastifyRequest, proof: { secret?: string; trackingSecret?: string } | undefined): DisputeCaller {
@@ -113,13 +120,18 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { auth: { roles: READERS, optional: true } },
       schema: {
         tags: ['disputes'],
-        summary: 'A dispute with its thread and timeline (customer with `?secret=`, or merchant / acquirer)',
+        summary:
+          'A dispute with its thread and timeline (customer with the `X-Tracking-Secret` header, or merchant / acquirer)',
         params: s.disputeParams,
+        headers: s.secretHeader,
         querystring: s.secretQuery,
         response: { 200: s.disputeSchema, ...errorResponses, ...s.limited },
       },
     },
-    async (req) => getDispute(db, ctx, callerOf(req, req.query), req.params.id),
+    async (req, reply) => {
+      const dispute = await getDispute(db, ctx, callerOf(req, readProof(req)), req.params.id);
+      return reply.header('cache-control', 'no-store').send(dispute);
+    },
   );
 
   app.post(
@@ -151,12 +163,13 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         tags: ['disputes'],
         summary: 'Download an attachment of the thread',
         params: s.attachmentParams,
+        headers: s.secretHeader,
         querystring: s.secretQuery,
         response: { 200: z.any().describe('The file, with its content type'), ...errorResponses, ...s.limited },
       },
     },
     async (req, reply) => {
-      const a = await getAttachment(db, ctx, callerOf(req, req.query), req.params.id, req.params.attachmentId);
+      const a = await getAttachment(db, ctx, callerOf(req, readProof(req)), req.params.id, req.params.attachmentId);
       return reply
         .type(a.contentType)
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`)

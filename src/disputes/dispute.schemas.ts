@@ -159,7 +159,15 @@ export const openedSchema = z.object({
     ),
 });
 
-export const secretQuery = z.object({ secret: secret.optional() });
+/** Reads take the customer's secret in a header, which stays out of URLs, histories and logs. */
+export const secretHeader = z.object({
+  'x-tracking-secret': secret
+    .optional()
+    .describe('The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs'),
+});
+export const secretQuery = z.object({
+  secret: secret.optional().describe('Deprecated: use the `X-Tracking-Secret` header (kept for older clients)'),
+});
 
 export const messageBody = z
   .object({

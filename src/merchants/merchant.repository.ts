@@ -1,5 +1,5 @@
 import type { MerchantTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
+import type { Conn, Tx } from '../db/transaction.js';
 import type { Merchant } from './merchant.js';
 
 export function merchantRowToMerchant(r: MerchantTable): Merchant {
@@ -53,4 +53,13 @@ export async function setRefundPasswordHash(conn: Conn, merchantId: string, hash
 
 export async function setPasswordPolicy(conn: Conn, merchantId: string, policy: string | null) {
   await conn.updateTable('merchants').set({ password_policy: policy }).where('id', '=', merchantId).execute();
+}
+
+/** No refund password at all (a terminal re-initialisation): refunds wait for a new one. */
+export async function clearRefundPasswordHash(trx: Tx, merchantId: string): Promise<void> {
+  await trx
+    .updateTable('merchants')
+    .set({ refund_password_hash: null, refund_password_changed_at: null })
+    .where('id', '=', merchantId)
+    .execute();
 }

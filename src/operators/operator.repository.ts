@@ -1,5 +1,5 @@
 import type { OperatorTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
+import type { Conn, Tx } from '../db/transaction.js';
 
 export async function insertOperator(conn: Conn, row: OperatorTable): Promise<void> {
   await conn.insertInto('operators').values(row).execute();
@@ -33,4 +33,10 @@ export async function setOperatorPassword(conn: Conn, id: string, hash: string, 
     .set({ password_hash: hash, must_change_password: mustChange ? 1 : 0, password_changed_at: at })
     .where('id', '=', id)
     .execute();
+}
+
+/** Deletes every operator of a terminal; returns their ids. */
+export async function deleteTerminalOperators(trx: Tx, terminalId: string): Promise<string[]> {
+  const rows = await trx.deleteFrom('operators').where('terminal_id', '=', terminalId).returning('id').execute();
+  return rows.map((r) => r.id);
 }

@@ -1,5 +1,5 @@
 import type { TerminalTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
+import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { Terminal } from './terminal.js';
 
 type TerminalRow = TerminalTable & { acquirer_id: string };
@@ -65,4 +65,18 @@ export async function replaceUnlockSecret(conn: Conn, id: string, from: string, 
     .where('id', '=', id)
     .where('unlock_secret', '=', from)
     .execute();
+}
+
+/**
+ * Locks the terminal's row (PostgreSQL): a sale takes it `share`, a re-initialisation `update`, so
+ * the two never overlap. SQLite's write lock already serialises them. Returns whether it exists.
+ */
+export async function lockTerminalRow(trx: Tx, id: string, mode: 'share' | 'update'): Promise<boolean> {
+  const q = trx.selectFrom('terminals').select('id').where('id', '=', id);
+  const row = await (!hasRowLocks(trx) ? q : mode === 'share' ? q.forShare() : q.forUpdate()).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function setUnlockSecret(trx: Tx, id: string, sealed: string): Promise<void> {
+  await trx.updateTable('terminals').set({ unlock_secret: sealed }).where('id', '=', id).execute();
 }

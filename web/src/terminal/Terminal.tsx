@@ -8,6 +8,7 @@ import { type Key, keyOf } from './keys';
 import { manageScreens } from './ManageScreens';
 import { menuScreens } from './MenuScreen';
 import { queryScreens } from './QueryScreens';
+import { reinitScreens } from './ReinitScreens';
 import { saleScreens } from './SaleScreens';
 import { settleScreens } from './SettleScreens';
 import { signOnScreens } from './SignOnScreens';
@@ -32,6 +33,7 @@ const SCREENS: Screens<Kind> = {
   ...queryScreens,
   ...settleScreens,
   ...manageScreens,
+  ...reinitScreens,
 };
 const screenDef = (s: Screen) => SCREENS[s.kind] as ScreenDef<Screen>;
 
