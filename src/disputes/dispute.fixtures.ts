@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor.js';
 import { authenticate } from '../auth/session.service.js';
 import { AppError } from '../errors.js';
 import { closeDispute } from './close-dispute.js';
+import { disputeRequests } from './dispute.http-fixtures.js';
 import type { DisputeCaller } from './dispute-access.js';
 import { escalate } from './escalation.js';
 import { openPaymentDispute, openRefundDispute } from './open-dispute.js';
@@ -31,6 +32,7 @@ export function disputeFixtures(harness: () => Harness) {
   let ipSeq = 0;
   const nextIp = () => `192.0.2.${++ipSeq}`;
   const actors = new Map<Who, Actor>();
+  const http = disputeRequests(harness);
 
   /** The signed-in person as the routes hand it to the use cases, with the address it acts from. */
   async function actor(who: Who): Promise<Actor> {
@@ -50,37 +52,12 @@ export function disputeFixtures(harness: () => Harness) {
   const staff = async (who: Who): Promise<DisputeCaller> => ({ kind: 'staff', actor: await actor(who) });
   const customer = (secret: string | undefined, ip = nextIp()): DisputeCaller => ({ kind: 'customer', secret, ip });
 
-  /** A customer's refund request of `amount` on a new sale, as the customer's page makes it. */
-  async function customerRefund(amount = 6_000, saleAmount = 10_000) {
-    const h = harness();
-    const sale = await h.sale(saleAmount);
-    const r = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/public/refund-requests',
-      remoteAddress: nextIp(),
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: (sale.card as { last4: string }).last4,
-        amount,
-        reason: 'goods_returned',
-        description: 'the sole came off',
-        contact: { email: 'li.lei@example.cn' },
-      },
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    return { sale, refundId: r.json().id as string, secret: r.json().trackingSecret as string };
-  }
-
+  /** A customer's refund request on a new sale, as the customer's page makes it (pending the merchant). */
+  const customerRefund = (amount?: number) => http.customerRefund(nextIp(), amount);
+  /** The same, rejected by the merchant: a dispute on it may escalate at once. */
   async function rejectedRefund(amount?: number) {
-    const h = harness();
     const c = await customerRefund(amount);
-    const r = await h.app.inject({
-      method: 'POST',
-      url: `/api/v1/refunds/${c.refundId}/merchant-decision`,
-      headers: await h.login('owner'),
-      payload: { decision: 'reject', reason: 'worn' },
-    });
-    expect(r.statusCode, r.body).toBe(200);
+    await http.rejectRefund(c.refundId);
     return c;
   }
 
