@@ -235,7 +235,7 @@ describe.each(engines())('disputes over HTTP: opening and closing (%s)', (engine
     const unknown = await h.app.inject({ method: 'GET', url: `${url.slice(0, -4)}AAAA`, remoteAddress: ip });
     expect(unknown.statusCode).toBe(404);
     // The token is stored only as its SHA-256.
-    const stored = await h.ctx.db.kysely
+    const stored = await h.db.kysely
       .selectFrom('case_file_share_links')
       .selectAll()
       .where('dispute_id', '=', id)
