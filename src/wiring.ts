@@ -1,4 +1,4 @@
-import { disputeAcquirerRules, disputeJobHandlers } from './disputes/dispute.service.js';
+import { disputeAcquirerRules, disputeJobHandlers } from './disputes/dispute.handlers.js';
 import type { JobHandlers } from './jobs/job.service.js';
 import { notificationJobHandlers } from './notifications/notification.service.js';
 import { type AcquirerRules, refundAcquirerRules, refundJobHandlers } from './refunds/refund-review.service.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
+import * as errors from './dispute.errors.js';
 
 /**
  * Dispute attachments: small evidence files (a photo of the goods, a receipt, a letter) kept in the
@@ -67,10 +67,7 @@ function isUtf8Text(data: Buffer): boolean {
 export function validateAttachment(input: AttachmentInput, path = 'body.attachments.0'): ValidAttachment {
   const contentType = input.contentType.trim().toLowerCase();
   if (!(ATTACHMENT_TYPES as readonly string[]).includes(contentType)) {
-    throw new AppError(
-      'attachment_type_not_allowed',
-      `${input.contentType} is not accepted; send ${ATTACHMENT_TYPES.join(', ')}`,
-    );
+    throw errors.attachmentTypeNotAllowed(`${input.contentType} is not accepted; send ${ATTACHMENT_TYPES.join(', ')}`);
   }
   const filename = input.filename.trim();
   if (
@@ -79,33 +76,27 @@ export function validateAttachment(input: AttachmentInput, path = 'body.attachme
     BAD_FILENAME.test(filename) ||
     /^\.+$/.test(filename)
   ) {
-    throw new AppError(
-      'attachment_type_not_allowed',
+    throw errors.attachmentTypeNotAllowed(
       `the file name must be 1–${MAX_FILENAME_CHARS} characters without path separators or control characters`,
     );
   }
   if (input.dataBase64.length > MAX_ATTACHMENT_BASE64_CHARS + 4) {
-    throw new AppError('attachment_too_large', `${filename} is larger than ${MAX_ATTACHMENT_BYTES} bytes`, {
-      maxBytes: MAX_ATTACHMENT_BYTES,
-    });
+    throw errors.attachmentTooLarge(`${filename} is larger than ${MAX_ATTACHMENT_BYTES} bytes`, MAX_ATTACHMENT_BYTES);
   }
   if (!STRICT_BASE64.test(input.dataBase64)) {
-    const message = `${filename}: dataBase64 is not base64`;
-    throw new AppError('validation_failed', message, { errors: [{ path: `${path}.dataBase64`, message }] });
+    throw errors.attachmentInvalid(`${path}.dataBase64`, `${filename}: dataBase64 is not base64`);
   }
   const data = Buffer.from(input.dataBase64, 'base64');
   if (data.length === 0 || data.length > MAX_ATTACHMENT_BYTES) {
-    throw new AppError(
-      'attachment_too_large',
+    throw errors.attachmentTooLarge(
       data.length === 0 ? `${filename} is empty` : `${filename} is larger than ${MAX_ATTACHMENT_BYTES} bytes`,
-      { maxBytes: MAX_ATTACHMENT_BYTES },
+      MAX_ATTACHMENT_BYTES,
     );
   }
   const type = contentType as AttachmentType;
   const matches = type === 'text/plain' ? isUtf8Text(data) : startsWith(data, SIGNATURES[type]);
   if (!matches) {
-    throw new AppError(
-      'attachment_content_mismatch',
+    throw errors.attachmentContentMismatch(
       type === 'text/plain' ? `${filename} is not UTF-8 text` : `${filename} does not start with the ${type} signature`,
     );
   }
@@ -121,8 +112,10 @@ export function validateAttachment(input: AttachmentInput, path = 'body.attachme
 /** @throws as validateAttachment, and validation_failed for too many attachments */
 export function validateAttachments(inputs: readonly AttachmentInput[]): ValidAttachment[] {
   if (inputs.length > MAX_ATTACHMENTS_PER_MESSAGE) {
-    const message = `at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments per message`;
-    throw new AppError('validation_failed', message, { errors: [{ path: 'body.attachments', message }] });
+    throw errors.attachmentInvalid(
+      'body.attachments',
+      `at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments per message`,
+    );
   }
   return inputs.map((a, i) => validateAttachment(a, `body.attachments.${i}`));
 }

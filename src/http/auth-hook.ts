@@ -11,6 +11,12 @@ export interface RouteAuth {
   scope?: ApiKeyScope;
   /** The one thing a session with a reset password may do: change it (and log out). */
   allowWhilePasswordChangeRequired?: boolean;
+  /**
+   * Optional authentication: a request without an `Authorization` header goes on with no actor
+   * (`request.actor` stays null, and the route's service asks for another proof, such as a
+   * dispute's secret); a request with one is held to everything above, as on any route.
+   */
+  optional?: boolean;
 }
 
 declare module 'fastify' {
@@ -18,6 +24,7 @@ declare module 'fastify' {
     auth?: RouteAuth;
   }
   interface FastifyRequest {
+    /** The caller, on every route that declares `auth`; null on an `optional` one called without a token. */
     actor: Actor;
   }
 }
@@ -35,6 +42,7 @@ export function registerAuthHook(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request) => {
     const auth = request.routeOptions.config.auth;
     if (!auth) return;
+    if (auth.optional && !request.headers.authorization) return;
     const token = bearer(request);
     if (!token) throw new AppError('unauthenticated');
     const actor = await authenticate(app.db, ctx, token);

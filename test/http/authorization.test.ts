@@ -41,9 +41,8 @@ interface Principal {
 interface DeclaredRoute {
   method: Method;
   url: string;
+  /** With `optional`: a dispute route a customer may call with a secret, no token; a token is held to it. */
   auth: RouteAuth | undefined;
-  /** Dispute routes a customer may call with a secret: a bearer token is held to these roles. */
-  disputeAccess: { staff: readonly Role[] } | undefined;
 }
 
 /** The objects a request may point at, one set per merchant. */
@@ -364,7 +363,7 @@ const PUBLIC = new Set([
   'GET /api/v1/public/refunds/:id',
   'POST /api/v1/public/refunds/:id/cancel',
   // Disputes: the customer proves itself with the refund's tracking secret or the dispute's access
-  // secret; with a bearer token the route checks roles itself (config.disputeAccess).
+  // secret; with a bearer token the auth hook holds the caller to the roles (auth.optional).
   'POST /api/v1/disputes',
   'GET /api/v1/disputes/:id',
   'GET /api/v1/disputes/:id/attachments/:attachmentId',
@@ -384,9 +383,9 @@ function render(url: string, params: Record<string, string>): string {
   return url.replace(/:(\w+)/g, (_, name: string) => params[name] ?? `x_0${name}`);
 }
 
-/** Who may call with a bearer token: `config.auth`, or a dispute route's `disputeAccess.staff`. */
+/** Who may call with a bearer token: `config.auth` (optional or not). */
 function guardOf(route: DeclaredRoute): { roles: readonly Role[]; scope?: ApiKeyScope } | undefined {
-  return route.auth ?? (route.disputeAccess ? { roles: route.disputeAccess.staff } : undefined);
+  return route.auth;
 }
 
 /** What the declaration says this principal gets: the auth hook's rule, applied to the declaration. */
@@ -677,8 +676,8 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     const declared = new Map<string, DeclaredRoute>();
     h.app.addHook('onResponse', async (req) => {
       if (!req.routeOptions.url) return;
-      const { auth, disputeAccess } = req.routeOptions.config;
-      const r = { method: req.method as Method, url: req.routeOptions.url, auth, disputeAccess };
+      const { auth } = req.routeOptions.config;
+      const r = { method: req.method as Method, url: req.routeOptions.url, auth };
       declared.set(keyOf(r), r);
     });
     const spec = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
@@ -709,7 +708,7 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
   });
 
   it('leaves only the logins and the customer’s pages public: every other route declares its roles', () => {
-    const undeclared = routes.filter((r) => !r.auth).map(keyOf);
+    const undeclared = routes.filter((r) => !r.auth || r.auth.optional).map(keyOf);
     expect(undeclared.sort()).toEqual([...PUBLIC].sort());
   });
 
