@@ -335,18 +335,3 @@ export async function authenticate(db: Db, ctx: AppContext, token: string): Prom
 export async function logout(db: Db, ctx: AppContext, actor: Actor): Promise<void> {
   if (actor.sessionId) await repo.revokeSession(db.kysely, actor.sessionId, ctx.clock.now().toISOString());
 }
-
-/** Ends every session of a merchant's people (after its refund password changes). */
-export async function revokeMerchantSessions(trx: Tx, merchantId: string, at: string): Promise<number> {
-  return repo.revokeMerchantSessions(trx, merchantId, at);
-}
-
-/** Ends every session of one principal (after its own password changes or is reset). */
-export async function revokePrincipalSessions(trx: Tx, principalId: string, at: string): Promise<number> {
-  return repo.revokePrincipalSessions(trx, principalId, at);
-}
-
-/** Deletes every session opened at a terminal (a re-initialisation wipes them). */
-export async function deleteTerminalSessions(trx: Tx, terminalId: string): Promise<number> {
-  return repo.deleteTerminalSessions(trx, terminalId);
-}

@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AppContext } from '../context.js';
-import { policyFor } from '../credentials/credential.service.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
-import { POLICY_BOUNDS } from '../credentials/password-policy.js';
+import { POLICY_BOUNDS, policyFor } from '../credentials/password-policy.js';
 import * as policies from '../credentials/policy.service.js';
 import { POLICY_ROLES } from '../credentials/policy.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';

@@ -8,22 +8,13 @@ import * as errors from './credential.errors.js';
 import * as repo from './credential.repository.js';
 import { hashSecret, verifySecret } from './hashing.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { defaultPolicy, mergePolicy, type PasswordPolicy, type PolicyOverride } from './password-policy.js';
+import type { PasswordPolicy } from './password-policy.js';
 
 /**
  * Names one secret for history and lockout: `refund_password:mer_…`, `user:usr_…`,
  * `operator:op_…`, `recovery_code:mer_…`, `unlock_code:trm_…`.
  */
 export type SecretRef = string;
-
-/** The platform policy (defaults, then environment), then the merchant's own override. */
-export function policyFor(ctx: AppContext, merchantOverride?: string | null): PasswordPolicy {
-  const platform = mergePolicy(defaultPolicy, {
-    refundPassword: { expiryDays: ctx.config.refundPasswordExpiryDays },
-    lockout: { maxFailures: ctx.config.lockoutMaxFailures, lockMinutes: ctx.config.lockoutMinutes },
-  });
-  return merchantOverride ? mergePolicy(platform, JSON.parse(merchantOverride) as PolicyOverride) : platform;
-}
 
 /**
  * How a lock is recorded and told. Every secret has one (the type requires it), so no secret locks

@@ -1,7 +1,11 @@
 import type { AppContext } from '../context.js';
 import * as errors from './credential.errors.js';
-import { policyFor } from './credential.service.js';
-import { consolePasswordViolation, operatorPasswordViolation, refundPasswordViolation } from './password-policy.js';
+import {
+  consolePasswordViolation,
+  operatorPasswordViolation,
+  policyFor,
+  refundPasswordViolation,
+} from './password-policy.js';
 
 /**
  * The first secret of a new merchant, operator or console user is held to the same platform rules

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, peopleRoles, type Role } from '../auth/actor.js';
-import * as sessions from '../auth/session.service.js';
+import * as sessions from '../auth/session-revocation.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
@@ -21,11 +21,15 @@ import {
   hashSecret,
   isReused,
   type LockNotice,
-  policyFor,
   recordNewSecret,
 } from './credential.service.js';
 import { verifyAgainstDecoy, verifySecret } from './hashing.js';
-import { consolePasswordViolation, operatorPasswordViolation, type PasswordPolicy } from './password-policy.js';
+import {
+  consolePasswordViolation,
+  operatorPasswordViolation,
+  type PasswordPolicy,
+  policyFor,
+} from './password-policy.js';
 import type { NewPassword } from './refund-password.service.js';
 
 /** Login passwords of operators (terminal) and console users: their own, separate from the refund password. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { AppContext } from '../context.js';
 import { COMMON_PINS } from './common-pins.js';
 
 /**
@@ -188,4 +189,13 @@ export function policyProblem(p: PasswordPolicy): string | null {
     return `lock for ${B.lockMinutes.min}–${B.lockMinutes.max} minutes`;
   }
   return null;
+}
+
+/** The platform policy (defaults, then environment), then the merchant's own override. */
+export function policyFor(ctx: AppContext, merchantOverride?: string | null): PasswordPolicy {
+  const platform = mergePolicy(defaultPolicy, {
+    refundPassword: { expiryDays: ctx.config.refundPasswordExpiryDays },
+    lockout: { maxFailures: ctx.config.lockoutMaxFailures, lockMinutes: ctx.config.lockoutMinutes },
+  });
+  return merchantOverride ? mergePolicy(platform, JSON.parse(merchantOverride) as PolicyOverride) : platform;
 }

@@ -5,8 +5,7 @@ import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
-import { policyFor } from './credential.service.js';
-import { type PasswordPolicy, type PolicyOverride, policyProblem } from './password-policy.js';
+import { type PasswordPolicy, type PolicyOverride, policyFor, policyProblem } from './password-policy.js';
 
 /** Who may set a merchant's password policy: the platform admin, or the merchant's own owner. */
 export const POLICY_ROLES: readonly Role[] = ['platform_admin', 'merchant_owner'];

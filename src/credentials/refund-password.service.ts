@@ -1,6 +1,6 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, canSeeMerchant, type Role } from '../auth/actor.js';
-import * as sessions from '../auth/session.service.js';
+import * as sessions from '../auth/session-revocation.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
@@ -16,11 +16,10 @@ import {
   isReused,
   type LockNotice,
   lockStatus,
-  policyFor,
   recordNewSecret,
 } from './credential.service.js';
 import { verifySecret } from './hashing.js';
-import { daysUntilExpiry, refundPasswordViolation } from './password-policy.js';
+import { daysUntilExpiry, policyFor, refundPasswordViolation } from './password-policy.js';
 
 /**
  * The merchant's refund password (退款密码): what authorises refunds and voids at the terminal.

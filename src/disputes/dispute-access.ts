@@ -5,6 +5,7 @@ import type { Db } from '../db/connect.js';
 import type { DisputeTable } from '../db/schema.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
+import * as customers from '../refunds/customer-request.service.js';
 import * as refunds from '../refunds/refund.service.js';
 import * as errors from './dispute.errors.js';
 import type { DisputeActor, Party } from './dispute.js';
@@ -60,7 +61,7 @@ export async function reach(
     await hitRateLimit(db, ctx, `dispute-access:ip:${caller.ip}`, 300, 10 * MINUTE);
     let ok: boolean;
     if (row?.refund_id) {
-      ok = (await refunds.findRefundForCustomer(db.kysely, row.refund_id, caller.secret)) !== undefined;
+      ok = (await customers.findRefundForCustomer(db.kysely, row.refund_id, caller.secret)) !== undefined;
     } else {
       ok = constantTimeEqual(row?.access_secret_hash ?? '0'.repeat(64), sha256Hex(caller.secret)) && !!row;
     }

@@ -7,6 +7,7 @@ import { newId } from '../ids.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
+import * as customers from '../refunds/customer-request.service.js';
 import type { RefundReason } from '../refunds/refund.js';
 import * as refunds from '../refunds/refund.service.js';
 import * as errors from './dispute.errors.js';
@@ -59,7 +60,7 @@ export async function openRefundDispute(
   input: OpenRefundDispute,
 ): Promise<Opened> {
   await hitRateLimit(db, ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
-  const refund = await refunds.findRefundForCustomer(db.kysely, input.refundId, input.trackingSecret);
+  const refund = await customers.findRefundForCustomer(db.kysely, input.refundId, input.trackingSecret);
   if (!refund) throw errors.refundNotFound();
   const ok = refundDisputable(refund, ctx.clock.now());
   if (!ok.ok) throw errors.notAllowed(ok.why);

@@ -1,8 +1,9 @@
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, canActOnTerminal, type Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
+import { checkWithLockout } from '../credentials/credential.service.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
+import { policyFor } from '../credentials/password-policy.js';
 import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';

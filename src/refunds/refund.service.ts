@@ -37,7 +37,6 @@ import {
 } from './refund.transitions.js';
 
 // What other domains (disputes) use of the refund journey, in one place.
-export { findRefundForCustomer } from './customer-request.service.js';
 export { getRefundPolicy, getRefundPolicyAt } from './refund-policy.service.js';
 export { JOB_ACQUIRER_REVIEW, JOB_MERCHANT_DEADLINE, JOB_PROCESS };
 

@@ -1,12 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.js';
-import * as sessions from '../auth/session.service.js';
+import * as sessions from '../auth/session-revocation.js';
 import { takeBackupNow } from '../backups/backup-run.service.js';
 import type { AppContext } from '../context.js';
-import { forgetSecrets, policyFor } from '../credentials/credential.service.js';
+import { forgetSecrets } from '../credentials/credential.service.js';
 import { hashSecret } from '../credentials/hashing.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
+import { policyFor } from '../credentials/password-policy.js';
 import { unsetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';

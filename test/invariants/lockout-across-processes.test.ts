@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkWithLockout, type LockNotice, policyFor } from '../../src/credentials/credential.service.js';
+import { checkWithLockout, type LockNotice } from '../../src/credentials/credential.service.js';
+import { policyFor } from '../../src/credentials/password-policy.js';
 import { openContext, type Runtime } from '../../src/runtime.js';
 import { DEMO } from '../../src/seed/demo.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../support/engines.js';
