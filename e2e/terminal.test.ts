@@ -73,7 +73,12 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     const reference = /参考号 (\d{12})/.exec(await screenText(page))?.[1];
     expect(reference).toMatch(/^\d{12}$/);
     await slipShows(page, '商户存根');
-    await slipShows(page, `${reference}`);
+    await slipShows(page, `参考号(REFER NO.): ${reference}`);
+    await slipShows(page, /商户编号\(MERCHANT NO\.\): \d{15}/);
+    await slipShows(page, /终端编号\(TERMINAL NO\.\): \d{8}/);
+    await slipShows(page, '操作员号(OPERATOR NO.): 01');
+    await slipShows(page, /批次号\(BATCH NO\.\): \d{6}\s+凭证号\(VOUCHER NO\.\): \d{6}/);
+    await slipShows(page, /日期\/时间\(DATE\/TIME\): \d\d\/\d\d \d\d:\d\d:\d\d/);
     await screenShows(page, '撕下商户联');
     await shot(page, 'terminal-sale-slip');
     await tap(page, 'enter');
@@ -97,7 +102,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await shot(page, 'terminal-refund-amount');
     await tap(page, 'enter');
     await screenShows(page, '退货已受理');
-    await slipShows(page, '退货 REFUND');
+    await slipShows(page, '退货(REFUND)');
     await shot(page, 'terminal-refund-slip');
     await tap(page, 'enter', 'enter', '4', '3', String(sale.reference), 'enter');
     await screenShows(page, '退款进度查询');
@@ -119,7 +124,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '按确认撤销此笔交易');
     await tap(page, 'enter');
     await screenShows(page, '撤销成功');
-    await slipShows(page, '撤销 VOID');
+    await slipShows(page, '撤销(VOID)');
     await tap(page, 'enter', 'enter');
 
     const settled = await t.s.h.sale(3_000, { settled: true });

@@ -27,6 +27,8 @@ export interface MerchantTable {
   refund_password_changed_at: string | null;
   password_policy: string | null;
   created_at: string;
+  /** 商户编号: 15 digits, unique (migration 021). */
+  merchant_no: string;
 }
 
 export interface TerminalTable {
@@ -37,6 +39,10 @@ export interface TerminalTable {
   status: string;
   unlock_secret: string | null;
   created_at: string;
+  /** 终端编号: 8 digits, unique (migration 021). */
+  terminal_no: string;
+  /** The 凭证号 the terminal's last transaction took (0 before the first); see payments/journal.repository.ts. */
+  last_voucher_no: number;
 }
 
 export interface OperatorTable {
@@ -438,7 +444,24 @@ export interface BackupRunTable {
   finished_at: string | null;
 }
 
+/** src/payments/journal (migration 021): a terminal's transactions (流水), each with its 凭证号 in a batch. */
+export interface TerminalJournalTable {
+  id: string;
+  terminal_id: string;
+  merchant_id: string;
+  batch_id: string;
+  voucher_no: number;
+  kind: string;
+  payment_id: string;
+  refund_id: string | null;
+  operator_id: string | null;
+  amount: number;
+  currency: string;
+  created_at: string;
+}
+
 export interface Database {
+  terminal_journal: TerminalJournalTable;
   backup_runs: BackupRunTable;
   disputes: DisputeTable;
   dispute_events: DisputeEventTable;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../payments/receipt.js';
 import { refundReasons, refundStatuses } from '../refunds/refund.js';
 import { line, secretText } from './text.js';
 
@@ -131,6 +132,17 @@ export const errorResponses = {
 
 export const page = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/** `?tz=Asia/Shanghai`: the IANA time zone a slip prints its time in (UTC when absent). */
+export const receiptQuery = z.object({
+  tz: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/)
+    .refine(isTimeZone, 'an IANA time zone, e.g. Asia/Shanghai')
+    .optional()
+    .describe('IANA time zone for the slip’s date/time (UTC when absent)'),
+});
 
 export const receiptSchema = z.object({
   kind: z.enum(['sale', 'void', 'refund']),

@@ -49,8 +49,8 @@ export async function createMerchant(ctx: AppContext, input: NewMerchant): Promi
     password_policy: null,
     created_at: at,
   };
-  await repo.insertMerchant(ctx.db.kysely, row);
-  return repo.merchantRowToMerchant(row);
+  const merchantNo = await repo.insertMerchant(ctx.db.kysely, row);
+  return repo.merchantRowToMerchant({ ...row, merchant_no: merchantNo });
 }
 
 /** @throws not_found when the merchant does not exist or the actor may not see it. */

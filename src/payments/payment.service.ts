@@ -12,14 +12,15 @@ import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/i
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
-import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
 import { luhnValid, normalisePan, summarise } from './card.js';
+import * as journalRepo from './journal.repository.js';
+import * as journal from './journal.service.js';
 import * as errors from './payment.errors.js';
 import { type LockedPayment, type Payment, type PaymentStatus, refundableAmount } from './payment.js';
 import * as repo from './payment.repository.js';
 import { authorise } from './processor.js';
-import { type Receipt, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
+import { type Receipt, type ReceiptParty, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
 
 export function paymentRowToPayment(r: PaymentTable): Payment {
   const voidedAmount = r.status === 'voided' ? r.captured_amount : 0;
@@ -53,28 +54,6 @@ export function paymentRowToPayment(r: PaymentTable): Payment {
 
 function newReference(): string {
   return String(randomInt(100_000, 1_000_000)) + String(randomInt(0, 1_000_000)).padStart(6, '0');
-}
-
-/** The terminal's open batch, opened on first use after a settlement. */
-async function openBatchFor(trx: Tx, terminal: Terminal, at: string): Promise<string> {
-  const open = await repo.findOpenBatch(trx, terminal.id, 'share');
-  if (open) return open.id;
-  const id = newId('bat');
-  const inserted = await repo.insertBatch(trx, {
-    id,
-    terminal_id: terminal.id,
-    merchant_id: terminal.merchantId,
-    batch_no: (await repo.lastBatchNo(trx, terminal.id)) + 1,
-    status: 'open',
-    opened_at: at,
-    settled_at: null,
-    totals: null,
-  });
-  if (inserted) return id;
-  // A concurrent sale on this terminal opened the batch first (PostgreSQL): join it.
-  const opened = await repo.findOpenBatch(trx, terminal.id, 'share');
-  if (!opened) throw new Error(`terminal ${terminal.id}: the batch opened concurrently is gone`);
-  return opened.id;
 }
 
 export interface SaleInput {
@@ -134,7 +113,7 @@ export async function createPayment(
       id: newId('pay'),
       merchant_id: terminal.merchantId,
       terminal_id: terminal.id,
-      batch_id: await openBatchFor(trx, terminal, at),
+      batch_id: await journal.openBatch(trx, terminal.id, terminal.merchantId, at),
       operator_id: actor.kind === 'operator' ? actor.id : null,
       reference: '',
       amount: input.amount,
@@ -154,6 +133,17 @@ export async function createPayment(
       reserved_amount: 0,
     };
     row.reference = await insertWithFreshReference(trx, row);
+    await journal.recordEntry(trx, {
+      kind: 'sale',
+      terminalId: row.terminal_id,
+      merchantId: row.merchant_id,
+      batchId: row.batch_id,
+      paymentId: row.id,
+      operatorId: row.operator_id,
+      amount: row.amount,
+      currency: row.currency,
+      at,
+    });
     await recordAudit(trx, ctx, {
       merchantId: row.merchant_id,
       actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
@@ -187,22 +177,42 @@ export async function findPaymentByReference(ctx: AppContext, reference: string)
   return row ? paymentRowToPayment(row) : undefined;
 }
 
+export interface PaymentFilter {
+  reference?: string;
+  /** 批次号 */
+  batch?: number;
+  /** 凭证号 */
+  voucher?: number;
+}
+
+/**
+ * The payments the actor may see, newest first, a page at a time, optionally by 参考号, batch no.
+ * or 凭证号. A terminal's operator (cashier or supervisor) sees only its own terminal's payments:
+ * another terminal's reference is not found there.
+ */
 export async function listPayments(
   ctx: AppContext,
   actor: Actor,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string } & PaymentFilter,
 ): Promise<{ data: Payment[]; nextCursor: string | null }> {
   const scope: Omit<repo.PaymentPage, 'limit'> =
     actor.role === 'platform_admin'
       ? {}
       : actor.role === 'acquirer_reviewer'
         ? { acquirerId: actor.acquirerId ?? '-' }
-        : actor.kind === 'operator' && actor.role === 'cashier'
+        : actor.kind === 'operator'
           ? { terminalId: actor.terminalId ?? '-' }
           : { merchantId: actor.merchantId ?? '-' };
   if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
-  const rows = await repo.listPaymentRows(ctx.db.kysely, { ...scope, before: page.cursor, limit: page.limit + 1 });
-  const data = await Promise.all(rows.slice(0, page.limit).map((r) => paymentRowToPayment(r)));
+  const rows = await repo.listPaymentRows(ctx.db.kysely, {
+    ...scope,
+    reference: page.reference,
+    batchNo: page.batch,
+    voucherNo: page.voucher,
+    before: page.cursor,
+    limit: page.limit + 1,
+  });
+  const data = rows.slice(0, page.limit).map((r) => paymentRowToPayment(r));
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
@@ -276,6 +286,17 @@ export async function voidPayment(
     if (p.refundedAmount + p.pendingRefundAmount > 0) throw errors.paymentNotVoidable('the payment has refunds');
     const at = ctx.clock.now().toISOString();
     if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
+    await journal.recordEntry(trx, {
+      kind: 'void',
+      terminalId: p.terminalId,
+      merchantId: p.merchantId,
+      batchId: p.batchId,
+      paymentId: p.id,
+      operatorId: actor.kind === 'operator' ? actor.id : null,
+      amount: p.amount,
+      currency: p.currency,
+      at,
+    });
     await recordAudit(trx, ctx, {
       merchantId: p.merchantId,
       actor: { kind: actor.kind, id: actor.id, ip: actor.ip },
@@ -360,19 +381,48 @@ export async function findPaymentById(ctx: AppContext, id: string): Promise<Paym
   return row ? paymentRowToPayment(row) : undefined;
 }
 
-async function receiptParty(ctx: AppContext, p: Payment) {
+async function receiptParty(ctx: AppContext, p: Payment): Promise<ReceiptParty> {
   const [merchant, terminal] = await Promise.all([
     merchants.findMerchant(ctx, p.merchantId),
     terminals.findTerminal(ctx, p.terminalId),
   ]);
-  return { merchantName: merchant?.name ?? '', merchantId: p.merchantId, terminalSerial: terminal?.serial ?? '' };
+  return {
+    merchantName: merchant?.name ?? '',
+    merchantNo: merchant?.merchantNo ?? '',
+    terminalNo: terminal?.terminalNo ?? '',
+  };
 }
 
-/** Sale receipt, or void receipt once voided. @throws not_found */
-export async function getPaymentReceipt(ctx: AppContext, actor: Actor, id: string): Promise<Receipt> {
+/** The slip's party when the transaction was made at another terminal (a refund at a second counter). */
+async function receiptPartyAt(ctx: AppContext, p: Payment, terminalId: string): Promise<ReceiptParty> {
+  return receiptParty(ctx, { ...p, terminalId });
+}
+
+/**
+ * Sale receipt, or void receipt once voided, with the batch no., 凭证号 and operator no. of the
+ * terminal's journal; times in `timeZone` (IANA; UTC when not told). @throws not_found
+ */
+export async function getPaymentReceipt(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  timeZone?: string,
+): Promise<Receipt> {
   const p = await getPayment(ctx, actor, id);
   const party = await receiptParty(ctx, p);
-  return p.status === 'voided' && p.voidedAt ? voidReceipt(party, p, p.voidedAt) : saleReceipt(party, p);
+  const entries = (await journalRepo.entriesOfPayment(ctx.db.kysely, p.id)).map(journal.entryRowToEntry);
+  const sale = entries.find((e) => e.kind === 'sale');
+  if (p.status === 'voided' && p.voidedAt) {
+    return voidReceipt(
+      party,
+      p,
+      p.voidedAt,
+      entries.find((e) => e.kind === 'void'),
+      sale,
+      timeZone,
+    );
+  }
+  return saleReceipt(party, p, sale, timeZone);
 }
 
 /** For the refunds service, which has already checked the actor may see the refund. */
@@ -380,10 +430,14 @@ export async function refundReceiptFor(
   ctx: AppContext,
   paymentId: string,
   refund: Parameters<typeof refundReceipt>[2],
+  timeZone?: string,
 ): Promise<Receipt> {
   const p = await findPaymentById(ctx, paymentId);
   if (!p) throw notFound('payment');
-  return refundReceipt(await receiptParty(ctx, p), p, refund);
+  const row = await journalRepo.entryOfRefund(ctx.db.kysely, refund.id);
+  const entry = row ? journal.entryRowToEntry(row) : undefined;
+  const party = entry ? await receiptPartyAt(ctx, p, entry.terminalId) : await receiptParty(ctx, p);
+  return refundReceipt(party, p, refund, entry, timeZone);
 }
 
 /** Who may flag a payment for risk: the acquirer's reviewers (and the platform admin). */

@@ -10,6 +10,7 @@ import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
+import * as journal from '../payments/journal.service.js';
 import { refundExceedsRefundable } from '../payments/payment.errors.js';
 import { assertRefundable, type LockedPayment } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
@@ -172,6 +173,15 @@ export async function createCounterRefund(
       eventActorOf(actor),
       'refund requested by the merchant',
     );
+    if (actor.kind === 'operator' && actor.terminalId && actor.merchantId) {
+      const at = {
+        terminalId: actor.terminalId,
+        merchantId: actor.merchantId,
+        operatorId: actor.id,
+        now: row.created_at,
+      };
+      await journal.recordCounterRefund(trx, at, { ...row, paymentId: row.payment_id });
+    }
     await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
     return toRefund(trx, row);
   });
@@ -353,7 +363,7 @@ export async function forceRefundForDispute(
 }
 
 /** @throws not_found */
-export async function getRefundReceipt(ctx: AppContext, actor: Actor, id: string) {
+export async function getRefundReceipt(ctx: AppContext, actor: Actor, id: string, timeZone?: string) {
   const refund = await getRefund(ctx, actor, id);
-  return payments.refundReceiptFor(ctx, refund.paymentId, refund);
+  return payments.refundReceiptFor(ctx, refund.paymentId, refund, timeZone);
 }

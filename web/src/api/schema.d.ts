@@ -1898,11 +1898,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Payments, newest first; by 参考号, batch no. or 凭证号 (a terminal operator sees only its own terminal’s) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     cursor?: string;
+                    /** @description 参考号: the 12 digits on the slip */
+                    reference?: string;
+                    /** @description 批次号 of the payment’s terminal */
+                    batch?: number;
+                    /** @description 凭证号 of the sale, its void or a refund at the terminal */
+                    voucher?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2423,7 +2430,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description IANA time zone for the slip’s date/time (UTC when absent) */
+                    tz?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3488,7 +3498,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description IANA time zone for the slip’s date/time (UTC when absent) */
+                    tz?: string;
+                };
                 header?: never;
                 path: {
                     id: string;

@@ -36,10 +36,14 @@ export const sell = (amount: number, cardNumber: string) =>
     }),
   );
 
-export const paymentReceipt = (id: string) =>
-  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id } } }));
+/** The slip prints its time in the browser's own time zone. */
+const tz = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export const refundReceipt = (id: string) => ok(api.GET('/api/v1/refunds/{id}/receipt', { params: { path: { id } } }));
+export const paymentReceipt = (id: string) =>
+  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id }, query: { tz: tz() } } }));
+
+export const refundReceipt = (id: string) =>
+  ok(api.GET('/api/v1/refunds/{id}/receipt', { params: { path: { id }, query: { tz: tz() } } }));
 
 export const recentPayments = (limit: number, cursor?: string) =>
   ok(api.GET('/api/v1/payments', { params: { query: { limit, cursor } } }));
