@@ -61,6 +61,20 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await shot(page, 'terminal-refund-slip');
     await tap(page, 'enter', 'enter');
 
+    await tap(page, '4', '4');
+    await screenShows(page, 'Batch summary');
+    await screenShows(page, /Refunds 1/);
+    await shot(page, 'terminal-query-summary');
+    await tap(page, 'enter', 'cancel', '6');
+    await screenShows(page, '1 Last transaction');
+    await shot(page, 'terminal-print-menu');
+    await tap(page, 'cancel', '2', REFUND_PASSWORD, 'enter');
+    await screenShows(page, 'Original voucher or ref. no.');
+    await tap(page, '7');
+    await shot(page, 'terminal-void-voucher');
+    await tap(page, 'cancel', 'cancel');
+    await screenShows(page, '1 Sale');
+
     await tap(page, '7', '1');
     await screenShows(page, 'Current password');
     await shot(page, 'terminal-change-password');
@@ -68,6 +82,7 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await t.s.h.sale(1_000); // the batch above was settled with the refunded sale
     await tap(page, '5');
     await screenShows(page, 'Settle the open batch?');
+    await screenShows(page, /Refunds 1\D+¥9\.90/);
     await shot(page, 'terminal-settle');
     await tap(page, 'enter');
     await screenShows(page, 'Settled, signed off');

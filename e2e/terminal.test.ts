@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { REFUND_PASSWORD } from '../test/support/harness.js';
 import { haveChromium, shot } from './support/browser.js';
 import { browserSuite } from './support/suite.js';
-import { screenShows, screenText, signOn, slipShows, tap } from './support/terminal.js';
+import { screenShows, screenText, signOn, slipShows, slipVoucher, tap } from './support/terminal.js';
 
 describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
   const t = browserSuite();
@@ -109,7 +109,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '¥25.00 待收单机构审核');
   });
 
-  it('voids (撤销) a sale of the open batch picked with ↓, and refuses a settled one as 已结算, 请做退货', async () => {
+  it('voids (撤销) a sale of the open batch picked with ↓, another by its 凭证号, and refuses a settled one as 已结算, 请做退货', async () => {
     const open = await t.s.h.sale(2_000);
     const { page } = t.b;
     await signOn(page, t.s.base, '01', '4826');
@@ -127,10 +127,31 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await slipShows(page, '撤销(VOID)');
     await tap(page, 'enter', 'enter');
 
+    // By 凭证号: the number on the slip of a sale made elsewhere in this batch.
+    const byVoucher = await t.s.h.sale(2_500);
+    const receipt = await t.s.h.app.inject({
+      method: 'GET',
+      url: `/api/v1/payments/${byVoucher.id}/receipt`,
+      headers: await t.s.h.operator('cashier'),
+    });
+    const voucher = /凭证号\(VOUCHER NO\.\): (\d{6})/.exec(receipt.json().merchantCopy.join('\n'))?.[1] ?? '';
+    await page.locator('.screen-body .menu').waitFor();
+    await tap(page, '2', REFUND_PASSWORD, 'enter');
+    await screenShows(page, '请输入原凭证号或参考号');
+    await tap(page, voucher);
+    await shot(page, 'terminal-void-voucher');
+    await tap(page, 'enter');
+    await screenShows(page, String(byVoucher.reference));
+    await tap(page, 'enter');
+    await screenShows(page, '撤销成功');
+    await slipShows(page, /凭证号\(VOUCHER NO\.\): \d{6}/);
+    await slipShows(page, `原凭证号(ORIG VOUCHER): ${voucher}`);
+    await tap(page, 'enter', 'enter');
+
     const settled = await t.s.h.sale(3_000, { settled: true });
     await page.locator('.screen-body .menu').waitFor();
     await tap(page, '2', REFUND_PASSWORD, 'enter');
-    await screenShows(page, '请输入原交易参考号');
+    await screenShows(page, '请输入原凭证号或参考号');
     await tap(page, String(settled.reference), 'enter', 'enter');
     await screenShows(page, '已结算, 请做退货');
   });
@@ -170,13 +191,14 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '1 消费');
   });
 
-  it('queries the last transaction and one by 参考号, reprints the last slip stamped 重打印凭证, and goes back to idle after 60 s alone', async () => {
+  it('queries the last transaction, one by 参考号 or 凭证号 and the batch summary, reprints the last slip and one by 凭证号 stamped 重打印凭证, and goes back to idle after 60 s alone', async () => {
     const { page } = t.b;
     await page.clock.install();
     await signOn(page, t.s.base, '01', '4826');
     await tap(page, '1', '500', 'enter', '1');
     await screenShows(page, '交易成功');
     const reference = /参考号 (\d{12})/.exec(await screenText(page))?.[1] ?? '';
+    const voucher = await slipVoucher(page);
     await tap(page, 'enter', 'enter');
     await tap(page, '4', '1');
     await screenShows(page, '最后一笔交易');
@@ -186,9 +208,25 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '原交易不存在');
     await tap(page, 'enter', '2', reference, 'enter');
     await screenShows(page, reference);
+    await tap(page, 'enter', '2', voucher, 'enter');
+    await screenShows(page, reference);
+    await tap(page, 'enter', '4');
+    await screenShows(page, '汇总');
+    await screenShows(page, /批次号 \d{6}/);
+    await screenShows(page, /退货 \d+ 笔/);
+    await shot(page, 'terminal-query-summary');
     await tap(page, 'enter', 'cancel', '6');
+    await screenShows(page, '1 重打最后一笔');
+    await shot(page, 'terminal-print-menu');
+    await tap(page, '1');
     await slipShows(page, '重打印凭证');
     await slipShows(page, '持卡人存根');
+    await tap(page, 'enter', '6', '2');
+    await screenShows(page, '请输入凭证号');
+    await tap(page, voucher, 'enter');
+    await slipShows(page, '商户存根');
+    await slipShows(page, '重打印凭证');
+    await slipShows(page, `凭证号(VOUCHER NO.): ${voucher}`);
     await tap(page, 'enter', '1', '777');
     await screenShows(page, '¥7.77');
     await page.clock.runFor(59_000);
@@ -197,17 +235,53 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '1 消费');
   });
 
-  it('settles the open batch (supervisor), prints the totals and signs off', async () => {
-    await t.s.h.sale(4_000);
+  it('looks a reference up at its own terminal only: a T-0002 operator is told the T-0001 sale does not exist', async () => {
+    const sale = await t.s.h.sale(1_100);
+    const { page } = t.b;
+    await signOn(page, t.s.base, '01', '3391', 'T-0002');
+    await tap(page, '4', '2', String(sale.reference), 'enter');
+    await screenShows(page, '原交易不存在');
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '4', '2', String(sale.reference), 'enter');
+    await screenShows(page, String(sale.reference));
+    await screenShows(page, '¥11.00');
+  });
+
+  it('settles the open batch (supervisor): its totals with voids and refunds, confirmed, printed, signed off', async () => {
+    const h = t.s.h;
+    // Whatever the tests above left open is settled first: this batch holds only what follows.
+    const supervisor = await h.operator('supervisor');
+    await h.app.inject({ method: 'POST', url: `/api/v1/terminals/${h.ids.terminalId}/settle`, headers: supervisor });
+    const sale = await h.sale(4_000);
+    const voided = await h.sale(600);
+    const refund = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: await h.operator('cashier'),
+      payload: { paymentId: sale.id, amount: 1_500, reason: 'goods_returned', refundPassword: REFUND_PASSWORD },
+    });
+    expect(refund.statusCode, refund.body).toBe(201);
+    const voidIt = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${voided.id}/void`,
+      headers: supervisor,
+      payload: { refundPassword: REFUND_PASSWORD },
+    });
+    expect(voidIt.statusCode, voidIt.body).toBe(200);
     const { page } = t.b;
     await signOn(page, t.s.base, '00', '519370');
     await tap(page, '5');
     await screenShows(page, '确认结算当前批次');
+    for (const line of ['消费 2 笔 ¥46.00', '撤销 1 笔 ¥6.00', '退货 1 笔 ¥15.00', '净额 ¥25.00']) {
+      await screenShows(page, line);
+    }
     await shot(page, 'terminal-settle');
     await tap(page, 'enter');
     await screenShows(page, '结算完成, 已签退');
     await slipShows(page, '结算单');
     await slipShows(page, /批次号 \d{6}/);
+    await slipShows(page, '退货 1 笔 ¥15.00');
+    await slipShows(page, '净额 ¥25.00');
     await shot(page, 'terminal-settled');
     await tap(page, 'enter');
     await screenShows(page, '按确认键签到');

@@ -160,9 +160,16 @@ export const batchTotalsSchema = z.object({
   currency: z.string(),
   sales: countAmount,
   voids: countAmount,
+  refunds: countAmount.describe('退货 made at the terminal in this batch'),
   declined: z.object({ count: z.number().int() }),
   failed: countAmount,
-  net: z.number().int(),
+  net: z.number().int().describe('sales − voids − refunds'),
+});
+
+/** 查询 → 汇总: the open batch so far (no batch open: the next number and zeros). */
+export const openBatchSchema = batchTotalsSchema.omit({ settledAt: true, batchId: true, openedAt: true }).extend({
+  batchId: z.string().nullable(),
+  openedAt: z.string().nullable(),
 });
 
 export const actorSchema = z.object({

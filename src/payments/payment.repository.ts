@@ -138,8 +138,8 @@ export async function findOpenBatch(
   return (lock === 'share' ? q.forShare() : q.forUpdate()).executeTakeFirst();
 }
 
-export async function lastBatchNo(trx: Tx, terminalId: string): Promise<number> {
-  const r = await trx
+export async function lastBatchNo(conn: Conn, terminalId: string): Promise<number> {
+  const r = await conn
     .selectFrom('batches')
     .select((eb) => eb.fn.max('batch_no').as('n'))
     .where('terminal_id', '=', terminalId)
@@ -180,8 +180,8 @@ export async function closeBatch(trx: Tx, id: string, at: string, totals: string
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function batchPaymentTotals(trx: Tx, batchId: string) {
-  return trx
+export async function batchPaymentTotals(conn: Conn, batchId: string) {
+  return conn
     .selectFrom('payments')
     .select(['status', 'currency'])
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('amount').as('amount')])

@@ -6,7 +6,7 @@ import { constantTimeEqual } from '../credentials/hashing.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import { failpoint, isPlanted } from '../db/failpoints.js';
 import type { PaymentTable } from '../db/schema.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
@@ -321,9 +321,41 @@ export interface BatchTotals {
   currency: string;
   sales: { count: number; amount: number };
   voids: { count: number; amount: number };
+  /** Refunds (退货) made at the terminal's counter in this batch, whatever became of them since. */
+  refunds: { count: number; amount: number };
   declined: { count: number };
   failed: { count: number; amount: number };
+  /** Sales − voids − refunds. */
   net: number;
+}
+
+/** A batch's totals: sales and voids from its payments, refunds from the terminal's journal. */
+async function batchTotals(
+  conn: Conn,
+  batch: { id: string; batch_no: number; terminal_id: string; opened_at: string },
+  currency: string,
+  settledAt: string,
+): Promise<BatchTotals> {
+  const rows = await repo.batchPaymentTotals(conn, batch.id);
+  const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
+  const count = (s: PaymentStatus) => Number(pick(s)?.count ?? 0);
+  const amount = (s: PaymentStatus) => Number(pick(s)?.amount ?? 0);
+  const refunded = (await journalRepo.batchEntryTotals(conn, batch.id)).find((r) => r.kind === 'refund');
+  const refunds = { count: Number(refunded?.count ?? 0), amount: Number(refunded?.amount ?? 0) };
+  return {
+    batchId: batch.id,
+    batchNo: batch.batch_no,
+    terminalId: batch.terminal_id,
+    openedAt: batch.opened_at,
+    settledAt,
+    currency,
+    sales: { count: count('approved') + count('voided'), amount: amount('approved') + amount('voided') },
+    voids: { count: count('voided'), amount: amount('voided') },
+    refunds,
+    declined: { count: count('declined') },
+    failed: { count: count('failed'), amount: amount('failed') },
+    net: amount('approved') - refunds.amount,
+  };
 }
 
 /**
@@ -337,24 +369,8 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
   return transaction(ctx.db, async (trx) => {
     const batch = await repo.findOpenBatch(trx, terminal.id, 'update');
     if (!batch) throw errors.batchEmpty();
-    const rows = await repo.batchPaymentTotals(trx, batch.id);
-    const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
-    const count = (s: PaymentStatus) => Number(pick(s)?.count ?? 0);
-    const amount = (s: PaymentStatus) => Number(pick(s)?.amount ?? 0);
     const at = ctx.clock.now().toISOString();
-    const totals: BatchTotals = {
-      batchId: batch.id,
-      batchNo: batch.batch_no,
-      terminalId: terminal.id,
-      openedAt: batch.opened_at,
-      settledAt: at,
-      currency: merchant?.currency ?? 'CNY',
-      sales: { count: count('approved') + count('voided'), amount: amount('approved') + amount('voided') },
-      voids: { count: count('voided'), amount: amount('voided') },
-      declined: { count: count('declined') },
-      failed: { count: count('failed'), amount: amount('failed') },
-      net: amount('approved'),
-    };
+    const totals = await batchTotals(trx, batch, merchant?.currency ?? 'CNY', at);
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
     await recordAudit(trx, ctx, {
       merchantId: terminal.merchantId,
@@ -364,10 +380,49 @@ export async function settleTerminal(ctx: AppContext, actor: Actor, terminalId: 
       objectType: 'batch',
       objectId: batch.id,
       terminalId: terminal.id,
-      details: { batchNo: batch.batch_no, net: totals.net, sales: totals.sales.count },
+      details: { batchNo: batch.batch_no, net: totals.net, sales: totals.sales.count, refunds: totals.refunds.count },
     });
     return totals;
   });
+}
+
+export type OpenBatch = Omit<BatchTotals, 'settledAt' | 'batchId' | 'openedAt'> & {
+  batchId: string | null;
+  openedAt: string | null;
+};
+
+/**
+ * 查询 → 汇总: the open batch's totals so far, without closing it; when none is open (right after
+ * a settlement), the number the next batch will take and zeros. @throws not_found (terminal)
+ */
+export async function openBatchSummary(
+  conn: Conn,
+  ctx: AppContext,
+  actor: Actor,
+  terminalId: string,
+): Promise<OpenBatch> {
+  const terminal = await terminals.findTerminal(ctx, terminalId);
+  if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const currency = (await merchants.findMerchant(ctx, terminal.merchantId))?.currency ?? 'CNY';
+  const batch = await repo.findOpenBatch(conn, terminal.id);
+  if (batch) {
+    const { settledAt: _, ...totals } = await batchTotals(conn, batch, currency, '');
+    return totals;
+  }
+  const zero = { count: 0, amount: 0 };
+  return {
+    batchId: null,
+    batchNo: (await repo.lastBatchNo(conn, terminal.id)) + 1,
+    terminalId: terminal.id,
+    openedAt: null,
+    currency,
+    sales: zero,
+    voids: zero,
+    refunds: zero,
+    declined: { count: 0 },
+    failed: zero,
+    net: 0,
+  };
 }
 
 /** Whether the payment's batch is settled (结算): for the acquirer's refund rules. */

@@ -134,6 +134,7 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/v1/terminals': { tenantBound: false, why: 'a list, scoped to the caller' },
   'GET /api/v1/terminals/:id': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'see' },
   'POST /api/v1/terminals/:id/settle': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
+  'GET /api/v1/terminals/:id/batch': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
   'GET /api/v1/merchants/:id': { params: (o) => ({ id: o.merchant }), tenantBound: true },
   'POST /api/v1/payments': {
     body: (o) => ({ amount: 100, card: { number: '4111111111111111' }, terminalId: o.terminal }),

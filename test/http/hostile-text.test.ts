@@ -194,6 +194,7 @@ const samples: Record<string, Sample> = {
   'GET /api/v1/backups/{id}': { who: 'admin', path: () => ({ id: 'bkp_01ZZZZZZZZZZZZZZZZZZZZZZZZ' }) },
   'GET /api/v1/backups/{id}/file': { who: 'admin', path: () => ({ id: 'bkp_01ZZZZZZZZZZZZZZZZZZZZZZZZ' }) },
   'POST /api/v1/terminals/{id}/settle': { who: 'supervisor', path: (i) => ({ id: i.terminalId }) },
+  'GET /api/v1/terminals/{id}/batch': { who: 'cashier', path: (i) => ({ id: i.terminalId }) },
   'GET /api/v1/merchants/{id}': { who: 'owner', path: (i) => ({ id: i.merchantId }) },
   'GET /api/v1/payments/{id}': { who: 'cashier', path: (i) => ({ id: i.saleId }) },
   'GET /api/v1/payments/{id}/receipt': { who: 'cashier', path: (i) => ({ id: i.saleId }) },

@@ -1567,6 +1567,180 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/terminals/{id}/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open batch (查询 → 汇总): its number and totals so far (sales, voids, refunds) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batchNo: number;
+                            terminalId: string;
+                            currency: string;
+                            sales: {
+                                count: number;
+                                amount: number;
+                            };
+                            voids: {
+                                count: number;
+                                amount: number;
+                            };
+                            /** @description 退货 made at the terminal in this batch */
+                            refunds: {
+                                count: number;
+                                amount: number;
+                            };
+                            declined: {
+                                count: number;
+                            };
+                            failed: {
+                                count: number;
+                                amount: number;
+                            };
+                            /** @description sales − voids − refunds */
+                            net: number;
+                            batchId: string | null;
+                            openedAt: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/terminals/{id}/settle": {
         parameters: {
             query?: never;
@@ -1609,6 +1783,11 @@ export interface paths {
                                 count: number;
                                 amount: number;
                             };
+                            /** @description 退货 made at the terminal in this batch */
+                            refunds: {
+                                count: number;
+                                amount: number;
+                            };
                             declined: {
                                 count: number;
                             };
@@ -1616,6 +1795,7 @@ export interface paths {
                                 count: number;
                                 amount: number;
                             };
+                            /** @description sales − voids − refunds */
                             net: number;
                         };
                     };

@@ -15,6 +15,7 @@ export async function signOn(ctx: Ctx, code: string, password: string): Promise<
     // A supervisor reset this password: the session may only change it, with the one just typed.
     if (r.mustChangePassword) ctx.go({ kind: 'ownPassword', current: password, step: 0, values: [], digits: '' });
     else ctx.go({ kind: 'menu', cursor: 0 });
+    ctx.refreshBatch();
   } catch (e) {
     ctx.fail(e, { kind: 'operator', digits: '' });
   }

@@ -15,10 +15,11 @@ export interface SlipData {
 function fields(line: string): ReactNode {
   return line.split('  ').map((pair, i) => {
     const at = pair.indexOf(': ');
-    if (at < 0) return pair;
+    if (at < 0) return i === 0 ? pair : ` ${pair}`;
     return (
       // biome-ignore lint/suspicious/noArrayIndexKey: fixed once printed
       <span key={i} className="slip-pair">
+        {i === 0 ? '' : ' '}
         {pair.slice(0, at + 1)} <span className="slip-value">{pair.slice(at + 2)}</span>
       </span>
     );

@@ -7,6 +7,7 @@ import { Keypad } from './Keypad';
 import { type Key, keyOf } from './keys';
 import { manageScreens } from './ManageScreens';
 import { menuScreens } from './MenuScreen';
+import { printScreens } from './PrintScreens';
 import { queryScreens } from './QueryScreens';
 import { saleScreens } from './SaleScreens';
 import { settleScreens } from './SettleScreens';
@@ -31,6 +32,7 @@ const SCREENS: Screens<Kind> = {
   ...voidRefundScreens,
   ...queryScreens,
   ...settleScreens,
+  ...printScreens,
   ...manageScreens,
 };
 const screenDef = (s: Screen) => SCREENS[s.kind] as ScreenDef<Screen>;
@@ -48,6 +50,8 @@ export default function Terminal() {
   const [serialText, setSerialText] = useState('');
   const [slip, setSlip] = useState<SlipData>();
   const [lastSlip, setLastSlip] = useState<SlipData>();
+  const [lastSettlement, setLastSettlement] = useState<SlipData>();
+  const [batchNo, setBatchNo] = useState<number>();
   const [online, setOnline] = useState(() => navigator.onLine);
   const home = useCallback((): Screen => (session.active ? { kind: 'menu', cursor: 0 } : { kind: 'welcome' }), []);
 
@@ -116,11 +120,21 @@ export default function Terminal() {
     return () => clearTimeout(timer);
   }, [screen, home]);
 
+  const refreshBatch = () => {
+    if (!terminal || !session.active) return setBatchNo(undefined);
+    pos.openBatch(terminal.id).then(
+      (b) => setBatchNo(b.batchNo),
+      () => setBatchNo(undefined),
+    );
+  };
+
   const ctx: Ctx = {
     t,
     terminal,
     operator,
     lastSlip,
+    lastSettlement,
+    batchNo,
     serialText,
     setSerialText,
     go: setScreen,
@@ -133,11 +147,14 @@ export default function Terminal() {
       setSlip({ lines: receipt.merchantCopy, copy: 'merchant' });
       setLastSlip({ lines: receipt.customerCopy, copy: 'cardholder' });
       setScreen({ kind: 'print', headline, receipt, copy: 'merchant' });
+      refreshBatch();
     },
     bind,
     setOperator,
     setSlip,
     setLastSlip,
+    setLastSettlement,
+    refreshBatch,
   };
 
   const press = (key: Key) => screenDef(screen).press(screen, key, ctx);
@@ -186,6 +203,7 @@ export default function Terminal() {
             merchant={terminal?.merchantName}
             serial={terminal?.serial}
             operator={operator?.code}
+            batch={operator ? batchNo : undefined}
             online={online}
           />
           <div className="screen-body">{screenDef(screen).render(screen, ctx)}</div>

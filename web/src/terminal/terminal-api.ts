@@ -48,20 +48,31 @@ export const refundReceipt = (id: string) =>
 export const recentPayments = (limit: number, cursor?: string) =>
   ok(api.GET('/api/v1/payments', { params: { query: { limit, cursor } } }));
 
-/**
- * The API has no look-up by reference yet (issue 10 asks for `GET /api/v1/payments?reference=`):
- * until then the terminal pages through its own payments, newest first, and stops after 500.
- */
+const lookUp = (query: { reference?: string; voucher?: number; batch?: number; limit?: number }) =>
+  ok(api.GET('/api/v1/payments', { params: { query: { limit: 20, ...query } } }));
+
+/** The terminal's payment with that 参考号 (an operator sees only its own terminal's). */
 export async function findPaymentByReference(reference: string): Promise<Payment | undefined> {
-  let cursor: string | undefined;
-  for (let pages = 0; pages < 5; pages++) {
-    const page = await recentPayments(100, cursor);
-    const hit = page.data.find((p) => p.reference === reference);
-    if (hit || !page.nextCursor) return hit;
-    cursor = page.nextCursor;
-  }
-  return undefined;
+  return (await lookUp({ reference, limit: 1 })).data[0];
 }
+
+/** The terminal's payment whose sale, void or refund took that 凭证号. */
+export async function findPaymentByVoucher(voucher: number): Promise<Payment | undefined> {
+  return (await lookUp({ voucher, limit: 1 })).data[0];
+}
+
+/** 6 digits or fewer: a 凭证号; 12: a 参考号. */
+export const findPayment = (digits: string) =>
+  digits.length <= 6 ? findPaymentByVoucher(Number(digits)) : findPaymentByReference(digits);
+
+/** The payments of the terminal's batch with that number, newest first. */
+export const batchPayments = (batch: number) => lookUp({ batch });
+
+export type OpenBatch = Json<'/api/v1/terminals/{id}/batch', 'get', 200>;
+
+/** The open batch's number and totals so far (查询 → 汇总, the status bar's 批次号). */
+export const openBatch = (terminalId: string) =>
+  ok(api.GET('/api/v1/terminals/{id}/batch', { params: { path: { id: terminalId } } }));
 
 export const refund = (paymentId: string, amount: number, refundPassword: string) =>
   ok(
