@@ -78,7 +78,20 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await tap(page, '7', '1');
     await screenShows(page, 'Current password');
     await shot(page, 'terminal-change-password');
-    await tap(page, 'cancel', 'cancel');
+    await tap(page, 'cancel', '2');
+    await screenShows(page, '5 Operator password');
+    await shot(page, 'terminal-operators');
+    await tap(page, '2', '04', 'enter', '5190');
+    await screenShows(page, 'Password');
+    await tap(page, 'enter', '5190');
+    await screenShows(page, 'Confirm the password');
+    await shot(page, 'terminal-operator-add');
+    await tap(page, 'enter');
+    await screenShows(page, 'Operator 04 added');
+    await tap(page, 'enter', '4');
+    await screenShows(page, '04 Cashier');
+    await shot(page, 'terminal-operator-list');
+    await tap(page, 'enter', 'cancel', 'cancel');
     await t.s.h.sale(1_000); // the batch above was settled with the refunded sale
     await tap(page, '5');
     await screenShows(page, 'Settle the open batch?');

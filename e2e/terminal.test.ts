@@ -287,6 +287,41 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '按确认键签到');
   });
 
+  it('manages operators (柜员管理): adds 03, lists it, deletes it, and keeps the supervisor', async () => {
+    const { page } = t.b;
+    await signOn(page, t.s.base, '00', '519370');
+    await tap(page, '7', '2');
+    for (const item of ['1 主管改密', '2 增加', '3 删除', '4 查询', '5 操作员改密']) await screenShows(page, item);
+    await shot(page, 'terminal-operators');
+    await tap(page, '2', '03', 'enter', '4071', 'enter', '4072', 'enter');
+    await screenShows(page, '两次密码输入不同');
+    await tap(page, 'enter', '03', 'enter', '4071', 'enter', '4071');
+    await screenShows(page, '请确认密码');
+    await shot(page, 'terminal-operator-add');
+    await tap(page, 'enter');
+    await screenShows(page, '操作员 03 增加成功');
+    await tap(page, 'enter', '4');
+    await screenShows(page, '03 操作员');
+    await screenShows(page, '00 主管');
+    await shot(page, 'terminal-operator-list');
+    await tap(page, 'enter', '3', '00', 'enter', 'enter');
+    await screenShows(page, '主管和当前操作员不能删除');
+    await tap(page, 'enter', '3', '03', 'enter');
+    await screenShows(page, '按确认删除此操作员');
+    await tap(page, 'enter');
+    await screenShows(page, '操作员 03 删除成功');
+    await tap(page, 'enter', '4');
+    await screenShows(page, '00 主管');
+    expect(await screenText(page)).not.toContain('03');
+    // The deleted operator can no longer sign on.
+    const login = await t.s.h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${t.s.h.ids.terminalId}/login`,
+      payload: { operator: '03', password: '4071' },
+    });
+    expect(login.statusCode).toBe(401);
+  });
+
   it('changes the refund password as the article says: current → new → confirm → 修改成功, 请重新登录 → sign-on', async () => {
     const { page } = t.b;
     await signOn(page, t.s.base, '00', '519370');

@@ -55,6 +55,8 @@ export interface OperatorTable {
   must_change_password: number;
   password_changed_at: string | null;
   created_at: string;
+  /** Set by 柜员管理 → 删除 (migration 022): the operator can no longer sign on. */
+  deleted_at: string | null;
 }
 
 export interface UserTable {

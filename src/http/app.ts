@@ -15,6 +15,7 @@ import type { AppContext } from '../context.js';
 import { credentialRoutes } from '../credentials/credential.routes.js';
 import { disputeRoutes } from '../disputes/dispute.routes.js';
 import { merchantRoutes } from '../merchants/merchant.routes.js';
+import { operatorRoutes } from '../operators/operator.routes.js';
 import { paymentRoutes } from '../payments/payment.routes.js';
 import { recoveryRoutes } from '../recovery/recovery.routes.js';
 import { customerRoutes } from '../refunds/customer.routes.js';
@@ -111,6 +112,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   for (const routes of [
     authRoutes,
     terminalRoutes,
+    operatorRoutes,
     merchantRoutes,
     paymentRoutes,
     refundRoutes,

@@ -40,6 +40,8 @@ export const zhTitles: Record<ErrorCode, string> = {
   payment_not_voidable: '该交易不能撤销',
   terminal_required: '此交易须指定终端',
   batch_empty: '当前批次没有交易, 无需结算',
+  operator_not_deletable: '主管和当前操作员不能删除',
+  operator_has_unsettled: '有流水未结算',
   refund_password_invalid: '退款密码错误',
   refund_password_required: '请输入退款密码',
   payment_not_matched: '没有与参考号和卡号相符的交易',

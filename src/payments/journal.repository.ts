@@ -73,3 +73,16 @@ export async function batchEntryTotals(conn: Conn, batchId: string) {
     .groupBy('kind')
     .execute();
 }
+
+/** Whether the operator has a sale, void or refund in a batch not yet settled (有流水未结算). */
+export async function operatorHasOpenEntries(conn: Conn, operatorId: string): Promise<boolean> {
+  const r = await conn
+    .selectFrom('terminal_journal as j')
+    .innerJoin('batches as b', 'b.id', 'j.batch_id')
+    .select('j.id')
+    .where('j.operator_id', '=', operatorId)
+    .where('b.status', '=', 'open')
+    .limit(1)
+    .executeTakeFirst();
+  return r !== undefined;
+}

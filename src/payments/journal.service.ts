@@ -1,4 +1,4 @@
-import type { Tx } from '../db/transaction.js';
+import type { Conn, Tx } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import * as repo from './journal.repository.js';
 import * as payments from './payment.repository.js';
@@ -115,4 +115,9 @@ export async function recordCounterRefund(
     currency: refund.currency,
     at: at.now,
   });
+}
+
+/** Whether the operator has transactions in an open batch (有流水未结算): then it may not be deleted. */
+export async function operatorHasUnsettled(conn: Conn, operatorId: string): Promise<boolean> {
+  return repo.operatorHasOpenEntries(conn, operatorId);
 }

@@ -118,6 +118,18 @@ export const en: Messages = {
     passwordChanged: 'Changed. Please sign on again',
     signedOff: 'Signed off',
     sessionEnded: 'Session ended, please sign on again',
+    ops: {
+      title: 'Operators',
+      items: { own: 'Supervisor password', add: 'Add', delete: 'Delete', list: 'List', reset: 'Operator password' },
+      confirmPrompt: 'Confirm the password',
+      mismatch: 'The two entries differ',
+      added: 'Operator {{code}} added',
+      deleted: 'Operator {{code}} deleted',
+      deleteConfirm: 'Press Enter to delete this operator',
+      reset: 'Operator {{code}}: password set, to be changed at next sign-on',
+      list: 'Operators',
+      roles: { supervisor: 'Supervisor', cashier: 'Cashier' },
+    },
     statuses: {
       pending_merchant: 'Awaiting the merchant',
       pending_acquirer: 'Awaiting the acquirer',

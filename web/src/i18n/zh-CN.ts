@@ -117,6 +117,18 @@ export const zhCN = {
     passwordChanged: '修改成功, 请重新登录',
     signedOff: '已签退',
     sessionEnded: '登录已失效, 请重新签到',
+    ops: {
+      title: '柜员管理',
+      items: { own: '主管改密', add: '增加', delete: '删除', list: '查询', reset: '操作员改密' },
+      confirmPrompt: '请确认密码',
+      mismatch: '两次密码输入不同',
+      added: '操作员 {{code}} 增加成功',
+      deleted: '操作员 {{code}} 删除成功',
+      deleteConfirm: '按确认删除此操作员',
+      reset: '操作员 {{code}} 密码修改成功, 下次签到须改密',
+      list: '操作员列表',
+      roles: { supervisor: '主管', cashier: '操作员' },
+    },
     statuses: {
       pending_merchant: '待商户审核',
       pending_acquirer: '待收单机构审核',

@@ -36,13 +36,15 @@ export const manageScreens: Screens<'manage' | 'changePassword'> = {
       <>
         <h1 className="screen-title">{t('terminal.manageTitle')}</h1>
         <ol className="menu menu-single">
-          <li className="is-selected">1 {t('terminal.manageChangeRefundPassword')}</li>
+          <li>1 {t('terminal.manageChangeRefundPassword')}</li>
+          <li>2 {t('terminal.ops.title')}</li>
         </ol>
       </>
     ),
     press: (_s, key, ctx) => {
       if (key === 'cancel') return ctx.go(ctx.home());
       if (key === '1' || key === 'enter') ctx.go({ kind: 'changePassword', step: 0, values: [], digits: '' });
+      if (key === '2') ctx.go({ kind: 'operators' });
     },
   },
   changePassword: {

@@ -7,6 +7,7 @@ import { Keypad } from './Keypad';
 import { type Key, keyOf } from './keys';
 import { manageScreens } from './ManageScreens';
 import { menuScreens } from './MenuScreen';
+import { operatorScreens } from './OperatorScreens';
 import { printScreens } from './PrintScreens';
 import { queryScreens } from './QueryScreens';
 import { saleScreens } from './SaleScreens';
@@ -33,6 +34,7 @@ const SCREENS: Screens<Kind> = {
   ...queryScreens,
   ...settleScreens,
   ...printScreens,
+  ...operatorScreens,
   ...manageScreens,
 };
 const screenDef = (s: Screen) => SCREENS[s.kind] as ScreenDef<Screen>;

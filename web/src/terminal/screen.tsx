@@ -29,6 +29,9 @@ export type Screen =
   | { kind: 'settleConfirm'; summary: OpenBatch }
   | { kind: 'printMenu' }
   | { kind: 'printVoucher'; digits: string }
+  | { kind: 'operators' }
+  | { kind: 'opEntry'; action: 'own' | 'add' | 'delete' | 'reset'; step: number; values: string[]; digits: string }
+  | { kind: 'opDelete'; code: string }
   | { kind: 'query' }
   | { kind: 'queryReference'; digits: string; refunds: boolean }
   | { kind: 'manage' }

@@ -104,3 +104,22 @@ export const changeOwnPassword = (body: { currentPassword: string; newPassword: 
 /** The payment's refunds, newest first. */
 export const refundsOf = (paymentId: string) =>
   ok(api.GET('/api/v1/refunds', { params: { query: { paymentId, limit: 5 } } }));
+
+/** 柜员管理: the terminal's operators (supervisor of the terminal, or the merchant's owner). */
+export const listOperators = (terminalId: string) =>
+  ok(api.GET('/api/v1/terminals/{id}/operators', { params: { path: { id: terminalId } } }));
+
+export const addOperator = (terminalId: string, code: string, password: string) =>
+  ok(api.POST('/api/v1/terminals/{id}/operators', { params: { path: { id: terminalId } }, body: { code, password } }));
+
+export const deleteOperator = (terminalId: string, code: string) =>
+  ok(api.DELETE('/api/v1/terminals/{id}/operators/{code}', { params: { path: { id: terminalId, code } } }));
+
+/** 操作员改密: a temporary password the operator must change at its next sign-on. */
+export const resetOperatorPassword = (terminalId: string, code: string, temporaryPassword: string) =>
+  ok(
+    api.POST('/api/v1/terminals/{id}/operators/{code}/password-reset', {
+      params: { path: { id: terminalId, code } },
+      body: { temporaryPassword },
+    }),
+  );
