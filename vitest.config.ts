@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'e2e/**/*.test.ts'],
-    globalSetup: ['test/support/web-build.global.ts'],
+    globalSetup: ['test/support/build.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,20 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { criticalViolations } from './support/axe.js';
 import { haveChromium } from './support/browser.js';
 import { browserSuite } from './support/suite.js';
 import { screenShows, signOn } from './support/terminal.js';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's critical and serious violations on the page as it is now (evaluated through DevTools, so the page's CSP allows it). */
-async function criticalViolations(page: Page): Promise<string[]> {
-  await page.evaluate(`${AXE};void 0`);
-  return page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`);
-}
 
 describe.skipIf(!haveChromium())('accessibility (axe-core)', () => {
   const t = browserSuite();

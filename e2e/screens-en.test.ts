@@ -78,7 +78,7 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await tap(page, '7', '1');
     await screenShows(page, 'Current password');
     await shot(page, 'terminal-change-password');
-    await tap(page, 'cancel', '2');
+    await tap(page, 'cancel', '3');
     await screenShows(page, '5 Operator password');
     await shot(page, 'terminal-operators');
     await tap(page, '2', '04', 'enter', '5190');

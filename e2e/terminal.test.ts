@@ -290,7 +290,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
   it('manages operators (柜员管理): adds 03, lists it, deletes it, and keeps the supervisor', async () => {
     const { page } = t.b;
     await signOn(page, t.s.base, '00', '519370');
-    await tap(page, '7', '2');
+    await tap(page, '7', '3');
     for (const item of ['1 主管改密', '2 增加', '3 删除', '4 查询', '5 操作员改密']) await screenShows(page, item);
     await shot(page, 'terminal-operators');
     await tap(page, '2', '03', 'enter', '4071', 'enter', '4072', 'enter');

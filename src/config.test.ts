@@ -36,3 +36,27 @@ describe('platform password-policy settings from the environment', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 });
+
+describe('PUBLIC_BASE_URL, the start of the customer’s tracking links', () => {
+  it('defaults to the serve address, a wildcard host read as localhost', () => {
+    expect(loadConfig({}).publicBaseUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '3000' }).publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ HOST: '::1' }).publicBaseUrl).toBe('http://[::1]:8080');
+  });
+
+  it('takes an http(s) origin with an optional path, without its trailing slash', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://refunds.example.com/' }).publicBaseUrl).toBe(
+      'https://refunds.example.com',
+    );
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://example.com/desk' }).publicBaseUrl).toBe('https://example.com/desk');
+  });
+
+  it.each([
+    ['ftp://example.com', /PUBLIC_BASE_URL must start with http: or https:/],
+    ['not a url', /PUBLIC_BASE_URL is not a URL/],
+    ['https://example.com/?a=1', /without query, fragment or credentials/],
+    ['https://user:pw@example.com', /without query, fragment or credentials/],
+  ])('refuses %s', (value, message) => {
+    expect(() => loadConfig({ PUBLIC_BASE_URL: value })).toThrow(message);
+  });
+});

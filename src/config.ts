@@ -10,6 +10,11 @@ export class ConfigError extends Error {
 export interface Config {
   host: string;
   port: number;
+  /**
+   * Where customers reach this server from outside (`https://refunds.example.com`), without a
+   * trailing slash: the tracking links in answers, e-mails and SMS start with it.
+   */
+  publicBaseUrl: string;
   databaseUrl: string;
   logLevel: string;
   /** Run the background worker in this process (refund review and processing, later notifications). */
@@ -109,10 +114,27 @@ function bounded(
   throw new ConfigError(`${name} must be ${range} (${why}), got "${env[name]}"`);
 }
 
+/** `PUBLIC_BASE_URL`, or the serve address (a wildcard host read as localhost). */
+function publicBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): string {
+  const raw = optionalUrl('PUBLIC_BASE_URL', ['http:', 'https:'], env);
+  if (raw) {
+    const u = new URL(raw);
+    if (u.search || u.hash || u.username || u.password) {
+      throw new ConfigError('PUBLIC_BASE_URL must be a plain origin and path, without query, fragment or credentials');
+    }
+    return raw.replace(/\/+$/, '');
+  }
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = env.HOST || '127.0.0.1';
+  const port = int('PORT', 8080, env);
   return {
-    host: env.HOST || '127.0.0.1',
-    port: int('PORT', 8080, env),
+    host,
+    port,
+    publicBaseUrl: publicBaseUrl(env, host, port),
     databaseUrl: env.DATABASE_URL || './data/refunddesk.db',
     logLevel: env.LOG_LEVEL || 'info',
     worker: env.WORKER !== 'off',

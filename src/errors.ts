@@ -32,8 +32,10 @@ export const errorCatalog = {
   batch_empty: { status: 409, title: 'The terminal has no open batch to settle' },
   operator_not_deletable: { status: 409, title: 'This operator cannot be deleted' },
   operator_has_unsettled: { status: 409, title: 'The operator has transactions not yet settled' },
+  batch_not_settled: { status: 409, title: 'The terminal’s open batch has sales: settle it first' },
   refund_password_invalid: { status: 403, title: 'The refund password is wrong' },
   refund_password_required: { status: 422, title: 'The refund password is required' },
+  refund_password_unset: { status: 403, title: 'No refund password is set: set a new one first' },
   payment_not_matched: { status: 422, title: 'No payment matches that receipt reference and card' },
   refund_window_expired: { status: 422, title: 'The merchant’s refund window for this payment has passed' },
   partial_refund_not_allowed: { status: 422, title: 'The merchant accepts only full refunds' },
@@ -58,6 +60,11 @@ export const errorCatalog = {
   recovery_code_invalid: { status: 403, title: 'The code is wrong, expired or already used' },
   unlock_code_invalid: { status: 403, title: 'The unlock code is wrong, expired or already used' },
   challenge_invalid: { status: 422, title: 'The challenge is not valid for this terminal' },
+  // terminal re-initialisation
+  serial_confirmation_mismatch: { status: 422, title: 'The serial typed twice does not match the terminal’s' },
+  step_up_password_invalid: { status: 403, title: 'The password you confirmed with is wrong' },
+  reinitialize_backup_failed: { status: 424, title: 'The backup before re-initialisation failed' },
+  terminal_reinitialized: { status: 409, title: 'The terminal was re-initialised: sign on again' },
   // disputes
   dispute_not_allowed: { status: 422, title: 'This refund or payment cannot be disputed now' },
   dispute_already_open: { status: 409, title: 'A dispute is already open for this payment' },

@@ -1,5 +1,5 @@
 import type { SessionTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
+import type { Conn, Tx } from '../db/transaction.js';
 
 export async function insertSession(conn: Conn, row: SessionTable): Promise<void> {
   await conn.insertInto('sessions').values(row).execute();
@@ -42,4 +42,10 @@ export async function revokePrincipalSessions(conn: Conn, principalId: string, n
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/** Deletes every session opened at a terminal (its operators'), live or not. */
+export async function deleteTerminalSessions(trx: Tx, terminalId: string): Promise<number> {
+  const r = await trx.deleteFrom('sessions').where('terminal_id', '=', terminalId).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

@@ -338,3 +338,8 @@ export async function revokeMerchantSessions(trx: Tx, merchantId: string, at: st
 export async function revokePrincipalSessions(trx: Tx, principalId: string, at: string): Promise<number> {
   return repo.revokePrincipalSessions(trx, principalId, at);
 }
+
+/** Deletes every session opened at a terminal (a re-initialisation wipes them). */
+export async function deleteTerminalSessions(trx: Tx, terminalId: string): Promise<number> {
+  return repo.deleteTerminalSessions(trx, terminalId);
+}

@@ -233,6 +233,19 @@ export async function requestBackup(ctx: AppContext, actor: Actor): Promise<Back
   return (await runBackup(ctx, { trigger: 'request', actor })) as BackupRun;
 }
 
+/**
+ * Takes a backup now and waits for it to finish (written and verified): for a use case that must
+ * not go on without one, such as a terminal re-initialisation. Never throws for a failed backup:
+ * the run comes back `failed`, with its error, and is audited and e-mailed as any failure is.
+ */
+export async function takeBackupNow(ctx: AppContext, actor: Actor): Promise<BackupRun> {
+  const run = (await runBackup(ctx, { trigger: 'request', actor })) as BackupRun;
+  await settleBackupRuns(run.id);
+  const row = await repo.findRun(ctx.db.kysely, run.id);
+  if (!row) throw new Error(`backup run ${run.id} vanished`);
+  return runRowToRun(row);
+}
+
 export async function listBackupRuns(
   ctx: AppContext,
   actor: Actor,

@@ -9,19 +9,13 @@ import { connect } from '../db/connect.js';
 import type { AppError } from '../errors.js';
 import { buildApp } from '../http/app.js';
 import { newId } from '../ids.js';
+import { REFUNDDESK_VERSION } from '../paths.js';
 import { openContext } from '../runtime.js';
 import { purposeKey } from '../secret-key.js';
 import { DEMO } from '../seed/demo.js';
 import { openSecret } from '../webhooks/secret-box.js';
 import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
-import {
-  assertRestorable,
-  type BackupResult,
-  createBackup,
-  REFUNDDESK_VERSION,
-  restoreBackup,
-  verifyBackup,
-} from './backup.service.js';
+import { assertRestorable, type BackupResult, createBackup, restoreBackup, verifyBackup } from './backup.service.js';
 
 const PASSPHRASE = 'correct horse battery staple 电池';
 

@@ -13,6 +13,8 @@ import { canonicalJson } from '../crypto/canonical-json.js';
 import { connect, type Db, type Engine } from '../db/connect.js';
 import { migrateTo, migrateToLatest, migrationNames } from '../db/migrate.js';
 import { transaction } from '../db/transaction.js';
+import { releaseClaimsAfterRestore } from '../jobs/job.service.js';
+import { REFUNDDESK_VERSION } from '../paths.js';
 import { loadOrCreateKeyFile, parseSecretKey, secretKeyFile } from '../secret-key.js';
 import {
   backupCorrupt,
@@ -49,10 +51,6 @@ import {
   readHeader,
   sealBody,
 } from './backup-format.js';
-
-export const REFUNDDESK_VERSION: string = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-).version;
 
 /** What the backup says about itself before any table: checked before anything is loaded. */
 export interface BackupIntro {
@@ -557,6 +555,7 @@ export async function restoreBackup(
       }
       await flush();
       reader.finish();
+      await releaseClaimsAfterRestore(trx);
     });
     await migrateToLatest(db);
 

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import * as audit from '../audit/audit.service.js';
 import { type ApiKeyScope, apiKeyScopes, systemActor, type UserRole, userRoles } from '../auth/actor.js';
@@ -11,8 +10,10 @@ import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { outboxCommand } from '../notifications/outbox.command.js';
 import * as operators from '../operators/operator.service.js';
+import { REFUNDDESK_VERSION } from '../paths.js';
 import { openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
+import { terminalReinitCommand } from '../terminals/reinit.command.js';
 import * as terminals from '../terminals/terminal.service.js';
 import {
   loginPasswordCommand,
@@ -69,11 +70,9 @@ async function secretFrom(envName: string, what: string): Promise<string> {
   return s;
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
 const program = new Command()
   .name('refunddesk')
-  .version(version)
+  .version(REFUNDDESK_VERSION)
   .description('RefundDesk: POS refund platform. Reads DATABASE_URL (default ./data/refunddesk.db).');
 
 program
@@ -235,6 +234,7 @@ program.addCommand(refundPasswordCommand(withContext));
 program.addCommand(recoveryCommand(withContext));
 program.addCommand(loginPasswordCommand(withContext));
 operator.addCommand(operatorResetPasswordCommand(withContext));
+terminal.addCommand(terminalReinitCommand(withContext));
 program.addCommand(backupCommand());
 program.addCommand(restoreCommand());
 

@@ -12,7 +12,7 @@ const STOP_GRACE_MS = 10_000;
 /** `refunddesk serve`: migrate, seed the demo on first start, serve HTTP, run the worker. */
 export async function serve(config: Config): Promise<void> {
   const ctx = await openContext(config);
-  const app = await buildApp(ctx);
+  const app = await buildApp(ctx, { prettyLogs: process.stdout.isTTY === true });
   if (config.seedDemo) {
     const seeded = await seedDemo(ctx);
     if (seeded) app.log.info({ merchantId: seeded.merchantId, terminalId: seeded.terminalId }, 'demo data seeded');
@@ -63,6 +63,6 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  await app.listen({ host: config.host, port: config.port });
-  app.log.info(`RefundDesk on http://${config.host}:${config.port} (${ctx.db.engine}); API docs at /docs`);
+  const address = await app.listen({ host: config.host, port: config.port });
+  app.log.info(`RefundDesk on ${address} (${ctx.db.engine}); the terminal at /terminal, API docs at /docs`);
 }

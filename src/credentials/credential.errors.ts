@@ -35,3 +35,8 @@ export function wrongEntry(
 }
 export const refundPasswordExpired = () =>
   new AppError('refund_password_expired', 'the refund password has expired: change it first');
+export const refundPasswordUnset = () =>
+  new AppError(
+    'refund_password_unset',
+    'the merchant has no refund password (a terminal was re-initialised): the supervisor or the owner sets a new one first',
+  );

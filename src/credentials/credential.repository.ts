@@ -106,3 +106,10 @@ export async function trimHistory(trx: Tx, ref: string, keep: number): Promise<v
   if (keepIds.length === 0) return;
   await trx.deleteFrom('secret_history').where('secret_ref', '=', ref).where('id', 'not in', keepIds).execute();
 }
+
+/** Forgets secrets altogether: their lockout rows and their history. */
+export async function deleteSecrets(trx: Tx, refs: readonly string[]): Promise<void> {
+  if (refs.length === 0) return;
+  await trx.deleteFrom('secret_lockouts').where('secret_ref', 'in', refs).execute();
+  await trx.deleteFrom('secret_history').where('secret_ref', 'in', refs).execute();
+}

@@ -14,6 +14,7 @@ const newPassword = {
 };
 
 const statusSchema = z.object({
+  set: z.boolean().describe('false after a terminal re-initialisation: refunds wait for a new one'),
   changedAt: z.string().nullable(),
   expiresAt: z.string().nullable(),
   daysLeft: z.number().int().nullable(),
@@ -75,9 +76,15 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       config: { auth: { roles: refundPasswords.REFUND_PASSWORD_CHANGE_ROLES } },
       schema: {
         tags: ['refund password'],
-        summary: 'Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again',
+        summary:
+          'Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again. While none is set (after a terminal re-initialisation), without the current one',
         params: idParam('mer'),
-        body: z.object({ currentPassword: secretText(64), ...newPassword }),
+        body: z.object({
+          currentPassword: secretText(64)
+            .optional()
+            .describe('the current refund password; left out only while none is set (after a re-initialisation)'),
+          ...newPassword,
+        }),
         response: { 204: z.null(), ...errorResponses, 423: errorResponses[403] },
       },
     },

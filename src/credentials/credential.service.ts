@@ -1,6 +1,6 @@
 import { type AuditInput, recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import { type NotificationTemplate, notifyMerchantOwner } from '../notifications/notification.service.js';
 import * as errors from './credential.errors.js';
@@ -203,3 +203,13 @@ export async function recordNewSecret(trx: Tx, ctx: AppContext, ref: SecretRef, 
 }
 
 export { hashSecret };
+
+/** Forgets secrets that no longer exist (a wiped terminal's operators): lockouts and history. */
+export async function forgetSecrets(trx: Tx, refs: readonly string[]): Promise<void> {
+  await repo.deleteSecrets(trx, refs);
+}
+
+/** Whether `hash` is the newest entry of the secret's history. */
+export async function isNewestInHistory(conn: Conn, ref: SecretRef, hash: string): Promise<boolean> {
+  return (await repo.listHistoryHashes(conn, ref, 1))[0] === hash;
+}

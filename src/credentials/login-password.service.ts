@@ -69,6 +69,17 @@ async function loginName(ctx: AppContext, actor: Actor, record: { email?: string
   return `${terminal?.serial ?? ''} operator ${record.code ?? ''}`;
 }
 
+/** The lock notice of the actor's own login (`kind` and id from the actor, named as the owner reads it). */
+async function ownLockNotice(
+  ctx: AppContext,
+  actor: Actor,
+  record: { email?: string; code?: string },
+): Promise<LockNotice> {
+  const kind = actor.kind === 'operator' ? 'operator' : 'user';
+  const who = await loginName(ctx, actor, record);
+  return loginLockNotice(kind, actor.id, actor.merchantId, who, actor.terminalId, actor.ip);
+}
+
 /**
  * Checks an operator's password under the lockout rule (for the session service): a wrong entry
  * tells the attempts left, the entry that locks answers `locked` at once. A lock is audited and
@@ -170,14 +181,7 @@ export async function changeOwnPassword(
       ref: loginRef(kind, actor.id),
       policy,
       verify: () => verifySecret(record.password_hash, input.currentPassword),
-      lockNotice: loginLockNotice(
-        kind,
-        actor.id,
-        actor.merchantId,
-        await loginName(ctx, actor, record),
-        actor.terminalId,
-        actor.ip,
-      ),
+      lockNotice: await ownLockNotice(ctx, actor, record),
     });
   } catch (e) {
     if (e instanceof AppError && e.code === 'locked') await changeFailed('locked');
@@ -256,4 +260,36 @@ export async function resetOperatorPassword(
       details: { operator: code },
     });
   });
+}
+
+/**
+ * A step-up before something drastic (re-initialising a terminal): the actor types their own login
+ * password again (an operator theirs, a console user theirs). Counted under the same lockout as
+ * every other check of that password; a wrong entry is audited with `purpose`.
+ * @throws step_up_password_invalid (with attemptsLeft), locked, forbidden (API keys have no password)
+ */
+export async function confirmOwnPassword(ctx: AppContext, actor: Actor, password: string, purpose: string) {
+  if (actor.kind === 'api_key') throw forbidden('API keys have no password');
+  const kind = actor.kind;
+  const record =
+    kind === 'operator' ? await operators.findOperatorRecord(ctx, actor.id) : await users.findUserRecord(ctx, actor.id);
+  if (!record) throw notFound(kind);
+  const attempt = await attemptWithLockout(ctx, {
+    ref: loginRef(kind, actor.id),
+    policy: await policyForMerchant(ctx, actor.merchantId),
+    verify: () => verifySecret(record.password_hash, password),
+    lockNotice: await ownLockNotice(ctx, actor, record),
+  });
+  if (attempt.ok) return;
+  await recordAuditNow(ctx, {
+    merchantId: actor.merchantId,
+    actor: auditActorOf(actor),
+    action: 'login_password.step_up_failed',
+    outcome: 'failure',
+    objectType: kind,
+    objectId: actor.id,
+    terminalId: actor.terminalId,
+    details: { purpose },
+  });
+  throw errors.wrongEntry(attempt, 'step_up_password_invalid', 'the password is wrong');
 }

@@ -11,6 +11,7 @@ import {
   attemptWithLockout,
   clearLockout,
   hashSecret,
+  isNewestInHistory,
   isReused,
   type LockNotice,
   lockStatus,
@@ -45,6 +46,8 @@ async function recordOf(ctx: AppContext, merchantId: string) {
 }
 
 export interface RefundPasswordStatus {
+  /** False after a terminal re-initialisation unset it: refunds wait for a new one. */
+  set: boolean;
   changedAt: string | null;
   expiresAt: string | null;
   daysLeft: number | null;
@@ -73,7 +76,14 @@ function statusOf(ctx: AppContext, r: Awaited<ReturnType<typeof recordOf>>): Exp
       ? null
       : new Date(new Date(r.changedAt).getTime() + expiryDays * 86_400_000).toISOString();
   const expired = expiresAt !== null && expiresAt <= ctx.clock.now().toISOString();
-  return { changedAt: r.changedAt, expiresAt, daysLeft, expired, reminder: daysLeft !== null && daysLeft <= warnDays };
+  return {
+    set: r.hash !== null,
+    changedAt: r.changedAt,
+    expiresAt,
+    daysLeft,
+    expired,
+    reminder: daysLeft !== null && daysLeft <= warnDays,
+  };
 }
 
 /** The status for the merchant's own people. @throws not_found */
@@ -108,8 +118,9 @@ export async function verifyRefundPassword(
   password: string | undefined,
   purpose: string,
 ): Promise<void> {
-  if (password === undefined || password === '') throw new AppError('refund_password_required');
   const r = await recordOf(ctx, merchantId);
+  if (!r.hash) throw errors.refundPasswordUnset();
+  if (password === undefined || password === '') throw new AppError('refund_password_required');
   const attempt = await attemptWithLockout(ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
@@ -164,7 +175,7 @@ async function storeNewRefundPassword(
   audit: {
     actor: AuditActor;
     action: string;
-    method: 'change' | 'agent' | 'sms' | 'email';
+    method: 'change' | 'agent' | 'sms' | 'email' | 'set_after_reinit';
     terminalId?: string | null;
   },
   extra?: (trx: Tx) => Promise<void>,
@@ -186,7 +197,10 @@ async function storeNewRefundPassword(
       terminalId: audit.terminalId ?? null,
       details: { method: audit.method, sessionsEnded: ended },
     });
-    const template = audit.method === 'change' ? 'refund_password_changed' : 'refund_password_reset';
+    const template =
+      audit.method === 'change' || audit.method === 'set_after_reinit'
+        ? 'refund_password_changed'
+        : 'refund_password_reset';
     await notifyMerchantOwner(
       trx,
       ctx,
@@ -201,15 +215,18 @@ async function storeNewRefundPassword(
 
 /**
  * 修改退款密码: the supervisor (operator 00) or the merchant owner changes the refund password with
- * the current one. Every session of the merchant's people ends on success.
- * @throws not_found, forbidden, password_confirmation_mismatch, password_* (policy), password_reused,
+ * the current one. Every session of the merchant's people ends on success. While no refund
+ * password is set (a terminal was re-initialised) there is no current one: the new one is set
+ * without it, still under the policy and the history (no old one comes back).
+ * @throws not_found, forbidden, refund_password_required (no current one given while one is set),
+ *   password_confirmation_mismatch, password_* (policy), password_reused,
  *   refund_password_invalid (counts toward lockout), locked
  */
 export async function changeRefundPassword(
   ctx: AppContext,
   actor: Actor,
   merchantId: string,
-  input: NewPassword & { currentPassword: string },
+  input: NewPassword & { currentPassword?: string },
 ): Promise<void> {
   assertRole(actor, REFUND_PASSWORD_CHANGE_ROLES);
   const visible = await merchants.findMerchant(ctx, merchantId);
@@ -221,10 +238,22 @@ export async function changeRefundPassword(
     throw notFound('merchant');
   }
   const r = await recordOf(ctx, merchantId);
+  if (!r.hash) {
+    await assertAcceptable(ctx, merchantId, input);
+    await storeNewRefundPassword(ctx, merchantId, r.merchant.name, r.policy.historySize, input.newPassword, {
+      actor: auditActorOf(actor),
+      action: 'refund_password.set',
+      method: 'set_after_reinit',
+      terminalId: actor.terminalId,
+    });
+    return;
+  }
+  const current = input.currentPassword;
+  if (!current) throw new AppError('refund_password_required', 'the current refund password is required');
   const attempt = await attemptWithLockout(ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
-    verify: async () => !!r.hash && (await verifySecret(r.hash, input.currentPassword)),
+    verify: async () => !!r.hash && (await verifySecret(r.hash, current)),
     lockNotice: refundPasswordLockNotice(merchantId, r.merchant.name, actor),
   });
   if (!attempt.ok) {
@@ -271,4 +300,17 @@ export async function resetRefundPassword(
     { ...audit, action: 'refund_password.reset' },
     consumeProof,
   );
+}
+
+/**
+ * Unsets the merchant's refund password (a terminal re-initialisation), in the caller's
+ * transaction: refunds, voids and approvals answer `refund_password_unset` until a new one is set.
+ * The password it had joins the history (if it is not its newest entry already), so it cannot
+ * come back as the new one.
+ */
+export async function unsetRefundPassword(trx: Tx, ctx: AppContext, merchantId: string, historySize: number) {
+  const hash = await merchants.clearRefundPassword(trx, merchantId);
+  if (hash && !(await isNewestInHistory(trx, refundPasswordRef(merchantId), hash))) {
+    await recordNewSecret(trx, ctx, refundPasswordRef(merchantId), hash, historySize);
+  }
 }

@@ -43,10 +43,39 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+const SQLITE_LOCK_WAIT_MS = 120_000;
+
+/**
+ * Runs `fn` (a migrator) so that only one process migrates a database at a time. PostgreSQL: Kysely
+ * takes an advisory lock itself. SQLite: Kysely assumes a single process, so two processes starting
+ * on one fresh file (`serve` twice, or `serve` beside `backup`) would both create the tables and
+ * one would fail; here the whole run happens inside one `BEGIN IMMEDIATE` (SQLite's DDL is
+ * transactional), and a second process waits for it, then finds nothing left to do.
+ */
+async function oneMigratorAtATime<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  if (db.engine !== 'sqlite') return fn();
+  for (const until = Date.now() + SQLITE_LOCK_WAIT_MS; ; ) {
+    try {
+      await sql`begin immediate`.execute(db.kysely); // waits busy_timeout, then SQLITE_BUSY
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > until) throw e;
+    }
+  }
+  try {
+    const result = await fn();
+    await sql`commit`.execute(db.kysely);
+    return result;
+  } catch (e) {
+    await sql`rollback`.execute(db.kysely);
+    throw e;
+  }
+}
+
 /** Brings the schema up to date; throws with the failing migration's name if one fails. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db: db.kysely, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await oneMigratorAtATime(db, () => migrator.migrateToLatest());
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -81,7 +110,7 @@ export function migrationNames(): string[] {
 /** Brings the schema up to `name` exactly (backups restore at the schema they were taken at). */
 export async function migrateTo(db: Db, name: string): Promise<void> {
   const migrator = new Migrator({ db: db.kysely, provider });
-  const { error, results } = await migrator.migrateTo(name);
+  const { error, results } = await oneMigratorAtATime(db, () => migrator.migrateTo(name));
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -41,8 +41,6 @@ export interface TerminalTable {
   created_at: string;
   /** 终端编号: 8 digits, unique (migration 021). */
   terminal_no: string;
-  /** The 凭证号 the terminal's last transaction took (0 before the first); see payments/journal.repository.ts. */
-  last_voucher_no: number;
 }
 
 export interface OperatorTable {
@@ -462,7 +460,14 @@ export interface TerminalJournalTable {
   created_at: string;
 }
 
+/** The 凭证号 a terminal's last transaction took (no row before its first); see payments/journal.repository.ts. */
+export interface VoucherCounterTable {
+  terminal_id: string;
+  last_voucher_no: number;
+}
+
 export interface Database {
+  voucher_counters: VoucherCounterTable;
   terminal_journal: TerminalJournalTable;
   backup_runs: BackupRunTable;
   disputes: DisputeTable;

@@ -22,7 +22,8 @@ import * as disputes from './dispute.service.js';
 /**
  * Dispute routes. Three kinds of caller:
  * - customers, who have no account: public routes, proof by the dispute's secret (the refund's
- *   tracking secret, or the access secret of a payment dispute) in the body or `?secret=`;
+ *   tracking secret, or the access secret of a payment dispute) in the body, or for reads in the
+ *   `X-Tracking-Secret` header (`?secret=` still works, but puts it in URLs and their logs);
  * - the merchant's owner and supervisors, and the acquirer's reviewers: bearer sessions;
  * - a third party holding a case file share link.
  * Routes both may call declare `disputeAccess`: with a bearer token the caller is checked against
@@ -128,12 +129,27 @@ const customerSecret = {
   trackingSecret: secret.optional().describe('Same as `secret` (the name the refund pages use)'),
 };
 const disputeParams = z.object({ id: id('dp') });
+/** Reads take the customer's secret in a header, which stays out of URLs, histories and logs. */
+const secretHeader = z.object({
+  'x-tracking-secret': secret
+    .optional()
+    .describe('The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs'),
+});
+const secretQuery = z.object({
+  secret: secret.optional().describe('Deprecated: use the `X-Tracking-Secret` header (kept for older clients)'),
+});
 const formatQuery = z.enum(['json', 'pdf']).default('json');
 const limited = { 429: errorResponses[403] };
 const pdfNote = 'With `format=pdf`, `application/pdf` whose first page shows the SHA-256 of the JSON content.';
 
 function bearer(req: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+/** A read's proof: the `X-Tracking-Secret` header, else `?secret=`. */
+function readProof(req: FastifyRequest<{ Querystring: { secret?: string } }>): { secret?: string } {
+  const header = req.headers['x-tracking-secret'];
+  return { secret: (typeof header === 'string' ? header : undefined) ?? req.query.secret };
 }
 
 /** The caller as the service sees it: the signed-in person, or a customer with a secret. */
@@ -288,13 +304,18 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { disputeAccess: { staff: READERS } },
       schema: {
         tags: ['disputes'],
-        summary: 'A dispute with its thread and timeline (customer with `?secret=`, or merchant / acquirer)',
+        summary:
+          'A dispute with its thread and timeline (customer with the `X-Tracking-Secret` header, or merchant / acquirer)',
         params: disputeParams,
-        querystring: z.object({ secret: secret.optional() }),
+        headers: secretHeader,
+        querystring: secretQuery,
         response: { 200: disputeSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) => disputes.getDispute(ctx, callerOf(req, req.query), req.params.id),
+    async (req, reply) => {
+      const dispute = await disputes.getDispute(ctx, callerOf(req, readProof(req)), req.params.id);
+      return reply.header('cache-control', 'no-store').send(dispute);
+    },
   );
 
   app.post(
@@ -348,12 +369,18 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         tags: ['disputes'],
         summary: 'Download an attachment of the thread',
         params: z.object({ id: id('dp'), attachmentId: id('dpa') }),
-        querystring: z.object({ secret: secret.optional() }),
+        headers: secretHeader,
+        querystring: secretQuery,
         response: { 200: z.any().describe('The file, with its content type'), ...errorResponses, ...limited },
       },
     },
     async (req, reply) => {
-      const a = await disputes.getAttachment(ctx, callerOf(req, req.query), req.params.id, req.params.attachmentId);
+      const a = await disputes.getAttachment(
+        ctx,
+        callerOf(req, readProof(req)),
+        req.params.id,
+        req.params.attachmentId,
+      );
       return reply
         .type(a.contentType)
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`)

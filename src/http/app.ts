@@ -31,6 +31,8 @@ import { registerWebApp } from './web-app.js';
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is ever written). Default stdout. */
   logStream?: DestinationStream;
+  /** Human-readable log lines (pino-pretty) — `serve` asks for them when its output is a terminal; JSON otherwise. */
+  prettyLogs?: boolean;
   logLevel?: string;
   /** The built web app's folder (default dist/web); tests point it at a fixture. */
   webRoot?: string;
@@ -44,6 +46,9 @@ function loggerOptions(opts: AppOptions, level: string) {
   return {
     level: opts.logLevel ?? level,
     ...(opts.logStream ? { stream: opts.logStream } : {}),
+    ...(opts.prettyLogs && !opts.logStream
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({
         method: req.method,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { marked } from 'marked';
+import { projectPath } from '../paths.js';
 
 let page: string | undefined;
 
@@ -9,7 +10,7 @@ let page: string | undefined;
  */
 export function errorsPage(): string {
   if (page === undefined) {
-    const markdown = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    const markdown = readFileSync(projectPath('docs/errors.md'), 'utf8');
     const body = marked.parse(markdown, { async: false });
     page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>RefundDesk — errors</title>

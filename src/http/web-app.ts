@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { projectPath } from '../paths.js';
 
 /** Where `npm run build` puts the web app (vite build of web/). */
-export const WEB_ROOT = fileURLToPath(new URL('../../dist/web', import.meta.url));
+export const WEB_ROOT = projectPath('dist/web');
 
 /**
  * The app's pages load only their own scripts and styles, talk only to this origin and cannot be

@@ -65,6 +65,17 @@ export async function retryJob(
     .execute();
 }
 
+/** Forgets every claim on an unfinished job (no worker of a freshly restored database holds one). */
+export async function releaseAllClaims(trx: Tx): Promise<number> {
+  const r = await trx
+    .updateTable('jobs')
+    .set({ locked_by: null, locked_until: null })
+    .where('done_at', 'is', null)
+    .where('locked_until', 'is not', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 export async function deleteFinishedBefore(conn: Conn, before: string): Promise<number> {
   const r = await conn
     .deleteFrom('jobs')

@@ -131,6 +131,15 @@ export function startWorker(ctx: AppContext, opts: { pollMs?: number; onError?: 
 }
 
 /** Deletes jobs finished longer ago than `olderThanMs` (the jobs table is a queue, not a history). */
+/**
+ * A restored copy starts with no worker: claims that the source's workers held when the backup was
+ * read are released, so the copy's own worker runs those jobs at once instead of after the lapsed
+ * lock (the jobs themselves are idempotent steps, safe to run again).
+ */
+export function releaseClaimsAfterRestore(trx: Tx): Promise<number> {
+  return repo.releaseAllClaims(trx);
+}
+
 export async function purgeFinishedJobs(ctx: AppContext, olderThanMs: number): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - olderThanMs).toISOString();
   return repo.deleteFinishedBefore(ctx.db.kysely, before);

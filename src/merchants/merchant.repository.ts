@@ -1,6 +1,6 @@
 import { MERCHANT_NO_PREFIX } from '../db/migrations/021_terminal_journal.js';
 import type { MerchantTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
+import type { Conn, Tx } from '../db/transaction.js';
 import type { Merchant } from './merchant.js';
 
 export function merchantRowToMerchant(r: MerchantTable): Merchant {
@@ -72,4 +72,13 @@ export async function setRefundPasswordHash(conn: Conn, merchantId: string, hash
 
 export async function setPasswordPolicy(conn: Conn, merchantId: string, policy: string | null) {
   await conn.updateTable('merchants').set({ password_policy: policy }).where('id', '=', merchantId).execute();
+}
+
+/** No refund password at all (a terminal re-initialisation): refunds wait for a new one. */
+export async function clearRefundPasswordHash(trx: Tx, merchantId: string): Promise<void> {
+  await trx
+    .updateTable('merchants')
+    .set({ refund_password_hash: null, refund_password_changed_at: null })
+    .where('id', '=', merchantId)
+    .execute();
 }

@@ -90,3 +90,13 @@ export async function storeRefundPasswordHash(trx: Tx, merchantId: string, hash:
 export async function storePasswordPolicyOverride(trx: Tx, merchantId: string, override: string | null) {
   await repo.setPasswordPolicy(trx, merchantId, override);
 }
+
+/**
+ * Unsets the refund password and returns the hash it had (for its history), read under the
+ * caller's transaction.
+ */
+export async function clearRefundPassword(trx: Tx, merchantId: string): Promise<string | null> {
+  const row = await repo.findMerchantRow(trx, merchantId);
+  await repo.clearRefundPasswordHash(trx, merchantId);
+  return row?.refund_password_hash ?? null;
+}

@@ -67,3 +67,9 @@ export async function setOperatorPassword(conn: Conn, id: string, hash: string, 
     .where('id', '=', id)
     .execute();
 }
+
+/** Deletes every operator of a terminal; returns their ids. */
+export async function deleteTerminalOperators(trx: Tx, terminalId: string): Promise<string[]> {
+  const rows = await trx.deleteFrom('operators').where('terminal_id', '=', terminalId).returning('id').execute();
+  return rows.map((r) => r.id);
+}

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialOperatorPassword } from '../credentials/initial-secret.js';
-import { isUniqueViolation, type Tx } from '../db/transaction.js';
+import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as terminals from '../terminals/terminal.service.js';
@@ -73,4 +73,46 @@ export async function findOperatorRecord(ctx: AppContext, id: string) {
 /** Stores a new operator password hash (history and policy are the credentials service's job). */
 export async function storeOperatorPassword(trx: Tx, id: string, hash: string, mustChange: boolean, at: string) {
   await repo.setOperatorPassword(trx, id, hash, mustChange, at);
+}
+
+/** Deletes every operator of a terminal (a re-initialisation); returns their ids. */
+export async function removeTerminalOperators(trx: Tx, terminalId: string): Promise<string[]> {
+  return repo.deleteTerminalOperators(trx, terminalId);
+}
+
+/** Whether the operator still exists: read inside a transaction, after the terminal's lock. */
+export async function operatorExists(conn: Conn, id: string): Promise<boolean> {
+  return (await repo.findOperatorById(conn, id)) !== undefined;
+}
+
+/**
+ * Recreates the supervisor (00) of a re-initialised terminal with a one-time activation code as
+ * its password (`hash`), to be changed at first sign-on (must change).
+ */
+export async function addActivationSupervisor(
+  trx: Tx,
+  at: string,
+  terminal: { id: string; merchantId: string },
+  hash: string,
+): Promise<Operator> {
+  const row = {
+    id: newId('op'),
+    terminal_id: terminal.id,
+    merchant_id: terminal.merchantId,
+    code: '00',
+    role: roleForCode('00'),
+    password_hash: hash,
+    must_change_password: 1,
+    password_changed_at: null,
+    created_at: at,
+  };
+  await repo.insertOperator(trx, row);
+  return {
+    id: row.id,
+    terminalId: row.terminal_id,
+    merchantId: row.merchant_id,
+    code: '00',
+    role: row.role,
+    createdAt: at,
+  };
 }

@@ -5,23 +5,25 @@ import type { Conn, Tx } from '../db/transaction.js';
 export const MAX_VOUCHER_NO = 999_999;
 
 /**
- * Takes the terminal's next 凭证号: one UPDATE of the terminal's row, which holds its write lock
- * until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole database), so
- * concurrent transactions at one terminal get distinct, consecutive numbers, and a rolled-back
- * one gives its number back.
+ * Takes the terminal's next 凭证号: one upsert of the terminal's counter row, which holds that row's
+ * write lock until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole
+ * database), so concurrent transactions at one terminal get distinct, consecutive numbers, and a
+ * rolled-back one gives its number back.
  */
 export async function takeVoucherNo(trx: Tx, terminalId: string): Promise<number> {
   const r = await trx
-    .updateTable('terminals')
-    .set((eb) => ({
-      last_voucher_no: eb
-        .case()
-        .when('last_voucher_no', '>=', MAX_VOUCHER_NO)
-        .then(1)
-        .else(eb('last_voucher_no', '+', 1))
-        .end(),
-    }))
-    .where('id', '=', terminalId)
+    .insertInto('voucher_counters')
+    .values({ terminal_id: terminalId, last_voucher_no: 1 })
+    .onConflict((oc) =>
+      oc.column('terminal_id').doUpdateSet((eb) => ({
+        last_voucher_no: eb
+          .case()
+          .when('voucher_counters.last_voucher_no', '>=', MAX_VOUCHER_NO)
+          .then(1)
+          .else(eb('voucher_counters.last_voucher_no', '+', 1))
+          .end(),
+      })),
+    )
     .returning('last_voucher_no')
     .executeTakeFirstOrThrow();
   return Number(r.last_voucher_no);

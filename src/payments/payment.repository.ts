@@ -189,3 +189,12 @@ export async function batchPaymentTotals(conn: Conn, batchId: string) {
     .groupBy(['status', 'currency'])
     .execute();
 }
+
+export async function countBatchPayments(trx: Tx, batchId: string): Promise<number> {
+  const r = await trx
+    .selectFrom('payments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('batch_id', '=', batchId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

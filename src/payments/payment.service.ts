@@ -12,6 +12,8 @@ import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/i
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
+import * as operators from '../operators/operator.service.js';
+import { terminalReinitialized } from '../terminals/terminal.errors.js';
 import * as terminals from '../terminals/terminal.service.js';
 import { luhnValid, normalisePan, summarise } from './card.js';
 import * as journalRepo from './journal.repository.js';
@@ -106,6 +108,11 @@ export async function createPayment(
   const card = summarise(pan);
 
   const { value, replayed } = await idempotentTransaction(ctx, idempotency, async (trx) => {
+    // A re-initialisation of this terminal either waits for this sale (and then sees it in the open
+    // batch) or went first, and then this operator no longer exists: never a sale it wiped past.
+    await terminals.lockTerminal(trx, terminal.id, 'share');
+    if (actor.kind === 'operator' && !(await operators.operatorExists(trx, actor.id))) throw terminalReinitialized();
+    await failpoint('sale:terminal-held');
     // The processor is asked inside the transaction so a replayed key never charges twice.
     const outcome = authorise(pan);
     const at = ctx.clock.now().toISOString();
@@ -423,6 +430,18 @@ export async function openBatchSummary(
     failed: zero,
     net: 0,
   };
+}
+
+/**
+ * Locks the terminal's open batch as a settlement does (`FOR UPDATE`: sales in flight commit first)
+ * and counts its payments, for a re-initialisation, which refuses an unsettled batch.
+ */
+export async function lockOpenBatch(
+  trx: Tx,
+  terminalId: string,
+): Promise<{ batchId: string; payments: number } | undefined> {
+  const batch = await repo.findOpenBatch(trx, terminalId, 'update');
+  return batch ? { batchId: batch.id, payments: await repo.countBatchPayments(trx, batch.id) } : undefined;
 }
 
 /** Whether the payment's batch is settled (结算): for the acquirer's refund rules. */

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { checkWithLockout, policyFor } from '../credentials/credential.service.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
 import { auditActorOf, type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
-import { transaction } from '../db/transaction.js';
+import { type Tx, transaction } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -205,3 +205,14 @@ export async function resetWithUnlockCode(
     },
   );
 }
+
+/**
+ * Forgets a terminal's unlock challenges and the codes issued for them (a re-initialisation rotates
+ * the key they were made from) and its unlock-code lockout.
+ */
+export async function forgetTerminalChallenges(trx: Tx, terminalId: string): Promise<number> {
+  return repo.deleteTerminalChallenges(trx, terminalId);
+}
+
+/** The lockout name of a terminal's agent unlock codes. */
+export const unlockCodeRef = unlockRef;

@@ -92,3 +92,8 @@ export async function markRecoveryCodeUsed(trx: Tx, id: string, at: string): Pro
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+export async function deleteTerminalChallenges(trx: Tx, terminalId: string): Promise<number> {
+  const r = await trx.deleteFrom('unlock_challenges').where('terminal_id', '=', terminalId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
 import { transaction } from '../db/transaction.js';
+import { refundDisputable } from '../disputes/dispute.js';
 import { AppError, notFound } from '../errors.js';
 import { findReplay, type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
@@ -17,12 +18,13 @@ import {
   type RefundReason,
   type RefundStatus,
 } from './refund.js';
+import { notifyRequestReceived } from './refund.notifications.js';
 import * as repo from './refund.repository.js';
 import { getLockedRefund, reserveRefund } from './refund.service.js';
 import { toRefund, transition } from './refund.transitions.js';
 import { policyViolation } from './refund-policy.js';
 import { getRefundPolicy } from './refund-policy.service.js';
-import { type Lang, type PublicRefundView, publicView } from './refund-tracking.js';
+import { customerLanguage, type Lang, type PublicRefundView, publicView, trackingLink } from './refund-tracking.js';
 
 const CUSTOMER = { kind: 'customer', id: null } as const;
 const MERCHANT_RULES = { kind: 'system', id: 'merchant_policy' } as const;
@@ -54,16 +56,20 @@ export async function requestRefund(
   ip: string,
   input: CustomerRequestInput,
   idempotency?: IdempotencyRequest,
-): Promise<{ id: string; trackingSecret: string; status: RefundStatus; replayed: boolean }> {
+): Promise<{ id: string; trackingSecret: string; trackingUrl: string; status: RefundStatus; replayed: boolean }> {
   await hitRateLimit(ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
   await hitRateLimit(ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
   const found = await payments.proveCustomerPayment(ctx, input.paymentReference, input.cardLast4);
   if (!found) throw noMatch();
   // A retry of an answered request gets that answer back, even if the policy (its window, what is
   // left to refund) would refuse the request now (found by the money checker's replays).
+  const language = input.language ?? 'zh-CN';
+  const link = (id: string, secret: string) => trackingLink(ctx.config.publicBaseUrl, id, secret, language);
   const seen = await findReplay<{ id: string; status: RefundStatus }>(ctx, idempotency);
-  if (seen && idempotency)
-    return { ...seen.value, trackingSecret: derivedTrackingSecret(ctx, idempotency), replayed: true };
+  if (seen && idempotency) {
+    const trackingSecret = derivedTrackingSecret(ctx, idempotency);
+    return { ...seen.value, trackingSecret, trackingUrl: link(seen.value.id, trackingSecret), replayed: true };
+  }
   const policy = await getRefundPolicy(ctx, found.merchantId);
   const broken = policyViolation(policy, input, found, ctx.clock.now());
   if (broken)
@@ -88,7 +94,7 @@ export async function requestRefund(
           description: input.description,
           customer_email: input.contact.email ?? null,
           customer_phone: input.contact.phone ?? null,
-          customer_language: input.language ?? 'zh-CN',
+          customer_language: language,
           tracking_secret_hash: sha256Hex(trackingSecret),
           merchant_deadline_at: deadline.toISOString(),
         },
@@ -96,6 +102,7 @@ export async function requestRefund(
       { ...CUSTOMER, ip },
       'refund requested by the customer',
     );
+    await notifyRequestReceived(trx, ctx, row, trackingSecret);
     if (input.amount <= policy.merchantAutoApproveUpTo) {
       await transition(
         trx,
@@ -112,7 +119,7 @@ export async function requestRefund(
     return { id: row.id, status: 'pending_merchant' as RefundStatus };
   });
   if (!replayed) ctx.wakeWorker();
-  return { ...value, trackingSecret, replayed };
+  return { ...value, trackingSecret, trackingUrl: link(value.id, trackingSecret), replayed };
 }
 
 /**
@@ -155,22 +162,30 @@ export async function findRefundForCustomer(
   return row ? toRefund(ctx.db.kysely, row) : undefined;
 }
 
-/** 查询退款进度. @throws not_found (unknown id or wrong proof, alike), rate_limited */
+/**
+ * 查询退款进度, worded in `lang`, or else in the language the customer chose in the request.
+ * @throws not_found (unknown id or wrong proof, alike), rate_limited
+ */
 export async function trackRefund(
   ctx: AppContext,
   ip: string,
   id: string,
   proof: CustomerProof,
-  lang: Lang,
+  lang: Lang | undefined,
 ): Promise<PublicRefundView> {
   await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
   const row = await rowForCustomer(ctx, id, proof);
   if (!row) throw notFound('refund');
-  return publicView(await toRefund(ctx.db.kysely, row), lang);
+  const refund = await toRefund(ctx.db.kysely, row);
+  const dispute = {
+    id: (await repo.findDisputeIdOfRefund(ctx.db.kysely, id)) ?? null,
+    allowed: refundDisputable(refund, ctx.clock.now()).ok,
+  };
+  return publicView(refund, lang ?? customerLanguage(row.customer_language), dispute);
 }
 
 /** The customer withdraws a request the merchant has not answered yet. @throws not_found, invalid_transition */
-export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, secret: string, lang: Lang) {
+export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, secret: string, lang?: Lang) {
   await hitRateLimit(ctx, `refund-track:ip:${ip}`, 120, 10 * 60_000);
   const row = await rowForCustomer(ctx, id, { secret });
   if (!row) throw notFound('refund');
@@ -180,6 +195,6 @@ export async function cancelByCustomer(ctx: AppContext, ip: string, id: string, 
     if (current.status !== 'pending_merchant')
       throw errors.invalidTransition(current.status as RefundStatus, 'canceled');
     const moved = await transition(trx, ctx, current, 'canceled', { ...CUSTOMER, ip }, 'withdrawn by the customer');
-    return publicView(await toRefund(trx, moved), lang);
+    return publicView(await toRefund(trx, moved), lang ?? customerLanguage(moved.customer_language));
   });
 }

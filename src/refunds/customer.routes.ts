@@ -20,14 +20,18 @@ const publicRefundSchema = z.object({
   processorReference: z.string().nullable().describe('The trace number (like an ARN) once succeeded'),
   timeline: z.array(z.object({ at: z.string(), status: z.enum(refundStatuses), text: z.string() })),
   next: z.object({ text: z.string(), by: z.string().nullable() }),
+  disputeId: z.string().nullable().describe('The dispute (协商) the customer opened on this refund, if any'),
+  disputeAllowed: z
+    .boolean()
+    .describe('Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline'),
   createdAt: z.string(),
 });
 
 const lang = z.enum(['zh-CN', 'en']).optional();
 const limited = { 429: errorResponses[403] };
 
-function language(query: string | undefined, header: string | undefined): Lang {
-  if (query) return query as Lang;
+/** The language of `Accept-Language` (zh-CN unless it prefers English). */
+function headerLanguage(header: string | undefined): Lang {
   return header?.toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
 }
 
@@ -49,11 +53,22 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
             reason: z.enum(refundReasons),
             description: prose(2000),
             contact,
-            language: lang,
+            language: lang.describe(
+              'The language of the messages and the tracking page (default: the one `Accept-Language` prefers)',
+            ),
           })
           .strict(),
         response: {
-          201: z.object({ id: z.string(), trackingSecret: z.string(), status: z.enum(refundStatuses) }),
+          201: z.object({
+            id: z.string(),
+            trackingSecret: z.string(),
+            trackingUrl: z
+              .string()
+              .describe(
+                'The tracking page (PUBLIC_BASE_URL/refund/track/<id>?lang=…#<secret>): the secret is in the fragment, which browsers never send; the e-mail / SMS carry the same link',
+              ),
+            status: z.enum(refundStatuses),
+          }),
           ...errorResponses,
           ...limited,
         },
@@ -61,7 +76,8 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
     },
     async (req, reply) => {
       const idempotency = idempotencyOf(req, { scope: `public:${req.body.paymentReference}` });
-      const { replayed, ...created } = await customers.requestRefund(ctx, req.ip, req.body, idempotency);
+      const body = { ...req.body, language: req.body.language ?? headerLanguage(req.headers['accept-language']) };
+      const { replayed, ...created } = await customers.requestRefund(ctx, req.ip, body, idempotency);
       markReplay(reply, replayed);
       return reply.code(201).send(created);
     },
@@ -85,7 +101,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         querystring: z.object({
           secret: secret.optional(),
           contact: contactQuery.optional(),
-          lang,
+          lang: lang.describe('Default: the language the customer chose in the request'),
         }),
         response: { 200: publicRefundSchema, ...errorResponses, ...limited },
       },
@@ -94,13 +110,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       const secret = req.headers['x-tracking-secret'] ?? req.query.secret;
       const { contact } = req.query;
       const proof = secret ? { secret } : { contact: contact ?? '' };
-      return customers.trackRefund(
-        ctx,
-        req.ip,
-        req.params.id,
-        proof,
-        language(req.query.lang, req.headers['accept-language']),
-      );
+      return customers.trackRefund(ctx, req.ip, req.params.id, proof, req.query.lang);
     },
   );
 
@@ -116,13 +126,6 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: publicRefundSchema, ...errorResponses, ...limited },
       },
     },
-    async (req) =>
-      customers.cancelByCustomer(
-        ctx,
-        req.ip,
-        req.params.id,
-        req.body.secret,
-        language(req.body.lang, req.headers['accept-language']),
-      ),
+    async (req) => customers.cancelByCustomer(ctx, req.ip, req.params.id, req.body.secret, req.body.lang),
   );
 };

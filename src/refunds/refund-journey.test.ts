@@ -145,7 +145,11 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     await h.drain();
     const v = (await track(id, `secret=${trackingSecret}`)).json();
     expect(v.status).toBe('succeeded');
-    expect(v.timeline[0].text).toBe('退款申请已提交，等待商户审核');
+    // Without `lang`, in the language the customer chose in the request (en), not a default.
+    expect(v.timeline[0].text).toBe('Request received; waiting for the merchant’s review');
+    expect((await track(id, `secret=${trackingSecret}&lang=zh-CN`)).json().timeline[0].text).toBe(
+      '退款申请已提交，等待商户审核',
+    );
   });
 
   it('lets the merchant reject only with a reason the customer reads, and releases the amount', async () => {

@@ -7,6 +7,25 @@ import { expectedArrival, isReviewerEvent, type Refund, type RefundStatus } from
  */
 export type Lang = 'zh-CN' | 'en';
 
+/** The language a customer chose, as stored on the refund (null for refunds made at a terminal). */
+export function customerLanguage(stored: string | null | undefined): Lang {
+  return stored === 'en' ? 'en' : 'zh-CN';
+}
+
+/**
+ * The customer's tracking link: the page at `/refund/track/<id>`, in their language, with the
+ * tracking secret in the fragment (`#…`), which browsers never send to a server: the page reads it
+ * and sends it in the `X-Tracking-Secret` header.
+ */
+export function trackingLink(publicBaseUrl: string, id: string, secret: string, lang: Lang): string {
+  return `${trackingPage(publicBaseUrl, id, lang)}#${encodeURIComponent(secret)}`;
+}
+
+/** The tracking page without the secret (later messages: the page asks for it, or the tab has it). */
+export function trackingPage(publicBaseUrl: string, id: string, lang: Lang): string {
+  return `${publicBaseUrl}/refund/track/${encodeURIComponent(id)}?lang=${lang}`;
+}
+
 const STEP: Record<RefundStatus, Record<Lang, string>> = {
   pending_merchant: {
     'zh-CN': '退款申请已提交，等待商户审核',
@@ -66,10 +85,18 @@ export interface PublicRefundView {
   processorReference: string | null;
   timeline: Array<{ at: string; status: RefundStatus; text: string }>;
   next: { text: string; by: string | null };
+  /** The dispute (协商) the customer opened on this refund, if any. */
+  disputeId: string | null;
+  /** Whether the customer may open a dispute on it now (declined, failed, or left past its deadline). */
+  disputeAllowed: boolean;
   createdAt: string;
 }
 
-export function publicView(r: Refund, lang: Lang): PublicRefundView {
+export function publicView(
+  r: Refund,
+  lang: Lang,
+  dispute: { id: string | null; allowed: boolean } = { id: null, allowed: false },
+): PublicRefundView {
   const rejected = r.status === 'rejected_by_merchant' || r.status === 'rejected_by_acquirer';
   return {
     id: r.id,
@@ -94,6 +121,8 @@ export function publicView(r: Refund, lang: Lang): PublicRefundView {
       text: r.status === 'failed' && r.failureFinal ? FAILED_FINAL.next[lang] : NEXT[r.status][lang],
       by: nextBy(r),
     },
+    disputeId: dispute.id,
+    disputeAllowed: dispute.id === null && dispute.allowed,
     createdAt: r.createdAt,
   };
 }

@@ -1,7 +1,11 @@
+import type { AppContext } from '../context.js';
+import type { RefundTable } from '../db/schema.js';
+import type { Tx } from '../db/transaction.js';
 import { format } from '../money.js';
 import type { TemplateData } from '../notifications/notification.js';
-import { registerTemplate } from '../notifications/notification.service.js';
+import { queueNotification, registerTemplate } from '../notifications/notification.service.js';
 import type { RefundStatus } from './refund.js';
+import { customerLanguage, trackingLink } from './refund-tracking.js';
 
 /**
  * What the customer and the merchant are told at each step of a refund (zh-CN and en). The
@@ -11,22 +15,75 @@ import type { RefundStatus } from './refund.js';
 const amount = (d: TemplateData) => format({ amount: Number(d.amount), currency: String(d.currency) });
 const id = (d: TemplateData) => String(d.refundId);
 
+/** The customer's messages end with the tracking page (its secret is in the first message only). */
+const page = {
+  'zh-CN': (d: TemplateData) => (d.page ? ` 查看进度：${String(d.page)}` : ''),
+  en: (d: TemplateData) => (d.page ? ` Follow it: ${String(d.page)}` : ''),
+};
+
 function both(name: string, zh: [string, (d: TemplateData) => string], en: [string, (d: TemplateData) => string]) {
   registerTemplate(name, {
     subject: { 'zh-CN': () => zh[0], en: () => en[0] },
-    body: { 'zh-CN': zh[1], en: en[1] },
+    body: { 'zh-CN': (d) => zh[1](d) + page['zh-CN'](d), en: (d) => en[1](d) + page.en(d) },
   });
 }
 
-both(
-  'refund_requested',
-  ['退款申请已受理', (d) => `您的退款申请 ${id(d)}（${amount(d)}）已提交，商户将尽快审核。可凭查询码随时查询进度。`],
-  [
-    'Refund request received',
-    (d) =>
-      `Your refund request ${id(d)} for ${amount(d)} was received. The merchant will review it; track it any time.`,
-  ],
-);
+/**
+ * The answer to a customer's request carries the tracking link; its secret (in the link's fragment)
+ * is a template secret: the stored and listed copy shows `#******`, only the message sent has it.
+ */
+const link = (d: TemplateData) => `${String(d.trackingLink)}${String(d.trackingSecret)}`;
+registerTemplate('refund_requested', {
+  secrets: ['trackingSecret'],
+  subject: { 'zh-CN': () => '退款申请已受理', en: () => 'Refund request received' },
+  body: {
+    'zh-CN': (d) =>
+      `您的退款申请 ${id(d)}（${amount(d)}）已提交，商户将尽快审核。查看进度、与商户协商：${link(d)} （链接即查询凭证，请勿转发）`,
+    en: (d) =>
+      `Your refund request ${id(d)} for ${amount(d)} was received. The merchant will review it. ` +
+      `Follow it, or talk to the merchant, here: ${link(d)} (this link is your proof: do not forward it)`,
+  },
+});
+
+/**
+ * Tells the customer their request was received, with the tracking link (secret included), in the
+ * language they chose, by e-mail and / or SMS, in the caller's transaction.
+ */
+export async function notifyRequestReceived(
+  trx: Tx,
+  ctx: AppContext,
+  refund: Pick<
+    RefundTable,
+    'id' | 'merchant_id' | 'amount' | 'currency' | 'customer_email' | 'customer_phone' | 'customer_language'
+  >,
+  trackingSecret: string,
+): Promise<void> {
+  const language = customerLanguage(refund.customer_language);
+  const full = trackingLink(ctx.config.publicBaseUrl, refund.id, trackingSecret, language);
+  const data = {
+    refundId: refund.id,
+    amount: refund.amount,
+    currency: refund.currency,
+    trackingLink: full.slice(0, full.indexOf('#') + 1),
+    trackingSecret: full.slice(full.indexOf('#') + 1),
+  };
+  for (const [channel, to] of [
+    ['email', refund.customer_email],
+    ['sms', refund.customer_phone],
+  ] as const) {
+    if (!to) continue;
+    await queueNotification(trx, ctx, {
+      merchantId: refund.merchant_id,
+      channel,
+      to,
+      template: 'refund_requested',
+      language,
+      data,
+      dedupeKey: `refund:${refund.id}:requested:${channel}`,
+    });
+  }
+}
+
 both(
   'refund_pending_acquirer',
   ['退款已转支付机构审核', (d) => `退款 ${id(d)}（${amount(d)}）已转交支付机构审核。`],
@@ -104,9 +161,12 @@ both(
   ['Refund completed', (d) => `Refund ${id(d)} (${amount(d)}) reached the customer.`],
 );
 
-/** The customer's template for a step, or null for steps they are not told of separately. */
+/**
+ * The customer's template for a step, or null for steps they are not told of separately. The
+ * request itself is answered by `notifyRequestReceived`, which alone knows the tracking secret.
+ */
 export function customerTemplateFor(to: RefundStatus, from: RefundStatus | null, failureFinal = false): string | null {
-  if (from === null) return to === 'pending_merchant' ? 'refund_requested' : null;
+  if (from === null) return null;
   switch (to) {
     case 'pending_acquirer':
       return 'refund_pending_acquirer';

@@ -14,6 +14,18 @@ export async function findRefundRow(conn: Conn, id: string): Promise<RefundTable
   return conn.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The latest dispute the customer opened on this refund (for the customer's tracking page). */
+export async function findDisputeIdOfRefund(conn: Conn, refundId: string): Promise<string | undefined> {
+  const row = await conn
+    .selectFrom('disputes')
+    .select('id')
+    .where('refund_id', '=', refundId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row?.id;
+}
+
 export async function listEventRows(conn: Conn, refundId: string): Promise<RefundEventTable[]> {
   return conn.selectFrom('refund_events').selectAll().where('refund_id', '=', refundId).orderBy('id').execute();
 }

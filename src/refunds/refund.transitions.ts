@@ -21,6 +21,7 @@ import {
 } from './refund.js';
 import { customerTemplateFor } from './refund.notifications.js';
 import * as repo from './refund.repository.js';
+import { customerLanguage, trackingPage } from './refund-tracking.js';
 
 export interface EventActor {
   kind: EventActorKind;
@@ -128,9 +129,10 @@ export async function recordStep(
   );
   const template = customerTemplateFor(to, from, refund.failure_final === 1);
   if (template) {
-    const language = refund.customer_language === 'en' ? 'en' : 'zh-CN';
+    const language = customerLanguage(refund.customer_language);
     const details = {
       ...data,
+      page: trackingPage(ctx.config.publicBaseUrl, refund.id, language),
       reason: view.decision_reason ?? view.failure_reason ?? '',
       trace: view.processor_reference ?? '',
       arrival: expectedArrival(ctx.clock.now()),

@@ -1,6 +1,6 @@
 import { FIRST_TERMINAL_NO } from '../db/migrations/021_terminal_journal.js';
 import type { TerminalTable } from '../db/schema.js';
-import type { Conn } from '../db/transaction.js';
+import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { Terminal } from './terminal.js';
 
 type TerminalRow = TerminalTable & { acquirer_id: string };
@@ -56,10 +56,7 @@ export async function listTerminalRows(
 }
 
 /** Inserts a terminal under the next free 终端编号 and returns it (a concurrent insert taking it first: the next). */
-export async function insertTerminal(
-  conn: Conn,
-  row: Omit<TerminalTable, 'terminal_no' | 'last_voucher_no'>,
-): Promise<string> {
+export async function insertTerminal(conn: Conn, row: Omit<TerminalTable, 'terminal_no'>): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const last = await conn
       .selectFrom('terminals')
@@ -68,7 +65,7 @@ export async function insertTerminal(
     const terminalNo = String(last?.n ? Number(last.n) + 1 : FIRST_TERMINAL_NO);
     const r = await conn
       .insertInto('terminals')
-      .values({ ...row, terminal_no: terminalNo, last_voucher_no: 0 })
+      .values({ ...row, terminal_no: terminalNo })
       .onConflict((oc) => oc.column('terminal_no').doNothing())
       .executeTakeFirst();
     if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return terminalNo;
@@ -84,4 +81,18 @@ export async function replaceUnlockSecret(conn: Conn, id: string, from: string, 
     .where('id', '=', id)
     .where('unlock_secret', '=', from)
     .execute();
+}
+
+/**
+ * Locks the terminal's row (PostgreSQL): a sale takes it `share`, a re-initialisation `update`, so
+ * the two never overlap. SQLite's write lock already serialises them. Returns whether it exists.
+ */
+export async function lockTerminalRow(trx: Tx, id: string, mode: 'share' | 'update'): Promise<boolean> {
+  const q = trx.selectFrom('terminals').select('id').where('id', '=', id);
+  const row = await (!hasRowLocks(trx) ? q : mode === 'share' ? q.forShare() : q.forUpdate()).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function setUnlockSecret(trx: Tx, id: string, sealed: string): Promise<void> {
+  await trx.updateTable('terminals').set({ unlock_secret: sealed }).where('id', '=', id).execute();
 }

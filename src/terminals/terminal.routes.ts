@@ -11,7 +11,9 @@ import {
   pageQuery,
   terminalSchema,
 } from '../http/schemas.js';
+import { line, secretText } from '../http/text.js';
 import * as payments from '../payments/payment.service.js';
+import { REINITIALIZE_ROLES, reinitializeTerminal } from './reinitialize.js';
 import * as terminals from './terminal.service.js';
 
 const seeAll = peopleRoles;
@@ -84,5 +86,50 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req) => payments.settleTerminal(ctx, req.actor, req.params.id),
+  );
+
+  app.post(
+    '/api/v1/terminals/:id/reinitialize',
+    {
+      config: { auth: { roles: REINITIALIZE_ROLES } },
+      schema: {
+        tags: ['terminals'],
+        summary:
+          'Re-initialise (重新初始化): back up, then wipe the terminal’s operators, passwords, sessions and settings, rotate its unlock key and unset the merchant’s refund password; 00 is recreated with a one-time activation code, shown once',
+        description:
+          'For the agent serving the terminal, the merchant owner, or the terminal’s supervisor (00), with their own password and the serial typed twice. Refused while the open batch has sales (settle first). Money records and the audit log are kept. Audited as terminal.reinitialized.',
+        params: idParam('trm'),
+        body: z.object({
+          confirmSerial: line(32).describe('the terminal’s serial'),
+          confirmSerialAgain: line(32).describe('the terminal’s serial, typed again'),
+          password: secretText(256).describe('your own login password (the supervisor: the operator password)'),
+          skipBackup: z.boolean().optional().describe('do not take the backup first (audited as skipped)'),
+        }),
+        response: {
+          200: z.object({
+            terminalId: z.string(),
+            serial: z.string(),
+            reinitializedAt: z.string(),
+            backupId: z.string().nullable().describe('the backup taken first; null when skipped'),
+            backupSkipped: z.boolean(),
+            operatorsRemoved: z.number().int(),
+            sessionsEnded: z.number().int(),
+            supervisor: z.object({
+              code: z.literal('00'),
+              activationCode: z
+                .string()
+                .describe('shown once: 00 signs on with it, then sets a new operator password and refund password'),
+            }),
+          }),
+          ...errorResponses,
+          423: errorResponses[403],
+          424: errorResponses[403],
+        },
+      },
+    },
+    async (req, reply) => {
+      const result = await reinitializeTerminal(ctx, req.actor, req.params.id, req.body);
+      return reply.header('cache-control', 'no-store').send(result);
+    },
   );
 };

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.js';
 import { canSeeTerminal } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
-import { isUniqueViolation } from '../db/transaction.js';
+import { isUniqueViolation, type Tx } from '../db/transaction.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -42,7 +42,6 @@ export async function createTerminal(
   return repo.terminalRowToTerminal({
     ...row,
     terminal_no: terminalNo,
-    last_voucher_no: 0,
     acquirer_id: merchant.acquirerId,
   });
 }
@@ -134,4 +133,18 @@ export async function findTerminalUnlockKey(ctx: AppContext, id: string): Promis
   } catch (e) {
     throw new Error(`the unlock key of terminal ${id} does not open: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Holds the terminal against a re-initialisation for the rest of the transaction: a sale takes it
+ * `share` (sales do not wait on each other), a re-initialisation `update`. PostgreSQL row lock;
+ * SQLite's write lock already serialises. @throws not_found
+ */
+export async function lockTerminal(trx: Tx, id: string, mode: 'share' | 'update'): Promise<void> {
+  if (!(await repo.lockTerminalRow(trx, id, mode))) throw notFound('terminal');
+}
+
+/** A new unlock key (a re-initialisation): codes made from the old one stop working. */
+export async function rotateUnlockKey(trx: Tx, ctx: AppContext, id: string): Promise<void> {
+  await repo.setUnlockSecret(trx, id, sealUnlockKey(ctx, id, randomBytes(32).toString('hex')));
 }

@@ -88,9 +88,10 @@ interface Fixture {
   tenantBound: boolean | ((p: Principal) => boolean);
   /**
    * The request names a terminal: `see` it (its merchant's people, the agents of the agency that
-   * serves it), or `act` on it (an operator only on its own terminal).
+   * serves it), or `act` on it (an operator only on its own terminal), or both (`act+see`: a
+   * re-initialisation, by the terminal's own 00 or an agent of the agency serving it).
    */
-  terminal?: 'see' | 'act';
+  terminal?: 'see' | 'act' | 'act+see';
   /** Why a route that is not tenant-bound names no object of anyone else. */
   why?: string;
   /**
@@ -135,6 +136,14 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/v1/terminals/:id': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'see' },
   'POST /api/v1/terminals/:id/settle': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
   'GET /api/v1/terminals/:id/batch': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
+  // Destructive: serials that differ are refused after the role and reach checks, before the password.
+  'POST /api/v1/terminals/:id/reinitialize': {
+    params: (o) => ({ id: o.terminal }),
+    body: () => ({ confirmSerial: 'T-0001', confirmSerialAgain: 'T-9999', password: 'x', skipBackup: true }),
+    tenantBound: true,
+    terminal: 'act+see',
+    answer: { status: 422, code: 'serial_confirmation_mismatch' },
+  },
   'GET /api/v1/merchants/:id': { params: (o) => ({ id: o.merchant }), tenantBound: true },
   'POST /api/v1/payments': {
     body: (o) => ({ amount: 100, card: { number: '4111111111111111' }, terminalId: o.terminal }),
@@ -416,8 +425,10 @@ function boundFor(f: Fixture | undefined, p: Principal): boolean {
 function hiddenFrom(p: Principal, f: Fixture | undefined, owner: Owner, terminal: string): boolean {
   if (!boundFor(f, p)) return false;
   if (!reaches(p, owner)) return true;
-  if (f?.terminal === 'act' && p.terminal !== undefined && p.terminal !== terminal) return true;
-  return f?.terminal === 'see' && p.serves !== undefined && !p.serves.includes(terminal);
+  const acts = f?.terminal === 'act' || f?.terminal === 'act+see';
+  const sees = f?.terminal === 'see' || f?.terminal === 'act+see';
+  if (acts && p.terminal !== undefined && p.terminal !== terminal) return true;
+  return sees && p.serves !== undefined && !p.serves.includes(terminal);
 }
 
 /** Why an answer is not the one expected, or undefined when it is. */
@@ -1166,6 +1177,7 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
     'POST /api/v1/payments': ['cashier', 'supervisor', 'api_key'],
     'POST /api/v1/payments/:id/void': ['cashier', 'supervisor', 'merchant_owner', 'api_key'],
     'POST /api/v1/terminals/:id/settle': ['supervisor', 'merchant_owner'],
+    'POST /api/v1/terminals/:id/reinitialize': ['supervisor', 'merchant_owner', 'agent_staff'],
     'POST /api/v1/refunds': ['cashier', 'supervisor', 'merchant_owner', 'api_key'],
     'POST /api/v1/refunds/:id/cancel': ['supervisor', 'merchant_owner', 'api_key'],
     'POST /api/v1/refunds/:id/retry': ['supervisor', 'merchant_owner', 'acquirer_reviewer', 'api_key'],

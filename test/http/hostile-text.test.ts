@@ -205,6 +205,12 @@ const samples: Record<string, Sample> = {
   'GET /api/v1/backups/{id}/file': { who: 'admin', path: () => ({ id: 'bkp_01ZZZZZZZZZZZZZZZZZZZZZZZZ' }) },
   'POST /api/v1/terminals/{id}/settle': { who: 'supervisor', path: (i) => ({ id: i.terminalId }) },
   'GET /api/v1/terminals/{id}/batch': { who: 'cashier', path: (i) => ({ id: i.terminalId }) },
+  // Serials that differ: whatever text is swept in, the password is never tried (no lockout).
+  'POST /api/v1/terminals/{id}/reinitialize': {
+    who: 'owner',
+    path: (i) => ({ id: i.terminalId }),
+    body: () => ({ confirmSerial: 'T-0001', confirmSerialAgain: 'T-9999', password: 'not-it', skipBackup: true }),
+  },
   'GET /api/v1/merchants/{id}': { who: 'owner', path: (i) => ({ id: i.merchantId }) },
   'GET /api/v1/payments/{id}': { who: 'cashier', path: (i) => ({ id: i.saleId }) },
   'GET /api/v1/payments/{id}/receipt': { who: 'cashier', path: (i) => ({ id: i.saleId }) },

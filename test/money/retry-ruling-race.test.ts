@@ -1,9 +1,9 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../../src/clock.js';
 import { armFailpoint } from '../../src/db/failpoints.js';
 import { engines } from '../support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../support/harness.js';
+import { someoneWaitsOnALock as waitsOnALock } from '../support/pg-locks.js';
 import { checkInvariants } from './invariants.js';
 
 /**
@@ -24,24 +24,7 @@ describe.each(engines())('a retry racing a ruling for the customer (%s)', (engin
   });
   afterAll(() => h?.close());
 
-  /** Resolves once another session of this database waits on a lock (PostgreSQL only). */
-  async function someoneWaitsOnALock(): Promise<void> {
-    const watcher = new pg.Client({ connectionString: h.ctx.config.databaseUrl });
-    await watcher.connect();
-    try {
-      for (let i = 0; i < 500; i++) {
-        const r = await watcher.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-        );
-        if (r.rows[0].n > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error('the retry never waited on a lock');
-    } finally {
-      await watcher.end();
-    }
-  }
+  const someoneWaitsOnALock = () => waitsOnALock(h.ctx.config.databaseUrl, 'the retry never');
 
   it('refuses the retry of a refund the ruling released, and never refunds twice', async () => {
     let owner = await h.login('owner');

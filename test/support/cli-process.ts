@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { COMPILED_CLI } from './server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,7 +25,7 @@ export async function runCli(
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, ...secrets.settings };
   for (const name of Object.keys(env)) if (/PASSWORD|_CODE$/.test(name)) delete env[name];
   Object.assign(env, secrets.env);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [COMPILED_CLI, ...args], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

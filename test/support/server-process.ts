@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The compiled CLI, as `npm start` and `refunddesk` run it (built by the global setup when stale). */
+export const COMPILED_CLI = 'dist/server/cli/main.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -34,12 +36,12 @@ export async function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts `serve` on the database and waits for /healthz (up to 40 s: tsx compiles on start).
+ * Starts `serve` on the database and waits for /healthz (up to 40 s).
  * `env` adds to or overrides the defaults (LOG_LEVEL=warn, REFUND_PROCESSING_DELAY_MS=0).
  */
 export async function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, [COMPILED_CLI, 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -4,8 +4,9 @@ import { newId } from '../../ids.js';
 // The numbers a POS slip prints (TERMINAL.md): a 15-digit 商户编号 per merchant, an 8-digit 终端编号
 // per terminal, and the terminal's journal (流水): one row per sale, void and refund made there, in
 // its batch, under the terminal's next 6-digit 凭证号 (voucher no., +1 per transaction, 999999 → 1).
-// `terminals.last_voucher_no` is the counter: a transaction takes the next number by updating it,
-// which serialises a terminal's transactions on that row (both engines) and never skips or repeats.
+// `voucher_counters` holds each terminal's last number: a transaction takes the next by updating
+// its row, which serialises a terminal's transactions there (both engines) and never skips or
+// repeats. A table of its own, so that it never fights the share lock sales take on `terminals`.
 // Existing rows are back-filled: merchants and terminals numbered in creation order, and each
 // terminal's journal rebuilt from its sales, voids and counter refunds in time order.
 
@@ -22,8 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await k.schema.alterTable('merchants').addColumn('merchant_no', 'text').execute();
   await k.schema.alterTable('terminals').addColumn('terminal_no', 'text').execute();
   await k.schema
-    .alterTable('terminals')
-    .addColumn('last_voucher_no', 'integer', (c) => c.notNull().defaultTo(0))
+    .createTable('voucher_counters')
+    .addColumn('terminal_id', 'text', (c) => c.primaryKey().references('terminals.id'))
+    .addColumn('last_voucher_no', 'integer', (c) => c.notNull())
     .execute();
   await k.schema
     .createTable('terminal_journal')
@@ -145,16 +147,17 @@ async function backfillJournal(k: Any, terminalId: string): Promise<void> {
       .values({ ...e, id: newId('jnl', Date.parse(at)), voucher_no: voucherNo })
       .execute();
   }
-  const last = ordered.length === 0 ? 0 : ((ordered.length - 1) % 999_999) + 1;
-  await k.updateTable('terminals').set({ last_voucher_no: last }).where('id', '=', terminalId).execute();
+  if (ordered.length === 0) return;
+  const last = ((ordered.length - 1) % 999_999) + 1;
+  await k.insertInto('voucher_counters').values({ terminal_id: terminalId, last_voucher_no: last }).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const k = db as unknown as Any;
   await k.schema.dropTable('terminal_journal').execute();
+  await k.schema.dropTable('voucher_counters').execute();
   await k.schema.dropIndex('terminals_terminal_no').execute();
   await k.schema.dropIndex('merchants_merchant_no').execute();
-  await k.schema.alterTable('terminals').dropColumn('last_voucher_no').execute();
   await k.schema.alterTable('terminals').dropColumn('terminal_no').execute();
   await k.schema.alterTable('merchants').dropColumn('merchant_no').execute();
 }

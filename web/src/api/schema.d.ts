@@ -1916,6 +1916,219 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/terminals/{id}/reinitialize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-initialise (重新初始化): back up, then wipe the terminal’s operators, passwords, sessions and settings, rotate its unlock key and unset the merchant’s refund password; 00 is recreated with a one-time activation code, shown once
+         * @description For the agent serving the terminal, the merchant owner, or the terminal’s supervisor (00), with their own password and the serial typed twice. Refused while the open batch has sales (settle first). Money records and the audit log are kept. Audited as terminal.reinitialized.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the terminal’s serial */
+                        confirmSerial: string;
+                        /** @description the terminal’s serial, typed again */
+                        confirmSerialAgain: string;
+                        /** @description your own login password (the supervisor: the operator password) */
+                        password: string;
+                        /** @description do not take the backup first (audited as skipped) */
+                        skipBackup?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            terminalId: string;
+                            serial: string;
+                            reinitializedAt: string;
+                            /** @description the backup taken first; null when skipped */
+                            backupId: string | null;
+                            backupSkipped: boolean;
+                            operatorsRemoved: number;
+                            sessionsEnded: number;
+                            supervisor: {
+                                /** @enum {string} */
+                                code: "00";
+                                /** @description shown once: 00 signs on with it, then sets a new operator password and refund password */
+                                activationCode: string;
+                            };
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                424: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/terminals/{id}/operators": {
         parameters: {
             query?: never;
@@ -5553,7 +5766,10 @@ export interface paths {
                             /** @description Digits, optionally +country code; stored as E.164, +86 when no country code is given */
                             phone?: string;
                         };
-                        /** @enum {string} */
+                        /**
+                         * @description The language of the messages and the tracking page (default: the one `Accept-Language` prefers)
+                         * @enum {string}
+                         */
                         language?: "zh-CN" | "en";
                     };
                 };
@@ -5568,6 +5784,8 @@ export interface paths {
                         "application/json": {
                             id: string;
                             trackingSecret: string;
+                            /** @description The tracking page (PUBLIC_BASE_URL/refund/track/<id>?lang=…#<secret>): the secret is in the fragment, which browsers never send; the e-mail / SMS carry the same link */
+                            trackingUrl: string;
                             /** @enum {string} */
                             status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
                         };
@@ -5720,6 +5938,7 @@ export interface paths {
                 query?: {
                     secret?: string;
                     contact?: string;
+                    /** @description Default: the language the customer chose in the request */
                     lang?: "zh-CN" | "en";
                 };
                 header?: {
@@ -5761,6 +5980,10 @@ export interface paths {
                                 text: string;
                                 by: string | null;
                             };
+                            /** @description The dispute (协商) the customer opened on this refund, if any */
+                            disputeId: string | null;
+                            /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                            disputeAllowed: boolean;
                             createdAt: string;
                         };
                     };
@@ -5958,6 +6181,10 @@ export interface paths {
                                 text: string;
                                 by: string | null;
                             };
+                            /** @description The dispute (协商) the customer opened on this refund, if any */
+                            disputeId: string | null;
+                            /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                            disputeAllowed: boolean;
                             createdAt: string;
                         };
                     };
@@ -6445,13 +6672,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A dispute with its thread and timeline (customer with `?secret=`, or merchant / acquirer) */
+        /** A dispute with its thread and timeline (customer with the `X-Tracking-Secret` header, or merchant / acquirer) */
         get: {
             parameters: {
                 query?: {
+                    /** @description Deprecated: use the `X-Tracking-Secret` header (kept for older clients) */
                     secret?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs */
+                    "x-tracking-secret"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -6956,9 +7187,13 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Deprecated: use the `X-Tracking-Secret` header (kept for older clients) */
                     secret?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs */
+                    "x-tracking-secret"?: string;
+                };
                 path: {
                     id: string;
                     attachmentId: string;
@@ -8888,7 +9123,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again */
+        /** Change the refund password (修改退款密码): current, new, confirm; then everyone logs in again. While none is set (after a terminal re-initialisation), without the current one */
         put: {
             parameters: {
                 query?: never;
@@ -8901,7 +9136,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        currentPassword: string;
+                        /** @description the current refund password; left out only while none is set (after a re-initialisation) */
+                        currentPassword?: string;
                         newPassword: string;
                         confirmPassword: string;
                     };
@@ -9076,6 +9312,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false after a terminal re-initialisation: refunds wait for a new one */
+                            set: boolean;
                             changedAt: string | null;
                             expiresAt: string | null;
                             daysLeft: number | null;

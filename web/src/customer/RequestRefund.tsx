@@ -4,10 +4,12 @@ import { ApiError } from '../api/client';
 import { parseAmount } from '../format';
 import { currentLanguage, type Language } from '../i18n';
 import { REASONS, type RefundReason, requestRefund } from './customer-api';
+import { Alert } from './fields';
 
 interface Created {
   id: string;
   trackingSecret: string;
+  trackingUrl: string;
 }
 
 export function RequestRefund() {
@@ -47,7 +49,7 @@ export function RequestRefund() {
         },
         language: form.language,
       });
-      setCreated({ id: r.id, trackingSecret: r.trackingSecret });
+      setCreated({ id: r.id, trackingSecret: r.trackingSecret, trackingUrl: r.trackingUrl });
     } catch (err) {
       setError(err instanceof ApiError ? problemText(err) : t('app.offline'));
     } finally {
@@ -56,7 +58,9 @@ export function RequestRefund() {
   };
 
   if (created) {
-    const link = `/refund/track/${created.id}#${encodeURIComponent(created.trackingSecret)}`;
+    // The server's link (PUBLIC_BASE_URL…), followed here on this same site: path, language, fragment.
+    const url = new URL(created.trackingUrl);
+    const link = `${url.pathname}${url.search}${url.hash}`;
     return (
       <main className="card">
         <h1>{t('customer.received')}</h1>
@@ -69,7 +73,9 @@ export function RequestRefund() {
           </dd>
         </dl>
         <p>{t('customer.secretHint')}</p>
-        <p className="track-url">{`${window.location.origin}${link}`}</p>
+        <p className="track-url" data-testid="tracking-url">
+          {created.trackingUrl}
+        </p>
         <a className="button" href={link}>
           {t('customer.trackLink')}
         </a>
@@ -158,11 +164,7 @@ export function RequestRefund() {
             <option value="en">English</option>
           </select>
         </label>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
         <button type="submit" className="button" disabled={busy}>
           {busy ? t('customer.submitting') : t('customer.submit')}
         </button>

@@ -4,28 +4,47 @@ import { ApiError } from '../api/client';
 import { dateTime, money } from '../format';
 import { currentLanguage } from '../i18n';
 import { type TrackedRefund, trackRefund } from './customer-api';
+import { DisputePanel } from './Dispute';
+import { Alert } from './fields';
 import { problemText } from './RequestRefund';
 
-/** The tracking link carries the secret in its fragment (#…), which browsers never send to a server. */
-function secretFromFragment(): string {
+/** Kept for this tab only (a reload keeps working), never in localStorage or a URL. */
+const storageKey = (id: string) => `refunddesk.track.${id}`;
+
+/**
+ * The tracking link carries the secret in its fragment (#…), which browsers never send to a server.
+ * Once read it leaves the address bar (and the history): the tab keeps it in sessionStorage.
+ */
+function initialSecret(id: string): string {
+  let fromLink = '';
   try {
-    return decodeURIComponent(window.location.hash.slice(1));
+    fromLink = decodeURIComponent(window.location.hash.slice(1));
   } catch {
-    return '';
+    fromLink = '';
   }
+  if (fromLink) {
+    sessionStorage.setItem(storageKey(id), fromLink);
+    window.history.replaceState(null, '', window.location.pathname);
+    return fromLink;
+  }
+  return sessionStorage.getItem(storageKey(id)) ?? '';
 }
 
 export function TrackRefund({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
-  const [secret, setSecret] = useState(secretFromFragment);
+  const [secret, setSecret] = useState(() => initialSecret(id));
   const [typed, setTyped] = useState('');
   const [refund, setRefund] = useState<TrackedRefund>();
+  /** The language the shown timeline is worded in (the server words it): `data-lang` on the page. */
+  const [wordedIn, setWordedIn] = useState<string>();
   const [error, setError] = useState<string>();
 
   const load = useCallback(async () => {
     if (!secret) return;
     try {
-      setRefund(await trackRefund(id, secret, currentLanguage()));
+      const lang = currentLanguage();
+      setRefund(await trackRefund(id, secret, lang));
+      setWordedIn(lang);
       setError(undefined);
     } catch (e) {
       setRefund(undefined);
@@ -41,12 +60,13 @@ export function TrackRefund({ id }: { id: string }) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    sessionStorage.setItem(storageKey(id), typed.trim());
     setSecret(typed.trim());
     setTyped('');
   };
 
   return (
-    <main className="card">
+    <main className="card" data-lang={refund ? wordedIn : undefined}>
       <h1>{t('customer.trackTitle')}</h1>
       <p className="muted">
         {t('customer.requestId')} {id}
@@ -68,11 +88,7 @@ export function TrackRefund({ id }: { id: string }) {
           </button>
         </form>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {refund && (
         <>
           <p className="status" data-status={refund.status}>
@@ -102,10 +118,12 @@ export function TrackRefund({ id }: { id: string }) {
               {refund.next.text}
               {refund.next.by && ` (${t('customer.by', { time: dateTime(refund.next.by) })})`}
             </p>
+            {refund.disputeId && <p>{t('customer.nextInDispute')}</p>}
           </section>
           <button type="button" className="button button-secondary" onClick={() => void load()}>
             {t('customer.refresh')}
           </button>
+          <DisputePanel refund={refund} secret={secret} onOpened={() => void load()} />
         </>
       )}
     </main>

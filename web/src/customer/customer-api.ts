@@ -31,3 +31,34 @@ export const trackRefund = (id: string, secret: string, lang: Language) =>
   );
 
 export type TrackedRefund = Awaited<ReturnType<typeof trackRefund>>;
+
+// ── the customer's dispute (协商): the tracking secret is the proof, in a header or the body ──
+
+/** Opens a dispute on a refund the merchant declined, that failed, or that is overdue. */
+export const openDispute = (refundId: string, secret: string, description: string, language: Language) =>
+  ok(api.POST('/api/v1/disputes', { body: { refundId, trackingSecret: secret, description, language } }));
+
+export const getDispute = (id: string, secret: string) =>
+  ok(api.GET('/api/v1/disputes/{id}', { params: { path: { id }, header: { 'x-tracking-secret': secret } } }));
+
+export type CustomerDispute = Awaited<ReturnType<typeof getDispute>>;
+
+export const writeMessage = (id: string, secret: string, body: string) =>
+  ok(api.POST('/api/v1/disputes/{id}/messages', { params: { path: { id } }, body: { body, trackingSecret: secret } }));
+
+export const escalateDispute = (id: string, secret: string, reason: string) =>
+  ok(
+    api.POST('/api/v1/disputes/{id}/escalate', { params: { path: { id } }, body: { reason, trackingSecret: secret } }),
+  );
+
+/** The customer accepts a ruling for the merchant, or closes once the ordered refund arrived. */
+export const closeDispute = (id: string, secret: string, outcome: 'accepted' | 'settled' | 'withdrawn') =>
+  ok(api.POST('/api/v1/disputes/{id}/close', { params: { path: { id } }, body: { outcome, trackingSecret: secret } }));
+
+export const rateDispute = (id: string, secret: string, score: number, comment: string) =>
+  ok(
+    api.POST('/api/v1/disputes/{id}/rating', {
+      params: { path: { id } },
+      body: { score, trackingSecret: secret, ...(comment ? { comment } : {}) },
+    }),
+  );

@@ -2,7 +2,7 @@ import { session } from '../api/client';
 import { type Ctx, mask, prompt, type Screens, typed } from './screen';
 import * as pos from './terminal-api';
 
-/** 管理 (supervisor only): 修改退款密码 as the article says. */
+/** 管理 (supervisor only): 修改退款密码 as the article says; 重新初始化 lives in ReinitScreens. */
 
 async function changePassword(ctx: Ctx, values: string[]): Promise<void> {
   if (!ctx.operator) return;
@@ -36,15 +36,17 @@ export const manageScreens: Screens<'manage' | 'changePassword'> = {
       <>
         <h1 className="screen-title">{t('terminal.manageTitle')}</h1>
         <ol className="menu menu-single">
-          <li>1 {t('terminal.manageChangeRefundPassword')}</li>
-          <li>2 {t('terminal.ops.title')}</li>
+          <li className="is-selected">1 {t('terminal.manageChangeRefundPassword')}</li>
+          <li>2 {t('terminal.manageReinitialize')}</li>
+          <li>3 {t('terminal.ops.title')}</li>
         </ol>
       </>
     ),
     press: (_s, key, ctx) => {
       if (key === 'cancel') return ctx.go(ctx.home());
       if (key === '1' || key === 'enter') ctx.go({ kind: 'changePassword', step: 0, values: [], digits: '' });
-      if (key === '2') ctx.go({ kind: 'operators' });
+      if (key === '2') ctx.go({ kind: 'reinit' });
+      if (key === '3') ctx.go({ kind: 'operators' });
     },
   },
   changePassword: {

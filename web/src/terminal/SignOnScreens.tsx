@@ -1,5 +1,6 @@
 import { session } from '../api/client';
 import { isDigit } from './keys';
+import { refundPasswordIsSet } from './reinit-api';
 import { type Ctx, mask, prompt, type Screens, typed } from './screen';
 import * as pos from './terminal-api';
 
@@ -13,7 +14,11 @@ export async function signOn(ctx: Ctx, code: string, password: string): Promise<
     session.start(r.token);
     ctx.setOperator({ code, role: r.role, merchantId: r.actor.merchantId ?? '' });
     // A supervisor reset this password: the session may only change it, with the one just typed.
-    if (r.mustChangePassword) ctx.go({ kind: 'ownPassword', current: password, step: 0, values: [], digits: '' });
+    // 00 after a re-initialisation (its activation code) or without a refund password: activation.
+    if (r.mustChangePassword && code === '00') ctx.go({ kind: 'activate', current: password });
+    else if (r.mustChangePassword) ctx.go({ kind: 'ownPassword', current: password, step: 0, values: [], digits: '' });
+    else if (code === '00' && !(await refundPasswordIsSet(r.actor.merchantId ?? '')))
+      ctx.go({ kind: 'activate', current: null });
     else ctx.go({ kind: 'menu', cursor: 0 });
     ctx.refreshBatch();
   } catch (e) {

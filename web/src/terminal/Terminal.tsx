@@ -10,6 +10,7 @@ import { menuScreens } from './MenuScreen';
 import { operatorScreens } from './OperatorScreens';
 import { printScreens } from './PrintScreens';
 import { queryScreens } from './QueryScreens';
+import { reinitScreens } from './ReinitScreens';
 import { saleScreens } from './SaleScreens';
 import { settleScreens } from './SettleScreens';
 import { signOnScreens } from './SignOnScreens';
@@ -36,6 +37,7 @@ const SCREENS: Screens<Kind> = {
   ...printScreens,
   ...operatorScreens,
   ...manageScreens,
+  ...reinitScreens,
 };
 const screenDef = (s: Screen) => SCREENS[s.kind] as ScreenDef<Screen>;
 

@@ -36,7 +36,9 @@ export type Screen =
   | { kind: 'queryReference'; digits: string; refunds: boolean }
   | { kind: 'manage' }
   | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string }
-  | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string };
+  | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string }
+  | { kind: 'reinit' }
+  | { kind: 'activate'; current: string | null };
 
 export type Kind = Screen['kind'];
 export type ScreenOf<K extends Kind> = Extract<Screen, { kind: K }>;

@@ -1,0 +1,436 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectProblem } from '../../test/http/helpers.js';
+import { engines } from '../../test/support/engines.js';
+import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { someoneWaitsOnALock as waitsOnALock } from '../../test/support/pg-locks.js';
+import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { armFailpoint } from '../db/failpoints.js';
+import * as operators from '../operators/operator.service.js';
+import { DEMO } from '../seed/demo.js';
+import * as terminals from './terminal.service.js';
+import { findTerminalUnlockKey } from './terminal.service.js';
+
+/** Every table's row count, by name (both engines). */
+async function countAll(h: Harness): Promise<Record<string, number>> {
+  const db = h.ctx.db.kysely;
+  const names =
+    h.engine === 'sqlite'
+      ? (
+          await sql<{
+            name: string;
+          }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`.execute(db)
+        ).rows.map((r) => r.name)
+      : (
+          await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db)
+        ).rows.map((r) => r.name);
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const r = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(name)}`.execute(db);
+    out[name] = Number(r.rows[0].n);
+  }
+  return out;
+}
+
+/** The terminal's own state: what a re-initialisation may shrink. Everything else only grows. */
+const TERMINAL_STATE = new Set(['operators', 'sessions', 'secret_lockouts', 'secret_history', 'unlock_challenges']);
+
+describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
+  let h: Harness;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+  });
+  afterAll(() => smtp?.close());
+  beforeEach(async (c) => {
+    h = await openHarness(engine, { smtpUrl: smtp.url });
+    c.onTestFinished(() => h.close());
+  });
+
+  const reinit = (headers: Record<string, string>, body: Record<string, unknown>, id = h.ids.terminalId) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${id}/reinitialize`,
+      headers,
+      payload: body,
+      remoteAddress: '198.51.100.23',
+    });
+  const confirmed = (password: string, extra: Record<string, unknown> = {}) => ({
+    confirmSerial: 'T-0001',
+    confirmSerialAgain: 'T-0001',
+    password,
+    skipBackup: true,
+    ...extra,
+  });
+  const settle = async () => {
+    await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${h.ids.terminalId}/settle`,
+      headers: await h.operator('supervisor'),
+    });
+  };
+  const refundAt = async (headers: Record<string, string>, paymentId: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers,
+      payload: { paymentId, amount: 100, reason: 'goods_returned', refundPassword: REFUND_PASSWORD },
+    });
+  const signOn = (code: string, password: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${h.ids.terminalId}/login`,
+      payload: { operator: code, password },
+    });
+
+  it('refuses the wrong role, another merchant’s or agency’s terminal, and bad confirmations, changing nothing', async () => {
+    await settle();
+    const owner = await h.login('owner');
+    expect(expectProblem(await reinit(await h.operator('cashier'), confirmed('4826'))).code).toBe('forbidden');
+    expect(expectProblem(await reinit(await h.login('admin'), confirmed(DEMO.admin.password))).code).toBe('forbidden');
+    expect(expectProblem(await reinit(await h.login('reviewer'), confirmed(DEMO.reviewer.password))).code).toBe(
+      'forbidden',
+    );
+    const other = await reinit(await h.login('otherOwner'), confirmed(DEMO.other.owner.password));
+    expect(expectProblem(other).code).toBe('not_found');
+    const strangerAgent = await reinit(await h.stranger('agent_staff'), confirmed('Stranger-Demo-2026!'));
+    expect(expectProblem(strangerAgent).code).toBe('not_found');
+    const otherSupervisor = await reinit(
+      await h.operator('supervisor', 'other'),
+      confirmed(DEMO.other.terminal.supervisor.password),
+    );
+    expect(expectProblem(otherSupervisor).code).toBe('not_found');
+
+    const single = await reinit(owner, { confirmSerial: 'T-0001', password: DEMO.owner.password, skipBackup: true });
+    expect(expectProblem(single).code).toBe('validation_failed');
+    const differ = await reinit(owner, confirmed(DEMO.owner.password, { confirmSerialAgain: 'T-0010' }));
+    expect(expectProblem(differ).code).toBe('serial_confirmation_mismatch');
+    const wrongSerial = await reinit(
+      owner,
+      confirmed(DEMO.owner.password, { confirmSerial: 'T-0002', confirmSerialAgain: 'T-0002' }),
+    );
+    expect(expectProblem(wrongSerial).code).toBe('serial_confirmation_mismatch');
+
+    const wrong = await reinit(owner, confirmed('Not-The-Password-1'));
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json()).toMatchObject({ code: 'step_up_password_invalid', attemptsLeft: 4 });
+    const again = await reinit(owner, confirmed('Not-The-Password-1'));
+    expect(again.json()).toMatchObject({ code: 'step_up_password_invalid', attemptsLeft: 3 });
+
+    // Nothing changed: the cashier still signs on, refunds still work.
+    expect((await signOn('01', DEMO.terminal.cashier.password)).statusCode).toBe(200);
+    const sale = await h.sale(1_000, { settled: true });
+    expect((await refundAt(await h.operator('cashier'), sale.id)).statusCode).toBe(201);
+  });
+
+  it('counts the wrong step-up passwords toward the login’s lockout', async () => {
+    const owner = await h.login('owner');
+    for (let i = 0; i < 4; i++) await reinit(owner, confirmed('Not-The-Password-1'));
+    const locking = await reinit(owner, confirmed('Not-The-Password-1'));
+    expect(expectProblem(locking).code).toBe('locked');
+    // The right password is refused while locked; so is a console login.
+    expect(expectProblem(await reinit(owner, confirmed(DEMO.owner.password))).code).toBe('locked');
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: DEMO.owner.email, password: DEMO.owner.password },
+    });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('refuses while the open batch has sales (batch_not_settled), and goes once it is settled', async () => {
+    await h.sale(2_500);
+    const owner = await h.login('owner');
+    const r = await reinit(owner, confirmed(DEMO.owner.password));
+    expect(expectProblem(r).code).toBe('batch_not_settled');
+    expect((await signOn('01', DEMO.terminal.cashier.password)).statusCode).toBe(200);
+    await settle();
+    expect((await reinit(owner, confirmed(DEMO.owner.password))).statusCode).toBe(200);
+  });
+
+  it('wipes exactly the terminal’s state, keeps every money record and the audit log, and tells the owner', async () => {
+    const sale = await h.sale(5_000, { settled: true });
+    const cashier = await h.operator('cashier');
+    const otherCashier = await h.operator('cashier', 'other');
+    await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${h.ids.terminalId}/unlock-challenge`,
+      headers: await h.operator('supervisor'),
+    });
+    // A second terminal of the same merchant, to show the refund password is unset merchant-wide.
+    const second = await terminals.createTerminal(h.ctx, {
+      serial: 'T-0101',
+      merchantId: h.ids.merchantId,
+      agentId: h.ids.agentId,
+    });
+    await operators.addOperator(h.ctx, { terminalId: second.id, code: '01', password: '7302' });
+    const secondCashier = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/terminals/${second.id}/login`,
+      payload: { operator: '01', password: '7302' },
+    });
+    const secondHeaders = { authorization: `Bearer ${secondCashier.json().token}` };
+    const keyBefore = await findTerminalUnlockKey(h.ctx, h.ids.terminalId);
+    const owner = await h.login('owner');
+    const before = await countAll(h);
+    const opsBefore = await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '00');
+    const itsOperators = (
+      await h.ctx.db.kysely.selectFrom('operators').select('id').where('terminal_id', '=', h.ids.terminalId).execute()
+    ).length;
+
+    const r = await reinit(owner, confirmed(DEMO.owner.password));
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.headers['cache-control']).toBe('no-store');
+    const body = r.json();
+    expect(body).toMatchObject({
+      terminalId: h.ids.terminalId,
+      serial: 'T-0001',
+      backupId: null,
+      backupSkipped: true,
+      operatorsRemoved: itsOperators,
+      supervisor: { code: '00' },
+    });
+    expect(body.supervisor.activationCode).toMatch(/^\d{10}$/);
+    expect(body.sessionsEnded).toBeGreaterThanOrEqual(2);
+
+    const after = await countAll(h);
+    for (const [table, n] of Object.entries(before)) {
+      if (TERMINAL_STATE.has(table)) continue;
+      expect(after[table], `${table} lost rows`).toBeGreaterThanOrEqual(n);
+    }
+    for (const table of ['payments', 'refunds', 'refund_events', 'batches', 'disputes', 'dispute_events']) {
+      if (table in before) expect(after[table], table).toBe(before[table]);
+    }
+    expect(after.audit_events).toBeGreaterThan(before.audit_events);
+    expect(after.operators).toBe(before.operators - itsOperators + 1); // all gone, a new 00
+    expect(after.unlock_challenges).toBe(before.unlock_challenges - 1);
+    expect(after.sessions).toBe(before.sessions - body.sessionsEnded);
+    expect(await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '01')).toBeUndefined();
+    expect((await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '00'))?.id).not.toBe(opsBefore?.id);
+    expect(await findTerminalUnlockKey(h.ctx, h.ids.terminalId)).not.toBe(keyBefore);
+
+    // Its sessions are gone; the other merchant is untouched.
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: cashier })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: otherCashier })).statusCode).toBe(200);
+    expect((await signOn('01', DEMO.terminal.cashier.password)).statusCode).toBe(401);
+
+    // Merchant-wide: the other terminal refuses refunds and voids, the owner approvals.
+    const there = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments',
+      headers: secondHeaders,
+      payload: { amount: 800, card: { number: '4111111111111111' } },
+    });
+    expect(there.statusCode, there.body).toBe(201);
+    expect(expectProblem(await refundAt(secondHeaders, there.json().id)).code).toBe('refund_password_unset');
+    const voided = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${there.json().id}/void`,
+      headers: secondHeaders,
+      payload: { refundPassword: REFUND_PASSWORD },
+    });
+    expect(expectProblem(voided).code).toBe('refund_password_unset');
+    expect(expectProblem(await refundAt(owner, sale.id)).code).toBe('refund_password_unset');
+    const status = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/status`,
+      headers: owner,
+    });
+    expect(status.json()).toMatchObject({ set: false, changedAt: null });
+
+    const events = await h.app.inject({ method: 'GET', url: '/api/v1/audit-events?limit=100', headers: owner });
+    const event = events.json().data.find((e: { action: string }) => e.action === 'terminal.reinitialized');
+    expect(event).toMatchObject({
+      outcome: 'success',
+      objectId: h.ids.terminalId,
+      actor: { kind: 'user' },
+      ip: '198.51.100.23',
+      details: { backupSkipped: true, backupId: null, role: 'merchant_owner' },
+    });
+    expect(JSON.stringify(events.json())).not.toContain(body.supervisor.activationCode);
+
+    await h.drain();
+    const mail = smtp.to(DEMO.owner.email).find((m) => m.subject?.includes('T-0001'));
+    expect(mail?.subject).toMatch(/重新初始化|re-initialised/);
+    expect(mail?.text ?? '').not.toContain(body.supervisor.activationCode);
+  });
+
+  it('takes a backup first, names it in the audit log, and refuses when the backup fails, wiping nothing', async () => {
+    await settle();
+    const agent = await h.login('agent');
+    const r = await reinit(agent, confirmed(DEMO.agent.password, { skipBackup: false }));
+    expect(r.statusCode, r.body).toBe(200);
+    const backupId = r.json().backupId as string;
+    expect(backupId).toMatch(/^bkp_/);
+    const run = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/backups/${backupId}`,
+      headers: await h.login('admin'),
+    });
+    expect(run.json()).toMatchObject({ status: 'succeeded', verified: true });
+    const event = await h.ctx.db.kysely
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'terminal.reinitialized')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(event.details)).toMatchObject({ backupId, backupSkipped: false, role: 'agent_staff' });
+
+    const broken = await openHarness(engine, { backupDir: '/dev/null/no-such-dir' });
+    try {
+      await broken.app.inject({
+        method: 'POST',
+        url: `/api/v1/terminals/${broken.ids.terminalId}/settle`,
+        headers: await broken.operator('supervisor'),
+      });
+      const refused = await broken.app.inject({
+        method: 'POST',
+        url: `/api/v1/terminals/${broken.ids.terminalId}/reinitialize`,
+        headers: await broken.login('owner'),
+        payload: confirmed(DEMO.owner.password, { skipBackup: false }),
+      });
+      expect(expectProblem(refused).code).toBe('reinitialize_backup_failed');
+      expect(await operators.findOperatorCredentials(broken.ctx, broken.ids.terminalId, '01')).toBeDefined();
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('lets 00 sign on once with the activation code, set a new operator password, then a new refund password', async () => {
+    const sale = await h.sale(3_000, { settled: true });
+    const supervisor = await h.operator('supervisor');
+    const r = await reinit(supervisor, confirmed(DEMO.terminal.supervisor.password));
+    expect(r.statusCode, r.body).toBe(200);
+    const code = r.json().supervisor.activationCode as string;
+    expect(r.json().sessionsEnded).toBeGreaterThanOrEqual(1);
+
+    const first = await signOn('00', code);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().mustChangePassword).toBe(true);
+    const activated = { authorization: `Bearer ${first.json().token}` };
+    // Until the operator password is changed, nothing else.
+    expect(expectProblem(await refundAt(activated, sale.id)).code).toBe('password_change_required');
+    const changed = await h.app.inject({
+      method: 'PUT',
+      url: '/api/v1/auth/password',
+      headers: activated,
+      payload: { currentPassword: code, newPassword: '640285', confirmPassword: '640285' },
+    });
+    expect(changed.statusCode, changed.body).toBe(204);
+    // The code worked once.
+    expect(expectProblem(await signOn('00', code)).code).toBe('invalid_credentials');
+    const signedOn = await signOn('00', '640285');
+    expect(signedOn.json().mustChangePassword).toBe(false);
+    const headers = { authorization: `Bearer ${signedOn.json().token}` };
+    expect(expectProblem(await refundAt(headers, sale.id)).code).toBe('refund_password_unset');
+
+    const setTo = (newPassword: string) =>
+      h.app.inject({
+        method: 'PUT',
+        url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+        headers,
+        payload: { newPassword, confirmPassword: newPassword },
+      });
+    expect(expectProblem(await setTo(REFUND_PASSWORD)).code).toBe('password_reused');
+    expect((await setTo('958314')).statusCode).toBe(204);
+    const again = await signOn('00', '640285');
+    const ok = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: { authorization: `Bearer ${again.json().token}` },
+      payload: { paymentId: sale.id, amount: 100, reason: 'goods_returned', refundPassword: '958314' },
+    });
+    expect(ok.statusCode, ok.body).toBe(201);
+    // Once set, changing it needs the current one again.
+    const without = await h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password`,
+      headers: { authorization: `Bearer ${again.json().token}` },
+      payload: { newPassword: '275019', confirmPassword: '275019' },
+    });
+    expect(expectProblem(without, 'change without current').code).toBe('refund_password_required');
+  });
+
+  const someoneWaitsOnALock = () => waitsOnALock(h.ctx.config.databaseUrl, 'nobody');
+
+  /** Arms `name` to hold whoever reaches it until `open` is called. */
+  function gateAt(name: string) {
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const disarm = armFailpoint(name, async () => {
+      reached();
+      await gate;
+    });
+    return { atGate, open, disarm };
+  }
+
+  it('a sale holding the terminal makes a racing re-initialisation refuse (batch_not_settled)', async () => {
+    await settle();
+    const cashier = await h.operator('cashier');
+    const owner = await h.login('owner');
+    const g = gateAt('sale:terminal-held');
+    try {
+      const sale = h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments',
+        headers: cashier,
+        payload: { amount: 1_200, card: { number: '4111111111111111' } },
+      });
+      await g.atGate;
+      g.disarm();
+      const wipe = reinit(owner, confirmed(DEMO.owner.password));
+      if (engine === 'postgres') await someoneWaitsOnALock();
+      g.open();
+      const [sold, wiped] = await Promise.all([sale, wipe]);
+      expect(sold.statusCode, sold.body).toBe(201);
+      expect(expectProblem(wiped).code).toBe('batch_not_settled');
+    } finally {
+      g.disarm();
+      g.open();
+    }
+    expect(await operators.findOperatorCredentials(h.ctx, h.ids.terminalId, '01')).toBeDefined();
+  });
+
+  it('a re-initialisation holding the terminal makes a racing sale refuse (terminal_reinitialized)', async () => {
+    await settle();
+    const cashier = await h.operator('cashier');
+    const owner = await h.login('owner');
+    const paymentsBefore = (await countAll(h)).payments;
+    const g = gateAt('reinitialize:terminal-locked');
+    try {
+      const wipe = reinit(owner, confirmed(DEMO.owner.password));
+      await g.atGate;
+      g.disarm();
+      const sale = h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments',
+        headers: cashier,
+        payload: { amount: 1_200, card: { number: '4111111111111111' } },
+      });
+      if (engine === 'postgres') await someoneWaitsOnALock();
+      g.open();
+      const [wiped, sold] = await Promise.all([wipe, sale]);
+      expect(wiped.statusCode, wiped.body).toBe(200);
+      // SQLite: the sale's request authenticated before the wipe and queued behind it; PostgreSQL:
+      // it waited on the terminal's lock. Either way it finds its operator gone.
+      expect([401, 409]).toContain(sold.statusCode);
+      if (sold.statusCode === 409) expect(sold.json().code).toBe('terminal_reinitialized');
+    } finally {
+      g.disarm();
+      g.open();
+    }
+    expect((await countAll(h)).payments).toBe(paymentsBefore);
+    const open = await h.ctx.db.kysely
+      .selectFrom('batches')
+      .select('id')
+      .where('terminal_id', '=', h.ids.terminalId)
+      .where('status', '=', 'open')
+      .execute();
+    expect(open).toEqual([]);
+  });
+});

@@ -1,0 +1,49 @@
+import { session } from '../api/client';
+import { Activate } from './Activate';
+import { Reinitialize } from './Reinitialize';
+import { signOff } from './SignOnScreens';
+import type { Screens } from './screen';
+import type { ScreenKeys } from './screen-keys';
+
+/**
+ * 管理 → 重新初始化, and the first sign-on of 00 afterwards (activation): screens with state of their
+ * own (a form, a walk of several steps), so each is a component; the keypad reaches it through
+ * `keys`, which the shown component fills.
+ */
+const keys: ScreenKeys = { current: undefined };
+
+export const reinitScreens: Screens<'reinit' | 'activate'> = {
+  reinit: {
+    render: (_s, ctx) =>
+      ctx.terminal && (
+        <Reinitialize
+          terminal={ctx.terminal}
+          keys={keys}
+          onCancel={() => ctx.go({ kind: 'manage' })}
+          onDone={() => {
+            session.end(); // the server wiped this terminal's sessions
+            ctx.setOperator(undefined);
+            ctx.go({ kind: 'welcome' });
+          }}
+        />
+      ),
+    press: (_s, key) => keys.current?.(key),
+  },
+  activate: {
+    render: (s, ctx) =>
+      ctx.terminal && (
+        <Activate
+          terminalId={ctx.terminal.id}
+          merchantId={ctx.operator?.merchantId ?? ''}
+          current={s.current}
+          keys={keys}
+          onCancel={() => void signOff(ctx, [ctx.t('terminal.signedOff')])}
+          onDone={(lines) => {
+            ctx.setOperator(undefined);
+            ctx.go({ kind: 'message', tone: 'ok', lines, next: { kind: 'operator', digits: '' } });
+          }}
+        />
+      ),
+    press: (_s, key) => keys.current?.(key),
+  },
+};
