@@ -91,7 +91,16 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await tap(page, 'enter', '4');
     await screenShows(page, '04 Cashier');
     await shot(page, 'terminal-operator-list');
-    await tap(page, 'enter', 'cancel', 'cancel');
+    await tap(page, 'enter', 'cancel', '4');
+    await screenShows(page, '1 Agent unlock');
+    await shot(page, 'terminal-forgot');
+    await tap(page, '1');
+    await screenShows(page, 'Tell the agent this challenge');
+    await shot(page, 'terminal-forgot-challenge');
+    await tap(page, 'enter', '12345678');
+    await screenShows(page, 'Enter the 8-digit unlock code');
+    await shot(page, 'terminal-forgot-code');
+    await tap(page, 'cancel', 'cancel', 'cancel', 'cancel');
     await t.s.h.sale(1_000); // the batch above was settled with the refunded sale
     await tap(page, '5');
     await screenShows(page, 'Settle the open batch?');

@@ -354,4 +354,44 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     });
     expect(r.statusCode, r.body).toBe(200);
   });
+
+  it('sets a forgotten refund password with the agent’s unlock code: challenge shown, code taken, new password twice', async () => {
+    const h = t.s.h;
+    const { page } = t.b;
+    await signOn(page, t.s.base, '00', '519370');
+    await tap(page, '7', '4');
+    await screenShows(page, '1 代理商解锁');
+    await shot(page, 'terminal-forgot');
+    await tap(page, '1');
+    await screenShows(page, '请将挑战码告知代理商');
+    const challenge = ((await page.locator('.screen-body .screen-value').textContent()) ?? '').replace(/\s/g, '');
+    expect(challenge).toMatch(/^\d{10}$/);
+    await shot(page, 'terminal-forgot-challenge');
+    // The agent's console turns the challenge into the unlock code (agent login, agent API).
+    const issued = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/agent/unlock-codes',
+      headers: await h.login('agent'),
+      payload: { terminalId: h.ids.terminalId, challenge },
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const { unlockCode } = issued.json();
+    await tap(page, 'enter');
+    await screenShows(page, '请输入 8 位解锁码');
+    await tap(page, unlockCode);
+    await shot(page, 'terminal-forgot-code');
+    await tap(page, 'enter', '527193', 'enter', '527193', 'enter');
+    await screenShows(page, '修改成功, 请重新登录');
+    await tap(page, 'enter');
+    await screenShows(page, '请输入操作员号');
+    h.forgetTokens();
+    const sale = await h.sale(1_000);
+    const r = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${sale.id}/void`,
+      headers: await h.operator('supervisor'),
+      payload: { refundPassword: '527193' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+  });
 });

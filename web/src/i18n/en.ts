@@ -159,6 +159,15 @@ export const en: Messages = {
       list: 'Operators',
       roles: { supervisor: 'Supervisor', cashier: 'Cashier' },
     },
+    forgot: {
+      title: 'Forgot refund password',
+      ways: { agent: 'Agent unlock', sms: 'SMS code', email: 'E-mail code' },
+      challenge: 'Challenge',
+      challengeHint: 'Tell the agent this challenge:',
+      challengeNext: 'Press Enter once you have the unlock code',
+      unlockCodePrompt: 'Enter the 8-digit unlock code',
+      codePrompt: 'Enter the 6-digit code',
+    },
     statuses: {
       pending_merchant: 'Awaiting the merchant',
       pending_acquirer: 'Awaiting the acquirer',

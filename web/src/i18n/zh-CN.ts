@@ -157,6 +157,15 @@ export const zhCN = {
       list: '操作员列表',
       roles: { supervisor: '主管', cashier: '操作员' },
     },
+    forgot: {
+      title: '忘记退款密码',
+      ways: { agent: '代理商解锁', sms: '短信验证码', email: '邮件验证码' },
+      challenge: '挑战码',
+      challengeHint: '请将挑战码告知代理商:',
+      challengeNext: '取得解锁码后按确认',
+      unlockCodePrompt: '请输入 8 位解锁码',
+      codePrompt: '请输入 6 位验证码',
+    },
     statuses: {
       pending_merchant: '待商户审核',
       pending_acquirer: '待收单机构审核',

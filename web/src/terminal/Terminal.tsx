@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, SessionEnded, session } from '../api/client';
 import { dateTime } from '../format';
 import { LanguageSwitch } from '../LanguageSwitch';
+import { forgotScreens } from './ForgotScreens';
 import { Keypad } from './Keypad';
 import { type Key, keyOf } from './keys';
 import { manageScreens } from './ManageScreens';
@@ -36,6 +37,7 @@ const SCREENS: Screens<Kind> = {
   ...settleScreens,
   ...printScreens,
   ...operatorScreens,
+  ...forgotScreens,
   ...manageScreens,
   ...reinitScreens,
 };

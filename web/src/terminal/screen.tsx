@@ -32,6 +32,9 @@ export type Screen =
   | { kind: 'operators' }
   | { kind: 'opEntry'; action: 'own' | 'add' | 'delete' | 'reset'; step: number; values: string[]; digits: string }
   | { kind: 'opDelete'; code: string }
+  | { kind: 'forgot' }
+  | { kind: 'forgotChallenge'; challenge: string }
+  | { kind: 'forgotEntry'; way: 'agent' | 'sms' | 'email'; step: number; values: string[]; digits: string }
   | { kind: 'query' }
   | { kind: 'queryReference'; digits: string; refunds: boolean }
   | { kind: 'manage' }

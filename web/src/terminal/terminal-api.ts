@@ -123,3 +123,29 @@ export const resetOperatorPassword = (terminalId: string, code: string, temporar
       body: { temporaryPassword },
     }),
   );
+
+/** 忘记退款密码, agent way: the terminal shows a challenge for the agent, who answers an unlock code. */
+export const unlockChallenge = (terminalId: string) =>
+  ok(api.POST('/api/v1/terminals/{id}/unlock-challenge', { params: { path: { id: terminalId } } }));
+
+export const resetWithUnlockCode = (
+  terminalId: string,
+  body: { unlockCode: string; newPassword: string; confirmPassword: string },
+) => ok(api.POST('/api/v1/terminals/{id}/refund-password/reset', { params: { path: { id: terminalId } }, body }));
+
+/** 忘记退款密码, SMS / e-mail way: a one-time code to the merchant's registered contact. */
+export const sendRecoveryCode = (merchantId: string, channel: 'sms' | 'email') =>
+  ok(
+    api.POST('/api/v1/merchants/{id}/refund-password/recovery', {
+      params: { path: { id: merchantId } },
+      body: { channel },
+    }),
+  );
+
+export const verifyRecoveryCode = (
+  merchantId: string,
+  body: { code: string; newPassword: string; confirmPassword: string },
+) =>
+  ok(
+    api.POST('/api/v1/merchants/{id}/refund-password/recovery/verify', { params: { path: { id: merchantId } }, body }),
+  );
