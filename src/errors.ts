@@ -30,6 +30,8 @@ export const errorCatalog = {
   payment_not_voidable: { status: 409, title: 'This payment can no longer be voided' },
   terminal_required: { status: 422, title: 'A terminal is required for this payment' },
   batch_empty: { status: 409, title: 'The terminal has no open batch to settle' },
+  operator_not_deletable: { status: 409, title: 'This operator cannot be deleted' },
+  operator_has_unsettled: { status: 409, title: 'The operator has transactions not yet settled' },
   batch_not_settled: { status: 409, title: 'The terminal’s open batch has sales: settle it first' },
   refund_password_invalid: { status: 403, title: 'The refund password is wrong' },
   refund_password_required: { status: 422, title: 'The refund password is required' },

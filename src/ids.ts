@@ -32,7 +32,8 @@ export type IdPrefix =
   | 'ntf'
   | 'whe'
   | 'whd'
-  | 'bkp';
+  | 'bkp'
+  | 'jnl';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

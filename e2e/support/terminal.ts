@@ -17,6 +17,14 @@ export async function slipShows(page: Page, text: string | RegExp): Promise<void
   await page.locator('.paper .slip').filter({ hasText: text }).waitFor();
 }
 
+/** The 凭证号 on the slip in the printer slot. */
+export async function slipVoucher(page: Page): Promise<string> {
+  const text = (await page.locator('.paper .slip').textContent()) ?? '';
+  const voucher = /凭证号\(VOUCHER NO\.\):\s*(\d{6})/.exec(text)?.[1];
+  if (!voucher) throw new Error(`no voucher no. on the slip: ${text}`);
+  return voucher;
+}
+
 export async function screenText(page: Page): Promise<string> {
   return (await page.locator('.screen-body').textContent()) ?? '';
 }

@@ -7,7 +7,7 @@ import { randomToken, sha256Hex, verifyAgainstDecoy } from '../credentials/hashi
 import * as loginPasswords from '../credentials/login-password.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
-import { type Tx, transaction } from '../db/transaction.js';
+import { transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import * as operators from '../operators/operator.service.js';

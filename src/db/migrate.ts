@@ -16,6 +16,8 @@ import * as m013 from './migrations/013_payment_refund_sums.js';
 import * as m014 from './migrations/014_normalised_contacts.js';
 import * as m015 from './migrations/015_mask_card_numbers.js';
 import * as m020 from './migrations/020_backup_runs.js';
+import * as m021 from './migrations/021_terminal_journal.js';
+import * as m022 from './migrations/022_operator_soft_delete.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -35,6 +37,8 @@ const migrations: Record<string, Migration> = {
   '014_normalised_contacts': m014,
   '015_mask_card_numbers': m015,
   '020_backup_runs': m020,
+  '021_terminal_journal': m021,
+  '022_operator_soft_delete': m022,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

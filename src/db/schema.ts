@@ -27,6 +27,8 @@ export interface MerchantTable {
   refund_password_changed_at: string | null;
   password_policy: string | null;
   created_at: string;
+  /** 商户编号: 15 digits, unique (migration 021). */
+  merchant_no: string;
 }
 
 export interface TerminalTable {
@@ -37,6 +39,8 @@ export interface TerminalTable {
   status: string;
   unlock_secret: string | null;
   created_at: string;
+  /** 终端编号: 8 digits, unique (migration 021). */
+  terminal_no: string;
 }
 
 export interface OperatorTable {
@@ -49,6 +53,8 @@ export interface OperatorTable {
   must_change_password: number;
   password_changed_at: string | null;
   created_at: string;
+  /** Set by 柜员管理 → 删除 (migration 022): the operator can no longer sign on. */
+  deleted_at: string | null;
 }
 
 export interface UserTable {
@@ -438,7 +444,31 @@ export interface BackupRunTable {
   finished_at: string | null;
 }
 
+/** src/payments/journal (migration 021): a terminal's transactions (流水), each with its 凭证号 in a batch. */
+export interface TerminalJournalTable {
+  id: string;
+  terminal_id: string;
+  merchant_id: string;
+  batch_id: string;
+  voucher_no: number;
+  kind: string;
+  payment_id: string;
+  refund_id: string | null;
+  operator_id: string | null;
+  amount: number;
+  currency: string;
+  created_at: string;
+}
+
+/** The 凭证号 a terminal's last transaction took (no row before its first); see payments/journal.repository.ts. */
+export interface VoucherCounterTable {
+  terminal_id: string;
+  last_voucher_no: number;
+}
+
 export interface Database {
+  voucher_counters: VoucherCounterTable;
+  terminal_journal: TerminalJournalTable;
   backup_runs: BackupRunTable;
   disputes: DisputeTable;
   dispute_events: DisputeEventTable;

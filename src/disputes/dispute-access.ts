@@ -6,7 +6,6 @@ import type { DisputeTable } from '../db/schema.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as customers from '../refunds/customer-request.service.js';
-import * as refunds from '../refunds/refund.service.js';
 import * as errors from './dispute.errors.js';
 import type { DisputeActor, Party } from './dispute.js';
 import * as repo from './dispute.repository.js';

@@ -9,7 +9,6 @@ import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as customers from '../refunds/customer-request.service.js';
 import type { RefundReason } from '../refunds/refund.js';
-import * as refunds from '../refunds/refund.service.js';
 import * as errors from './dispute.errors.js';
 import { type DisputeStatus, redactPans, refundDisputable } from './dispute.js';
 import * as repo from './dispute.repository.js';

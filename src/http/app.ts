@@ -16,6 +16,7 @@ import { credentialRoutes } from '../credentials/credential.routes.js';
 import type { Db } from '../db/connect.js';
 import { disputeRoutes } from '../disputes/dispute.routes.js';
 import { merchantRoutes } from '../merchants/merchant.routes.js';
+import { operatorRoutes } from '../operators/operator.routes.js';
 import { paymentRoutes } from '../payments/payment.routes.js';
 import { recoveryRoutes } from '../recovery/recovery.routes.js';
 import { customerRoutes } from '../refunds/customer.routes.js';
@@ -125,6 +126,7 @@ export async function buildApp(db: Db, ctx: AppContext, opts: AppOptions = {}): 
   for (const routes of [
     authRoutes,
     terminalRoutes,
+    operatorRoutes,
     merchantRoutes,
     paymentRoutes,
     refundRoutes,

@@ -40,6 +40,8 @@ export const zhTitles: Record<ErrorCode, string> = {
   payment_not_voidable: '该交易不能撤销',
   terminal_required: '此交易须指定终端',
   batch_empty: '当前批次没有交易, 无需结算',
+  operator_not_deletable: '主管和当前操作员不能删除',
+  operator_has_unsettled: '有流水未结算',
   batch_not_settled: '当前批次有未结算的交易, 请先结算',
   refund_password_unset: '尚未设置退款密码, 请先设置新的退款密码',
   serial_confirmation_mismatch: '两次输入的终端号与本终端不符',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../payments/receipt.js';
 import { refundReasons, refundStatuses } from '../refunds/refund.js';
 import { line, secretText } from './text.js';
 
@@ -132,6 +133,17 @@ export const errorResponses = {
 export const page = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
+/** `?tz=Asia/Shanghai`: the IANA time zone a slip prints its time in (UTC when absent). */
+export const receiptQuery = z.object({
+  tz: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/)
+    .refine(isTimeZone, 'an IANA time zone, e.g. Asia/Shanghai')
+    .optional()
+    .describe('IANA time zone for the slip’s date/time (UTC when absent)'),
+});
+
 export const receiptSchema = z.object({
   kind: z.enum(['sale', 'void', 'refund']),
   merchantCopy: z.array(z.string()),
@@ -148,9 +160,16 @@ export const batchTotalsSchema = z.object({
   currency: z.string(),
   sales: countAmount,
   voids: countAmount,
+  refunds: countAmount.describe('退货 made at the terminal in this batch'),
   declined: z.object({ count: z.number().int() }),
   failed: countAmount,
-  net: z.number().int(),
+  net: z.number().int().describe('sales − voids − refunds'),
+});
+
+/** 查询 → 汇总: the open batch so far (no batch open: the next number and zeros). */
+export const openBatchSchema = batchTotalsSchema.omit({ settledAt: true, batchId: true, openedAt: true }).extend({
+  batchId: z.string().nullable(),
+  openedAt: z.string().nullable(),
 });
 
 export const actorSchema = z.object({

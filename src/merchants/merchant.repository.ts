@@ -1,3 +1,4 @@
+import { MERCHANT_NO_PREFIX } from '../db/migrations/021_terminal_journal.js';
 import type { MerchantTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import type { Merchant } from './merchant.js';
@@ -6,6 +7,7 @@ export function merchantRowToMerchant(r: MerchantTable): Merchant {
   return {
     id: r.id,
     name: r.name,
+    merchantNo: r.merchant_no,
     acquirerId: r.acquirer_id,
     currency: r.currency,
     language: r.language === 'en' ? 'en' : 'zh-CN',
@@ -19,8 +21,25 @@ export async function findMerchantRow(conn: Conn, id: string): Promise<MerchantT
   return conn.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertMerchant(conn: Conn, row: MerchantTable): Promise<void> {
-  await conn.insertInto('merchants').values(row).execute();
+/**
+ * Inserts a merchant under the next free 商户编号 and returns it. A merchant created at the same
+ * moment may take that number first (the unique index refuses the second): it draws the next.
+ */
+export async function insertMerchant(conn: Conn, row: Omit<MerchantTable, 'merchant_no'>): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const last = await conn
+      .selectFrom('merchants')
+      .select((eb) => eb.fn.max('merchant_no').as('n'))
+      .executeTakeFirst();
+    const merchantNo = last?.n ? String(Number(last.n) + 1) : `${MERCHANT_NO_PREFIX}00000001`;
+    const r = await conn
+      .insertInto('merchants')
+      .values({ ...row, merchant_no: merchantNo })
+      .onConflict((oc) => oc.column('merchant_no').doNothing())
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return merchantNo;
+  }
+  throw new Error('no free merchant no. after 5 draws');
 }
 
 export async function insertAcquirer(conn: Conn, row: { id: string; name: string; created_at: string }) {

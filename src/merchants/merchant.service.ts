@@ -53,8 +53,8 @@ export async function createMerchant(db: Db, ctx: AppContext, input: NewMerchant
     password_policy: null,
     created_at: at,
   };
-  await transaction(db, (tx) => repo.insertMerchant(tx, row));
-  return repo.merchantRowToMerchant(row);
+  const merchantNo = await transaction(db, (tx) => repo.insertMerchant(tx, row));
+  return repo.merchantRowToMerchant({ ...row, merchant_no: merchantNo });
 }
 
 /** @throws not_found when the merchant does not exist or the actor may not see it. */

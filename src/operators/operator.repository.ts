@@ -1,7 +1,7 @@
 import type { OperatorTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
 
-export async function insertOperator(conn: Conn, row: OperatorTable): Promise<void> {
+export async function insertOperator(conn: Conn, row: Omit<OperatorTable, 'deleted_at'>): Promise<void> {
   await conn.insertInto('operators').values(row).execute();
 }
 
@@ -11,14 +11,47 @@ export async function findOperatorByCode(conn: Conn, terminalId: string, code: s
     .selectAll()
     .where('terminal_id', '=', terminalId)
     .where('code', '=', code)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
+}
+
+/** The operator with that code, deleted or not (a deleted one is brought back by adding it again). */
+export async function findAnyOperatorByCode(conn: Conn, terminalId: string, code: string) {
+  return conn
+    .selectFrom('operators')
+    .selectAll()
+    .where('terminal_id', '=', terminalId)
+    .where('code', '=', code)
+    .executeTakeFirst();
+}
+
+export async function markDeleted(trx: Tx, id: string, at: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('operators')
+    .set({ deleted_at: at })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Brings a deleted operator back under a new password. */
+export async function restoreOperator(trx: Tx, id: string, hash: string, at: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('operators')
+    .set({ deleted_at: null, password_hash: hash, must_change_password: 0, password_changed_at: at })
+    .where('id', '=', id)
+    .where('deleted_at', 'is not', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function listOperatorRows(conn: Conn, terminalId: string) {
   return conn
     .selectFrom('operators')
-    .select(['id', 'terminal_id', 'merchant_id', 'code', 'role', 'created_at'])
+    .select(['id', 'terminal_id', 'merchant_id', 'code', 'role', 'must_change_password', 'created_at'])
     .where('terminal_id', '=', terminalId)
+    .where('deleted_at', 'is', null)
     .orderBy('code')
     .execute();
 }

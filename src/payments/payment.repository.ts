@@ -78,6 +78,12 @@ export interface PaymentPage {
   merchantId?: string;
   terminalId?: string;
   acquirerId?: string;
+  /** The 12-digit 参考号. */
+  reference?: string;
+  /** The batch no. (批次号) of the payment's terminal. */
+  batchNo?: number;
+  /** A 凭证号 of the terminal's journal (the sale's, or its void's or a refund's). */
+  voucherNo?: number;
   before?: string;
   limit: number;
 }
@@ -90,6 +96,27 @@ export async function listPaymentRows(conn: Conn, p: PaymentPage): Promise<Payme
     q = q
       .innerJoin('merchants', 'merchants.id', 'payments.merchant_id')
       .where('merchants.acquirer_id', '=', p.acquirerId);
+  if (p.reference) q = q.where('payments.reference', '=', p.reference);
+  if (p.batchNo !== undefined) {
+    const batchNo = p.batchNo;
+    q = q.where('payments.batch_id', 'in', (eb) =>
+      eb
+        .selectFrom('batches')
+        .select('batches.id')
+        .whereRef('batches.terminal_id', '=', 'payments.terminal_id')
+        .where('batches.batch_no', '=', batchNo),
+    );
+  }
+  if (p.voucherNo !== undefined) {
+    const voucherNo = p.voucherNo;
+    q = q.where('payments.id', 'in', (eb) =>
+      eb
+        .selectFrom('terminal_journal')
+        .select('terminal_journal.payment_id')
+        .whereRef('terminal_journal.terminal_id', '=', 'payments.terminal_id')
+        .where('terminal_journal.voucher_no', '=', voucherNo),
+    );
+  }
   if (p.before) q = q.where('payments.id', '<', p.before);
   return q.orderBy('payments.id', 'desc').limit(p.limit).execute();
 }
@@ -111,8 +138,8 @@ export async function findOpenBatch(
   return (lock === 'share' ? q.forShare() : q.forUpdate()).executeTakeFirst();
 }
 
-export async function lastBatchNo(trx: Tx, terminalId: string): Promise<number> {
-  const r = await trx
+export async function lastBatchNo(conn: Conn, terminalId: string): Promise<number> {
+  const r = await conn
     .selectFrom('batches')
     .select((eb) => eb.fn.max('batch_no').as('n'))
     .where('terminal_id', '=', terminalId)
@@ -153,8 +180,8 @@ export async function closeBatch(trx: Tx, id: string, at: string, totals: string
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function batchPaymentTotals(trx: Tx, batchId: string) {
-  return trx
+export async function batchPaymentTotals(conn: Conn, batchId: string) {
+  return conn
     .selectFrom('payments')
     .select(['status', 'currency'])
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('amount').as('amount')])

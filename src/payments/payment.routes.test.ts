@@ -182,7 +182,7 @@ describe.each(engines())('sales, voids, settlement and receipts (%s)', (engine) 
     const text = [...merchantCopy, ...customerCopy].join('\n');
     expect(text).toContain('6212 34** **** 1232');
     expect(text).toContain(sale.reference);
-    expect(text).toContain('123.45 CNY');
+    expect(text).toContain('RMB 123.45');
     expect(text).not.toContain(TEST_CARDS.approvedUnionPay);
     expect(merchantCopy.join('\n')).toContain('SIGNATURE');
     expect(customerCopy.join('\n')).not.toContain('SIGNATURE');

@@ -12,6 +12,7 @@ import {
   page,
   pageQuery,
   paymentSchema,
+  receiptQuery,
   receiptSchema,
   secret,
 } from '../http/schemas.js';
@@ -55,7 +56,27 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     '/api/v1/payments',
     {
       config: { auth: { roles: readers } },
-      schema: { tags: ['payments'], querystring: pageQuery, response: { 200: page(paymentSchema), ...errorResponses } },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'Payments, newest first; by 参考号, batch no. or 凭证号 (a terminal operator sees only its own terminal’s)',
+        querystring: pageQuery.extend({
+          reference: z
+            .string()
+            .regex(/^\d{12}$/)
+            .optional()
+            .describe('参考号: the 12 digits on the slip'),
+          batch: z.coerce.number().int().min(1).max(999_999).optional().describe('批次号 of the payment’s terminal'),
+          voucher: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(999_999)
+            .optional()
+            .describe('凭证号 of the sale, its void or a refund at the terminal'),
+        }),
+        response: { 200: page(paymentSchema), ...errorResponses },
+      },
     },
     async (req) => payments.listPayments(app.db.kysely, req.actor, req.query),
   );
@@ -73,9 +94,14 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     '/api/v1/payments/:id/receipt',
     {
       config: { auth: { roles: readers } },
-      schema: { tags: ['payments'], params: idParam('pay'), response: { 200: receiptSchema, ...errorResponses } },
+      schema: {
+        tags: ['payments'],
+        querystring: receiptQuery,
+        params: idParam('pay'),
+        response: { 200: receiptSchema, ...errorResponses },
+      },
     },
-    async (req) => payments.getPaymentReceipt(app.db.kysely, req.actor, req.params.id),
+    async (req) => payments.getPaymentReceipt(app.db.kysely, req.actor, req.params.id, req.query.tz),
   );
 
   app.post(

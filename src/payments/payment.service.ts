@@ -15,14 +15,15 @@ import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
 import * as operators from '../operators/operator.service.js';
 import { terminalReinitialized } from '../terminals/terminal.errors.js';
-import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
 import { luhnValid, normalisePan, summarise } from './card.js';
+import * as journalRepo from './journal.repository.js';
+import * as journal from './journal.service.js';
 import * as errors from './payment.errors.js';
 import { type LockedPayment, type Payment, type PaymentStatus, refundableAmount } from './payment.js';
 import * as repo from './payment.repository.js';
 import { authorise } from './processor.js';
-import { type Receipt, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
+import { type Receipt, type ReceiptParty, refundReceipt, saleReceipt, voidReceipt } from './receipt.js';
 
 export function paymentRowToPayment(r: PaymentTable): Payment {
   const voidedAmount = r.status === 'voided' ? r.captured_amount : 0;
@@ -56,28 +57,6 @@ export function paymentRowToPayment(r: PaymentTable): Payment {
 
 function newReference(): string {
   return String(randomInt(100_000, 1_000_000)) + String(randomInt(0, 1_000_000)).padStart(6, '0');
-}
-
-/** The terminal's open batch, opened on first use after a settlement. */
-async function openBatchFor(trx: Tx, terminal: Terminal, at: string): Promise<string> {
-  const open = await repo.findOpenBatch(trx, terminal.id, 'share');
-  if (open) return open.id;
-  const id = newId('bat');
-  const inserted = await repo.insertBatch(trx, {
-    id,
-    terminal_id: terminal.id,
-    merchant_id: terminal.merchantId,
-    batch_no: (await repo.lastBatchNo(trx, terminal.id)) + 1,
-    status: 'open',
-    opened_at: at,
-    settled_at: null,
-    totals: null,
-  });
-  if (inserted) return id;
-  // A concurrent sale on this terminal opened the batch first (PostgreSQL): join it.
-  const opened = await repo.findOpenBatch(trx, terminal.id, 'share');
-  if (!opened) throw new Error(`terminal ${terminal.id}: the batch opened concurrently is gone`);
-  return opened.id;
 }
 
 export interface SaleInput {
@@ -143,7 +122,7 @@ export async function createPayment(
       id: newId('pay'),
       merchant_id: terminal.merchantId,
       terminal_id: terminal.id,
-      batch_id: await openBatchFor(trx, terminal, at),
+      batch_id: await journal.openBatch(trx, terminal.id, terminal.merchantId, at),
       operator_id: actor.kind === 'operator' ? actor.id : null,
       reference: '',
       amount: input.amount,
@@ -163,6 +142,17 @@ export async function createPayment(
       reserved_amount: 0,
     };
     row.reference = await insertWithFreshReference(trx, row);
+    await journal.recordEntry(trx, {
+      kind: 'sale',
+      terminalId: row.terminal_id,
+      merchantId: row.merchant_id,
+      batchId: row.batch_id,
+      paymentId: row.id,
+      operatorId: row.operator_id,
+      amount: row.amount,
+      currency: row.currency,
+      at,
+    });
     await recordAudit(trx, ctx, {
       merchantId: row.merchant_id,
       actor: auditActorOf(actor),
@@ -195,22 +185,42 @@ export async function findPaymentByReference(conn: Conn, reference: string): Pro
   return row ? paymentRowToPayment(row) : undefined;
 }
 
+export interface PaymentFilter {
+  reference?: string;
+  /** 批次号 */
+  batch?: number;
+  /** 凭证号 */
+  voucher?: number;
+}
+
+/**
+ * The payments the actor may see, newest first, a page at a time, optionally by 参考号, batch no.
+ * or 凭证号. A terminal's operator (cashier or supervisor) sees only its own terminal's payments:
+ * another terminal's reference is not found there.
+ */
 export async function listPayments(
   conn: Conn,
   actor: Actor,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string } & PaymentFilter,
 ): Promise<{ data: Payment[]; nextCursor: string | null }> {
   const scope: Omit<repo.PaymentPage, 'limit'> =
     actor.role === 'platform_admin'
       ? {}
       : actor.role === 'acquirer_reviewer'
         ? { acquirerId: actor.acquirerId ?? '-' }
-        : actor.kind === 'operator' && actor.role === 'cashier'
+        : actor.kind === 'operator'
           ? { terminalId: actor.terminalId ?? '-' }
           : { merchantId: actor.merchantId ?? '-' };
   if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
-  const rows = await repo.listPaymentRows(conn, { ...scope, before: page.cursor, limit: page.limit + 1 });
-  const data = await Promise.all(rows.slice(0, page.limit).map((r) => paymentRowToPayment(r)));
+  const rows = await repo.listPaymentRows(conn, {
+    ...scope,
+    reference: page.reference,
+    batchNo: page.batch,
+    voucherNo: page.voucher,
+    before: page.cursor,
+    limit: page.limit + 1,
+  });
+  const data = rows.slice(0, page.limit).map((r) => paymentRowToPayment(r));
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }
 
@@ -285,6 +295,17 @@ export async function voidPayment(
     if (p.refundedAmount + p.pendingRefundAmount > 0) throw errors.paymentNotVoidable('the payment has refunds');
     const at = ctx.clock.now().toISOString();
     if (!(await repo.markVoided(trx, id, at))) throw errors.paymentNotVoidable('the payment changed meanwhile');
+    await journal.recordEntry(trx, {
+      kind: 'void',
+      terminalId: p.terminalId,
+      merchantId: p.merchantId,
+      batchId: p.batchId,
+      paymentId: p.id,
+      operatorId: actor.kind === 'operator' ? actor.id : null,
+      amount: p.amount,
+      currency: p.currency,
+      at,
+    });
     await recordAudit(trx, ctx, {
       merchantId: p.merchantId,
       actor: auditActorOf(actor),
@@ -308,9 +329,41 @@ export interface BatchTotals {
   currency: string;
   sales: { count: number; amount: number };
   voids: { count: number; amount: number };
+  /** Refunds (退货) made at the terminal's counter in this batch, whatever became of them since. */
+  refunds: { count: number; amount: number };
   declined: { count: number };
   failed: { count: number; amount: number };
+  /** Sales − voids − refunds. */
   net: number;
+}
+
+/** A batch's totals: sales and voids from its payments, refunds from the terminal's journal. */
+async function batchTotals(
+  conn: Conn,
+  batch: { id: string; batch_no: number; terminal_id: string; opened_at: string },
+  currency: string,
+  settledAt: string,
+): Promise<BatchTotals> {
+  const rows = await repo.batchPaymentTotals(conn, batch.id);
+  const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
+  const count = (s: PaymentStatus) => Number(pick(s)?.count ?? 0);
+  const amount = (s: PaymentStatus) => Number(pick(s)?.amount ?? 0);
+  const refunded = (await journalRepo.batchEntryTotals(conn, batch.id)).find((r) => r.kind === 'refund');
+  const refunds = { count: Number(refunded?.count ?? 0), amount: Number(refunded?.amount ?? 0) };
+  return {
+    batchId: batch.id,
+    batchNo: batch.batch_no,
+    terminalId: batch.terminal_id,
+    openedAt: batch.opened_at,
+    settledAt,
+    currency,
+    sales: { count: count('approved') + count('voided'), amount: amount('approved') + amount('voided') },
+    voids: { count: count('voided'), amount: amount('voided') },
+    refunds,
+    declined: { count: count('declined') },
+    failed: { count: count('failed'), amount: amount('failed') },
+    net: amount('approved') - refunds.amount,
+  };
 }
 
 /**
@@ -324,24 +377,8 @@ export async function settleTerminal(db: Db, ctx: AppContext, actor: Actor, term
   return transaction(db, async (trx) => {
     const batch = await repo.findOpenBatch(trx, terminal.id, 'update');
     if (!batch) throw errors.batchEmpty();
-    const rows = await repo.batchPaymentTotals(trx, batch.id);
-    const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
-    const count = (s: PaymentStatus) => Number(pick(s)?.count ?? 0);
-    const amount = (s: PaymentStatus) => Number(pick(s)?.amount ?? 0);
     const at = ctx.clock.now().toISOString();
-    const totals: BatchTotals = {
-      batchId: batch.id,
-      batchNo: batch.batch_no,
-      terminalId: terminal.id,
-      openedAt: batch.opened_at,
-      settledAt: at,
-      currency: merchant?.currency ?? 'CNY',
-      sales: { count: count('approved') + count('voided'), amount: amount('approved') + amount('voided') },
-      voids: { count: count('voided'), amount: amount('voided') },
-      declined: { count: count('declined') },
-      failed: { count: count('failed'), amount: amount('failed') },
-      net: amount('approved'),
-    };
+    const totals = await batchTotals(trx, batch, merchant?.currency ?? 'CNY', at);
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
     await recordAudit(trx, ctx, {
       merchantId: terminal.merchantId,
@@ -351,10 +388,44 @@ export async function settleTerminal(db: Db, ctx: AppContext, actor: Actor, term
       objectType: 'batch',
       objectId: batch.id,
       terminalId: terminal.id,
-      details: { batchNo: batch.batch_no, net: totals.net, sales: totals.sales.count },
+      details: { batchNo: batch.batch_no, net: totals.net, sales: totals.sales.count, refunds: totals.refunds.count },
     });
     return totals;
   });
+}
+
+export type OpenBatch = Omit<BatchTotals, 'settledAt' | 'batchId' | 'openedAt'> & {
+  batchId: string | null;
+  openedAt: string | null;
+};
+
+/**
+ * 查询 → 汇总: the open batch's totals so far, without closing it; when none is open (right after
+ * a settlement), the number the next batch will take and zeros. @throws not_found (terminal)
+ */
+export async function openBatchSummary(conn: Conn, actor: Actor, terminalId: string): Promise<OpenBatch> {
+  const terminal = await terminals.findTerminal(conn, terminalId);
+  if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const currency = (await merchants.findMerchant(conn, terminal.merchantId))?.currency ?? 'CNY';
+  const batch = await repo.findOpenBatch(conn, terminal.id);
+  if (batch) {
+    const { settledAt: _, ...totals } = await batchTotals(conn, batch, currency, '');
+    return totals;
+  }
+  const zero = { count: 0, amount: 0 };
+  return {
+    batchId: null,
+    batchNo: (await repo.lastBatchNo(conn, terminal.id)) + 1,
+    terminalId: terminal.id,
+    openedAt: null,
+    currency,
+    sales: zero,
+    voids: zero,
+    refunds: zero,
+    declined: { count: 0 },
+    failed: zero,
+    net: 0,
+  };
 }
 
 /**
@@ -380,19 +451,43 @@ export async function findPaymentById(conn: Conn, id: string): Promise<Payment |
   return row ? paymentRowToPayment(row) : undefined;
 }
 
-async function receiptParty(conn: Conn, p: Payment) {
+async function receiptParty(conn: Conn, p: Payment): Promise<ReceiptParty> {
   const [merchant, terminal] = await Promise.all([
     merchants.findMerchant(conn, p.merchantId),
     terminals.findTerminal(conn, p.terminalId),
   ]);
-  return { merchantName: merchant?.name ?? '', merchantId: p.merchantId, terminalSerial: terminal?.serial ?? '' };
+  return {
+    merchantName: merchant?.name ?? '',
+    merchantNo: merchant?.merchantNo ?? '',
+    terminalNo: terminal?.terminalNo ?? '',
+  };
 }
 
-/** Sale receipt, or void receipt once voided. @throws not_found */
-export async function getPaymentReceipt(conn: Conn, actor: Actor, id: string): Promise<Receipt> {
+/** The slip's party when the transaction was made at another terminal (a refund at a second counter). */
+async function receiptPartyAt(conn: Conn, p: Payment, terminalId: string): Promise<ReceiptParty> {
+  return receiptParty(conn, { ...p, terminalId });
+}
+
+/**
+ * Sale receipt, or void receipt once voided, with the batch no., 凭证号 and operator no. of the
+ * terminal's journal; times in `timeZone` (IANA; UTC when not told). @throws not_found
+ */
+export async function getPaymentReceipt(conn: Conn, actor: Actor, id: string, timeZone?: string): Promise<Receipt> {
   const p = await getPayment(conn, actor, id);
   const party = await receiptParty(conn, p);
-  return p.status === 'voided' && p.voidedAt ? voidReceipt(party, p, p.voidedAt) : saleReceipt(party, p);
+  const entries = (await journalRepo.entriesOfPayment(conn, p.id)).map(journal.entryRowToEntry);
+  const sale = entries.find((e) => e.kind === 'sale');
+  if (p.status === 'voided' && p.voidedAt) {
+    return voidReceipt(
+      party,
+      p,
+      p.voidedAt,
+      entries.find((e) => e.kind === 'void'),
+      sale,
+      timeZone,
+    );
+  }
+  return saleReceipt(party, p, sale, timeZone);
 }
 
 /** For the refunds service, which has already checked the actor may see the refund. */
@@ -400,10 +495,14 @@ export async function refundReceiptFor(
   conn: Conn,
   paymentId: string,
   refund: Parameters<typeof refundReceipt>[2],
+  timeZone?: string,
 ): Promise<Receipt> {
   const p = await findPaymentById(conn, paymentId);
   if (!p) throw notFound('payment');
-  return refundReceipt(await receiptParty(conn, p), p, refund);
+  const row = await journalRepo.entryOfRefund(conn, refund.id);
+  const entry = row ? journal.entryRowToEntry(row) : undefined;
+  const party = entry ? await receiptPartyAt(conn, p, entry.terminalId) : await receiptParty(conn, p);
+  return refundReceipt(party, p, refund, entry, timeZone);
 }
 
 /** Who may flag a payment for risk: the acquirer's reviewers (and the platform admin). */

@@ -1,9 +1,10 @@
-import { format } from '../money.js';
+import { minorUnitExponent } from '../money.js';
 import { maskedPan } from './card.js';
 
 /**
  * Receipt data (签购单): the lines a terminal prints, a merchant copy to keep (with a signature
- * line) and a customer copy. Pure: built from objects, never stored.
+ * line) and a cardholder copy, laid out as a Chinese POS slip (TERMINAL.md). Pure: built from
+ * objects, never stored.
  */
 export interface Receipt {
   kind: 'sale' | 'void' | 'refund';
@@ -11,80 +12,146 @@ export interface Receipt {
   customerCopy: string[];
 }
 
-interface ReceiptParty {
+export interface ReceiptParty {
   merchantName: string;
-  merchantId: string;
-  terminalSerial: string;
+  /** 商户编号, 15 digits. */
+  merchantNo: string;
+  /** 终端编号, 8 digits. */
+  terminalNo: string;
 }
 
-interface ReceiptPayment {
+/** Where the transaction sits in its terminal's journal; absent for a refund made off the terminal. */
+export interface ReceiptEntry {
+  batchNo: number;
+  voucherNo: number;
+  operatorCode: string | null;
+}
+
+export interface ReceiptPayment {
   reference: string;
   amount: number;
   currency: string;
   card: { bin: string; last4: string; brand: string };
   authCode: string | null;
-  batchId: string;
   createdAt: string;
   status: string;
 }
 
-function header(p: ReceiptParty, copy: string): string[] {
+/** How a slip prints a time: `MM/DD hh:mm:ss`, in `timeZone` (an IANA name; UTC when not told). */
+export function slipTime(iso: string, timeZone = 'UTC'): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.month}/${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** Whether `timeZone` is a time zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `RMB 12.34` (a slip's money: the currency, then the amount; negative for voids and refunds). */
+export function slipAmount(amount: number, currency: string): string {
+  const exp = minorUnitExponent(currency);
+  const abs = Math.abs(amount);
+  const major =
+    exp === 0 ? String(abs) : `${Math.floor(abs / 10 ** exp)}.${String(abs % 10 ** exp).padStart(exp, '0')}`;
+  return `${currency === 'CNY' ? 'RMB' : currency} ${amount < 0 ? '-' : ''}${major}`;
+}
+
+const six = (n: number | undefined) => (n === undefined ? '------' : String(n).padStart(6, '0'));
+
+const TITLE = { sale: '消费(SALE)', void: '撤销(VOID)', refund: '退货(REFUND)' } as const;
+
+interface Slip {
+  kind: Receipt['kind'];
+  party: ReceiptParty;
+  entry?: ReceiptEntry;
+  pay: ReceiptPayment;
+  amount: number;
+  at: string;
+  /** 备注(REFERENCE): the original transaction, a refund's number and state, a decline. */
+  remarks: string[];
+}
+
+function lines(s: Slip, copy: 'merchant' | 'cardholder', timeZone?: string): string[] {
+  const { party, entry, pay } = s;
+  const signed = s.kind === 'sale' ? s.amount : -s.amount;
   return [
-    'POS 签购单 / SALES SLIP',
-    copy,
-    `商户名称 MERCHANT: ${p.merchantName}`,
-    `商户编号 MERCHANT NO: ${p.merchantId}`,
-    `终端编号 TERMINAL: ${p.terminalSerial}`,
+    'POS签购单 POS SALES SLIP',
+    copy === 'merchant' ? '商户存根(MERCHANT COPY)' : '持卡人存根(CARDHOLDER COPY)',
+    `商户名称(MERCHANT NAME): ${party.merchantName}`,
+    `商户编号(MERCHANT NO.): ${party.merchantNo}`,
+    `终端编号(TERMINAL NO.): ${party.terminalNo}`,
+    `操作员号(OPERATOR NO.): ${entry?.operatorCode ?? '--'}`,
+    `卡号(CARD NO.): ${maskedPan(pay.card)} ${pay.card.brand.toUpperCase()}`,
+    `交易类型(TRANS TYPE): ${TITLE[s.kind]}`,
+    `批次号(BATCH NO.): ${six(entry?.batchNo)}  凭证号(VOUCHER NO.): ${six(entry?.voucherNo)}`,
+    ...(pay.authCode ? [`授权码(AUTH NO.): ${pay.authCode}`] : []),
+    `参考号(REFER NO.): ${pay.reference}`,
+    `日期/时间(DATE/TIME): ${slipTime(s.at, timeZone)}`,
+    `金额(AMOUNT): ${slipAmount(signed, pay.currency)}`,
+    `备注(REFERENCE): ${s.remarks.length === 0 ? '' : s.remarks[0]}`,
+    ...s.remarks.slice(1),
+    ...(copy === 'merchant'
+      ? [
+          '持卡人签名(CARDHOLDER SIGNATURE): ____________',
+          '本人确认以上交易, 同意将其记入本卡账户',
+          'I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES',
+        ]
+      : []),
   ];
 }
 
-function body(kind: Receipt['kind'], pay: ReceiptPayment, amount: number, at: string, extra: string[]): string[] {
-  const title = { sale: '消费 SALE', void: '撤销 VOID', refund: '退货 REFUND' }[kind];
-  return [
-    `卡号 CARD: ${maskedPan(pay.card)} (${pay.card.brand})`,
-    `交易类型 TYPE: ${title}`,
-    `参考号 REF NO: ${pay.reference}`,
-    ...(pay.authCode ? [`授权码 AUTH: ${pay.authCode}`] : []),
-    `日期时间 DATE: ${at}`,
-    ...extra,
-    `金额 AMOUNT: ${kind === 'sale' ? '' : '-'}${format({ amount, currency: pay.currency })}`,
-  ];
+function build(s: Slip, timeZone?: string): Receipt {
+  return { kind: s.kind, merchantCopy: lines(s, 'merchant', timeZone), customerCopy: lines(s, 'cardholder', timeZone) };
 }
 
-function build(kind: Receipt['kind'], party: ReceiptParty, lines: string[]): Receipt {
-  return {
-    kind,
-    merchantCopy: [
-      ...header(party, '商户存根 MERCHANT COPY'),
-      ...lines,
-      '持卡人签名 CARDHOLDER SIGNATURE: ____________',
-    ],
-    customerCopy: [...header(party, '持卡人存根 CUSTOMER COPY'), ...lines],
-  };
+export function saleReceipt(party: ReceiptParty, pay: ReceiptPayment, entry?: ReceiptEntry, timeZone?: string) {
+  const remarks =
+    pay.status === 'approved' || pay.status === 'voided' ? [] : [`结果(RESULT): ${pay.status.toUpperCase()}`];
+  return build({ kind: 'sale', party, entry, pay, amount: pay.amount, at: pay.createdAt, remarks }, timeZone);
 }
 
-export function saleReceipt(party: ReceiptParty, pay: ReceiptPayment): Receipt {
-  const status =
-    pay.status === 'approved' || pay.status === 'voided' ? [] : [`结果 RESULT: ${pay.status.toUpperCase()}`];
-  return build('sale', party, body('sale', pay, pay.amount, pay.createdAt, status));
-}
-
-export function voidReceipt(party: ReceiptParty, pay: ReceiptPayment, voidedAt: string): Receipt {
-  return build('void', party, body('void', pay, pay.amount, voidedAt, []));
+export function voidReceipt(
+  party: ReceiptParty,
+  pay: ReceiptPayment,
+  voidedAt: string,
+  entry?: ReceiptEntry,
+  original?: ReceiptEntry,
+  timeZone?: string,
+): Receipt {
+  const remarks = [`原凭证号(ORIG VOUCHER): ${six(original?.voucherNo)}`];
+  return build({ kind: 'void', party, entry, pay, amount: pay.amount, at: voidedAt, remarks }, timeZone);
 }
 
 export function refundReceipt(
   party: ReceiptParty,
   pay: ReceiptPayment,
   refund: { id: string; amount: number; status: string; createdAt: string; processorReference: string | null },
+  entry?: ReceiptEntry,
+  timeZone?: string,
 ): Receipt {
-  return build(
-    'refund',
-    party,
-    body('refund', pay, refund.amount, refund.createdAt, [
-      `退款单号 REFUND: ${refund.id}`,
-      `状态 STATUS: ${refund.status}`,
-      ...(refund.processorReference ? [`追踪号 TRACE: ${refund.processorReference}`] : []),
-    ]),
-  );
+  const remarks = [
+    `原交易日期(ORIG DATE): ${slipTime(pay.createdAt, timeZone).slice(0, 5)}`,
+    `退款单号(REFUND NO.): ${refund.id}`,
+    `状态(STATUS): ${refund.status}`,
+    ...(refund.processorReference ? [`追踪号(TRACE): ${refund.processorReference}`] : []),
+  ];
+  return build({ kind: 'refund', party, entry, pay, amount: refund.amount, at: refund.createdAt, remarks }, timeZone);
 }

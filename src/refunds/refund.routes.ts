@@ -12,6 +12,7 @@ import {
   MAX_AMOUNT,
   page,
   pageQuery,
+  receiptQuery,
   receiptSchema,
   refundSchema,
   secret,
@@ -83,9 +84,14 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     '/api/v1/refunds/:id/receipt',
     {
       config: { auth: { roles: readers } },
-      schema: { tags: ['refunds'], params: idParam('re'), response: { 200: receiptSchema, ...errorResponses } },
+      schema: {
+        tags: ['refunds'],
+        querystring: receiptQuery,
+        params: idParam('re'),
+        response: { 200: receiptSchema, ...errorResponses },
+      },
     },
-    async (req) => refunds.getRefundReceipt(app.db.kysely, req.actor, req.params.id),
+    async (req) => refunds.getRefundReceipt(app.db.kysely, req.actor, req.params.id, req.query.tz),
   );
 
   app.post(

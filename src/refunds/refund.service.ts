@@ -11,6 +11,7 @@ import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
+import * as journal from '../payments/journal.service.js';
 import { refundExceedsRefundable } from '../payments/payment.errors.js';
 import { assertRefundable, type LockedPayment } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
@@ -168,6 +169,15 @@ export async function createCounterRefund(
       auditActorOf(actor),
       'refund requested by the merchant',
     );
+    if (actor.kind === 'operator' && actor.terminalId && actor.merchantId) {
+      const at = {
+        terminalId: actor.terminalId,
+        merchantId: actor.merchantId,
+        operatorId: actor.id,
+        now: row.created_at,
+      };
+      await journal.recordCounterRefund(trx, at, { ...row, paymentId: row.payment_id });
+    }
     await enqueueJob(trx, ctx, JOB_ACQUIRER_REVIEW, { refundId: row.id });
     return toRefund(trx, row);
   });
@@ -352,7 +362,7 @@ export async function forceRefundForDispute(
 }
 
 /** @throws not_found */
-export async function getRefundReceipt(conn: Conn, actor: Actor, id: string) {
+export async function getRefundReceipt(conn: Conn, actor: Actor, id: string, timeZone?: string) {
   const refund = await getRefund(conn, actor, id);
-  return payments.refundReceiptFor(conn, refund.paymentId, refund);
+  return payments.refundReceiptFor(conn, refund.paymentId, refund, timeZone);
 }

@@ -1,3 +1,4 @@
+import { FIRST_TERMINAL_NO } from '../db/migrations/021_terminal_journal.js';
 import type { TerminalTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { Terminal } from './terminal.js';
@@ -8,6 +9,7 @@ export function terminalRowToTerminal(r: TerminalRow): Terminal {
   return {
     id: r.id,
     serial: r.serial,
+    terminalNo: r.terminal_no,
     merchantId: r.merchant_id,
     agentId: r.agent_id,
     acquirerId: r.acquirer_id,
@@ -53,8 +55,22 @@ export async function listTerminalRows(
   return q.orderBy('terminals.id', 'desc').limit(f.limit).execute();
 }
 
-export async function insertTerminal(conn: Conn, row: TerminalTable): Promise<void> {
-  await conn.insertInto('terminals').values(row).execute();
+/** Inserts a terminal under the next free 终端编号 and returns it (a concurrent insert taking it first: the next). */
+export async function insertTerminal(conn: Conn, row: Omit<TerminalTable, 'terminal_no'>): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const last = await conn
+      .selectFrom('terminals')
+      .select((eb) => eb.fn.max('terminal_no').as('n'))
+      .executeTakeFirst();
+    const terminalNo = String(last?.n ? Number(last.n) + 1 : FIRST_TERMINAL_NO);
+    const r = await conn
+      .insertInto('terminals')
+      .values({ ...row, terminal_no: terminalNo })
+      .onConflict((oc) => oc.column('terminal_no').doNothing())
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return terminalNo;
+  }
+  throw new Error('no free terminal no. after 5 draws');
 }
 
 /** Swaps the stored unlock key, only if it is still `from` (a legacy plain key being sealed). */

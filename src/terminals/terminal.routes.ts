@@ -2,7 +2,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { peopleRoles } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { batchTotalsSchema, errorResponses, idParam, page, pageQuery, terminalSchema } from '../http/schemas.js';
+import {
+  batchTotalsSchema,
+  errorResponses,
+  idParam,
+  openBatchSchema,
+  page,
+  pageQuery,
+  terminalSchema,
+} from '../http/schemas.js';
 import { line, secretText } from '../http/text.js';
 import * as payments from '../payments/payment.service.js';
 import { REINITIALIZE_ROLES, reinitializeTerminal } from './reinitialize.js';
@@ -50,6 +58,20 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       schema: { tags: ['terminals'], params: idParam('trm'), response: { 200: terminalSchema, ...errorResponses } },
     },
     async (req) => terminals.getTerminal(app.db.kysely, req.actor, req.params.id),
+  );
+
+  app.get(
+    '/api/v1/terminals/:id/batch',
+    {
+      config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner'] } },
+      schema: {
+        tags: ['terminals'],
+        summary: 'The open batch (查询 → 汇总): its number and totals so far (sales, voids, refunds)',
+        params: idParam('trm'),
+        response: { 200: openBatchSchema, ...errorResponses },
+      },
+    },
+    async (req) => payments.openBatchSummary(app.db.kysely, req.actor, req.params.id),
   );
 
   app.post(

@@ -33,14 +33,19 @@ export async function createTerminal(
     unlock_secret: sealUnlockKey(ctx, id, randomBytes(32).toString('hex')),
     created_at: nowIso(ctx),
   };
+  let terminalNo: string;
   try {
-    await repo.insertTerminal(tx, row);
+    terminalNo = await repo.insertTerminal(tx, row);
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError('already_exists', `terminal serial ${input.serial} exists`);
     if (String(e).includes('FOREIGN KEY') || (e as { code?: string }).code === '23503') throw notFound('agent');
     throw e;
   }
-  return repo.terminalRowToTerminal({ ...row, acquirer_id: merchant.acquirerId });
+  return repo.terminalRowToTerminal({
+    ...row,
+    terminal_no: terminalNo,
+    acquirer_id: merchant.acquirerId,
+  });
 }
 
 /** Unscoped: for other services, which check access against the object they act on. */

@@ -135,6 +135,7 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/v1/terminals': { tenantBound: false, why: 'a list, scoped to the caller' },
   'GET /api/v1/terminals/:id': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'see' },
   'POST /api/v1/terminals/:id/settle': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
+  'GET /api/v1/terminals/:id/batch': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
   // Destructive: serials that differ are refused after the role and reach checks, before the password.
   'POST /api/v1/terminals/:id/reinitialize': {
     params: (o) => ({ id: o.terminal }),
@@ -229,6 +230,21 @@ const FIXTURES: Record<string, Fixture> = {
     tenantBound: true,
     terminal: 'act',
     answer: { status: 422, code: 'password_too_short' },
+  },
+  'GET /api/v1/terminals/:id/operators': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
+  // Code 00 is the supervisor's: refused before any change, after the role and tenant checks.
+  'POST /api/v1/terminals/:id/operators': {
+    params: (o) => ({ id: o.terminal }),
+    body: () => ({ code: '00', password: '482615' }),
+    tenantBound: true,
+    terminal: 'act',
+    answer: { status: 400, code: 'validation_failed' },
+  },
+  'DELETE /api/v1/terminals/:id/operators/:code': {
+    params: (o) => ({ id: o.terminal, code: DEMO.terminal.supervisor.code }),
+    tenantBound: true,
+    terminal: 'act',
+    answer: { status: 409, code: 'operator_not_deletable' },
   },
   'POST /api/v1/terminals/:id/unlock-challenge': {
     params: (o) => ({ id: o.terminal }),

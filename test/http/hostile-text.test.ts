@@ -166,6 +166,16 @@ const samples: Record<string, Sample> = {
     path: (i) => ({ id: i.terminalId, code: '99' }),
     body: () => ({ temporaryPassword: NEW_PASSWORD }),
   },
+  'GET /api/v1/terminals/{id}/operators': { who: 'supervisor', path: (i) => ({ id: i.terminalId }) },
+  'POST /api/v1/terminals/{id}/operators': {
+    who: 'supervisor',
+    path: (i) => ({ id: i.terminalId }),
+    body: () => ({ code: '98', password: NEW_PASSWORD }),
+  },
+  'DELETE /api/v1/terminals/{id}/operators/{code}': {
+    who: 'supervisor',
+    path: (i) => ({ id: i.terminalId, code: '97' }),
+  },
   'POST /api/v1/agent/unlock-codes': {
     who: 'agent',
     body: (i) => ({ terminalId: i.terminalId, challenge: '0000000000' }),
@@ -194,6 +204,7 @@ const samples: Record<string, Sample> = {
   'GET /api/v1/backups/{id}': { who: 'admin', path: () => ({ id: 'bkp_01ZZZZZZZZZZZZZZZZZZZZZZZZ' }) },
   'GET /api/v1/backups/{id}/file': { who: 'admin', path: () => ({ id: 'bkp_01ZZZZZZZZZZZZZZZZZZZZZZZZ' }) },
   'POST /api/v1/terminals/{id}/settle': { who: 'supervisor', path: (i) => ({ id: i.terminalId }) },
+  'GET /api/v1/terminals/{id}/batch': { who: 'cashier', path: (i) => ({ id: i.terminalId }) },
   // Serials that differ: whatever text is swept in, the password is never tried (no lockout).
   'POST /api/v1/terminals/{id}/reinitialize': {
     who: 'owner',

@@ -38,6 +38,8 @@ export const manageScreens: Screens<'manage' | 'changePassword'> = {
         <ol className="menu menu-single">
           <li className="is-selected">1 {t('terminal.manageChangeRefundPassword')}</li>
           <li>2 {t('terminal.manageReinitialize')}</li>
+          <li>3 {t('terminal.ops.title')}</li>
+          <li>4 {t('terminal.forgot.title')}</li>
         </ol>
       </>
     ),
@@ -45,6 +47,8 @@ export const manageScreens: Screens<'manage' | 'changePassword'> = {
       if (key === 'cancel') return ctx.go(ctx.home());
       if (key === '1' || key === 'enter') ctx.go({ kind: 'changePassword', step: 0, values: [], digits: '' });
       if (key === '2') ctx.go({ kind: 'reinit' });
+      if (key === '3') ctx.go({ kind: 'operators' });
+      if (key === '4') ctx.go({ kind: 'forgot' });
     },
   },
   changePassword: {

@@ -1,3 +1,4 @@
+import { startSettlement } from './SettleScreens';
 import { signOff } from './SignOnScreens';
 import type { Ctx, Screens } from './screen';
 
@@ -16,12 +17,9 @@ function choose(ctx: Ctx, item: (typeof MENU)[number]) {
     case 'query':
       return ctx.go({ kind: 'query' });
     case 'settle':
-      return ctx.go({ kind: 'settleConfirm' });
+      return void startSettlement(ctx);
     case 'print':
-      if (!ctx.lastSlip)
-        return ctx.go({ kind: 'message', tone: 'error', lines: [t('terminal.printNone')], next: ctx.home() });
-      ctx.setSlip({ ...ctx.lastSlip, reprint: true });
-      return ctx.go({ kind: 'message', tone: 'ok', lines: [t('terminal.reprint')], next: ctx.home() });
+      return ctx.go({ kind: 'printMenu' });
     case 'manage':
       if (ctx.operator?.role !== 'supervisor')
         return ctx.go({

@@ -1,4 +1,5 @@
 import { dateTime, money } from '../format';
+import { batchLines } from './SettleScreens';
 import { type Ctx, prompt, type Screen, type Screens, typed } from './screen';
 import * as pos from './terminal-api';
 
@@ -9,7 +10,7 @@ async function query(ctx: Ctx, reference?: string): Promise<void> {
   const { t } = ctx;
   ctx.go({ kind: 'processing' });
   try {
-    const p = reference ? await pos.findPaymentByReference(reference) : (await pos.recentPayments(1)).data[0];
+    const p = reference ? await pos.findPayment(reference) : (await pos.recentPayments(1)).data[0];
     const lines = p
       ? [
           reference ? t('terminal.menu.query') : t('terminal.queryLast'),
@@ -19,6 +20,23 @@ async function query(ctx: Ctx, reference?: string): Promise<void> {
         ]
       : [reference ? t('terminal.paymentNotFound') : t('terminal.queryNone')];
     ctx.go({ kind: 'message', tone: p ? 'ok' : 'error', lines, next: { kind: 'query' } });
+  } catch (e) {
+    ctx.fail(e, { kind: 'query' });
+  }
+}
+
+/** 汇总: the open batch's totals so far. */
+async function summary(ctx: Ctx): Promise<void> {
+  if (!ctx.terminal) return;
+  ctx.go({ kind: 'processing' });
+  try {
+    const b = await pos.openBatch(ctx.terminal.id);
+    ctx.go({
+      kind: 'message',
+      tone: 'ok',
+      lines: [ctx.t('terminal.querySummary'), ...batchLines(ctx, b)],
+      next: { kind: 'query' },
+    });
   } catch (e) {
     ctx.fail(e, { kind: 'query' });
   }
@@ -54,12 +72,14 @@ export const queryScreens: Screens<'query' | 'queryReference'> = {
           <li>1 {t('terminal.queryLast')}</li>
           <li>2 {t('terminal.queryByReference')}</li>
           <li>3 {t('terminal.queryRefunds')}</li>
+          <li>4 {t('terminal.querySummary')}</li>
         </ol>
       </>
     ),
     press: (_s, key, ctx) => {
       if (key === 'cancel') return ctx.go(ctx.home());
       if (key === '1') return void query(ctx);
+      if (key === '4') return void summary(ctx);
       if (key === '2' || key === '3') return ctx.go({ kind: 'queryReference', digits: '', refunds: key === '3' });
     },
   },
@@ -68,12 +88,13 @@ export const queryScreens: Screens<'query' | 'queryReference'> = {
       prompt(
         s.refunds ? t('terminal.queryRefunds') : t('terminal.queryTitle'),
         s.digits || '\u00a0',
-        t('terminal.originalReferencePrompt'),
+        t(s.refunds ? 'terminal.originalReferencePrompt' : 'terminal.voucherOrReferencePrompt'),
       ),
     press: (s, key, ctx) => {
       if (key === 'cancel') return ctx.go({ kind: 'query' });
-      if (key === 'enter' && s.digits.length === 12)
-        return void (s.refunds ? refundProgress(ctx, s.digits) : query(ctx, s.digits));
+      if (key === 'enter' && s.digits.length === 12 && s.refunds) return void refundProgress(ctx, s.digits);
+      if (key === 'enter' && !s.refunds && (s.digits.length === 12 || (s.digits.length <= 6 && Number(s.digits) > 0)))
+        return void query(ctx, s.digits);
       ctx.go({ ...s, digits: typed(s.digits, key, 12) });
     },
   },

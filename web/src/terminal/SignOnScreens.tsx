@@ -20,6 +20,7 @@ export async function signOn(ctx: Ctx, code: string, password: string): Promise<
     else if (code === '00' && !(await refundPasswordIsSet(r.actor.merchantId ?? '')))
       ctx.go({ kind: 'activate', current: null });
     else ctx.go({ kind: 'menu', cursor: 0 });
+    ctx.refreshBatch();
   } catch (e) {
     ctx.fail(e, { kind: 'operator', digits: '' });
   }

@@ -6,10 +6,12 @@ interface Props {
   merchant?: string;
   serial?: string;
   operator?: string;
+  /** The open batch's number (the next one's right after a settlement). */
+  batch?: number;
   online: boolean;
 }
 
-export function StatusBar({ merchant, serial, operator, online }: Props) {
+export function StatusBar({ merchant, serial, operator, batch, online }: Props) {
   const { t } = useTranslation();
   const [now, setNow] = useState(() => new Date());
   useEffect(() => {
@@ -25,8 +27,9 @@ export function StatusBar({ merchant, serial, operator, online }: Props) {
       <span title={t('status.operator')}>
         {t('status.operator')} {operator ?? '--'}
       </span>
-      {/* The batch no. is not in any answer a terminal gets yet (see README: gaps). */}
-      <span title={t('status.batch')}>{t('status.batch')} ------</span>
+      <span title={t('status.batch')}>
+        {t('status.batch')} {batch === undefined ? '------' : String(batch).padStart(6, '0')}
+      </span>
       <time>{clock(now)}</time>
       <span
         className={`online-dot ${online ? 'is-online' : 'is-offline'}`}

@@ -3,10 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, SessionEnded, session } from '../api/client';
 import { dateTime } from '../format';
 import { LanguageSwitch } from '../LanguageSwitch';
+import { forgotScreens } from './ForgotScreens';
 import { Keypad } from './Keypad';
 import { type Key, keyOf } from './keys';
 import { manageScreens } from './ManageScreens';
 import { menuScreens } from './MenuScreen';
+import { operatorScreens } from './OperatorScreens';
+import { printScreens } from './PrintScreens';
 import { queryScreens } from './QueryScreens';
 import { reinitScreens } from './ReinitScreens';
 import { saleScreens } from './SaleScreens';
@@ -32,6 +35,9 @@ const SCREENS: Screens<Kind> = {
   ...voidRefundScreens,
   ...queryScreens,
   ...settleScreens,
+  ...printScreens,
+  ...operatorScreens,
+  ...forgotScreens,
   ...manageScreens,
   ...reinitScreens,
 };
@@ -50,6 +56,8 @@ export default function Terminal() {
   const [serialText, setSerialText] = useState('');
   const [slip, setSlip] = useState<SlipData>();
   const [lastSlip, setLastSlip] = useState<SlipData>();
+  const [lastSettlement, setLastSettlement] = useState<SlipData>();
+  const [batchNo, setBatchNo] = useState<number>();
   const [online, setOnline] = useState(() => navigator.onLine);
   const home = useCallback((): Screen => (session.active ? { kind: 'menu', cursor: 0 } : { kind: 'welcome' }), []);
 
@@ -118,11 +126,21 @@ export default function Terminal() {
     return () => clearTimeout(timer);
   }, [screen, home]);
 
+  const refreshBatch = () => {
+    if (!terminal || !session.active) return setBatchNo(undefined);
+    pos.openBatch(terminal.id).then(
+      (b) => setBatchNo(b.batchNo),
+      () => setBatchNo(undefined),
+    );
+  };
+
   const ctx: Ctx = {
     t,
     terminal,
     operator,
     lastSlip,
+    lastSettlement,
+    batchNo,
     serialText,
     setSerialText,
     go: setScreen,
@@ -135,11 +153,14 @@ export default function Terminal() {
       setSlip({ lines: receipt.merchantCopy, copy: 'merchant' });
       setLastSlip({ lines: receipt.customerCopy, copy: 'cardholder' });
       setScreen({ kind: 'print', headline, receipt, copy: 'merchant' });
+      refreshBatch();
     },
     bind,
     setOperator,
     setSlip,
     setLastSlip,
+    setLastSettlement,
+    refreshBatch,
   };
 
   const press = (key: Key) => screenDef(screen).press(screen, key, ctx);
@@ -188,6 +209,7 @@ export default function Terminal() {
             merchant={terminal?.merchantName}
             serial={terminal?.serial}
             operator={operator?.code}
+            batch={operator ? batchNo : undefined}
             online={online}
           />
           <div className="screen-body">{screenDef(screen).render(screen, ctx)}</div>

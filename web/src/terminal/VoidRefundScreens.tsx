@@ -8,7 +8,7 @@ import * as pos from './terminal-api';
 async function findOriginal(ctx: Ctx, s: ScreenOf<'reference'>): Promise<void> {
   ctx.go({ kind: 'processing' });
   try {
-    const payment = await pos.findPaymentByReference(s.digits);
+    const payment = s.flow === 'void' ? await pos.findPayment(s.digits) : await pos.findPaymentByReference(s.digits);
     if (!payment) {
       ctx.go({
         kind: 'message',
@@ -31,7 +31,9 @@ async function startReference(ctx: Ctx, flow: Flow, password: string): Promise<v
   if (flow === 'refund') return ctx.go(base);
   ctx.go({ kind: 'processing' });
   try {
-    const page = await pos.recentPayments(20);
+    // Only the open batch's sales can be voided: offer those.
+    const batch = ctx.terminal ? await pos.openBatch(ctx.terminal.id) : undefined;
+    const page = batch?.batchId ? await pos.batchPayments(batch.batchNo) : { data: [] };
     ctx.go({ ...base, choices: page.data.filter((p) => p.status === 'approved').slice(0, 6) });
   } catch (e) {
     ctx.fail(e, ctx.home());
@@ -86,7 +88,9 @@ export const voidRefundScreens: Screens<'refundPassword' | 'reference' | 'refund
     render: (s, { t }) => (
       <>
         <h1 className="screen-title">{t(`terminal.menu.${s.flow}`)}</h1>
-        <p className="screen-hint">{t('terminal.originalReferencePrompt')}</p>
+        <p className="screen-hint">
+          {t(s.flow === 'void' ? 'terminal.voucherOrReferencePrompt' : 'terminal.originalReferencePrompt')}
+        </p>
         <output className="screen-value">{s.digits || '\u00a0'}</output>
         {s.choices.length > 0 && (
           <>
@@ -109,7 +113,8 @@ export const voidRefundScreens: Screens<'refundPassword' | 'reference' | 'refund
         const cursor = s.cursor < 0 ? (key === 'up' ? n - 1 : 0) : (s.cursor + (key === 'up' ? -1 : 1) + n) % n;
         return ctx.go({ ...s, cursor, digits: s.choices[cursor].reference });
       }
-      if (key === 'enter' && s.digits.length === 12) return void findOriginal(ctx, s);
+      const voucher = s.flow === 'void' && s.digits.length <= 6 && Number(s.digits) > 0;
+      if (key === 'enter' && (s.digits.length === 12 || voucher)) return void findOriginal(ctx, s);
       ctx.go({ ...s, cursor: -1, digits: typed(s.digits, key, 12) });
     },
   },

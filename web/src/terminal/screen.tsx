@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import type { Dispatch, ReactNode, SetStateAction } from 'react';
 import { isDigit, type Key } from './keys';
 import type { SlipData } from './Slip';
-import type { BoundTerminal, Payment, Receipt } from './terminal-api';
+import type { BoundTerminal, OpenBatch, Payment, Receipt } from './terminal-api';
 
 /**
  * The terminal's screens: one state per screen, and for each a renderer and a key handler. The
@@ -26,7 +26,15 @@ export type Screen =
   | { kind: 'reference'; flow: Flow; password: string; digits: string; choices: Payment[]; cursor: number }
   | { kind: 'refundAmount'; password: string; payment: Payment; digits: string }
   | { kind: 'voidConfirm'; password: string; payment: Payment }
-  | { kind: 'settleConfirm' }
+  | { kind: 'settleConfirm'; summary: OpenBatch }
+  | { kind: 'printMenu' }
+  | { kind: 'printVoucher'; digits: string }
+  | { kind: 'operators' }
+  | { kind: 'opEntry'; action: 'own' | 'add' | 'delete' | 'reset'; step: number; values: string[]; digits: string }
+  | { kind: 'opDelete'; code: string }
+  | { kind: 'forgot' }
+  | { kind: 'forgotChallenge'; challenge: string }
+  | { kind: 'forgotEntry'; way: 'agent' | 'sms' | 'email'; step: number; values: string[]; digits: string }
   | { kind: 'query' }
   | { kind: 'queryReference'; digits: string; refunds: boolean }
   | { kind: 'manage' }
@@ -50,6 +58,10 @@ export interface Ctx {
   terminal?: BoundTerminal;
   operator?: Operator;
   lastSlip?: SlipData;
+  /** The last settlement slip this browser printed (打印 → 结算单). */
+  lastSettlement?: SlipData;
+  /** The open batch's number, as the status bar shows it. */
+  batchNo?: number;
   serialText: string;
   setSerialText: Dispatch<SetStateAction<string>>;
   go(s: Screen): void;
@@ -63,6 +75,9 @@ export interface Ctx {
   setOperator(o: Operator | undefined): void;
   setSlip(s: SlipData | undefined): void;
   setLastSlip(s: SlipData | undefined): void;
+  setLastSettlement(s: SlipData | undefined): void;
+  /** Asks the server for the open batch's number again (after sign-on, a transaction, a settlement). */
+  refreshBatch(): void;
 }
 
 export interface ScreenDef<S extends Screen> {

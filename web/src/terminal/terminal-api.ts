@@ -36,28 +36,43 @@ export const sell = (amount: number, cardNumber: string) =>
     }),
   );
 
-export const paymentReceipt = (id: string) =>
-  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id } } }));
+/** The slip prints its time in the browser's own time zone. */
+const tz = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export const refundReceipt = (id: string) => ok(api.GET('/api/v1/refunds/{id}/receipt', { params: { path: { id } } }));
+export const paymentReceipt = (id: string) =>
+  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id }, query: { tz: tz() } } }));
+
+export const refundReceipt = (id: string) =>
+  ok(api.GET('/api/v1/refunds/{id}/receipt', { params: { path: { id }, query: { tz: tz() } } }));
 
 export const recentPayments = (limit: number, cursor?: string) =>
   ok(api.GET('/api/v1/payments', { params: { query: { limit, cursor } } }));
 
-/**
- * The API has no look-up by reference yet (issue 10 asks for `GET /api/v1/payments?reference=`):
- * until then the terminal pages through its own payments, newest first, and stops after 500.
- */
+const lookUp = (query: { reference?: string; voucher?: number; batch?: number; limit?: number }) =>
+  ok(api.GET('/api/v1/payments', { params: { query: { limit: 20, ...query } } }));
+
+/** The terminal's payment with that 参考号 (an operator sees only its own terminal's). */
 export async function findPaymentByReference(reference: string): Promise<Payment | undefined> {
-  let cursor: string | undefined;
-  for (let pages = 0; pages < 5; pages++) {
-    const page = await recentPayments(100, cursor);
-    const hit = page.data.find((p) => p.reference === reference);
-    if (hit || !page.nextCursor) return hit;
-    cursor = page.nextCursor;
-  }
-  return undefined;
+  return (await lookUp({ reference, limit: 1 })).data[0];
 }
+
+/** The terminal's payment whose sale, void or refund took that 凭证号. */
+export async function findPaymentByVoucher(voucher: number): Promise<Payment | undefined> {
+  return (await lookUp({ voucher, limit: 1 })).data[0];
+}
+
+/** 6 digits or fewer: a 凭证号; 12: a 参考号. */
+export const findPayment = (digits: string) =>
+  digits.length <= 6 ? findPaymentByVoucher(Number(digits)) : findPaymentByReference(digits);
+
+/** The payments of the terminal's batch with that number, newest first. */
+export const batchPayments = (batch: number) => lookUp({ batch });
+
+export type OpenBatch = Json<'/api/v1/terminals/{id}/batch', 'get', 200>;
+
+/** The open batch's number and totals so far (查询 → 汇总, the status bar's 批次号). */
+export const openBatch = (terminalId: string) =>
+  ok(api.GET('/api/v1/terminals/{id}/batch', { params: { path: { id: terminalId } } }));
 
 export const refund = (paymentId: string, amount: number, refundPassword: string) =>
   ok(
@@ -89,3 +104,48 @@ export const changeOwnPassword = (body: { currentPassword: string; newPassword: 
 /** The payment's refunds, newest first. */
 export const refundsOf = (paymentId: string) =>
   ok(api.GET('/api/v1/refunds', { params: { query: { paymentId, limit: 5 } } }));
+
+/** 柜员管理: the terminal's operators (supervisor of the terminal, or the merchant's owner). */
+export const listOperators = (terminalId: string) =>
+  ok(api.GET('/api/v1/terminals/{id}/operators', { params: { path: { id: terminalId } } }));
+
+export const addOperator = (terminalId: string, code: string, password: string) =>
+  ok(api.POST('/api/v1/terminals/{id}/operators', { params: { path: { id: terminalId } }, body: { code, password } }));
+
+export const deleteOperator = (terminalId: string, code: string) =>
+  ok(api.DELETE('/api/v1/terminals/{id}/operators/{code}', { params: { path: { id: terminalId, code } } }));
+
+/** 操作员改密: a temporary password the operator must change at its next sign-on. */
+export const resetOperatorPassword = (terminalId: string, code: string, temporaryPassword: string) =>
+  ok(
+    api.POST('/api/v1/terminals/{id}/operators/{code}/password-reset', {
+      params: { path: { id: terminalId, code } },
+      body: { temporaryPassword },
+    }),
+  );
+
+/** 忘记退款密码, agent way: the terminal shows a challenge for the agent, who answers an unlock code. */
+export const unlockChallenge = (terminalId: string) =>
+  ok(api.POST('/api/v1/terminals/{id}/unlock-challenge', { params: { path: { id: terminalId } } }));
+
+export const resetWithUnlockCode = (
+  terminalId: string,
+  body: { unlockCode: string; newPassword: string; confirmPassword: string },
+) => ok(api.POST('/api/v1/terminals/{id}/refund-password/reset', { params: { path: { id: terminalId } }, body }));
+
+/** 忘记退款密码, SMS / e-mail way: a one-time code to the merchant's registered contact. */
+export const sendRecoveryCode = (merchantId: string, channel: 'sms' | 'email') =>
+  ok(
+    api.POST('/api/v1/merchants/{id}/refund-password/recovery', {
+      params: { path: { id: merchantId } },
+      body: { channel },
+    }),
+  );
+
+export const verifyRecoveryCode = (
+  merchantId: string,
+  body: { code: string; newPassword: string; confirmPassword: string },
+) =>
+  ok(
+    api.POST('/api/v1/merchants/{id}/refund-password/recovery/verify', { params: { path: { id: merchantId } }, body }),
+  );
