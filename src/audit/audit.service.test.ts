@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { AuditEventTable } from '../db/schema.js';
-import { transaction } from '../db/transaction.js';
+import { atEnd, transaction } from '../db/transaction.js';
 import { openContext } from '../runtime.js';
 import { recordAudit, recordAuditNow, verifyAuditChains } from './audit.service.js';
 import { type AuditInput, auditHash, GENESIS_HASH, UnsafeAuditRecordError } from './audit-event.js';
@@ -180,8 +180,12 @@ describe.each(engines())('the audit log (%s)', (engine) => {
       });
       const slow = transaction(database, async (trx) => {
         await recordAudit(trx, ctx, event(a, 1));
-        appended();
-        await held; // chain a's head stays locked until released
+        // The append runs at the transaction's end (the chain is every transaction's last lock):
+        // pause right after it, holding chain a's head until released.
+        await atEnd(trx, async () => {
+          appended();
+          await held;
+        });
       });
       await aLocked;
       const t0 = Date.now();

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { AuditEventTable } from '../db/schema.js';
-import { type Conn, type Tx, transaction } from '../db/transaction.js';
+import { atEnd, type Conn, type Tx, transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { findMerchant, listMerchants } from '../merchants/merchant.service.js';
@@ -42,26 +42,32 @@ export async function recordAudit(trx: Tx, ctx: AppContext, input: AuditInput): 
     throw new UnsafeAuditRecordError('details', `larger than ${MAX_DETAILS_CHARS} characters`);
   }
   const chain = chainOf(input.merchantId);
-  const { seq, prevHash } = await repo.claimNextSeq(trx, chain);
-  const unhashed = {
-    id: newId('aud'),
-    chain,
-    seq,
-    at: nowIso(ctx),
-    actor_kind: input.actor.kind,
-    actor_id: input.actor.id,
-    action: input.action,
-    outcome: input.outcome,
-    object_type: input.objectType ?? null,
-    object_id: input.objectId ?? null,
-    terminal_id: input.terminalId ?? null,
-    ip: input.ip ?? input.actor.ip ?? null,
-    details,
-    prev_hash: prevHash,
-  };
-  const row: AuditEventTable = { ...unhashed, hash: auditHash(unhashed) };
-  await repo.insertEvent(trx, row);
-  await repo.setHeadHash(trx, chain, seq, row.hash);
+  const at = nowIso(ctx);
+  const id = newId('aud');
+  // The chain's row lock is the last lock of every transaction (`atEnd`); the event keeps the time
+  // of the call.
+  await atEnd(trx, async () => {
+    const { seq, prevHash } = await repo.claimNextSeq(trx, chain);
+    const unhashed = {
+      id,
+      chain,
+      seq,
+      at,
+      actor_kind: input.actor.kind,
+      actor_id: input.actor.id,
+      action: input.action,
+      outcome: input.outcome,
+      object_type: input.objectType ?? null,
+      object_id: input.objectId ?? null,
+      terminal_id: input.terminalId ?? null,
+      ip: input.ip ?? input.actor.ip ?? null,
+      details,
+      prev_hash: prevHash,
+    };
+    const row: AuditEventTable = { ...unhashed, hash: auditHash(unhashed) };
+    await repo.insertEvent(trx, row);
+    await repo.setHeadHash(trx, chain, seq, row.hash);
+  });
 }
 
 /**

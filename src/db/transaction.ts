@@ -9,6 +9,8 @@ export type Conn = Kysely<Database>;
 
 /** Effects waiting for their transaction to commit, by transaction. */
 const afterCommit = new WeakMap<Tx, (() => void)[]>();
+/** Work that must be the transaction's last, by transaction (see `atEnd`). */
+const lastSteps = new WeakMap<Tx, (() => Promise<void>)[]>();
 
 /**
  * Runs `fn` in one transaction. On SQLite it is BEGIN IMMEDIATE (see connect.ts), which serialises
@@ -18,9 +20,13 @@ const afterCommit = new WeakMap<Tx, (() => void)[]>();
  */
 export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
   const effects: (() => void)[] = [];
-  const result = await db.kysely.transaction().execute((trx) => {
+  const steps: (() => Promise<void>)[] = [];
+  const result = await db.kysely.transaction().execute(async (trx) => {
     afterCommit.set(trx, effects);
-    return fn(trx);
+    lastSteps.set(trx, steps);
+    const value = await fn(trx);
+    for (let i = 0; i < steps.length; i++) await steps[i](); // in order; a step may add more
+    return value;
   });
   for (const effect of effects) effect();
   return result;
@@ -35,6 +41,20 @@ export function onCommit(tx: Tx, effect: () => void): void {
   const effects = afterCommit.get(tx);
   if (!effects) throw new Error('onCommit: not a transaction opened by transaction()');
   effects.push(effect);
+}
+
+/**
+ * Runs `step` inside the transaction `tx`, after the caller's work and just before COMMIT, in the
+ * order registered. The audit chain uses it: appending takes the merchant's chain row lock, and
+ * taken last in every transaction it can never stand between two other locks taken in opposite
+ * orders (the money checker found a sale and a counter refund deadlocked on PostgreSQL: one held
+ * the chain and wanted the terminal's 凭证号 counter, the other the reverse). Outside a transaction
+ * opened by `transaction()` the step runs at once.
+ */
+export async function atEnd(tx: Tx, step: () => Promise<void>): Promise<void> {
+  const steps = lastSteps.get(tx);
+  if (steps) steps.push(step);
+  else await step();
 }
 
 /** True where `SELECT … FOR UPDATE` exists (PostgreSQL); SQLite's write lock already serialises. */

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
 import { armFailpoint } from '../../src/db/failpoints.js';
@@ -37,6 +38,8 @@ export interface SimulationResult {
   seconds: number;
   anomalies: (Anomaly | (Violation & { round: number }))[];
   counts: Record<string, number>;
+  /** The server's error-level log lines (the cause of a 500), first ones first. */
+  serverErrors: string[];
 }
 
 /** A second worker in its own process, on the same database, told the test's time for each run. */
@@ -88,13 +91,25 @@ function armDelays(rng: Rng): (() => void)[] {
 
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
   const log = opts.log ?? (() => {});
-  const h = await openHarness(opts.engine, {
-    refundPasswordExpiryDays: 0,
-    sessionIdleMinutes: 10_000_000,
-    sessionAbsoluteHours: 1_000_000,
-    // A day of negotiation, so that the clock's steps reach escalations, rulings and their races.
-    disputeEscalationDays: 1,
+  // The server's error log lines (a 500's cause), kept for the report.
+  const serverErrors: string[] = [];
+  const errorLog = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (/"level":(50|60)/.test(line)) serverErrors.push(line);
+      done();
+    },
   });
+  const h = await openHarness(
+    opts.engine,
+    {
+      refundPasswordExpiryDays: 0,
+      sessionIdleMinutes: 10_000_000,
+      sessionAbsoluteHours: 1_000_000,
+      // A day of negotiation, so that the clock's steps reach escalations, rulings and their races.
+      disputeEscalationDays: 1,
+    },
+    errorLog,
+  );
   const rng = new Rng(opts.seed);
   const second = opts.engine === 'postgres' ? startSecondWorker(h.ctx.config) : undefined;
   const anomalies: SimulationResult['anomalies'] = [];
@@ -141,6 +156,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       seconds: (Date.now() - started) / 1000,
       anomalies,
       counts: Object.fromEntries(world.counts),
+      serverErrors,
     };
   } finally {
     for (const d of disarm) d();
@@ -158,5 +174,6 @@ export function describeResult(r: SimulationResult): string {
     .slice(0, 5)
     .map((a) => `  round ${a.round}: ${a.kind}: ${a.detail}`)
     .join('\n');
-  return `${head}\n${first}\n${replay}`;
+  const causes = r.serverErrors.slice(0, 3).map((l) => `  server: ${l.slice(0, 600)}`);
+  return [head, first, ...causes, replay].join('\n');
 }
