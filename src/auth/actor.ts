@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import * as errors from './auth.errors.js';
 
 /**
  * Who is calling, and what they may reach. Roles come from three kinds of principal: terminal
@@ -52,7 +52,7 @@ export function auditActorOf(actor: Actor): { kind: Actor['kind']; id: string; i
 /** Defence in depth: services check the role too, so the CLI and any future caller get the same rule. */
 export function assertRole(actor: Actor, allowed: readonly Role[]): void {
   if (!allowed.includes(actor.role)) {
-    throw new AppError('forbidden', `a ${actor.role} may not do this (allowed: ${allowed.join(', ')})`);
+    throw errors.roleNotAmong(actor.role, allowed);
   }
 }
 

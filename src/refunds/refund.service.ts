@@ -5,7 +5,7 @@ import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
 import type { RefundTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
@@ -243,7 +243,7 @@ export async function cancelRefund(
   reason?: string,
 ): Promise<Refund> {
   const row = await visibleRefundRow(db.kysely, actor, id);
-  if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant can cancel here');
+  if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantCancels();
   if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, 'canceled');
   return transaction(db, async (trx) => {
     const current = await getLockedRefund(trx, id);

@@ -5,12 +5,13 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import { purposeKey } from '../secret-key.js';
 import { openSecret, sealSecret } from '../webhooks/secret-box.js';
+import { terminalSerialExists } from './terminal.errors.js';
 import type { Terminal } from './terminal.js';
 import * as repo from './terminal.repository.js';
 
@@ -37,7 +38,7 @@ export async function createTerminal(
   try {
     terminalNo = await repo.insertTerminal(tx, row);
   } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError('already_exists', `terminal serial ${input.serial} exists`);
+    if (isUniqueViolation(e)) throw terminalSerialExists(input.serial);
     if (String(e).includes('FOREIGN KEY') || (e as { code?: string }).code === '23503') throw notFound('agent');
     throw e;
   }
