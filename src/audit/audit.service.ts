@@ -6,7 +6,7 @@ import type { AuditEventTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { findMerchant, listMerchants } from '../merchants/merchant.service.js';
+import { findMerchant, visibleMerchantIds } from '../merchants/merchant.service.js';
 import { notIsoDateTime } from './audit.errors.js';
 import * as repo from './audit.repository.js';
 import {
@@ -162,13 +162,7 @@ async function readableChains(conn: Conn, actor: Actor, merchantId?: string): Pr
     if (!m || !canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId })) throw notFound('merchant');
     return [m.id];
   }
-  if (actor.role === 'platform_admin') return undefined;
-  if (actor.role === 'acquirer_reviewer') {
-    return (await listMerchants(conn))
-      .filter((m) => canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId }))
-      .map((m) => m.id);
-  }
-  return actor.merchantId ? [actor.merchantId] : [];
+  return visibleMerchantIds(conn, actor);
 }
 
 function isoBound(name: string, v: string | undefined): string | undefined {

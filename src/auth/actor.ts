@@ -77,6 +77,28 @@ export function canSeeMerchant(actor: Actor, m: MerchantScope): boolean {
   }
 }
 
+/**
+ * Which merchants' objects a caller's lists hold — the list form of `canSeeMerchant`, and the one
+ * place it is decided: `{}` all of them (the platform), one merchant (its own people and keys,
+ * operators included), one acquirer's merchants (its reviewers), or `null`: none (an agent's
+ * staff, who reach terminals only, and an actor missing its tenant). A repository applies it as a
+ * `WHERE` on the object's merchant, joined to `merchants` for an acquirer.
+ */
+export type MerchantListScope = Readonly<{ merchantId?: string; acquirerId?: string }> | null;
+
+export function merchantListScope(actor: Actor): MerchantListScope {
+  switch (actor.role) {
+    case 'platform_admin':
+      return {};
+    case 'acquirer_reviewer':
+      return actor.acquirerId ? { acquirerId: actor.acquirerId } : null;
+    case 'agent_staff':
+      return null;
+    default:
+      return actor.merchantId ? { merchantId: actor.merchantId } : null;
+  }
+}
+
 export interface TerminalScope extends MerchantScope {
   readonly terminalId: string;
   readonly agentId: string;

@@ -1,4 +1,4 @@
-import { type Actor, auditActorOf } from '../auth/actor.js';
+import { type Actor, auditActorOf, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
@@ -127,8 +127,9 @@ export async function listManualReviews(
   actor: Actor,
   q: { limit: number; cursor?: string },
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
-  const acquirerId = actor.role === 'platform_admin' ? null : (actor.acquirerId ?? '-');
-  const rows = await repo.listManualReviewRows(conn, acquirerId, q.limit + 1, q.cursor);
+  const scope = merchantListScope(actor);
+  if (!scope || scope.merchantId) return { data: [], nextCursor: null };
+  const rows = await repo.listManualReviewRows(conn, scope.acquirerId ?? null, q.limit + 1, q.cursor);
   const data = await toRefunds(conn, rows.slice(0, q.limit));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }

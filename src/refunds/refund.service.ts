@@ -1,4 +1,4 @@
-import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
@@ -213,13 +213,8 @@ export async function listRefunds(
   actor: Actor,
   q: { limit: number; cursor?: string; status?: RefundStatus; paymentId?: string },
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
-  if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
-  const scope: Omit<repo.RefundPage, 'limit'> =
-    actor.role === 'platform_admin'
-      ? {}
-      : actor.role === 'acquirer_reviewer'
-        ? { acquirerId: actor.acquirerId ?? '-' }
-        : { merchantId: actor.merchantId ?? '-' };
+  const scope = merchantListScope(actor);
+  if (!scope) return { data: [], nextCursor: null };
   const rows = await repo.listRefundRows(conn, {
     ...scope,
     status: q.status,

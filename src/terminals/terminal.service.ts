@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
-import { canSeeTerminal } from '../auth/actor.js';
+import { canSeeTerminal, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
@@ -93,14 +93,10 @@ export async function listTerminals(
   actor: Actor,
   page: { limit: number; cursor?: string },
 ): Promise<{ data: Terminal[]; nextCursor: string | null }> {
-  const filter: repo.TerminalFilter =
-    actor.role === 'platform_admin'
-      ? {}
-      : actor.role === 'agent_staff'
-        ? { agentId: actor.agentId ?? '-' }
-        : actor.role === 'acquirer_reviewer'
-          ? { acquirerId: actor.acquirerId ?? '-' }
-          : { merchantId: actor.merchantId ?? '-' };
+  // An agent's staff reach the terminals they serve; everyone else follows merchant scoping.
+  const filter: repo.TerminalFilter | null =
+    actor.role === 'agent_staff' ? { agentId: actor.agentId ?? '-' } : merchantListScope(actor);
+  if (!filter) return { data: [], nextCursor: null };
   const rows = await repo.listTerminalRows(conn, { ...filter, before: page.cursor, limit: page.limit + 1 });
   const data = rows.slice(0, page.limit).map(repo.terminalRowToTerminal);
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
