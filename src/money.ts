@@ -1,7 +1,13 @@
 /**
- * Money is an integer of minor units (fen, cents) plus an ISO 4217 currency code. All arithmetic on
- * amounts goes through this module so that floats, unsafe integers and mixed currencies never slip
- * into a sum.
+ * Money is an integer of minor units (fen, cents) plus an ISO 4217 currency code. `money()` checks
+ * an amount where it enters (a payment, a refund); `format()` writes one for people.
+ *
+ * The arithmetic itself stays plain `+` / `-` / `<=` on numbers, on purpose: every amount is a
+ * safe integer checked on the way in (the HTTP schemas' `MAX_AMOUNT`, ~10^12, and `money()`), so
+ * sums over a payment's refunds stay far below 2^53 and never round; a refund's currency is the
+ * payment's (`currency_mismatch` otherwise), so no sum mixes currencies; and the database's CHECKs
+ * (`src/db/checks.ts`) refuse a refunded or reserved total beyond captured − voided whatever code
+ * computed it. Wrapping each `+` in a `Money` would add no check those do not already make.
  */
 export interface Money {
   readonly amount: number;
@@ -12,7 +18,7 @@ export class MoneyError extends Error {}
 
 const CURRENCY = /^[A-Z]{3}$/;
 
-export function assertAmount(amount: number): number {
+function assertAmount(amount: number): number {
   if (!Number.isSafeInteger(amount))
     throw new MoneyError(`amount must be a safe integer of minor units, got ${amount}`);
   return amount;
@@ -22,34 +28,6 @@ export function money(amount: number, currency: string): Money {
   assertAmount(amount);
   if (!CURRENCY.test(currency)) throw new MoneyError(`currency must be an ISO 4217 code, got ${currency}`);
   return { amount, currency };
-}
-
-function sameCurrency(a: Money, b: Money): void {
-  if (a.currency !== b.currency) throw new MoneyError(`currency mismatch: ${a.currency} vs ${b.currency}`);
-}
-
-export function add(a: Money, b: Money): Money {
-  sameCurrency(a, b);
-  return money(a.amount + b.amount, a.currency);
-}
-
-export function subtract(a: Money, b: Money): Money {
-  sameCurrency(a, b);
-  return money(a.amount - b.amount, a.currency);
-}
-
-export function sum(currency: string, items: readonly Money[]): Money {
-  return items.reduce(add, money(0, currency));
-}
-
-export function isGreaterThan(a: Money, b: Money): boolean {
-  sameCurrency(a, b);
-  return a.amount > b.amount;
-}
-
-export function min(a: Money, b: Money): Money {
-  sameCurrency(a, b);
-  return a.amount <= b.amount ? a : b;
 }
 
 /** Minor units per major unit; CNY, USD, EUR have 2, JPY and KRW 0. */

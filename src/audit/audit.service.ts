@@ -4,9 +4,10 @@ import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { AuditEventTable } from '../db/schema.js';
 import { atEnd, type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, forbidden, notFound } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { findMerchant, listMerchants } from '../merchants/merchant.service.js';
+import { findMerchant, visibleMerchantIds } from '../merchants/merchant.service.js';
+import { notIsoDateTime } from './audit.errors.js';
 import * as repo from './audit.repository.js';
 import {
   type AuditEvent,
@@ -167,19 +168,13 @@ async function readableChains(conn: Conn, actor: Actor, merchantId?: string): Pr
     if (!m || !canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId })) throw notFound('merchant');
     return [m.id];
   }
-  if (actor.role === 'platform_admin') return undefined;
-  if (actor.role === 'acquirer_reviewer') {
-    return (await listMerchants(conn))
-      .filter((m) => canSeeMerchant(actor, { merchantId: m.id, acquirerId: m.acquirerId }))
-      .map((m) => m.id);
-  }
-  return actor.merchantId ? [actor.merchantId] : [];
+  return visibleMerchantIds(conn, actor);
 }
 
 function isoBound(name: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new AppError('validation_failed', `${name} is not an ISO 8601 date-time`);
+  if (Number.isNaN(d.getTime())) throw notIsoDateTime(name);
   // Stored times are toISOString() text; compare like with like (no offset, always milliseconds).
   return d.toISOString();
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import * as errors from './auth.errors.js';
 
 /**
  * Who is calling, and what they may reach. Roles come from three kinds of principal: terminal
@@ -52,7 +52,7 @@ export function auditActorOf(actor: Actor): { kind: Actor['kind']; id: string; i
 /** Defence in depth: services check the role too, so the CLI and any future caller get the same rule. */
 export function assertRole(actor: Actor, allowed: readonly Role[]): void {
   if (!allowed.includes(actor.role)) {
-    throw new AppError('forbidden', `a ${actor.role} may not do this (allowed: ${allowed.join(', ')})`);
+    throw errors.roleNotAmong(actor.role, allowed);
   }
 }
 
@@ -74,6 +74,28 @@ export function canSeeMerchant(actor: Actor, m: MerchantScope): boolean {
       return false;
     default:
       return actor.merchantId === m.merchantId;
+  }
+}
+
+/**
+ * Which merchants' objects a caller's lists hold — the list form of `canSeeMerchant`, and the one
+ * place it is decided: `{}` all of them (the platform), one merchant (its own people and keys,
+ * operators included), one acquirer's merchants (its reviewers), or `null`: none (an agent's
+ * staff, who reach terminals only, and an actor missing its tenant). A repository applies it as a
+ * `WHERE` on the object's merchant, joined to `merchants` for an acquirer.
+ */
+export type MerchantListScope = Readonly<{ merchantId?: string; acquirerId?: string }> | null;
+
+export function merchantListScope(actor: Actor): MerchantListScope {
+  switch (actor.role) {
+    case 'platform_admin':
+      return {};
+    case 'acquirer_reviewer':
+      return actor.acquirerId ? { acquirerId: actor.acquirerId } : null;
+    case 'agent_staff':
+      return null;
+    default:
+      return actor.merchantId ? { merchantId: actor.merchantId } : null;
   }
 }
 

@@ -3,10 +3,11 @@ import { nowIso } from '../context.js';
 import { randomToken, sha256Hex } from '../credentials/hashing.js';
 import type { Db } from '../db/connect.js';
 import type { Conn } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Actor, ApiKeyScope } from './actor.js';
 import * as repo from './api-key.repository.js';
+import * as errors from './auth.errors.js';
 
 export const API_KEY_PREFIX = 'rdk_';
 
@@ -86,7 +87,7 @@ export async function revokeApiKey(db: Db, ctx: AppContext, merchantId: string, 
 
 export async function authenticateApiKey(conn: Conn, secret: string): Promise<Actor> {
   const row = await repo.findActiveApiKeyByHash(conn, sha256Hex(secret));
-  if (!row) throw new AppError('unauthenticated', 'the API key is unknown or revoked');
+  if (!row) throw errors.apiKeyUnknown();
   return {
     kind: 'api_key',
     id: row.id,

@@ -14,6 +14,7 @@ import * as operators from '../operators/operator.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import type { Actor, Role } from './actor.js';
 import * as apiKeys from './api-key.service.js';
+import * as errors from './auth.errors.js';
 import * as repo from './session.repository.js';
 import * as users from './user.service.js';
 
@@ -221,7 +222,7 @@ export async function loginUser(
       ? { reason: outcome as LoginFailure, merchantId: user.merchant_id, objectType: 'user', objectId: user.id }
       : { reason: 'unknown_email', merchantId: null, objectType: 'user', details: { email: typedEmail(email) } },
   );
-  throw new AppError('invalid_credentials');
+  throw errors.invalidCredentials();
 }
 
 /**
@@ -262,7 +263,7 @@ export async function loginOperator(
             objectId: containsPan(terminalId) ? undefined : terminalId,
           },
     );
-    throw new AppError('invalid_credentials');
+    throw errors.invalidCredentials();
   }
   const failure = (reason: LoginFailure) =>
     auditLoginFailure(db, ctx, from, {
@@ -296,7 +297,7 @@ export async function loginOperator(
   }
   if (terminal.status !== 'active') {
     await failure('terminal_inactive');
-    throw new AppError('invalid_credentials');
+    throw errors.invalidCredentials();
   }
   return openSession(db, ctx, operatorActorOf(op, terminal), from);
 }
@@ -311,11 +312,11 @@ export async function authenticate(db: Db, ctx: AppContext, token: string): Prom
   const s = token.startsWith(TOKEN_PREFIX)
     ? await repo.findLiveSessionByTokenHash(db.kysely, sha256Hex(token), now.toISOString())
     : undefined;
-  if (!s) throw new AppError('unauthenticated', 'the token is unknown, expired or revoked');
+  if (!s) throw errors.tokenUnknown();
   const idleFor = now.getTime() - new Date(s.last_seen_at).getTime();
   if (idleFor > ctx.config.sessionIdleMinutes * MINUTE) {
     await repo.revokeSession(db.kysely, s.id, now.toISOString());
-    throw new AppError('unauthenticated', 'the session was idle too long');
+    throw errors.sessionIdle();
   }
   if (idleFor > TOUCH_EVERY_MS) await repo.touchSession(db.kysely, s.id, now.toISOString());
   return {

@@ -4,9 +4,9 @@ import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialConsolePassword } from '../credentials/initial-secret.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
-import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { UserRole } from './actor.js';
+import * as errors from './auth.errors.js';
 import * as repo from './user.repository.js';
 
 export interface NewUser {
@@ -49,7 +49,7 @@ export async function createUser(
   opts: { demo?: boolean } = {},
 ): Promise<User> {
   const tenant = TENANT_FOR_ROLE[input.role];
-  if (tenant && !input[tenant]) throw new AppError('validation_failed', `role ${input.role} needs ${tenant}`);
+  if (tenant && !input[tenant]) throw errors.tenantRequired(input.role, tenant);
   if (!opts.demo) assertInitialConsolePassword(ctx, input.password, input.email);
   const row = {
     id: newId('usr'),
@@ -66,7 +66,7 @@ export async function createUser(
   try {
     await repo.insertUser(db.kysely, row);
   } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError('already_exists', `user ${row.email} exists`);
+    if (isUniqueViolation(e)) throw errors.userExists(row.email);
     throw e;
   }
   return {

@@ -40,3 +40,9 @@ export const refundPasswordUnset = () =>
     'refund_password_unset',
     'the merchant has no refund password (a terminal was re-initialised): the supervisor or the owner sets a new one first',
   );
+export const currentPasswordWrong = () => new AppError('invalid_credentials', 'the current password is wrong');
+export const refundPasswordRequired = () => new AppError('refund_password_required');
+export const currentRefundPasswordRequired = () =>
+  new AppError('refund_password_required', 'the current refund password is required');
+/** A merchant's password-policy override that makes no sense (e.g. a minimum above the maximum). */
+export const policyInvalid = (problem: string) => new AppError('validation_failed', problem);

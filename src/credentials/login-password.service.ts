@@ -195,7 +195,7 @@ export async function changeOwnPassword(
   }
   if (!ok) {
     await changeFailed('wrong_current_password');
-    throw new AppError('invalid_credentials', 'the current password is wrong');
+    throw errors.currentPasswordWrong();
   }
   if (input.newPassword !== input.confirmPassword) throw errors.confirmationMismatch();
   const violation =

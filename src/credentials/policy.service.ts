@@ -3,8 +3,8 @@ import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.j
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
-import { AppError } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
+import * as errors from './credential.errors.js';
 import { type PasswordPolicy, type PolicyOverride, policyFor, policyProblem } from './password-policy.js';
 
 /** Who may set a merchant's password policy: the platform admin, or the merchant's own owner. */
@@ -81,7 +81,7 @@ export async function setPasswordPolicy(
   const stored = Object.keys(next).length > 0 ? JSON.stringify(next) : null;
   const policy = policyFor(ctx, stored);
   const problem = policyProblem(policy);
-  if (problem) throw new AppError('validation_failed', problem);
+  if (problem) throw errors.policyInvalid(problem);
   const { clear, ...set } = changes;
   await transaction(db, async (trx) => {
     await merchants.storePasswordPolicyOverride(trx, merchantId, stored);

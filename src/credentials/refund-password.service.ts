@@ -4,7 +4,7 @@ import * as sessions from '../auth/session-revocation.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { notifyMerchantOwner } from '../notifications/notification.service.js';
 import * as errors from './credential.errors.js';
@@ -120,7 +120,7 @@ export async function verifyRefundPassword(
 ): Promise<void> {
   const r = await recordOf(db.kysely, ctx, merchantId);
   if (!r.hash) throw errors.refundPasswordUnset();
-  if (password === undefined || password === '') throw new AppError('refund_password_required');
+  if (password === undefined || password === '') throw errors.refundPasswordRequired();
   const attempt = await attemptWithLockout(db, ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,
@@ -251,7 +251,7 @@ export async function changeRefundPassword(
     return;
   }
   const current = input.currentPassword;
-  if (!current) throw new AppError('refund_password_required', 'the current refund password is required');
+  if (!current) throw errors.currentRefundPasswordRequired();
   const attempt = await attemptWithLockout(db, ctx, {
     ref: refundPasswordRef(merchantId),
     policy: r.policy,

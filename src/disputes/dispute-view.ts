@@ -141,14 +141,7 @@ export async function listDisputes(
   actor: Actor,
   q: { limit: number; cursor?: string; status?: DisputeStatus },
 ): Promise<{ data: DisputeSummary[]; nextCursor: string | null }> {
-  let merchantIds: string[] | undefined;
-  if (actor.role === 'acquirer_reviewer') {
-    merchantIds = (await merchants.listMerchants(conn))
-      .filter((m) => m.acquirerId === actor.acquirerId)
-      .map((m) => m.id);
-  } else if (actor.role !== 'platform_admin') {
-    merchantIds = actor.merchantId ? [actor.merchantId] : [];
-  }
+  const merchantIds = await merchants.visibleMerchantIds(conn, actor);
   const rows = await repo.listDisputeRows(conn, {
     merchantIds,
     status: q.status,

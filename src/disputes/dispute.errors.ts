@@ -20,8 +20,7 @@ export const shareLinkExpired = (expiresAt: string) =>
 /** A customer's call without the dispute's secret (and without a session). */
 export const secretRequired = () => new AppError('unauthenticated', 'give the dispute’s secret, or sign in');
 
-export const paymentNotMatched = () =>
-  new AppError('payment_not_matched', 'no payment matches that receipt reference and card: check both on the receipt');
+export { paymentNotMatched } from '../payments/payment.errors.js';
 
 export const invalidTransition = (from: DisputeStatus, action: string) =>
   new AppError('invalid_transition', `a ${from} dispute cannot be ${action}`, { disputeStatus: from });

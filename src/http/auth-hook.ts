@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor, ApiKeyScope, Role } from '../auth/actor.js';
+import * as errors from '../auth/auth.errors.js';
 import { authenticate } from '../auth/session.service.js';
 import type { AppContext } from '../context.js';
-import { AppError } from '../errors.js';
 
 /** Declared on each route: who may call it. Routes without it are public. */
 export interface RouteAuth {
@@ -44,17 +44,17 @@ export function registerAuthHook(app: FastifyInstance, ctx: AppContext): void {
     if (!auth) return;
     if (auth.optional && !request.headers.authorization) return;
     const token = bearer(request);
-    if (!token) throw new AppError('unauthenticated');
+    if (!token) throw errors.unauthenticated();
     const actor = await authenticate(app.db, ctx, token);
-    if (!auth.roles.includes(actor.role)) throw new AppError('forbidden', `a ${actor.role} may not do this`);
+    if (!auth.roles.includes(actor.role)) throw errors.roleNotAllowed(actor.role);
     if (actor.kind === 'api_key') {
       const ok = auth.scope
         ? actor.scopes.includes(auth.scope)
         : actor.scopes.includes('read') && request.method === 'GET';
-      if (!ok) throw new AppError('insufficient_scope', `this needs the ${auth.scope ?? 'read'} scope`);
+      if (!ok) throw errors.insufficientScope(auth.scope ?? 'read');
     }
     if (actor.mustChangePassword && !auth.allowWhilePasswordChangeRequired) {
-      throw new AppError('password_change_required', 'change your password first: PUT /api/v1/auth/password');
+      throw errors.passwordChangeRequired();
     }
     // The address the audit log records as "where" (PCI DSS 10.2.2); trustProxy is off, so it is
     // the socket's peer, which a client cannot forge with a header.

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { idempotencyKeyInvalid } from '../idempotency/idempotency.errors.js';
 import type { IdempotencyRequest, Idempotent } from '../idempotency/idempotency.service.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -17,8 +17,7 @@ export function idempotencyOf(
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;
-  if (!key || !KEY.test(key))
-    throw new AppError('validation_failed', 'Idempotency-Key must be 1–255 printable ASCII characters');
+  if (!key || !KEY.test(key)) throw idempotencyKeyInvalid();
   const body = { ...((request.body as Record<string, unknown> | undefined) ?? {}) };
   for (const k of omit) delete body[k];
   return {

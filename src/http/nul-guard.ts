@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
+import { nulInText } from './http.errors.js';
 
 interface Step {
   key: string;
@@ -46,9 +46,7 @@ export function registerNulGuard(app: FastifyInstance): void {
       const at = findNul(value);
       if (at) {
         const path = `${part}.${at}`;
-        throw new AppError('validation_failed', 'Text must not contain NUL (\\u0000)', {
-          errors: [{ path, message: 'contains a NUL character' }],
-        });
+        throw nulInText(path);
       }
     }
   });

@@ -3,8 +3,8 @@ import { DAY } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
-import { AppError } from '../errors.js';
 import { purposeKey } from '../secret-key.js';
+import { idempotencyConflict } from './idempotency.errors.js';
 import * as repo from './idempotency.repository.js';
 
 /** Keys are kept this long (Stripe keeps 24 h; we keep two days so a day-late retry still replays). */
@@ -35,7 +35,7 @@ function hashOf(ctx: AppContext, fingerprint: unknown): string {
 }
 
 function replay<T>(row: { request_hash: string; response_body: string }, requestHash: string): Idempotent<T> {
-  if (row.request_hash !== requestHash) throw new AppError('idempotency_conflict');
+  if (row.request_hash !== requestHash) throw idempotencyConflict();
   return { value: JSON.parse(row.response_body) as T, replayed: true };
 }
 

@@ -62,6 +62,16 @@ export async function listMerchantRows(conn: Conn) {
   return conn.selectFrom('merchants').selectAll().orderBy('id').execute();
 }
 
+export async function listMerchantIdsOfAcquirer(conn: Conn, acquirerId: string): Promise<string[]> {
+  const rows = await conn
+    .selectFrom('merchants')
+    .select('id')
+    .where('acquirer_id', '=', acquirerId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function setRefundPasswordHash(conn: Conn, merchantId: string, hash: string, at: string) {
   await conn
     .updateTable('merchants')

@@ -1,4 +1,4 @@
-import { type Actor, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, canSeeMerchant, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
@@ -68,6 +68,18 @@ export async function getMerchant(conn: Conn, actor: Actor, id: string): Promise
 export async function findMerchant(conn: Conn, id: string): Promise<Merchant | undefined> {
   const row = await repo.findMerchantRow(conn, id);
   return row ? repo.merchantRowToMerchant(row) : undefined;
+}
+
+/**
+ * The ids of the merchants whose objects `actor`'s lists hold (`merchantListScope`), for lists
+ * filtered by a set of merchants (disputes, audit chains); undefined means all of them.
+ */
+export async function visibleMerchantIds(conn: Conn, actor: Actor): Promise<string[] | undefined> {
+  const scope = merchantListScope(actor);
+  if (!scope) return [];
+  if (scope.merchantId) return [scope.merchantId];
+  if (scope.acquirerId) return repo.listMerchantIdsOfAcquirer(conn, scope.acquirerId);
+  return undefined;
 }
 
 export async function listMerchants(conn: Conn): Promise<Merchant[]> {

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { Conn, Tx } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
 import { findMerchant } from '../merchants/merchant.service.js';
@@ -15,6 +15,7 @@ import {
   PermanentDeliveryError,
 } from './delivery.js';
 import { DEFAULT_SMTP_FROM, SmtpEmailProvider } from './email.js';
+import { notRevealable } from './notification.errors.js';
 import {
   assertRenderable,
   hasSecrets,
@@ -182,7 +183,7 @@ export async function revealLocalNotification(
 ): Promise<{ id: string; channel: NotificationChannel; recipient: string; subject: string; body: string }> {
   const row = await repo.findNotificationRow(conn, id);
   if (!row) throw notFound('notification');
-  if (row.status !== 'local') throw new AppError('forbidden', 'only messages kept in the local outbox can be revealed');
+  if (row.status !== 'local') throw notRevealable();
   return { id: row.id, channel: row.channel as NotificationChannel, recipient: row.recipient, ...realText(ctx, row) };
 }
 

@@ -6,11 +6,12 @@ import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialOperatorPassword } from '../credentials/initial-secret.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as journal from '../payments/journal.service.js';
 import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
+import * as errors from './operator.errors.js';
 import * as repo from './operator.repository.js';
 import { type OperatorRole, roleForCode } from './operator.service.js';
 
@@ -62,7 +63,7 @@ export async function addTerminalOperator(
   input: { code: string; password: string },
 ): Promise<OperatorView> {
   const terminal = await managedTerminal(db.kysely, actor, terminalId);
-  if (input.code === '00') throw new AppError('validation_failed', 'operator 00 is the supervisor: add 01–99');
+  if (input.code === '00') throw errors.supervisorCodeReserved();
   assertInitialOperatorPassword(ctx, input.password);
   const hash = await hashSecret(input.password);
   return transaction(db, (trx) => insertOrRestore(trx, ctx, actor, terminal, input.code, hash));
@@ -80,12 +81,12 @@ async function insertOrRestore(
   const at = ctx.clock.now().toISOString();
   const existing = await repo.findAnyOperatorByCode(trx, terminal.id, input.code);
   if (existing && existing.deleted_at === null) {
-    throw new AppError('already_exists', `operator ${input.code} exists on this terminal`);
+    throw errors.operatorExists(input.code);
   }
   const id = existing?.id ?? newId('op');
   if (existing) {
     if (!(await repo.restoreOperator(trx, existing.id, hash, at))) {
-      throw new AppError('already_exists', `operator ${input.code} exists on this terminal`);
+      throw errors.operatorExists(input.code);
     }
   } else {
     await repo.insertOperator(trx, {
@@ -137,11 +138,11 @@ export async function deleteTerminalOperator(
 async function softDelete(trx: Tx, ctx: AppContext, actor: Actor, terminal: Terminal, code: string): Promise<void> {
   const target = await repo.findOperatorByCode(trx, terminal.id, code);
   if (!target) throw notFound('operator');
-  if (target.role === 'supervisor') throw new AppError('operator_not_deletable', 'the supervisor (00) stays');
+  if (target.role === 'supervisor') throw errors.supervisorStays();
   if (actor.kind === 'operator' && actor.id === target.id) {
-    throw new AppError('operator_not_deletable', 'the operator signed on cannot delete itself');
+    throw errors.cannotDeleteSelf();
   }
-  if (await journal.operatorHasUnsettled(trx, target.id)) throw new AppError('operator_has_unsettled');
+  if (await journal.operatorHasUnsettled(trx, target.id)) throw errors.operatorHasUnsettled();
   const at = ctx.clock.now().toISOString();
   if (!(await repo.markDeleted(trx, target.id, at))) throw notFound('operator');
   await sessions.revokePrincipalSessions(trx, target.id, at);

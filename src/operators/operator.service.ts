@@ -4,9 +4,10 @@ import { hashSecret } from '../credentials/hashing.js';
 import { assertInitialOperatorPassword } from '../credentials/initial-secret.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as terminals from '../terminals/terminal.service.js';
+import * as errors from './operator.errors.js';
 import * as repo from './operator.repository.js';
 
 export type OperatorRole = 'supervisor' | 'cashier';
@@ -36,7 +37,7 @@ export async function addOperator(
   ctx: AppContext,
   input: { terminalId: string; code: string; password: string },
 ): Promise<Operator> {
-  if (!OPERATOR_CODE.test(input.code)) throw new AppError('validation_failed', 'operator code is two digits, 00–99');
+  if (!OPERATOR_CODE.test(input.code)) throw errors.operatorCodeInvalid();
   const terminal = await terminals.findTerminal(db.kysely, input.terminalId);
   if (!terminal) throw notFound('terminal');
   assertInitialOperatorPassword(ctx, input.password);
@@ -54,7 +55,7 @@ export async function addOperator(
   try {
     await transaction(db, (tx) => repo.insertOperator(tx, row));
   } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError('already_exists', `operator ${input.code} exists on this terminal`);
+    if (isUniqueViolation(e)) throw errors.operatorExists(input.code);
     throw e;
   }
   return {

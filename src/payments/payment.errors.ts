@@ -17,3 +17,7 @@ export const paymentNotRefundable = (status: string) =>
 
 export const currencyMismatch = (currency: string) =>
   new AppError('currency_mismatch', `the payment is in ${currency}`);
+
+/** The receipt's reference and the card's last 4 prove no payment (the customer's pages: refunds, disputes). */
+export const paymentNotMatched = () =>
+  new AppError('payment_not_matched', 'no payment matches that receipt reference and card: check both on the receipt');

@@ -1,6 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, assertRole, auditActorOf, canActOnTerminal, canSeeMerchant, type Role } from '../auth/actor.js';
+import {
+  type Actor,
+  assertRole,
+  auditActorOf,
+  canActOnTerminal,
+  canSeeMerchant,
+  merchantListScope,
+  type Role,
+} from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual } from '../credentials/hashing.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
@@ -201,15 +209,8 @@ export async function listPayments(
   actor: Actor,
   page: { limit: number; cursor?: string } & PaymentFilter,
 ): Promise<{ data: Payment[]; nextCursor: string | null }> {
-  const scope: Omit<repo.PaymentPage, 'limit'> =
-    actor.role === 'platform_admin'
-      ? {}
-      : actor.role === 'acquirer_reviewer'
-        ? { acquirerId: actor.acquirerId ?? '-' }
-        : actor.kind === 'operator'
-          ? { terminalId: actor.terminalId ?? '-' }
-          : { merchantId: actor.merchantId ?? '-' };
-  if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
+  const scope = actor.kind === 'operator' ? { terminalId: actor.terminalId ?? '-' } : merchantListScope(actor);
+  if (!scope) return { data: [], nextCursor: null };
   const rows = await repo.listPaymentRows(conn, {
     ...scope,
     reference: page.reference,

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import { AppError } from '../errors.js';
+import * as errors from './rate-limit.errors.js';
 
 /**
  * Fixed-window counters in the database, so that every `serve` process sees the same count
@@ -42,5 +42,5 @@ export async function hitRateLimit(
     )
     .returning('count')
     .executeTakeFirstOrThrow();
-  if (Number(row.count) > max) throw new AppError('rate_limited', 'too many attempts: try again later');
+  if (Number(row.count) > max) throw errors.tooManyAttempts();
 }

@@ -7,11 +7,12 @@ import { policyFor } from '../credentials/password-policy.js';
 import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
+import * as errors from './recovery.errors.js';
 import * as repo from './recovery.repository.js';
 import './recovery.notifications.js';
 import { challengeMatchesSerial, newChallenge, timeStep, unlockCode } from './unlock-code.js';
@@ -101,10 +102,10 @@ export async function issueUnlockCode(
       objectId: terminal.id,
       details: { why: 'not this agent’s terminal' },
     });
-    throw new AppError('forbidden', 'this terminal is not served by your agency');
+    throw errors.notYourAgency();
   }
   if (!challengeMatchesSerial(terminal.serial, challenge)) {
-    throw new AppError('challenge_invalid', 'the challenge does not belong to this terminal: read it again');
+    throw errors.challengeNotForTerminal();
   }
   const policy = await policyOf(db.kysely, ctx, terminal.merchantId);
   const now = ctx.clock.now();
@@ -113,9 +114,9 @@ export async function issueUnlockCode(
   const code = unlockCode(key, terminal.serial, challenge, step);
   await transaction(db, async (trx) => {
     let row = await repo.findChallenge(trx, terminal.id, challenge);
-    if (row?.used_at) throw new AppError('challenge_invalid', 'this challenge was already used: ask for a new one');
+    if (row?.used_at) throw errors.challengeUsed();
     if (row && row.expires_at <= now.toISOString()) {
-      throw new AppError('challenge_invalid', 'this challenge has expired: ask the terminal for a new one');
+      throw errors.challengeExpired();
     }
     if (!row) {
       // An offline terminal's own challenge: record it so that its code is single-use too.
@@ -199,7 +200,7 @@ export async function resetWithUnlockCode(
       terminalId: terminal.id,
       details: { method: 'agent' },
     });
-    throw new AppError('unlock_code_invalid');
+    throw errors.unlockCodeInvalid();
   }
   const challengeId = matched.id;
   await resetRefundPassword(
@@ -210,7 +211,7 @@ export async function resetWithUnlockCode(
     { actor: auditActorOf(actor), method: 'agent', terminalId: terminal.id },
     async (trx) => {
       if (!(await repo.markChallengeUsed(trx, challengeId, ctx.clock.now().toISOString()))) {
-        throw new AppError('unlock_code_invalid', 'the unlock code was already used');
+        throw errors.unlockCodeUsed();
       }
     },
   );

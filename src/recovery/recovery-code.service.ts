@@ -8,10 +8,11 @@ import { policyFor } from '../credentials/password-policy.js';
 import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { queueNotification } from '../notifications/notification.service.js';
+import * as errors from './recovery.errors.js';
 import * as repo from './recovery.repository.js';
 import './recovery.notifications.js';
 
@@ -47,7 +48,7 @@ export async function sendRecoveryCode(
   const now = ctx.clock.now();
   const { codeMinutes, maxSendsPerHour } = r.policy.recovery;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  const tooMany = () => new AppError('rate_limited', `at most ${maxSendsPerHour} codes an hour: try again later`);
+  const tooMany = () => errors.tooManyCodes(maxSendsPerHour);
   // An early answer before the hash is computed; the count that decides is the one in the transaction.
   if ((await repo.countRecoveryCodesSince(db.kysely, merchantId, hourAgo)) >= maxSendsPerHour) throw tooMany();
   const to = channel === 'sms' ? r.merchant.phone : r.merchant.email;
@@ -133,7 +134,7 @@ export async function verifyRecoveryCode(
       terminalId: actor.terminalId,
       details: { method: latest?.channel ?? 'unknown' },
     });
-    throw new AppError('recovery_code_invalid');
+    throw errors.recoveryCodeInvalid();
   }
   await resetRefundPassword(
     db,
@@ -143,7 +144,7 @@ export async function verifyRecoveryCode(
     { actor: auditActorOf(actor), method: latest.channel === 'sms' ? 'sms' : 'email', terminalId: actor.terminalId },
     async (trx) => {
       if (!(await repo.markRecoveryCodeUsed(trx, latest.id, ctx.clock.now().toISOString()))) {
-        throw new AppError('recovery_code_invalid', 'the code was already used');
+        throw errors.recoveryCodeUsed();
       }
     },
   );

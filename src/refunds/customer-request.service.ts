@@ -4,7 +4,7 @@ import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import { refundDisputable } from '../disputes/dispute.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import {
   findReplay,
   type IdempotencyRequest,
@@ -13,6 +13,7 @@ import {
 } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import { normaliseContact } from '../notifications/contact.js';
+import { paymentNotMatched } from '../payments/payment.errors.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import { purposeKey } from '../secret-key.js';
@@ -45,9 +46,6 @@ export interface CustomerRequestInput {
   language?: Lang;
 }
 
-const noMatch = () =>
-  new AppError('payment_not_matched', 'no payment matches that receipt reference and card: check both on the receipt');
-
 /**
  * 申请退款: a customer asks for a refund with what is on the receipt (12-digit reference, card
  * last 4). A wrong pair gets one generic answer, and attempts are rate-limited per IP and per
@@ -67,7 +65,7 @@ export async function requestRefund(
   await hitRateLimit(db, ctx, `refund-request:ip:${ip}`, 30, 10 * 60_000);
   await hitRateLimit(db, ctx, `refund-request:ref:${input.paymentReference}`, 10, 60 * 60_000);
   const found = await payments.proveCustomerPayment(db.kysely, input.paymentReference, input.cardLast4);
-  if (!found) throw noMatch();
+  if (!found) throw paymentNotMatched();
   // A retry of an answered request gets that answer back, even if the policy (its window, what is
   // left to refund) would refuse the request now (found by the money checker's replays).
   const language = input.language ?? 'zh-CN';
@@ -82,15 +80,14 @@ export async function requestRefund(
   }
   const policy = await getRefundPolicy(db.kysely, found.merchantId);
   const broken = policyViolation(policy, input, found, ctx.clock.now());
-  if (broken)
-    throw new AppError(broken, `the merchant’s refund policy does not allow this (${broken.replaceAll('_', ' ')})`);
+  if (broken) throw errors.policyRuleBroken(broken);
 
   const trackingSecret = idempotency ? derivedTrackingSecret(ctx, idempotency) : randomBytes(18).toString('base64url');
   const now = ctx.clock.now();
   const deadline = new Date(now.getTime() + policy.merchantReviewHours * 3_600_000);
   const { value, replayed } = await idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const payment = await payments.lockPayment(trx, found.id);
-    if (!payment) throw noMatch();
+    if (!payment) throw paymentNotMatched();
     const row = await reserveRefund(
       trx,
       ctx,

@@ -3,9 +3,10 @@ import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
+import * as errors from './refund.errors.js';
 import type { RefundReason } from './refund.js';
 import * as repo from './refund.repository.js';
 import { defaultRefundPolicy, type RefundPolicy } from './refund-policy.js';
@@ -49,9 +50,8 @@ export async function setRefundPolicy(
   input: Omit<RefundPolicy, 'merchantId' | 'updatedAt'>,
 ): Promise<RefundPolicy> {
   await assertSees(db.kysely, actor, merchantId);
-  if (actor.role !== 'merchant_owner')
-    throw new AppError('forbidden', 'only the merchant owner sets the refund policy');
-  if (input.reasons.length === 0) throw new AppError('validation_failed', 'accept at least one reason');
+  if (actor.role !== 'merchant_owner') throw errors.onlyOwnerSetsPolicy();
+  if (input.reasons.length === 0) throw errors.noReasonAccepted();
   const at = ctx.clock.now().toISOString();
   const policy: RefundPolicy = { ...input, reasons: [...new Set(input.reasons)], merchantId, updatedAt: at };
   await transaction(db, async (trx) => {

@@ -1,9 +1,8 @@
-import { type Actor, auditActorOf } from '../auth/actor.js';
+import { type Actor, auditActorOf, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
-import { AppError } from '../errors.js';
 import {
   findReplay,
   type IdempotencyRequest,
@@ -48,11 +47,11 @@ export async function decideAsMerchant(
   const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
   if (seen) return seen;
   const row = await visibleRefundRow(db.kysely, actor, id);
-  if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant reviews its refunds');
+  if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantReviews();
   const to: RefundStatus = input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant';
   if (row.status !== 'pending_merchant') throw errors.invalidTransition(row.status as RefundStatus, to);
   if (input.decision === 'reject' && !input.reason?.trim()) {
-    throw new AppError('validation_failed', 'a rejection needs a reason the customer will read');
+    throw errors.rejectionReasonRequired();
   }
   if (input.decision === 'approve' && actor.kind !== 'api_key') {
     await refundPasswords.verifyRefundPassword(
@@ -104,7 +103,7 @@ export async function decideAsAcquirer(
   const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
   if (seen) return seen;
   const row = await visibleRefundRow(db.kysely, actor, id);
-  if (actor.role !== 'acquirer_reviewer') throw new AppError('forbidden', 'only a reviewer of the acquirer decides');
+  if (actor.role !== 'acquirer_reviewer') throw errors.onlyAcquirerReviewerDecides();
   const to: RefundStatus = input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer';
   if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, to);
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
@@ -129,8 +128,9 @@ export async function listManualReviews(
   actor: Actor,
   q: { limit: number; cursor?: string },
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
-  const acquirerId = actor.role === 'platform_admin' ? null : (actor.acquirerId ?? '-');
-  const rows = await repo.listManualReviewRows(conn, acquirerId, q.limit + 1, q.cursor);
+  const scope = merchantListScope(actor);
+  if (!scope || scope.merchantId) return { data: [], nextCursor: null };
+  const rows = await repo.listManualReviewRows(conn, scope.acquirerId ?? null, q.limit + 1, q.cursor);
   const data = await toRefunds(conn, rows.slice(0, q.limit));
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }

@@ -1,11 +1,11 @@
-import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
 import type { RefundTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
@@ -214,13 +214,8 @@ export async function listRefunds(
   actor: Actor,
   q: { limit: number; cursor?: string; status?: RefundStatus; paymentId?: string },
 ): Promise<{ data: Refund[]; nextCursor: string | null }> {
-  if (actor.role === 'agent_staff') return { data: [], nextCursor: null };
-  const scope: Omit<repo.RefundPage, 'limit'> =
-    actor.role === 'platform_admin'
-      ? {}
-      : actor.role === 'acquirer_reviewer'
-        ? { acquirerId: actor.acquirerId ?? '-' }
-        : { merchantId: actor.merchantId ?? '-' };
+  const scope = merchantListScope(actor);
+  if (!scope) return { data: [], nextCursor: null };
   const rows = await repo.listRefundRows(conn, {
     ...scope,
     status: q.status,
@@ -244,7 +239,7 @@ export async function cancelRefund(
   reason?: string,
 ): Promise<Refund> {
   const row = await visibleRefundRow(db.kysely, actor, id);
-  if (actor.merchantId !== row.merchant_id) throw new AppError('forbidden', 'only the merchant can cancel here');
+  if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantCancels();
   if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, 'canceled');
   return transaction(db, async (trx) => {
     const current = await getLockedRefund(trx, id);

@@ -10,3 +10,5 @@ export const reinitializeBackupFailed = (error: string | null | undefined) =>
   new AppError('reinitialize_backup_failed', `the backup failed, nothing was wiped: ${error ?? 'unknown error'}`);
 export const terminalReinitialized = () =>
   new AppError('terminal_reinitialized', 'the terminal was re-initialised while this was in flight: sign on again');
+export const terminalSerialExists = (serial: string) =>
+  new AppError('already_exists', `terminal serial ${serial} exists`);

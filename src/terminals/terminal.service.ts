@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
-import { canSeeTerminal } from '../auth/actor.js';
+import { canSeeTerminal, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import { purposeKey } from '../secret-key.js';
 import { openSecret, sealSecret } from '../webhooks/secret-box.js';
+import { terminalSerialExists } from './terminal.errors.js';
 import type { Terminal } from './terminal.js';
 import * as repo from './terminal.repository.js';
 
@@ -37,7 +38,7 @@ export async function createTerminal(
   try {
     terminalNo = await repo.insertTerminal(tx, row);
   } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError('already_exists', `terminal serial ${input.serial} exists`);
+    if (isUniqueViolation(e)) throw terminalSerialExists(input.serial);
     if (String(e).includes('FOREIGN KEY') || (e as { code?: string }).code === '23503') throw notFound('agent');
     throw e;
   }
@@ -92,14 +93,10 @@ export async function listTerminals(
   actor: Actor,
   page: { limit: number; cursor?: string },
 ): Promise<{ data: Terminal[]; nextCursor: string | null }> {
-  const filter: repo.TerminalFilter =
-    actor.role === 'platform_admin'
-      ? {}
-      : actor.role === 'agent_staff'
-        ? { agentId: actor.agentId ?? '-' }
-        : actor.role === 'acquirer_reviewer'
-          ? { acquirerId: actor.acquirerId ?? '-' }
-          : { merchantId: actor.merchantId ?? '-' };
+  // An agent's staff reach the terminals they serve; everyone else follows merchant scoping.
+  const filter: repo.TerminalFilter | null =
+    actor.role === 'agent_staff' ? { agentId: actor.agentId ?? '-' } : merchantListScope(actor);
+  if (!filter) return { data: [], nextCursor: null };
   const rows = await repo.listTerminalRows(conn, { ...filter, before: page.cursor, limit: page.limit + 1 });
   const data = rows.slice(0, page.limit).map(repo.terminalRowToTerminal);
   return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };

@@ -1,0 +1,9 @@
+import { AppError } from '../errors.js';
+
+/** The request guards' expected outcomes (the error hook's own answers live in problem.ts). */
+
+/** A NUL character anywhere in a request's text, answered like the schema's validation errors. */
+export const nulInText = (path: string) =>
+  new AppError('validation_failed', 'Text must not contain NUL (\\u0000)', {
+    errors: [{ path, message: 'contains a NUL character' }],
+  });

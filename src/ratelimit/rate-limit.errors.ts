@@ -1,0 +1,3 @@
+import { AppError } from '../errors.js';
+
+export const tooManyAttempts = () => new AppError('rate_limited', 'too many attempts: try again later');
