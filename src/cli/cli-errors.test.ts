@@ -105,4 +105,22 @@ describe('CLI errors', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ code: '07' });
   });
+
+  it('--help of a group exits 0 and lists its commands', async () => {
+    const help = await runCli(db, ['recovery', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/challenge[\s\S]*unlock-code[\s\S]*reset[\s\S]*send-code[\s\S]*verify-code/);
+  });
+
+  it('refuses to start with a platform policy setting beyond PCI DSS, in one clear line', async () => {
+    const [failures, minutes] = await Promise.all([
+      runCli(db, ['migrate'], { settings: { LOCKOUT_MAX_FAILURES: '11' } }),
+      runCli(db, ['migrate'], { settings: { LOCKOUT_MINUTES: '5' } }),
+    ]);
+    expect(failures.code).toBe(1);
+    expect(failures.stderr.trim()).toBe(
+      'error: LOCKOUT_MAX_FAILURES must be 3–10 (PCI DSS 8.3.4: lock after at most 10 tries), got "11"',
+    );
+    expectOneErrorLine(minutes, /^error: LOCKOUT_MINUTES must be 30–1440/);
+  });
 });
