@@ -3,8 +3,10 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { fail } from '../cli/run.js';
 import { loadConfig } from '../config.js';
-import { createBackup, type Progress, restoreBackup, verifyBackup } from './backup.service.js';
+import { createBackup, verifyBackup } from './backup.service.js';
+import type { Progress } from './backup-manifest.js';
 import { backupFileName } from './backup-schedule.js';
+import { restoreBackup } from './restore.service.js';
 
 /**
  * `refunddesk backup [--out FILE] [--json]`, `refunddesk backup verify FILE`,

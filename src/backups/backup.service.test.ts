@@ -15,7 +15,9 @@ import { purposeKey } from '../secret-key.js';
 import { DEMO } from '../seed/demo.js';
 import { openSecret } from '../webhooks/secret-box.js';
 import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
-import { assertRestorable, type BackupResult, createBackup, restoreBackup, verifyBackup } from './backup.service.js';
+import { type BackupResult, createBackup, verifyBackup } from './backup.service.js';
+import { assertRestorable } from './backup-manifest.js';
+import { restoreBackup } from './restore.service.js';
 
 const PASSPHRASE = 'correct horse battery staple 电池';
 

@@ -142,7 +142,7 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       expect(open.code, open.stderr).toBe(0);
       const s = open.json();
       expect(s).toMatchObject({ merchantId: ids.merchantId, daysLeft: 90, expired: false, reminder: false });
-      expect(s).toMatchObject({ locked: false, unlockAt: null, attemptsLeft: 5 });
+      expect(s).toMatchObject({ locked: false, unlockAt: null, attemptsLeft: 5, set: true });
       expect(Object.keys(s).sort()).toEqual([
         'attemptsLeft',
         'changedAt',

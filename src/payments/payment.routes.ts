@@ -18,6 +18,7 @@ import {
 } from '../http/schemas.js';
 import { line, prose } from '../http/text.js';
 import * as payments from './payment.service.js';
+import * as receipts from './payment-receipt.service.js';
 
 const readers = ['cashier', 'supervisor', 'merchant_owner', 'acquirer_reviewer', 'platform_admin', 'api_key'] as const;
 
@@ -101,7 +102,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
         response: { 200: receiptSchema, ...errorResponses },
       },
     },
-    async (req) => payments.getPaymentReceipt(app.db.kysely, req.actor, req.params.id, req.query.tz),
+    async (req) => receipts.getPaymentReceipt(app.db.kysely, req.actor, req.params.id, req.query.tz),
   );
 
   app.post(

@@ -13,6 +13,7 @@ import {
 import { enqueueJob, type JobHandler } from '../jobs/job.service.js';
 import * as payments from '../payments/payment.service.js';
 import { settleRefund } from '../payments/processor.js';
+import * as settlement from '../payments/settlement.service.js';
 import * as errors from './refund.errors.js';
 import {
   isFinalFailure,
@@ -164,7 +165,7 @@ export const refundAcquirerRules: AcquirerRules = {
   // A sale of the open batch is voided (撤销), not refunded: a refund of one needs a person's look.
   payment_settled: async (conn, r) => {
     const payment = await payments.findPaymentById(conn, r.paymentId);
-    return payment && (await payments.isPaymentSettled(conn, payment)) ? null : 'the sale is not settled yet';
+    return payment && (await settlement.isPaymentSettled(conn, payment)) ? null : 'the sale is not settled yet';
   },
   payment_failure_is_real: async (conn, r) => {
     if (r.reason !== 'payment_failure') return null;

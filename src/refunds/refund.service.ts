@@ -15,6 +15,7 @@ import * as journal from '../payments/journal.service.js';
 import { refundExceedsRefundable } from '../payments/payment.errors.js';
 import { assertRefundable, type LockedPayment } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
+import * as receipts from '../payments/payment-receipt.service.js';
 import * as errors from './refund.errors.js';
 import {
   amountsMoved,
@@ -364,5 +365,5 @@ export async function forceRefundForDispute(
 /** @throws not_found */
 export async function getRefundReceipt(conn: Conn, actor: Actor, id: string, timeZone?: string) {
   const refund = await getRefund(conn, actor, id);
-  return payments.refundReceiptFor(conn, refund.paymentId, refund, timeZone);
+  return receipts.refundReceiptFor(conn, refund.paymentId, refund, timeZone);
 }

@@ -7,6 +7,7 @@ import * as merchants from '../merchants/merchant.service.js';
 import * as operators from '../operators/operator.service.js';
 import * as payments from '../payments/payment.service.js';
 import { TEST_CARDS } from '../payments/processor.js';
+import * as settlement from '../payments/settlement.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as seeds from './seed.repository.js';
 
@@ -185,7 +186,7 @@ async function demoSales(db: Db, ctx: AppContext, cashier: operators.Operator, a
   const sell = (amount: number, number: string) => payments.createPayment(db, ctx, actor, { amount, card: { number } });
   await sell(12_800, TEST_CARDS.approved);
   await sell(3_550, TEST_CARDS.approvedUnionPay);
-  await payments.settleTerminal(db, ctx, { ...actor, role: 'supervisor' }, cashier.terminalId);
+  await settlement.settleTerminal(db, ctx, { ...actor, role: 'supervisor' }, cashier.terminalId);
   await sell(99_900, TEST_CARDS.approved);
   await sell(6_600, TEST_CARDS.chargedButFailed);
   await sell(25_000, TEST_CARDS.approvedUnionPay);

@@ -8,7 +8,7 @@ import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/s
 import { systemActor } from '../auth/actor.js';
 import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
-import * as payments from '../payments/payment.service.js';
+import * as settlement from '../payments/settlement.service.js';
 import { openContext } from '../runtime.js';
 import { DEMO, seedDemo } from '../seed/demo.js';
 
@@ -25,7 +25,7 @@ describe.each(engines())('refunddesk terminal reinit (%s)', (engine) => {
     const { db: conn, ctx } = await openContext({ ...loadConfig({}), databaseUrl: db.url, secretKey });
     const ids = await seedDemo(conn, ctx);
     try {
-      await payments.settleTerminal(conn, ctx, systemActor, ids?.terminalId as string);
+      await settlement.settleTerminal(conn, ctx, systemActor, ids?.terminalId as string);
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'batch_empty')) throw e;
     }

@@ -16,7 +16,7 @@ import { notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { notifyMerchantOwner } from '../notifications/notification.service.js';
 import * as operators from '../operators/operator.service.js';
-import * as payments from '../payments/payment.service.js';
+import * as settlement from '../payments/settlement.service.js';
 import * as agentUnlock from '../recovery/agent-unlock.service.js';
 import * as errors from './terminal.errors.js';
 import type { Terminal } from './terminal.js';
@@ -105,7 +105,7 @@ export async function wipeTerminal(
 ): Promise<{ operatorsRemoved: number; sessionsEnded: number }> {
   await terminals.lockTerminal(trx, t.id, 'update');
   await failpoint('reinitialize:terminal-locked');
-  const open = await payments.lockOpenBatch(trx, t.id);
+  const open = await settlement.lockOpenBatch(trx, t.id);
   if (open && open.payments > 0) throw errors.batchNotSettled(open.payments);
   const sessionsEnded = await sessions.deleteTerminalSessions(trx, t.id);
   const removed = await operators.removeTerminalOperators(trx, t.id);
@@ -142,7 +142,7 @@ export async function reinitializeTerminal(
   if (!t || !inReach(actor, t)) throw notFound('terminal');
   assertSerialConfirmed(t, input);
   await loginPasswords.confirmOwnPassword(db, ctx, actor, input.password, 'terminal.reinitialize');
-  const early = await transaction(db, (trx) => payments.lockOpenBatch(trx, t.id));
+  const early = await transaction(db, (trx) => settlement.lockOpenBatch(trx, t.id));
   if (early && early.payments > 0) throw errors.batchNotSettled(early.payments);
 
   let backupId: string | null = null;

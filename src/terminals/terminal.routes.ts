@@ -12,7 +12,7 @@ import {
   terminalSchema,
 } from '../http/schemas.js';
 import { line, secretText } from '../http/text.js';
-import * as payments from '../payments/payment.service.js';
+import * as settlement from '../payments/settlement.service.js';
 import { REINITIALIZE_ROLES, reinitializeTerminal } from './reinitialize.js';
 import * as terminals from './terminal.service.js';
 
@@ -71,7 +71,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: openBatchSchema, ...errorResponses },
       },
     },
-    async (req) => payments.openBatchSummary(app.db.kysely, req.actor, req.params.id),
+    async (req) => settlement.openBatchSummary(app.db.kysely, req.actor, req.params.id),
   );
 
   app.post(
@@ -85,7 +85,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         response: { 200: batchTotalsSchema, ...errorResponses },
       },
     },
-    async (req) => payments.settleTerminal(app.db, ctx, req.actor, req.params.id),
+    async (req) => settlement.settleTerminal(app.db, ctx, req.actor, req.params.id),
   );
 
   app.post(

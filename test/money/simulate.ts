@@ -25,6 +25,8 @@ export interface SimulationOptions {
   log?: (line: string) => void;
   /** Called with the harness before the first round (the self-check plants a bug here). */
   prepare?: (h: Harness) => void | Promise<void>;
+  /** Called with the harness after the last round, before its database is dropped (e.g. to back it up). */
+  finish?: (h: Harness) => void | Promise<void>;
 }
 
 export interface SimulationResult {
@@ -130,6 +132,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       }
       if (anomalies.length > 0 && opts.stopOnAnomaly !== false) break;
     }
+    await opts.finish?.(h);
     return {
       seed: opts.seed,
       engine: opts.engine,
