@@ -82,7 +82,7 @@ describe('refunddesk backup, backup verify and restore', () => {
     for (const [run, line] of [
       [cut, /^error: backup_(truncated|corrupt): /],
       [wrong, /^error: backup_key_wrong: /],
-      [missing, /^refunddesk: ENOENT/],
+      [missing, /^error: ENOENT/],
     ] as const) {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');

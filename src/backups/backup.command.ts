@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import { fail } from '../cli/run.js';
 import { loadConfig } from '../config.js';
-import { AppError } from '../errors.js';
 import { createBackup, verifyBackup } from './backup.service.js';
 import type { Progress } from './backup-manifest.js';
 import { backupFileName } from './backup-schedule.js';
@@ -49,9 +49,7 @@ async function run<T>(json: boolean, fn: (onProgress?: Progress) => Promise<T>, 
     console.log(json ? JSON.stringify(r, null, 2) : lines(r).join('\n'));
   } catch (e) {
     bar.stop();
-    if (e instanceof AppError) console.error(`error: ${e.code}: ${e.message}`);
-    else console.error(`refunddesk: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
+    fail(e);
   }
 }
 

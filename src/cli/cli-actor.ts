@@ -37,7 +37,10 @@ export function parseOperatorSpec(spec: string): { terminal: string; code: strin
   const terminal = at > 0 ? spec.slice(0, at) : '';
   const code = at > 0 ? spec.slice(at + 1) : '';
   if (!terminal || !operators.OPERATOR_CODE.test(code)) {
-    throw new AppError('validation_failed', `--as-operator is <terminalId|serial>:<two-digit code>, e.g. T-0001:00`);
+    throw new AppError(
+      'validation_failed',
+      `--as-operator is <terminal id or serial>:<two-digit code>, e.g. T-0001:00`,
+    );
   }
   return { terminal, code };
 }

@@ -1,14 +1,73 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
-import { runCli } from '../../test/support/cli-process.js';
+import { type CliRun, runCli } from '../../test/support/cli-process.js';
+import { buildProgram, runnableCommands } from './program.js';
 
-/** Every CLI mistake is one clear line on stderr and a non-zero exit, never a stack trace. */
+/**
+ * Every CLI mistake is one clear line on stderr starting `error:` and a non-zero exit, never a
+ * stack trace; a mistake in an option names the flag the user typed. The table has a row for every
+ * command the program defines (checked against the program itself, so a new command cannot be
+ * forgotten).
+ */
+
+/** Per command: a bad invocation, and what its one line must say (for an option: the flag). */
+const BAD: Record<string, [args: string[], says: RegExp]> = {
+  serve: [['--port', '1'], /unknown option '--port'/],
+  migrate: [['now'], /too many arguments/],
+  seed: [[], /say --demo/],
+  'acquirer create': [['--name', ' '], /--name.*must not be blank/],
+  'agent create': [[], /required option '--name/],
+  'merchant create': [['--name', 'x', '--acquirer', 'acq_x', '--email', 'nope'], /--email.*an e-mail address/],
+  'merchant list': [['--all'], /unknown option '--all'/],
+  'terminal create': [['--serial', 'T-9', '--merchant', 'Mer-1', '--agent', 'agt_x'], /--merchant.*mer_/],
+  'terminal reinit': [['--terminal', 'T-0001', '--confirm-serial', 'T-0001'], /'--confirm-serial-again/],
+  'operator add': [['--terminal', 'T-0001', '--code', '5'], /--code.*two digits/],
+  'operator reset-password': [['--terminal', 'T-0001', '--code', 'x1'], /--code.*two digits/],
+  'user create': [['--email', 'a@b.example', '--name', 'x', '--role', 'owner'], /--role.*one of/],
+  'api-key create': [['--merchant', 'mer_x', '--name', 'k', '--scopes', 'read,all'], /--scopes.*one of/],
+  'audit verify': [['--chain', 'mer_TYPO'], /no audit chain mer_TYPO/],
+  'audit list': [['--limit', '0'], /--limit.*an integer from 1 to 1000/],
+  outbox: [['--reveal', 'abc'], /--reveal.*ntf_/],
+  'refund-password status': [['--merchant', 'merchant-1'], /--merchant.*mer_/],
+  'refund-password change': [['--as-operator', 'T-0001:00'], /required option '--merchant/],
+  'refund-password policy': [['--merchant', 'mer_x', '--lock-after', '50'], /--lock-after.*PCI DSS 8\.3\.4/],
+  'recovery challenge': [['--terminal', 'T-0001'], /required option '--as-operator/],
+  'recovery unlock-code': [
+    ['--terminal', 'T-0001', '--challenge', '123', '--as-user', 'a@b.example'],
+    /--challenge.*10 digits/,
+  ],
+  'recovery reset': [['--as-operator', 'T-0001:00'], /required option '--terminal/],
+  'recovery send-code': [['--merchant', 'mer_x', '--channel', 'fax'], /--channel.*sms, email/],
+  'recovery verify-code': [
+    ['--merchant', 'mer_x', '--as-operator', 'T-0001'],
+    /--as-operator is <terminal id or serial>:<two-digit code>/,
+  ],
+  'login-password change': [[], /say who acts: --as-operator .* or --as-user/],
+  backup: [['--out'], /'--out <file>' argument missing/],
+  'backup verify': [['/nonexistent/none.rdbackup'], /ENOENT/],
+  restore: [['/nonexistent/none.rdbackup'], /required option '--into/],
+};
+
+function expectOneErrorLine(r: CliRun, says: RegExp) {
+  expect(r.code, r.stderr).not.toBe(0);
+  expect(r.code, r.stderr).not.toBeNull();
+  const lines = r.stderr.replace(/\n$/, '').split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(says);
+  expect(r.stderr).not.toMatch(/\bat .*:\d+:\d+/);
+}
+
 describe('CLI errors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'refunddesk-cli-errors-'));
   const db = join(dir, 'cli.db');
+  beforeAll(async () => {
+    const seeded = await runCli(db, ['seed', '--demo']);
+    expect(seeded.code, seeded.stderr).toBe(0);
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints its version', async () => {
@@ -17,17 +76,51 @@ describe('CLI errors', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
-  it.each([
-    [['seed'], /say --demo/],
-    [['audit', 'verify', '--chain', 'mer_TYPO'], /no audit chain mer_TYPO/],
-    [['merchant', 'create'], /required option/],
-    [['audit', 'list', '--limit', '0'], /an integer from 1 to 1000/],
-  ])('refuses `refunddesk %s` in one line', async (args, message) => {
-    const r = await runCli(db, args as string[]);
-    expect(r.code, r.stderr).not.toBe(0);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines, r.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(message);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+  it('has a bad-argument row for every command the program defines', () => {
+    expect(Object.keys(BAD).sort()).toEqual(
+      runnableCommands(buildProgram())
+        .map((p) => p.join(' '))
+        .sort(),
+    );
+  });
+
+  it.concurrent.each(Object.entries(BAD))('refuses a bad `refunddesk %s` in one line', async (path, [args, says]) => {
+    expectOneErrorLine(await runCli(db, [...path.split(' '), ...args]), says);
+  });
+
+  it.concurrent.each([
+    // A service's field name is shown as the flag that sets it.
+    [['user', 'create', '--email', 'a@b.example', '--name', 'x', '--role', 'merchant_owner'], /needs --merchant\b/],
+    [['operator', 'add', '--terminal', 'T-9999', '--code', '07'], /^error: not_found: terminal T-9999/],
+    [['nonsense'], /unknown command 'nonsense'/],
+    [['audit', 'verify', '--chain', 'x y'], /--chain.*a merchant id \(mer_…\) or "platform"/],
+  ])('refuses `refunddesk %s` in one line', async (args, says) => {
+    expectOneErrorLine(await runCli(db, args as string[], { env: { USER_PASSWORD: 'Lantern-Harbor-77' } }), says);
+  });
+
+  it('operator add takes the terminal by serial, as every other command does', async () => {
+    const r = await runCli(db, ['operator', 'add', '--terminal', 'T-0001', '--code', '07'], {
+      env: { OPERATOR_PASSWORD: '583920' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ code: '07' });
+  });
+
+  it('--help of a group exits 0 and lists its commands', async () => {
+    const help = await runCli(db, ['recovery', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/challenge[\s\S]*unlock-code[\s\S]*reset[\s\S]*send-code[\s\S]*verify-code/);
+  });
+
+  it('refuses to start with a platform policy setting beyond PCI DSS, in one clear line', async () => {
+    const [failures, minutes] = await Promise.all([
+      runCli(db, ['migrate'], { settings: { LOCKOUT_MAX_FAILURES: '11' } }),
+      runCli(db, ['migrate'], { settings: { LOCKOUT_MINUTES: '5' } }),
+    ]);
+    expect(failures.code).toBe(1);
+    expect(failures.stderr.trim()).toBe(
+      'error: LOCKOUT_MAX_FAILURES must be 3–10 (PCI DSS 8.3.4: lock after at most 10 tries), got "11"',
+    );
+    expectOneErrorLine(minutes, /^error: LOCKOUT_MINUTES must be 30–1440/);
   });
 });

@@ -1,4 +1,3 @@
-import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from '../../test/support/cli-process.js';
 import { type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
@@ -6,21 +5,13 @@ import { loadConfig } from '../config.js';
 import type { AppError } from '../errors.js';
 import { openContext } from '../runtime.js';
 import { DEMO } from '../seed/demo.js';
+import { CASHIER, expectError, P1, P2, P3, P4, SUPERVISOR } from './cli.fixtures.js';
 import { actAs } from './cli-actor.js';
-import {
-  loginPasswordCommand,
-  operatorResetPasswordCommand,
-  recoveryCommand,
-  refundPasswordCommand,
-} from './refund-password.command.js';
 
 /**
  * The real `refunddesk` CLI as a child process on a throwaway SQLite database seeded with the demo.
- * Each start costs a second or two (tsx), so the checks are batched; the child runs are sequential
- * where they write, parallel where they never reach the database (argument errors, --help).
+ * The checks are batched: the child runs are sequential where they write, parallel where they can.
  */
-
-type Run = CliRun;
 
 let db: ThrowawayDatabase;
 let ids: { merchantId: string; terminalId: string; otherMerchantId: string };
@@ -32,7 +23,7 @@ let seededAt = '';
 async function cli(
   args: string[],
   secrets: { env?: Record<string, string>; stdin?: string[]; settings?: Record<string, string> } = {},
-): Promise<Run> {
+): Promise<CliRun> {
   const r = await runCli(db.url, args, secrets);
   runs++;
   // The CLI never prints a secret it read, on either stream, success or failure.
@@ -41,19 +32,6 @@ async function cli(
   }
   return r;
 }
-
-function expectError(r: Run, code: string) {
-  expect(r.code, r.stdout + r.stderr).toBe(1);
-  expect(r.stderr).toMatch(new RegExp(`^error: ${code}: `, 'm'));
-}
-
-// Refund passwords the tests set, in order (not trivial, not the demo phone number, never repeated).
-const P1 = '583920417';
-const P2 = '205837461';
-const P3 = '639274015';
-const P4 = '472019386';
-const SUPERVISOR = 'T-0001:00';
-const CASHIER = 'T-0001:01';
 
 describe('refunddesk CLI: refund password, recovery, operator reset', () => {
   const started = Date.now();
@@ -318,131 +296,5 @@ describe('refunddesk CLI: refund password, recovery, operator reset', () => {
       });
       expectError(weak, 'password_too_short');
     });
-
-    it.sequential('argument errors and --help never reach the database: no secret flag, policy ranges, help exits 0', async () => {
-      const [secretFlag, lockAfter, help] = await Promise.all([
-        cli(['refund-password', 'change', '--merchant', 'mer_x', '--as-operator', SUPERVISOR, '--new-password', P1]),
-        cli(['refund-password', 'policy', '--merchant', 'mer_x', '--lock-after', '50']),
-        cli(['recovery', '--help']),
-      ]);
-      expect(secretFlag.code).toBe(1);
-      expect(secretFlag.stderr).toContain("unknown option '--new-password'");
-      expect(lockAfter.code).toBe(1);
-      expect(lockAfter.stderr).toContain('an integer from 3 to 10 (PCI DSS 8.3.4)');
-      expect(help.code, help.stderr).toBe(0);
-      expect(help.stdout).toMatch(/challenge[\s\S]*unlock-code[\s\S]*reset[\s\S]*send-code[\s\S]*verify-code/);
-    });
-
-    it.sequential('refuses to start with a platform policy setting beyond PCI DSS, in one clear line', async () => {
-      const [failures, minutes] = await Promise.all([
-        cli(['migrate'], { settings: { LOCKOUT_MAX_FAILURES: '11' } }),
-        cli(['migrate'], { settings: { LOCKOUT_MINUTES: '5' } }),
-      ]);
-      expect(failures.code).toBe(1);
-      expect(failures.stderr.trim()).toBe(
-        'refunddesk: LOCKOUT_MAX_FAILURES must be 3–10 (PCI DSS 8.3.4: lock after at most 10 tries), got "11"',
-      );
-      expect(minutes.code).toBe(1);
-      expect(minutes.stderr).toMatch(/^refunddesk: LOCKOUT_MINUTES must be 30–1440/);
-      expect(minutes.stderr).not.toMatch(/\n\s+at /);
-    });
-  });
-});
-
-describe('the command definitions (in process)', () => {
-  const never = async () => {
-    throw new Error('an action ran');
-  };
-  function program(): { root: Command; output: () => string } {
-    const root = new Command('refunddesk');
-    root.addCommand(refundPasswordCommand(never));
-    root.addCommand(recoveryCommand(never));
-    root.addCommand(new Command('operator').addCommand(operatorResetPasswordCommand(never)));
-    root.addCommand(loginPasswordCommand(never));
-    let text = '';
-    const quiet = (c: Command) => {
-      c.exitOverride().configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
-      c.commands.forEach(quiet);
-    };
-    quiet(root);
-    return { root, output: () => text };
-  }
-  function leaves(c: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
-    if (c.commands.length === 0) return [{ path, cmd: c }];
-    return c.commands.flatMap((s) => leaves(s, [...path, s.name()]));
-  }
-  async function parse(argv: string[]): Promise<{ err: CommanderError; text: string }> {
-    const p = program();
-    const err = await p.root.parseAsync(['node', 'refunddesk', ...argv]).catch((e: unknown) => e);
-    expect(err, argv.join(' ')).toBeInstanceOf(CommanderError);
-    return { err: err as CommanderError, text: p.output() };
-  }
-
-  it('every command has --help (exit 0) naming the environment variables it reads', async () => {
-    const expected: Record<string, string[]> = {
-      'refund-password status': [],
-      'refund-password change': ['CURRENT_REFUND_PASSWORD', 'NEW_REFUND_PASSWORD'],
-      'refund-password policy': [],
-      'recovery challenge': [],
-      'recovery unlock-code': [],
-      'recovery reset': ['UNLOCK_CODE', 'NEW_REFUND_PASSWORD'],
-      'recovery send-code': [],
-      'recovery verify-code': ['RECOVERY_CODE', 'NEW_REFUND_PASSWORD'],
-      'operator reset-password': ['TEMPORARY_PASSWORD'],
-      'login-password change': ['CURRENT_PASSWORD', 'NEW_PASSWORD'],
-    };
-    const all = leaves(program().root);
-    expect(all.map((l) => l.path.join(' ')).sort()).toEqual(Object.keys(expected).sort());
-    for (const path of [
-      ['refund-password'],
-      ['recovery'],
-      ['operator'],
-      ['login-password'],
-      ...all.map((l) => l.path),
-    ]) {
-      const { err, text } = await parse([...path, '--help']);
-      expect(err.exitCode, path.join(' ')).toBe(0);
-      if (path.length < 2) continue;
-      expect(text).toContain('Reads DATABASE_URL');
-      expect(text).toContain('Example:');
-      for (const name of expected[path.join(' ')]) expect(text, path.join(' ')).toContain(name);
-    }
-  });
-
-  it('no option can carry a secret; secrets given as flags or arguments are refused before anything runs', async () => {
-    for (const { path, cmd } of leaves(program().root)) {
-      for (const o of cmd.options) {
-        expect(o.long, path.join(' ')).not.toMatch(/password|secret|pin|unlock-code|recovery-code|otp|token/);
-      }
-    }
-    for (const argv of [
-      ['refund-password', 'change', '--merchant', 'mer_x', '--as-operator', SUPERVISOR, P1],
-      ['refund-password', 'change', '--merchant', 'mer_x', '--current-password', P1],
-      ['recovery', 'reset', '--terminal', 'T-0001', '--as-operator', SUPERVISOR, '--unlock-code', '12345678'],
-      ['recovery', 'verify-code', '--merchant', 'mer_x', '--as-user', DEMO.owner.email, '123456'],
-      ['operator', 'reset-password', '--terminal', 'T-0001', '--code', '01', '--temporary-password', '1234'],
-      ['login-password', 'change', '--as-user', DEMO.owner.email, '--new-password', 'Lantern-Harbor-77'],
-      ['login-password', 'change', '--as-user', DEMO.owner.email, 'Lantern-Harbor-77'],
-    ]) {
-      const { err } = await parse(argv);
-      expect(err.exitCode, argv.join(' ')).toBe(1);
-      expect(err.code, argv.join(' ')).toMatch(/^commander\.(unknownOption|excessArguments)$/);
-    }
-  });
-
-  it('policy settings are checked when parsed: integers within PCI DSS 8.3 bounds', async () => {
-    for (const bad of [
-      ['--lock-after', '50'],
-      ['--lock-after', '0'],
-      ['--lock-minutes', '10'],
-      ['--history', '2'],
-      ['--expiry-days', '365'],
-      ['--min-length', '4'],
-      ['--max-length', '8.5'],
-      ['--lock-after', '5x'],
-    ]) {
-      const { err } = await parse(['refund-password', 'policy', '--merchant', 'mer_x', ...bad]);
-      expect(err.code, bad.join(' ')).toBe('commander.invalidArgument');
-    }
   });
 });

@@ -1,16 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
-import type { AppContext } from '../context.js';
-import type { Db } from '../db/connect.js';
+import { Command } from 'commander';
+import { intFrom, matching, merchantOption } from '../cli/options.js';
+import type { WithContext } from '../cli/run.js';
 import type { Notification } from './notification.js';
 import { listOutbox, revealLocalNotification } from './notification.service.js';
-
-type WithContext = (fn: (db: Db, ctx: AppContext) => Promise<unknown>) => Promise<void>;
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('an integer from 1 to 500');
-  return n;
-}
 
 /** One listing entry: masked body, never the real one. */
 export function formatOutboxEntry(n: Notification): string {
@@ -28,9 +20,13 @@ export function formatOutboxEntry(n: Notification): string {
 export function outboxCommand(withContext: WithContext, print: (s: string) => void = console.log): Command {
   return new Command('outbox')
     .description('recent e-mail and SMS notifications (masked); --reveal shows a local-outbox message in full')
-    .option('--merchant <merchantId>', 'only this merchant’s notifications')
-    .option('--limit <n>', 'how many, newest first (1–500)', positiveInt, 20)
-    .option('--reveal <notificationId>', 'print the real text of a message kept in the local outbox')
+    .addOption(merchantOption('only this merchant’s notifications'))
+    .option('--limit <n>', 'how many, newest first (1–500)', intFrom({ min: 1, max: 500 }), 20)
+    .option(
+      '--reveal <notificationId>',
+      'print the real text of a message kept in the local outbox',
+      matching(/^ntf_[0-9A-Za-z]+$/, 'an id starting ntf_'),
+    )
     .option('--json', 'print JSON')
     .action((o: { merchant?: string; limit: number; reveal?: string; json?: boolean }) =>
       withContext(async (db, ctx) => {

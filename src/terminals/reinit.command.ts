@@ -1,13 +1,9 @@
 import { Command, Option } from 'commander';
 import { type ActAs, actAs, actedAs, resolveTerminal } from '../cli/cli-actor.js';
-import { readSecrets, type SecretSpec, type WithContext } from '../cli/refund-password.command.js';
+import { terminalOption, text } from '../cli/options.js';
+import type { WithContext } from '../cli/run.js';
+import { readSecret, REINIT_PASSWORD as STEP_UP_PASSWORD } from '../cli/secrets.js';
 import { REINITIALIZE_ROLES, reinitializeTerminal } from './reinitialize.js';
-
-const STEP_UP_PASSWORD: SecretSpec = {
-  env: 'REINIT_PASSWORD',
-  what: 'password of whoever re-initialises (a console user: the login password; 00: the operator password)',
-  max: 256,
-};
 
 /**
  * `refunddesk terminal reinit`: the CLI path of `POST /api/v1/terminals/{id}/reinitialize`, with
@@ -20,9 +16,9 @@ export function terminalReinitCommand(withContext: WithContext): Command {
     .description(
       're-initialise a terminal (重新初始化): backup, then wipe its operators, passwords, sessions and settings; the merchant’s refund password becomes unset; 00 gets a one-time activation code (printed once)',
     )
-    .requiredOption('--terminal <terminal>', 'the terminal: id (trm_…) or serial (T-0001)')
-    .requiredOption('--confirm-serial <serial>', 'the terminal’s serial, typed')
-    .requiredOption('--confirm-serial-again <serial>', 'the terminal’s serial, typed again')
+    .addOption(terminalOption().makeOptionMandatory())
+    .requiredOption('--confirm-serial <serial>', 'the terminal’s serial, typed', text(64))
+    .requiredOption('--confirm-serial-again <serial>', 'the terminal’s serial, typed again', text(64))
     .option('--skip-backup', 'do not take the backup first (audited as skipped)')
     .addOption(
       new Option(
@@ -54,7 +50,7 @@ export function terminalReinitCommand(withContext: WithContext): Command {
         withContext(async (db, ctx) => {
           const actor = await actAs(db.kysely, { asOperator: o.asOperator, asUser: o.asUser }, REINITIALIZE_ROLES);
           const terminal = await resolveTerminal(db.kysely, o.terminal);
-          const [password] = await readSecrets([STEP_UP_PASSWORD]);
+          const password = await readSecret(STEP_UP_PASSWORD);
           const result = await reinitializeTerminal(db, ctx, actor, terminal.id, {
             confirmSerial: o.confirmSerial,
             confirmSerialAgain: o.confirmSerialAgain,
