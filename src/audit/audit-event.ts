@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEventTable } from '../db/schema.js';
+import type { AuditEventTable } from '../audit/audit.tables.js';
 import { containsPan } from '../payments/card.js';
 
 /** The audit log's card-number test is the card module's: one rule for what a PAN is. */

@@ -1,4 +1,4 @@
-import type { AuditChainTable, AuditEventTable } from '../db/schema.js';
+import type { AuditChainTable, AuditEventTable } from '../audit/audit.tables.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { type AuditEvent, type AuditOutcome, GENESIS_HASH, PLATFORM_CHAIN } from './audit-event.js';
 

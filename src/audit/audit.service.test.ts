@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
+import type { AuditEventTable } from '../audit/audit.tables.js';
 import { ManualClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import type { AuditEventTable } from '../db/schema.js';
 import { atEnd, transaction } from '../db/transaction.js';
 import { openContext } from '../runtime.js';
 import { recordAudit, recordAuditNow, verifyAuditChains } from './audit.service.js';

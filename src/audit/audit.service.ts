@@ -1,8 +1,8 @@
+import type { AuditEventTable } from '../audit/audit.tables.js';
 import { type Actor, canSeeMerchant, type Role, systemActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
-import type { AuditEventTable } from '../db/schema.js';
 import { atEnd, type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';

@@ -1,4 +1,4 @@
-import type { ApiKeyTable } from '../db/schema.js';
+import type { ApiKeyTable } from '../auth/auth.tables.js';
 import type { Conn } from '../db/transaction.js';
 
 export async function insertApiKey(conn: Conn, row: ApiKeyTable): Promise<void> {

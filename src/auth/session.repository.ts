@@ -1,4 +1,4 @@
-import type { SessionTable } from '../db/schema.js';
+import type { SessionTable } from '../auth/auth.tables.js';
 import type { Conn, Tx } from '../db/transaction.js';
 
 export async function insertSession(conn: Conn, row: SessionTable): Promise<void> {

@@ -1,4 +1,4 @@
-import type { UserTable } from '../db/schema.js';
+import type { UserTable } from '../auth/auth.tables.js';
 import type { Conn } from '../db/transaction.js';
 
 export async function insertUser(conn: Conn, row: UserTable): Promise<void> {

@@ -2,8 +2,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
+import type { BackupRunTable } from '../backups/backup.tables.js';
 import { type Db, isPostgresUrl } from '../db/connect.js';
-import type { BackupRunTable, Database } from '../db/schema.js';
+import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
 
 /**

@@ -2,7 +2,7 @@ import { type Actor, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
 import type { Db } from '../db/connect.js';
-import type { DisputeTable } from '../db/schema.js';
+import type { DisputeTable } from '../disputes/dispute.tables.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as customers from '../refunds/customer-request.service.js';

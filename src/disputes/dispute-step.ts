@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
-import type { DisputeTable } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
+import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { newId } from '../ids.js';
 import { notifyMerchantOwner, queueNotification } from '../notifications/notification.service.js';
 import { emitWebhookEvent } from '../webhooks/webhook.service.js';

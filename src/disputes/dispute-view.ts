@@ -1,8 +1,8 @@
 import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import type { DisputeTable } from '../db/schema.js';
 import type { Conn } from '../db/transaction.js';
+import type { DisputeTable } from '../disputes/dispute.tables.js';
 import * as merchants from '../merchants/merchant.service.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
 import type { Refund, RefundReason } from '../refunds/refund.js';

@@ -1,3 +1,4 @@
+import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type {
   CaseFileShareLinkTable,
   DisputeAttachmentTable,
@@ -5,8 +6,7 @@ import type {
   DisputeEventTable,
   DisputeMessageTable,
   DisputeTable,
-} from '../db/schema.js';
-import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+} from '../disputes/dispute.tables.js';
 import type { DisputeStatus } from './dispute.js';
 
 export async function insertDispute(trx: Tx, row: DisputeTable): Promise<void> {

@@ -1,8 +1,8 @@
 import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex } from '../credentials/hashing.js';
 import type { Db } from '../db/connect.js';
-import type { DisputeTable } from '../db/schema.js';
 import { isUniqueViolation, transaction } from '../db/transaction.js';
+import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { newId } from '../ids.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
 import * as payments from '../payments/payment.service.js';

@@ -1,8 +1,8 @@
 import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import type { DisputeTable } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
+import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { notFound } from '../errors.js';
 import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { enqueueJob } from '../jobs/job.service.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { IdempotencyKeyTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+import type { IdempotencyKeyTable } from '../idempotency/idempotency.tables.js';
 
 /**
  * Queues the twins of one key behind each other until the transaction ends. On PostgreSQL (READ

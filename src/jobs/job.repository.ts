@@ -1,5 +1,5 @@
-import type { JobTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+import type { JobTable } from '../jobs/job.tables.js';
 
 export async function insertJob(trx: Tx, row: JobTable): Promise<void> {
   await trx.insertInto('jobs').values(row).execute();

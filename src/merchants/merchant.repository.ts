@@ -1,6 +1,6 @@
 import { MERCHANT_NO_PREFIX } from '../db/migrations/021_terminal_journal.js';
-import type { MerchantTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import type { MerchantTable } from '../merchants/merchant.tables.js';
 import type { Merchant } from './merchant.js';
 
 export function merchantRowToMerchant(r: MerchantTable): Merchant {

@@ -1,5 +1,5 @@
-import type { NotificationTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import type { NotificationTable } from '../notifications/notification.tables.js';
 import type { Notification, NotificationChannel, NotificationLanguage, NotificationStatus } from './notification.js';
 
 /** Inserts the row unless its dedupe_key exists; true when inserted. Never raises on a duplicate,

@@ -1,5 +1,5 @@
-import type { OperatorTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import type { OperatorTable } from '../operators/operator.tables.js';
 
 export async function insertOperator(conn: Conn, row: Omit<OperatorTable, 'deleted_at'>): Promise<void> {
   await conn.insertInto('operators').values(row).execute();

@@ -1,5 +1,5 @@
-import type { TerminalJournalTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import type { TerminalJournalTable } from '../payments/payment.tables.js';
 
 /** The last 凭证号 before the counter starts again at 000001. */
 export const MAX_VOUCHER_NO = 999_999;

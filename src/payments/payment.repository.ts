@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { isPlanted } from '../db/failpoints.js';
-import type { BatchTable, PaymentTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+import type { BatchTable, PaymentTable } from '../payments/payment.tables.js';
 
 /** Inserts the payment; false (nothing inserted) when its receipt reference is already taken. */
 export async function insertPayment(trx: Tx, row: PaymentTable): Promise<boolean> {

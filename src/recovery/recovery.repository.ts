@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { RecoveryCodeTable, UnlockChallengeTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+import type { RecoveryCodeTable, UnlockChallengeTable } from '../recovery/recovery.tables.js';
 
 export async function insertChallenge(conn: Conn, row: UnlockChallengeTable): Promise<void> {
   await conn.insertInto('unlock_challenges').values(row).execute();

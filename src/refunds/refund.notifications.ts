@@ -1,9 +1,9 @@
 import type { AppContext } from '../context.js';
-import type { RefundTable } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { format } from '../money.js';
 import type { TemplateData } from '../notifications/notification.js';
 import { queueNotification, registerTemplate } from '../notifications/notification.service.js';
+import type { RefundTable } from '../refunds/refund.tables.js';
 import type { RefundStatus } from './refund.js';
 import { customerLanguage, trackingLink } from './refund-tracking.js';
 

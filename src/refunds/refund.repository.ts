@@ -1,5 +1,10 @@
-import type { RefundEventTable, RefundPolicyHistoryTable, RefundPolicyTable, RefundTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import type {
+  RefundEventTable,
+  RefundPolicyHistoryTable,
+  RefundPolicyTable,
+  RefundTable,
+} from '../refunds/refund.tables.js';
 import type { RefundStatus } from './refund.js';
 
 export async function insertRefund(trx: Tx, row: RefundTable): Promise<void> {

@@ -3,7 +3,6 @@ import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
-import type { RefundTable } from '../db/schema.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
@@ -16,6 +15,7 @@ import { refundExceedsRefundable } from '../payments/payment.errors.js';
 import { assertRefundable, type LockedPayment } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
 import * as receipts from '../payments/payment-receipt.service.js';
+import type { RefundTable } from '../refunds/refund.tables.js';
 import * as errors from './refund.errors.js';
 import {
   amountsMoved,

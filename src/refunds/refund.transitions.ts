@@ -1,10 +1,10 @@
 import { recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
-import type { RefundEventTable, RefundTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import { notifyMerchantOwner, queueNotification } from '../notifications/notification.service.js';
 import { moveRefundAmounts } from '../payments/payment.service.js';
+import type { RefundEventTable, RefundTable } from '../refunds/refund.tables.js';
 import { emitWebhookEvent } from '../webhooks/webhook.service.js';
 import * as errors from './refund.errors.js';
 import {

@@ -1,5 +1,5 @@
 /** Refund states, reasons and the transition table (DESIGN.md, "Refund states"). Pure: no I/O. */
-import type { RefundTable } from '../db/schema.js';
+import type { RefundTable } from '../refunds/refund.tables.js';
 
 export const refundStatuses = [
   'pending_merchant',

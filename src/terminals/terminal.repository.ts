@@ -1,6 +1,6 @@
 import { FIRST_TERMINAL_NO } from '../db/migrations/021_terminal_journal.js';
-import type { TerminalTable } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
+import type { TerminalTable } from '../terminals/terminal.tables.js';
 import type { Terminal } from './terminal.js';
 
 type TerminalRow = TerminalTable & { acquirer_id: string };

@@ -1,5 +1,5 @@
-import type { WebhookDeliveryTable, WebhookEndpointTable } from '../db/schema.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import type { WebhookDeliveryTable, WebhookEndpointTable } from '../webhooks/webhook.tables.js';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './webhook.js';
 
 export async function insertEndpoint(trx: Tx, row: WebhookEndpointTable): Promise<void> {
