@@ -35,19 +35,18 @@ export async function closeDispute(
   const closable = (status: string) => rule.from.includes(status as DisputeStatus);
   if (!closable(row.status)) throw errors.invalidTransition(row.status as DisputeStatus, `closed as ${input.outcome}`);
   if (input.outcome === 'concluded' && !input.note?.trim()) throw errors.conclusionRequired();
-  if (input.outcome === 'settled') {
-    const all = await refunds.listRefundsOfPayment(db.kysely, row.payment_id);
-    // After a ruling for the customer, it is the refund the ruling ordered that settles it.
-    const settling = row.forced_refund_id
-      ? all.filter((r) => r.id === row.forced_refund_id)
-      : linkedRefunds({ id: row.id, refundId: row.refund_id, createdAt: row.created_at }, all);
-    // A succeeded refund stays succeeded: what was read here still holds in the transaction.
-    if (!settling.some((r) => r.status === 'succeeded')) throw errors.notSettled();
-  }
   await transaction(db, async (tx) => {
     const current = await repo.lockDisputeRow(tx, id);
     if (!current || !closable(current.status)) {
       throw errors.invalidTransition((current?.status ?? row.status) as DisputeStatus, `closed as ${input.outcome}`);
+    }
+    if (input.outcome === 'settled') {
+      const all = await refunds.listRefundsOfPayment(tx, current.payment_id);
+      // After a ruling for the customer, it is the refund the ruling ordered that settles it.
+      const settling = current.forced_refund_id
+        ? all.filter((r) => r.id === current.forced_refund_id)
+        : linkedRefunds({ id: current.id, refundId: current.refund_id, createdAt: current.created_at }, all);
+      if (!settling.some((r) => r.status === 'succeeded')) throw errors.notSettled();
     }
     await step(tx, ctx, current, actor, {
       kind: 'transition',
@@ -60,6 +59,5 @@ export async function closeDispute(
       webhook: 'dispute.closed',
     });
   });
-  ctx.wakeWorker();
   return loadDispute(db.kysely, ctx, id);
 }

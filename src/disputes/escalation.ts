@@ -29,9 +29,7 @@ export async function escalate(
   const { row, party, actor } = await reach(db, ctx, caller, id);
   if (party !== 'customer') throw errors.notYourPart('only the customer escalates a dispute');
   if (row.status !== 'negotiating') throw errors.invalidTransition(row.status as DisputeStatus, 'escalated');
-  const allowedAt = escalationOpensAt(ctx, row, await refunds.listRefundsOfPayment(db.kysely, row.payment_id));
   const now = ctx.clock.now();
-  if (now.getTime() < new Date(allowedAt).getTime()) throw errors.escalationTooEarly(allowedAt);
   const at = now.toISOString();
   const dueAt = addDays(at, disputeSettings(ctx.config).mediationDays);
   await transaction(db, async (tx) => {
@@ -39,6 +37,9 @@ export async function escalate(
     if (current?.status !== 'negotiating') {
       throw errors.invalidTransition((current?.status ?? row.status) as DisputeStatus, 'escalated');
     }
+    // When escalation opens depends on the refunds (the merchant's refusal): read under the lock.
+    const allowedAt = escalationOpensAt(ctx, current, await refunds.listRefundsOfPayment(tx, current.payment_id));
+    if (now.getTime() < new Date(allowedAt).getTime()) throw errors.escalationTooEarly(allowedAt);
     await step(tx, ctx, current, actor, {
       kind: 'transition',
       to: 'escalated',
@@ -51,7 +52,6 @@ export async function escalate(
     });
     await enqueueJob(tx, ctx, JOB_MEDIATION_DEADLINE, { disputeId: id }, new Date(dueAt));
   });
-  ctx.wakeWorker();
   return loadDispute(db.kysely, ctx, id);
 }
 
