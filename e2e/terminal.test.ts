@@ -335,6 +335,13 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await screenShows(page, '请输入原密码');
     await tap(page, REFUND_PASSWORD, 'enter');
     await screenShows(page, '请输入新密码');
+    // The current one again is a reuse: refused in the server's words, and the walk starts over.
+    await tap(page, REFUND_PASSWORD, 'enter', REFUND_PASSWORD, 'enter');
+    await screenShows(page, '新密码近期用过');
+    await tap(page, 'enter');
+    await screenShows(page, '请输入原密码');
+    await tap(page, REFUND_PASSWORD, 'enter');
+    await screenShows(page, '请输入新密码');
     await tap(page, '386914', 'enter');
     await screenShows(page, '请确认新密码');
     await tap(page, '386914');
@@ -346,6 +353,13 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     // Every session ended: the old cashier token is refused, and the new password authorises.
     t.s.h.forgetTokens();
     const sale = await t.s.h.sale(1_000);
+    const withOld = await t.s.h.app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${sale.id}/void`,
+      headers: await t.s.h.operator('supervisor'),
+      payload: { refundPassword: REFUND_PASSWORD },
+    });
+    expect(withOld.json().code, withOld.body).toBe('refund_password_invalid'); // the old one no longer authorises
     const r = await t.s.h.app.inject({
       method: 'POST',
       url: `/api/v1/payments/${sale.id}/void`,
