@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import * as audit from '../audit/audit.service.js';
 import { systemActor } from '../auth/actor.js';
-import { AppError } from '../errors.js';
+import * as errors from './cli.errors.js';
 import { intFrom, matching } from './options.js';
 import type { WithContext } from './run.js';
 
@@ -18,10 +18,7 @@ export function auditCommand(withContext: WithContext): Command {
       withContext(async (db) => {
         const result = await audit.verifyAuditChains(db.kysely, { chain: o.chain });
         if (o.chain !== undefined && result.chains === 0) {
-          throw new AppError(
-            'not_found',
-            `no audit chain ${o.chain}: give a merchant id that has events, or "platform"`,
-          );
+          throw errors.unknownChain(o.chain);
         }
         if (!result.ok) process.exitCode = 1;
         return result;

@@ -2,10 +2,11 @@ import type { Actor, Role } from '../auth/actor.js';
 import { operatorActorOf, userActorOf } from '../auth/session.service.js';
 import * as users from '../auth/user.service.js';
 import type { Conn } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import * as operators from '../operators/operator.service.js';
 import type { Terminal } from '../terminals/terminal.js';
 import * as terminals from '../terminals/terminal.service.js';
+import * as errors from './cli.errors.js';
 
 /**
  * The principal a CLI command acts as. The CLI is the operator's shell on the server: whoever runs
@@ -37,10 +38,7 @@ export function parseOperatorSpec(spec: string): { terminal: string; code: strin
   const terminal = at > 0 ? spec.slice(0, at) : '';
   const code = at > 0 ? spec.slice(at + 1) : '';
   if (!terminal || !operators.OPERATOR_CODE.test(code)) {
-    throw new AppError(
-      'validation_failed',
-      `--as-operator is <terminal id or serial>:<two-digit code>, e.g. T-0001:00`,
-    );
+    throw errors.badArgument(`--as-operator is <terminal id or serial>:<two-digit code>, e.g. T-0001:00`);
   }
   return { terminal, code };
 }
@@ -51,8 +49,7 @@ export async function operatorActor(conn: Conn, spec: string): Promise<Actor> {
   const terminal = await resolveTerminal(conn, ref);
   const op = await operators.findOperatorCredentials(conn, terminal.id, code);
   if (!op) throw notFound(`operator ${code} on terminal ${terminal.serial}`);
-  if (terminal.status !== 'active')
-    throw new AppError('forbidden', `terminal ${terminal.serial} is ${terminal.status}`);
+  if (terminal.status !== 'active') throw errors.notAllowed(`terminal ${terminal.serial} is ${terminal.status}`);
   return { ...operatorActorOf(op, terminal), scopes: [], sessionId: null };
 }
 
@@ -75,19 +72,18 @@ export async function actAs(
   roles: readonly Role[],
   opts: { allowWhilePasswordChangeRequired?: boolean } = {},
 ): Promise<Actor> {
-  if (who.asOperator && who.asUser)
-    throw new AppError('validation_failed', 'give --as-operator or --as-user, not both');
+  if (who.asOperator && who.asUser) throw errors.badArgument('give --as-operator or --as-user, not both');
   if (!who.asOperator && !who.asUser) {
-    throw new AppError('validation_failed', `say who acts: --as-operator <terminal>:<code> or --as-user <email>`);
+    throw errors.badArgument(`say who acts: --as-operator <terminal>:<code> or --as-user <email>`);
   }
   const actor = who.asOperator
     ? await operatorActor(conn, who.asOperator)
     : await userActor(conn, who.asUser as string);
   if (!roles.includes(actor.role)) {
-    throw new AppError('forbidden', `a ${actor.role} may not do this (allowed: ${roles.join(', ')})`);
+    throw errors.notAllowed(`a ${actor.role} may not do this (allowed: ${roles.join(', ')})`);
   }
   if (actor.mustChangePassword && !opts.allowWhilePasswordChangeRequired) {
-    throw new AppError('password_change_required', 'this operator must change their reset password first');
+    throw errors.passwordChangeRequired();
   }
   return actor;
 }

@@ -3,8 +3,9 @@ import { POLICY_BOUNDS, policyFor } from '../credentials/password-policy.js';
 import * as policies from '../credentials/policy.service.js';
 import { POLICY_ROLES } from '../credentials/policy.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
+import * as errors from './cli.errors.js';
 import { type ActAs, actAs, actedAs } from './cli-actor.js';
 import { asOperatorOption, asUserOption, footer, intFrom, merchantOption, who } from './options.js';
 import type { WithContext } from './run.js';
@@ -160,7 +161,7 @@ export function refundPasswordCommand(withContext: WithContext): Command {
               policy: policyFor(ctx, record.policyOverride),
             };
           }
-          if (!o.asUser) throw new AppError('validation_failed', 'changing the policy needs --as-user <email>');
+          if (!o.asUser) throw errors.badArgument('changing the policy needs --as-user <email>');
           const actor = await actAs(db.kysely, { asUser: o.asUser }, POLICY_ROLES);
           const result = await policies.setPasswordPolicy(db, ctx, actor, o.merchant, { ...changes, clear: o.clear });
           return { ...result, actedAs: actedAs(actor) };

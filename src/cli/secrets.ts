@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import * as errors from './cli.errors.js';
 
 /**
  * The one way the CLI reads a secret: from its environment variable or standard input, never from
@@ -27,7 +27,7 @@ export async function readSecrets(specs: readonly SecretSpec[], stdin: Input = p
   const missing = specs.filter((_, i) => values[i] === undefined);
   if (missing.length > 0) {
     const how = `set ${missing.map((s) => s.env).join(' and ')} or pipe ${missing.length === 1 ? 'it' : 'them, one per line in that order,'} on standard input`;
-    if (stdin.isTTY) throw new AppError('validation_failed', how);
+    if (stdin.isTTY) throw errors.badArgument(how);
     const chunks: Buffer[] = [];
     for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
     const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
@@ -35,14 +35,14 @@ export async function readSecrets(specs: readonly SecretSpec[], stdin: Input = p
     for (let i = 0; i < specs.length; i++) {
       if (values[i] !== undefined) continue;
       const line = (lines[next++] ?? '').trim();
-      if (!line) throw new AppError('validation_failed', `no ${specs[i].what} given: ${how}`);
+      if (!line) throw errors.badArgument(`no ${specs[i].what} given: ${how}`);
       values[i] = line;
     }
   }
   return specs.map((s, i) => {
     const v = values[i] as string;
-    if (v.length > s.max) throw new AppError('validation_failed', `${s.env}: at most ${s.max} characters`);
-    if (s.pattern && !s.pattern.re.test(v)) throw new AppError('validation_failed', `${s.env}: ${s.pattern.says}`);
+    if (v.length > s.max) throw errors.badArgument(`${s.env}: at most ${s.max} characters`);
+    if (s.pattern && !s.pattern.re.test(v)) throw errors.badArgument(`${s.env}: ${s.pattern.says}`);
     return v;
   });
 }

@@ -21,3 +21,7 @@ export const currencyMismatch = (currency: string) =>
 /** The receipt's reference and the card's last 4 prove no payment (the customer's pages: refunds, disputes). */
 export const paymentNotMatched = () =>
   new AppError('payment_not_matched', 'no payment matches that receipt reference and card: check both on the receipt');
+
+/** A sale in another currency than the merchant takes. */
+export const saleCurrencyMismatch = (merchantCurrency: string) =>
+  new AppError('currency_mismatch', `this merchant takes ${merchantCurrency}`);

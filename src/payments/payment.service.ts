@@ -15,7 +15,7 @@ import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint, isPlanted } from '../db/failpoints.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -108,7 +108,7 @@ export async function createPayment(
   if (!merchant) throw notFound('merchant');
   const currency = input.currency ?? merchant.currency;
   if (currency !== merchant.currency) {
-    throw new AppError('currency_mismatch', `this merchant takes ${merchant.currency}`);
+    throw errors.saleCurrencyMismatch(merchant.currency);
   }
   money(input.amount, currency);
   const pan = normalisePan(input.card.number);
