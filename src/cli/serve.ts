@@ -53,9 +53,8 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(housekeepingTimer);
     stopBackups();
     try {
-      await settleBackupRuns();
-      await app.close();
-      await worker?.stop();
+      // Requests in flight and the worker's current job finish side by side; then the database.
+      await Promise.all([settleBackupRuns(), app.close(), worker?.stop()]);
       await db.close();
     } catch (e) {
       app.log.error({ err: e }, 'error while shutting down');

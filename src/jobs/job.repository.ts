@@ -65,6 +65,18 @@ export async function retryJob(
     .execute();
 }
 
+/** Gives claimed jobs back unrun (a worker stopping mid-batch): claimable at once, the attempt not counted. */
+export async function unclaimJobs(conn: Conn, ids: string[], workerId: string): Promise<void> {
+  if (ids.length === 0) return;
+  await conn
+    .updateTable('jobs')
+    .set((eb) => ({ locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', 'in', ids)
+    .where('locked_by', '=', workerId)
+    .where('done_at', 'is', null)
+    .execute();
+}
+
 /** Forgets every claim on an unfinished job (no worker of a freshly restored database holds one). */
 export async function releaseAllClaims(trx: Tx): Promise<number> {
   const r = await trx

@@ -60,12 +60,27 @@ function backoffMs(attempt: number): number {
 }
 
 /** Runs every due job once. Returns how many ran. Used by the worker loop and by tests directly. */
-export async function runDueJobs(db: Db, ctx: AppContext, workerId: string, limit = 20): Promise<number> {
+export async function runDueJobs(
+  db: Db,
+  ctx: AppContext,
+  workerId: string,
+  limit = 20,
+  shouldStop: () => boolean = () => false,
+): Promise<number> {
   const now = ctx.clock.now();
   const claimed = await transaction(db, (trx) =>
     repo.claimDueJobs(trx, workerId, now.toISOString(), new Date(now.getTime() + LOCK_MS).toISOString(), limit),
   );
-  for (const job of claimed) {
+  for (const [i, job] of claimed.entries()) {
+    // A stopping worker stops between jobs: the rest of its batch goes back, claimable at once.
+    if (shouldStop()) {
+      await repo.unclaimJobs(
+        db.kysely,
+        claimed.slice(i).map((j) => j.id),
+        workerId,
+      );
+      return i;
+    }
     const handler = Object.hasOwn(handlers, job.kind) ? handlers[job.kind] : undefined;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
@@ -115,7 +130,7 @@ export function startWorker(
     do {
       again = false;
       try {
-        while (!stopped && (await runDueJobs(db, ctx, workerId)) > 0) {}
+        while (!stopped && (await runDueJobs(db, ctx, workerId, 20, () => stopped)) > 0) {}
       } catch (e) {
         opts.onError?.(e);
       }
