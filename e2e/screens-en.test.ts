@@ -39,6 +39,11 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await tap(page, '1', '12345');
     await screenShows(page, '¥123.45');
     await shot(page, 'terminal-amount');
+    // Switching the language mid-sale changes the words only: the amount typed stays on screen.
+    await page.getByRole('button', { name: '中文' }).click();
+    await screenShows(page, /消费[\s\S]*¥123\.45/);
+    await page.getByRole('button', { name: 'English' }).click();
+    await screenShows(page, /Sale[\s\S]*¥123\.45/);
     await tap(page, 'enter');
     await screenShows(page, 'Swipe / insert / tap card');
     await shot(page, 'terminal-card');

@@ -92,11 +92,15 @@ export default function Terminal() {
     [t, failure],
   );
 
+  // Once, on opening: a later change of `bind` (a language switch gives it a new `t`) must not
+  // look the terminal up again and throw whatever screen is showing back to the welcome screen.
+  const bindRef = useRef(bind);
+  bindRef.current = bind;
   useEffect(() => {
     const serial = serialFromUrl() ?? localStorage.getItem(SERIAL_KEY);
-    if (serial) void bind(serial);
+    if (serial) void bindRef.current(serial);
     else setScreen({ kind: 'bind' });
-  }, [bind]);
+  }, []);
 
   useEffect(() => {
     session.onEnded(() => {
