@@ -16,59 +16,45 @@ import { countWaitingForReview } from '../refunds/refund-review.service.js';
  */
 export function registerDatabaseGauges(registry: Registry, db: Db, clock: Clock): void {
   const conn = db.kysely;
-  const registers = [registry];
+  /** A gauge whose series are `read()` afresh at every scrape: one sample per label value. */
+  const gauge = (name: string, help: string, label: string, read: () => Promise<Record<string, number>>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        const values = await read();
+        this.reset();
+        for (const [value, n] of Object.entries(values)) this.set({ [label]: value }, n);
+      },
+    });
 
-  new Gauge({
-    name: 'refunddesk_refunds_waiting_for_review',
-    help: "Refunds waiting for a review decision, by stage (merchant: customers' requests; acquirer)",
-    labelNames: ['stage'],
-    registers,
-    async collect() {
-      const n = await countWaitingForReview(conn);
-      this.set({ stage: 'merchant' }, n.merchant);
-      this.set({ stage: 'acquirer' }, n.acquirer);
-    },
-  });
-
-  new Gauge({
-    name: 'refunddesk_secret_lockouts_active',
-    help: 'Secrets locked now after too many wrong entries, by kind (refund_password, user, operator…)',
-    labelNames: ['secret'],
-    registers,
-    async collect() {
-      const counts = await countActiveLockouts(conn, clock.now());
-      this.reset();
-      this.set({ secret: 'refund_password' }, 0); // always present, so an alert has a series to watch
-      for (const [secret, n] of Object.entries(counts)) this.set({ secret }, n);
-    },
-  });
-
-  new Gauge({
-    name: 'refunddesk_jobs_backlog',
-    help: 'Unfinished background jobs (the outbox): due now, or scheduled for later (retries, deadlines)',
-    labelNames: ['state'],
-    registers,
-    async collect() {
-      const n = await jobBacklog(conn, clock.now());
-      this.set({ state: 'due' }, n.due);
-      this.set({ state: 'scheduled' }, n.scheduled);
-    },
-  });
-
-  new Gauge({
-    name: 'refunddesk_disputes_open',
-    help: 'Open disputes, by stage',
-    labelNames: ['stage'],
-    registers,
-    async collect() {
-      for (const [stage, n] of Object.entries(await countOpenDisputes(conn))) this.set({ stage }, n);
-    },
-  });
+  gauge(
+    'refunddesk_refunds_waiting_for_review',
+    "Refunds waiting for a review decision, by stage (merchant: customers' requests; acquirer)",
+    'stage',
+    async () => ({ ...(await countWaitingForReview(conn)) }),
+  );
+  gauge(
+    'refunddesk_secret_lockouts_active',
+    'Secrets locked now after too many wrong entries, by kind (refund_password, user, operator…)',
+    'secret',
+    // refund_password always present, so an alert has a series to watch
+    async () => ({ refund_password: 0, ...(await countActiveLockouts(conn, clock.now())) }),
+  );
+  gauge(
+    'refunddesk_jobs_backlog',
+    'Unfinished background jobs (the outbox): due now, or scheduled for later (retries, deadlines)',
+    'state',
+    async () => ({ ...(await jobBacklog(conn, clock.now())) }),
+  );
+  gauge('refunddesk_disputes_open', 'Open disputes, by stage', 'stage', () => countOpenDisputes(conn));
 
   new Gauge({
     name: 'refunddesk_last_successful_backup_timestamp_seconds',
     help: 'When the last successful backup finished, in Unix time (0: never)',
-    registers,
+    registers: [registry],
     async collect() {
       const at = await lastSuccessfulBackupAt(conn);
       this.set(at ? Date.parse(at) / 1000 : 0);

@@ -53,70 +53,63 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const refundsCreated = new Counter({
-    name: 'refunddesk_refunds_created_total',
-    help: 'Refunds created, by channel and the state they start in',
-    labelNames: ['channel', 'status'],
-    registers,
-  });
-  const refundAmount = new Histogram({
-    name: 'refunddesk_refund_amount_minor',
-    help: 'Amount of each refund created, in minor units (fen, cents) of its currency',
-    labelNames: ['currency'],
-    buckets: [100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000, 10_000_000],
-    registers,
-  });
-  const refundOutcomes = new Counter({
-    name: 'refunddesk_refund_outcomes_total',
-    help: 'Refunds reaching an outcome state (succeeded, failed, rejected_*, canceled), by channel',
-    labelNames: ['channel', 'outcome'],
-    registers,
-  });
-  const reviewSeconds = new Histogram({
-    name: 'refunddesk_refund_review_decision_seconds',
-    help: 'Time a refund waited for its review decision, by stage (merchant, acquirer) and decision',
-    labelNames: ['stage', 'decision'],
-    buckets: [1, 10, MINUTE, 10 * MINUTE, HOUR, 4 * HOUR, 24 * HOUR, 3 * 24 * HOUR, 7 * 24 * HOUR],
-    registers,
-  });
-  const secretFailures = new Counter({
-    name: 'refunddesk_secret_check_failures_total',
-    help: 'Wrong entries of guarded secrets (refund_password, user, operator, recovery_code, unlock_code)',
-    labelNames: ['secret'],
-    registers,
-  });
-  const secretLocks = new Counter({
-    name: 'refunddesk_secret_lockouts_total',
-    help: 'Locks set by too many wrong entries, by secret kind',
-    labelNames: ['secret'],
-    registers,
-  });
-  const codesSent = new Counter({
-    name: 'refunddesk_one_time_codes_sent_total',
-    help: 'One-time recovery codes queued for sending, by channel (sms, email)',
-    labelNames: ['channel'],
-    registers,
-  });
-  const webhookAttempts = new Counter({
-    name: 'refunddesk_webhook_attempts_total',
-    help: 'Webhook delivery attempts, by outcome',
-    labelNames: ['outcome'],
-    registers,
-  });
-  const webhookSeconds = new Histogram({
-    name: 'refunddesk_webhook_attempt_duration_seconds',
-    help: "Time of one webhook HTTP exchange (until the merchant's answer or the timeout)",
-    labelNames: ['outcome'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
-  const transactions = new Histogram({
-    name: 'refunddesk_db_transaction_duration_seconds',
-    help: 'Database transactions (count and time, waiting for the connection included), by outcome',
-    labelNames: ['outcome'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers,
-  });
+  const counter = (name: string, help: string, labelNames: string[]) =>
+    new Counter({ name, help, labelNames, registers });
+  const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
+    new Histogram({ name, help, labelNames, buckets, registers });
+
+  const refundsCreated = counter(
+    'refunddesk_refunds_created_total',
+    'Refunds created, by channel and the state they start in',
+    ['channel', 'status'],
+  );
+  const refundAmount = histogram(
+    'refunddesk_refund_amount_minor',
+    'Amount of each refund created, in minor units (fen, cents) of its currency',
+    ['currency'],
+    [100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000, 10_000_000],
+  );
+  const refundOutcomes = counter(
+    'refunddesk_refund_outcomes_total',
+    'Refunds reaching an outcome state (succeeded, failed, rejected_*, canceled), by channel',
+    ['channel', 'outcome'],
+  );
+  const reviewSeconds = histogram(
+    'refunddesk_refund_review_decision_seconds',
+    'Time a refund waited for its review decision, by stage (merchant, acquirer) and decision',
+    ['stage', 'decision'],
+    [1, 10, MINUTE, 10 * MINUTE, HOUR, 4 * HOUR, 24 * HOUR, 3 * 24 * HOUR, 7 * 24 * HOUR],
+  );
+  const secretFailures = counter(
+    'refunddesk_secret_check_failures_total',
+    'Wrong entries of guarded secrets (refund_password, user, operator, recovery_code, unlock_code)',
+    ['secret'],
+  );
+  const secretLocks = counter(
+    'refunddesk_secret_lockouts_total',
+    'Locks set by too many wrong entries, by secret kind',
+    ['secret'],
+  );
+  const codesSent = counter(
+    'refunddesk_one_time_codes_sent_total',
+    'One-time recovery codes queued for sending, by channel (sms, email)',
+    ['channel'],
+  );
+  const webhookAttempts = counter('refunddesk_webhook_attempts_total', 'Webhook delivery attempts, by outcome', [
+    'outcome',
+  ]);
+  const webhookSeconds = histogram(
+    'refunddesk_webhook_attempt_duration_seconds',
+    "Time of one webhook HTTP exchange (until the merchant's answer or the timeout)",
+    ['outcome'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  const transactions = histogram(
+    'refunddesk_db_transaction_duration_seconds',
+    'Database transactions (count and time, waiting for the connection included), by outcome',
+    ['outcome'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
 
   // Known series start at 0, so a rate() or an alert has a series before the first event.
   for (const channel of ['sms', 'email']) codesSent.inc({ channel }, 0);
