@@ -110,6 +110,29 @@ describe.each(engines())('/metrics (%s)', (engine) => {
     expect(sample(after, ...rollbacks) - sample(before, ...rollbacks)).toBe(1);
   });
 
+  it('counts a one-time code sent, and a refund password locked by wrong entries (counter and gauge)', async () => {
+    const before = await scrape();
+    const sent = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/merchants/${h.ids.merchantId}/refund-password/recovery`,
+      headers: await h.login('owner'),
+      payload: { channel: 'sms' },
+    });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const sale = await h.sale(1_000);
+    const headers = await h.operator('cashier');
+    const payload = { paymentId: sale.id, amount: 100, reason: 'other', refundPassword: '000000' };
+    for (let i = 0; i < h.ctx.config.lockoutMaxFailures; i++) {
+      await h.app.inject({ method: 'POST', url: '/api/v1/refunds', headers, payload });
+    }
+    const after = await scrape();
+    const codes = ['refunddesk_one_time_codes_sent_total', 'channel="sms"'] as const;
+    expect(sample(after, ...codes) - sample(before, ...codes)).toBe(1);
+    const locks = ['refunddesk_secret_lockouts_total', 'secret="refund_password"'] as const;
+    expect(sample(after, ...locks) - sample(before, ...locks)).toBe(1);
+    expect(sample(after, 'refunddesk_secret_lockouts_active', 'secret="refund_password"')).toBe(1);
+  });
+
   it('answers /readyz 200 with the worker off on purpose, 503 naming a pending migration', async () => {
     const ok = await h.app.inject({ method: 'GET', url: '/readyz' });
     expect(ok.statusCode, ok.body).toBe(200);
@@ -155,6 +178,21 @@ describe('/readyz and the worker', () => {
     expect(await ready()).toMatchObject({ status: 200, body: { checks: { worker: { ok: true, state: 'running' } } } });
     await worker.stop();
     expect(await ready()).toMatchObject({ status: 503, body: { failed: ['worker'] } });
+  });
+});
+
+describe('/readyz without a database', () => {
+  it('is 503 naming the database (and the migrations it cannot check) once the database is gone', async () => {
+    const h = await openHarness('sqlite');
+    try {
+      await h.db.close();
+      const r = await h.app.inject({ method: 'GET', url: '/readyz' });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toMatchObject({ status: 'not_ready', failed: ['database', 'migrations'] });
+      expect(r.json().checks.database.ok).toBe(false);
+    } finally {
+      await h.close(); // closing the closed database again is a no-op; the file is removed
+    }
   });
 });
 
