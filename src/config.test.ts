@@ -60,3 +60,14 @@ describe('PUBLIC_BASE_URL, the start of the customer’s tracking links', () => 
     expect(() => loadConfig({ PUBLIC_BASE_URL: value })).toThrow(message);
   });
 });
+
+describe('METRICS_TOKEN, the bearer token /metrics asks for', () => {
+  it('is unset by default (then /metrics answers this machine only), and taken as given when long enough', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'prometheus-0123456789' }).metricsToken).toBe('prometheus-0123456789');
+  });
+
+  it.each(['short', 'has a space in it 0123', 'tab\there-0123456789'])('refuses %j', (value) => {
+    expect(() => loadConfig({ METRICS_TOKEN: value })).toThrow(/METRICS_TOKEN must be at least 16 printable/);
+  });
+});

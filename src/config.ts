@@ -50,6 +50,11 @@ export interface Config {
   backupIntervalMs?: number;
   backupDir: string;
   backupKeep: number;
+  /**
+   * The bearer token `GET /metrics` requires (at least 16 characters); unset: /metrics answers
+   * loopback clients (127.0.0.1, ::1) only.
+   */
+  metricsToken?: string;
 }
 
 const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -128,6 +133,15 @@ function publicBaseUrl(env: NodeJS.ProcessEnv, host: string, port: number): stri
   return `http://${shown}:${port}`;
 }
 
+function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (!raw) return undefined;
+  if (!/^[\x21-\x7e]{16,}$/.test(raw)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 printable characters without spaces');
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.HOST || '127.0.0.1';
   const port = int('PORT', 8080, env);
@@ -180,5 +194,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backupIntervalMs: duration('BACKUP_INTERVAL', env),
     backupDir: env.BACKUP_DIR || defaultBackupDir(env.DATABASE_URL || './data/refunddesk.db'),
     backupKeep: bounded('BACKUP_KEEP', 7, env, { min: 1, max: 10_000 }, 'how many scheduled backups to keep'),
+    metricsToken: metricsToken(env),
   };
 }

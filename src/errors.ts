@@ -19,6 +19,8 @@ export const errorCatalog = {
   invalid_credentials: { status: 401, title: 'Wrong login or password' },
   forbidden: { status: 403, title: 'Your role may not do this' },
   insufficient_scope: { status: 403, title: 'The API key lacks the scope for this' },
+  metrics_token_required: { status: 401, title: 'The metrics token is required' },
+  metrics_loopback_only: { status: 403, title: 'Metrics are served to this machine only' },
   // parties
   not_found: { status: 404, title: 'No such object, or not yours to see' },
   already_exists: { status: 409, title: 'An object with that identity already exists' },

@@ -3,7 +3,10 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { connect, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { observeTransactions } from './db/transaction.js';
 import { installJobHandlers, startWorker, type Worker } from './jobs/job.service.js';
+import { registerDatabaseGauges } from './metrics/db-gauges.js';
+import { createMetrics } from './metrics/metrics.js';
 import { jobHandlers } from './wiring.js';
 
 export type ProcessContext = AppContext & { worker?: Worker };
@@ -14,15 +17,23 @@ export interface Runtime {
   ctx: ProcessContext;
 }
 
-/** Opens the database, migrates it, and wires the context; the worker is started separately. */
+/**
+ * Opens the database, migrates it, and wires the context; the worker is started separately. The
+ * metrics are wired here, in one place: the registry (one per context), the transaction observer,
+ * and the gauges read from the database at scrape time; `buildApp` adds the HTTP histogram.
+ */
 export async function openContext(config: Config, clock: Clock = systemClock): Promise<Runtime> {
   installJobHandlers(jobHandlers);
   const db = connect(config.databaseUrl);
   await migrateToLatest(db);
+  const metrics = createMetrics();
+  observeTransactions(db, metrics.transactionEnded);
+  registerDatabaseGauges(metrics.registry, db, clock);
   const ctx: ProcessContext = {
     clock,
     config,
     wakeWorker: () => ctx.worker?.wake(),
+    metrics,
   };
   return { db, ctx };
 }
@@ -30,4 +41,10 @@ export async function openContext(config: Config, clock: Clock = systemClock): P
 export function attachWorker({ db, ctx }: Runtime, onError?: (e: unknown) => void): Worker {
   ctx.worker = startWorker(db, ctx, { onError });
   return ctx.worker;
+}
+
+/** The worker of this process: running, stopped (or never started though configured), or off on purpose (`WORKER=off`). */
+export function workerState(ctx: ProcessContext): 'running' | 'stopped' | 'disabled' {
+  if (!ctx.config.worker) return 'disabled';
+  return ctx.worker?.isRunning() ? 'running' : 'stopped';
 }

@@ -285,3 +285,8 @@ export async function backupFileFor(
   await auditByPerson(db, ctx, actor, 'backup.downloaded', id);
   return { path: row.file, name: basename(row.file) };
 }
+
+/** When the last backup that succeeded finished (scheduled or asked for), or undefined if none has. */
+export function lastSuccessfulBackupAt(conn: Conn): Promise<string | undefined> {
+  return repo.lastSucceededAt(conn);
+}

@@ -356,3 +356,13 @@ export async function platformAdminEmails(conn: Kysely<Database>): Promise<strin
   const rows = await conn.selectFrom('users').select('email').where('role', '=', 'platform_admin').execute();
   return rows.map((r) => r.email);
 }
+
+/** When the newest successful backup run finished, if any did. */
+export async function lastSucceededAt(conn: Kysely<Database>): Promise<string | undefined> {
+  const row = await conn
+    .selectFrom('backup_runs')
+    .select((eb) => eb.fn.max('finished_at').as('at'))
+    .where('status', '=', 'succeeded')
+    .executeTakeFirst();
+  return row?.at ?? undefined;
+}

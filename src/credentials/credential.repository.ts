@@ -113,3 +113,9 @@ export async function deleteSecrets(trx: Tx, refs: readonly string[]): Promise<v
   await trx.deleteFrom('secret_lockouts').where('secret_ref', 'in', refs).execute();
   await trx.deleteFrom('secret_history').where('secret_ref', 'in', refs).execute();
 }
+
+/** The secrets locked at `now` (a lockout row per secret that has seen failures: a small table). */
+export async function listLockedRefs(conn: Conn, now: string): Promise<string[]> {
+  const rows = await conn.selectFrom('secret_lockouts').select('secret_ref').where('locked_until', '>', now).execute();
+  return rows.map((r) => r.secret_ref);
+}

@@ -145,6 +145,8 @@ export async function attemptWithLockout(db: Db, ctx: AppContext, c: GuardedChec
       return { ok: true };
     }
     if (engaged) await transaction(db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));
+    // The failure was counted (committed) by `reserve` before the check ran.
+    ctx.metrics.secretCheckFailed(secretKind(c.ref), engaged !== null);
     return { ok: false, attemptsLeft: Math.max(0, c.policy.lockout.maxFailures - failures), lockedUntil: engaged };
   });
 }
@@ -205,4 +207,20 @@ export async function forgetSecrets(trx: Tx, refs: readonly string[]): Promise<v
 /** Whether `hash` is the newest entry of the secret's history. */
 export async function isNewestInHistory(conn: Conn, ref: SecretRef, hash: string): Promise<boolean> {
   return (await repo.listHistoryHashes(conn, ref, 1))[0] === hash;
+}
+
+/** The kind of a secret, without whose it is: `refund_password:mer_…` → `refund_password`. */
+export function secretKind(ref: SecretRef): string {
+  const kind = ref.slice(0, ref.indexOf(':'));
+  return /^[a-z_]+$/.test(kind) ? kind : 'other';
+}
+
+/** How many secrets are locked now, by kind (`refund_password`, `user`, `operator`…). */
+export async function countActiveLockouts(conn: Conn, now: Date): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const ref of await repo.listLockedRefs(conn, now.toISOString())) {
+    const kind = secretKind(ref);
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
 }

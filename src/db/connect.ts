@@ -10,6 +10,7 @@ import {
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  sql,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -74,6 +75,11 @@ function withStatementCache(db: SqliteDatabase.Database, max = 500): SqliteDiale
       return stmt;
     },
   } as SqliteDialectConfig['database'];
+}
+
+/** One round trip to the database (readiness): throws when it cannot be reached. */
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
 }
 
 export function isPostgresUrl(url: string): boolean {

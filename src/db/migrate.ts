@@ -116,3 +116,10 @@ export async function migrateTo(db: Db, name: string): Promise<void> {
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+/** The migrations this RefundDesk knows that the database has not run (readiness, `/readyz`). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const done = await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely);
+  const applied = new Set(done.rows.map((r) => r.name));
+  return migrationNames().filter((name) => !applied.has(name));
+}

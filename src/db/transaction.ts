@@ -12,6 +12,16 @@ const afterCommit = new WeakMap<Tx, (() => void)[]>();
 /** Work that must be the transaction's last, by transaction (see `atEnd`). */
 const lastSteps = new WeakMap<Tx, (() => Promise<void>)[]>();
 
+/** Told of every transaction's end: how it ended and how long it took (the metrics, src/metrics/). */
+export type TransactionObserver = (outcome: 'commit' | 'rollback', seconds: number) => void;
+/** By database handle, so apps sharing one process (tests) each see only their own. */
+const observers = new WeakMap<Db, TransactionObserver>();
+
+/** Reports every transaction `transaction()` runs on `db` to `observer` (one per database handle). */
+export function observeTransactions(db: Db, observer: TransactionObserver): void {
+  observers.set(db, observer);
+}
+
 /**
  * Runs `fn` in one transaction. On SQLite it is BEGIN IMMEDIATE (see connect.ts), which serialises
  * writers; on PostgreSQL it is READ COMMITTED, and money-moving work must lock the row it guards
@@ -21,13 +31,22 @@ const lastSteps = new WeakMap<Tx, (() => Promise<void>)[]>();
 export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
   const effects: (() => void)[] = [];
   const steps: (() => Promise<void>)[] = [];
-  const result = await db.kysely.transaction().execute(async (trx) => {
-    afterCommit.set(trx, effects);
-    lastSteps.set(trx, steps);
-    const value = await fn(trx);
-    for (let i = 0; i < steps.length; i++) await steps[i](); // in order; a step may add more
-    return value;
-  });
+  const observer = observers.get(db);
+  const started = observer ? performance.now() : 0;
+  let result: T;
+  try {
+    result = await db.kysely.transaction().execute(async (trx) => {
+      afterCommit.set(trx, effects);
+      lastSteps.set(trx, steps);
+      const value = await fn(trx);
+      for (let i = 0; i < steps.length; i++) await steps[i](); // in order; a step may add more
+      return value;
+    });
+  } catch (e) {
+    observer?.('rollback', (performance.now() - started) / 1000);
+    throw e;
+  }
+  observer?.('commit', (performance.now() - started) / 1000);
   for (const effect of effects) effect();
   return result;
 }

@@ -15,7 +15,9 @@ import {
   type DisputeEventKind,
   type DisputeStatus,
   disputeSettings,
+  disputeStatuses,
   escalationAllowedAt,
+  isOpen,
   linkedRefunds,
   type RulingOutcome,
 } from './dispute.js';
@@ -163,4 +165,10 @@ export async function listDisputes(
     }),
   );
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+}
+
+/** Open disputes by stage (state), every open state present (0 when none). */
+export async function countOpenDisputes(conn: Conn): Promise<Record<string, number>> {
+  const n = await repo.countOpenByStatus(conn);
+  return Object.fromEntries(disputeStatuses.filter(isOpen).map((s) => [s, n.get(s) ?? 0]));
 }

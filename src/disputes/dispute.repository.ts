@@ -175,3 +175,14 @@ export async function insertShareLink(trx: Tx, row: CaseFileShareLinkTable): Pro
 export async function findShareLinkByHash(conn: Conn, tokenHash: string): Promise<CaseFileShareLinkTable | undefined> {
   return conn.selectFrom('case_file_share_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
+
+/** How many disputes are in each open state (every state but `closed`). */
+export async function countOpenByStatus(conn: Conn): Promise<Map<string, number>> {
+  const rows = await conn
+    .selectFrom('disputes')
+    .select(['status', (eb) => eb.fn.countAll().as('n')])
+    .where('status', '<>', 'closed')
+    .groupBy('status')
+    .execute();
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}

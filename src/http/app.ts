@@ -11,20 +11,22 @@ import type { DestinationStream } from 'pino';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { backupRoutes } from '../backups/backup.routes.js';
-import type { AppContext } from '../context.js';
 import { credentialRoutes } from '../credentials/credential.routes.js';
 import type { Db } from '../db/connect.js';
 import { disputeRoutes } from '../disputes/dispute.routes.js';
 import { merchantRoutes } from '../merchants/merchant.routes.js';
+import { registerMetrics } from '../metrics/metrics.routes.js';
 import { operatorRoutes } from '../operators/operator.routes.js';
 import { paymentRoutes } from '../payments/payment.routes.js';
 import { recoveryRoutes } from '../recovery/recovery.routes.js';
 import { customerRoutes } from '../refunds/customer.routes.js';
 import { refundRoutes } from '../refunds/refund.routes.js';
+import type { ProcessContext } from '../runtime.js';
 import { terminalRoutes } from '../terminals/terminal.routes.js';
 import { webhookRoutes } from '../webhooks/webhook.routes.js';
 import { registerAuthHook } from './auth-hook.js';
 import { errorsPage } from './errors-page.js';
+import { healthRoutes } from './health.js';
 import { registerNulGuard } from './nul-guard.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 import { registerWebApp } from './web-app.js';
@@ -67,7 +69,8 @@ function loggerOptions(opts: AppOptions, level: string) {
   };
 }
 
-export async function buildApp(db: Db, ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+/** The HTTP app. `ctx` is the process's context; its worker, if any, is what `/readyz` reports on. */
+export async function buildApp(db: Db, ctx: ProcessContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(opts, ctx.config.logLevel),
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -89,6 +92,7 @@ export async function buildApp(db: Db, ctx: AppContext, opts: AppOptions = {}): 
   registerProblemHandlers(app);
   registerAuthHook(app, ctx);
   registerNulGuard(app);
+  await registerMetrics(app, ctx); // before any route: the HTTP histogram learns the routes as they are added
 
   await app.register(swagger, {
     openapi: {
@@ -114,10 +118,7 @@ export async function buildApp(db: Db, ctx: AppContext, opts: AppOptions = {}): 
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => {
-    await db.kysely.selectFrom('merchants').select('id').limit(1).execute();
-    return { status: 'ok', engine: db.engine };
-  });
+  healthRoutes(app, db, ctx);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/docs/errors', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(errorsPage()),

@@ -31,6 +31,8 @@ export const zhTitles: Record<ErrorCode, string> = {
   backup_file_unavailable: '备份文件已不可用',
   forbidden: '您的角色无权进行此操作',
   insufficient_scope: 'API 密钥没有此操作的权限',
+  metrics_token_required: '需要监控指标令牌',
+  metrics_loopback_only: '监控指标仅对本机开放',
   not_found: '对象不存在, 或您无权查看',
   already_exists: '该对象已存在',
   currency_mismatch: '币种与原交易不符',

@@ -47,7 +47,7 @@ describe('the web app served by refunddesk serve', () => {
   });
 
   it('never answers the API, the docs, health or metrics with the app: an unknown API path stays a problem', async () => {
-    for (const url of ['/api/v1/nope', '/api', '/api/v1/payments/pay_x/nope', '/metrics', '/readyz']) {
+    for (const url of ['/api/v1/nope', '/api', '/api/v1/payments/pay_x/nope', '/metrics/nope', '/readyz/nope']) {
       const r = await app.inject({ method: 'GET', url });
       expect(expectProblem(r, url).code).toBe('route_not_found');
     }
@@ -55,6 +55,8 @@ describe('the web app served by refunddesk serve', () => {
       'route_not_found',
     );
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json().status).toBe('ok');
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).json().status).toBe('ready');
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).headers['content-type']).toMatch(/^text\/plain;/);
     const spec = await app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(spec.json().openapi).toBe('3.1.0');
   });

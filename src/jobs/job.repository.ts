@@ -96,3 +96,16 @@ export async function deleteFinishedBefore(conn: Conn, before: string): Promise<
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Unfinished jobs: due now, and scheduled for later (the `jobs_due` index: done_at, run_at). */
+export async function countUnfinished(conn: Conn, now: string): Promise<{ due: number; scheduled: number }> {
+  const count = (op: '<=' | '>') =>
+    conn
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('done_at', 'is', null)
+      .where('run_at', op, now)
+      .executeTakeFirstOrThrow();
+  const [due, scheduled] = await Promise.all([count('<='), count('>')]);
+  return { due: Number(due.n), scheduled: Number(scheduled.n) };
+}

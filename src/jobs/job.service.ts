@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import { onCommit, type Tx, transaction } from '../db/transaction.js';
+import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import * as repo from './job.repository.js';
 
@@ -108,6 +108,8 @@ export async function drainJobs(db: Db, ctx: AppContext, workerId = 'drain'): Pr
 export interface Worker {
   wake(): void;
   stop(): Promise<void>;
+  /** False once `stop` was called (`/readyz` reports a stopped worker). */
+  isRunning(): boolean;
 }
 
 /**
@@ -154,6 +156,7 @@ export function startWorker(
   schedule(0);
   return {
     wake: () => schedule(0),
+    isRunning: () => !stopped,
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
@@ -175,4 +178,9 @@ export function releaseClaimsAfterRestore(trx: Tx): Promise<number> {
 export async function purgeFinishedJobs(tx: Tx, ctx: AppContext, olderThanMs: number): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - olderThanMs).toISOString();
   return repo.deleteFinishedBefore(tx, before);
+}
+
+/** The outbox's backlog: jobs due and not yet done, and jobs waiting for their time (retries, deadlines). */
+export function jobBacklog(conn: Conn, now: Date): Promise<{ due: number; scheduled: number }> {
+  return repo.countUnfinished(conn, now.toISOString());
 }

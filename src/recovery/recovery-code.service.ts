@@ -7,7 +7,7 @@ import { hashSecret, verifySecret } from '../credentials/hashing.js';
 import { policyFor } from '../credentials/password-policy.js';
 import { type NewPassword, resetRefundPassword } from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
-import { type Conn, transaction } from '../db/transaction.js';
+import { type Conn, onCommit, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -78,6 +78,7 @@ export async function sendRecoveryCode(
         data: { code, minutes: codeMinutes },
         dedupeKey: `recovery:${id}`,
       });
+      onCommit(trx, () => ctx.metrics.oneTimeCodeSent(channel));
     }
     await recordAudit(trx, ctx, {
       merchantId,

@@ -260,3 +260,9 @@ export function refundJobHandlers(rules: AcquirerRules): Record<string, JobHandl
     [JOB_MERCHANT_DEADLINE]: merchantDeadline,
   };
 }
+
+/** Refunds waiting for a review decision, by stage: the merchant's (customer requests), the acquirer's. */
+export async function countWaitingForReview(conn: Conn): Promise<{ merchant: number; acquirer: number }> {
+  const n = await repo.countByStatus(conn, ['pending_merchant', 'pending_acquirer']);
+  return { merchant: n.get('pending_merchant') ?? 0, acquirer: n.get('pending_acquirer') ?? 0 };
+}

@@ -169,3 +169,14 @@ export async function markForManualReview(trx: Tx, id: string): Promise<boolean>
 export async function listRefundRowsOfPayment(conn: Conn, paymentId: string): Promise<RefundTable[]> {
   return conn.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }
+
+/** How many refunds are in each of `statuses` (the `refunds_acquirer_queue` index, led by status). */
+export async function countByStatus(conn: Conn, statuses: readonly RefundStatus[]): Promise<Map<string, number>> {
+  const rows = await conn
+    .selectFrom('refunds')
+    .select(['status', (eb) => eb.fn.countAll().as('n')])
+    .where('status', 'in', statuses)
+    .groupBy('status')
+    .execute();
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}

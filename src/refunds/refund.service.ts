@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
-import { type Conn, type Tx, transaction } from '../db/transaction.js';
+import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
@@ -104,6 +104,8 @@ export async function reserveRefund(
     amountsMoved(row.amount, null, { status: input.status, failureFinal: false }),
   );
   await recordStep(trx, ctx, row, null, input.status, actor, stepNote);
+  const { channel, status, amount } = row;
+  onCommit(trx, () => ctx.metrics.refundCreated({ channel, status, amount, currency }));
   return row as LockedRefundRow;
 }
 

@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit.service.js';
 import type { AppContext } from '../context.js';
-import type { Conn, Tx } from '../db/transaction.js';
+import { type Conn, onCommit, type Tx } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import { notifyMerchantOwner, queueNotification } from '../notifications/notification.service.js';
 import { moveRefundAmounts } from '../payments/payment.service.js';
@@ -290,5 +290,7 @@ export async function transition(
     ),
   );
   await recordStep(trx, ctx, moved, from, to, actor, note);
+  const waitedSeconds = (Date.parse(at) - Date.parse(refund.updated_at)) / 1000;
+  onCommit(trx, () => ctx.metrics.refundMoved({ channel: refund.channel, from, to, waitedSeconds }));
   return moved;
 }

@@ -9,6 +9,7 @@ import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
+import type { WebhookOutcome } from '../metrics/metrics.js';
 import { purposeKey } from '../secret-key.js';
 import { openSecret, sealSecret } from './secret-box.js';
 import { postWebhook } from './sender.js';
@@ -236,18 +237,16 @@ async function deliverWebhook(db: Db, ctx: AppContext, payload: Record<string, u
   if (row.next_attempt_at !== null && row.next_attempt_at > now.toISOString()) return;
 
   const endpoint = await repo.findEndpointRow(conn, row.endpoint_id);
-  if (!endpoint || endpoint.deleted_at !== null || !endpoint.secret_ciphertext) {
-    await repo.failDelivery(conn, id, 'the endpoint was deleted');
-    return;
-  }
-  if (Number(endpoint.enabled) !== 1) {
-    await repo.failDelivery(conn, id, 'the endpoint is disabled');
-    return;
-  }
+  const giveUp = async (why: string) => {
+    await repo.failDelivery(conn, id, why);
+    ctx.metrics.webhookAttempt('given_up');
+  };
+  if (!endpoint || endpoint.deleted_at !== null || !endpoint.secret_ciphertext)
+    return giveUp('the endpoint was deleted');
+  if (Number(endpoint.enabled) !== 1) return giveUp('the endpoint is disabled');
   const createdAt = new Date(row.created_at);
   if (now.getTime() > createdAt.getTime() + DELIVERY_WINDOW_MS) {
-    await repo.failDelivery(conn, id, 'not delivered within 24 hours of the event');
-    return;
+    return giveUp('not delivered within 24 hours of the event');
   }
 
   const lease = addMs(now, SENDING_LEASE_MS).toISOString();
@@ -260,6 +259,9 @@ async function deliverWebhook(db: Db, ctx: AppContext, payload: Record<string, u
 
   let statusCode: number | null = null;
   let error: string;
+  let outcome: WebhookOutcome = 'network_error';
+  const started = performance.now();
+  let took: number | undefined;
   try {
     const secret = openSecret(purposeKey(ctx.config, 'webhook-secrets'), endpoint.secret_ciphertext, endpoint.id);
     const timestamp = Math.floor(ctx.clock.now().getTime() / 1000);
@@ -274,17 +276,21 @@ async function deliverWebhook(db: Db, ctx: AppContext, payload: Record<string, u
       },
       { timeoutMs: DELIVERY_TIMEOUT_MS, allowPrivate: ctx.config.webhookAllowPrivate },
     );
+    took = (performance.now() - started) / 1000;
     if (result.statusCode >= 200 && result.statusCode < 300) {
       await repo.markDelivered(conn, id, ctx.clock.now().toISOString(), result.statusCode);
+      ctx.metrics.webhookAttempt('delivered', took);
       return;
     }
     statusCode = result.statusCode;
+    outcome = 'http_error';
     error =
       result.statusCode >= 300 && result.statusCode < 400
         ? `HTTP ${result.statusCode}: redirects are not followed`
         : `HTTP ${result.statusCode}${result.bodySnippet.trim() ? `: ${oneLine(result.bodySnippet)}` : ''}`;
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
+    took ??= (performance.now() - started) / 1000;
   }
 
   const next = nextAttemptAt(createdAt, attempt, ctx.clock.now());
@@ -296,6 +302,7 @@ async function deliverWebhook(db: Db, ctx: AppContext, payload: Record<string, u
     });
     if (held && next) await enqueueJob(trx, ctx, JOB_DELIVER_WEBHOOK, { deliveryId: id }, next);
   });
+  ctx.metrics.webhookAttempt(outcome, took);
 }
 
 function oneLine(text: string): string {
