@@ -21,6 +21,8 @@ export interface Config {
   worker: boolean;
   /** How long the simulated processor takes to settle a refund: refunds are asynchronous. */
   refundProcessingDelayMs: number;
+  /** How long a stopping `serve` waits for requests in flight and the worker's job before exiting 1. */
+  stopGraceSeconds: number;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   bodyLimitBytes: number;
@@ -153,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     worker: env.WORKER !== 'off',
     refundProcessingDelayMs: int('REFUND_PROCESSING_DELAY_MS', 3000, env),
+    stopGraceSeconds: Math.max(1, int('STOP_GRACE_SECONDS', 10, env)),
     sessionIdleMinutes: int('SESSION_IDLE_MINUTES', 30, env),
     sessionAbsoluteHours: int('SESSION_ABSOLUTE_HOURS', 12, env),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, env),

@@ -8,8 +8,6 @@ import { purgeFinishedJobs } from '../jobs/job.service.js';
 import { attachWorker, openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 
-const STOP_GRACE_MS = 10_000;
-
 /** `refunddesk serve`: migrate, seed the demo on first start, serve HTTP, run the worker. */
 export async function serve(config: Config): Promise<void> {
   const runtime = await openContext(config);
@@ -34,9 +32,10 @@ export async function serve(config: Config): Promise<void> {
   const stopBackups = config.worker
     ? startBackupSchedule(db, ctx, (e) => app.log.error({ err: e }, 'backup failed'))
     : () => {};
-  // Graceful stop on SIGTERM or SIGINT: stop accepting, let in-flight requests finish (10 s at
-  // most, then exit 1), stop the worker between jobs, close the database. A second signal exits at
-  // once. Every acknowledged write is already committed; one in flight commits or rolls back whole.
+  // Graceful stop on SIGTERM or SIGINT: stop accepting, let in-flight requests finish (for
+  // STOP_GRACE_SECONDS, 10 by default, then exit 1), stop the worker between jobs, close the
+  // database. A second signal exits at once. Every acknowledged write is already committed; one in
+  // flight commits or rolls back whole.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -46,9 +45,9 @@ export async function serve(config: Config): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
     const deadline = setTimeout(() => {
-      app.log.error('requests still in flight after 10 s: exiting');
+      app.log.error(`requests still in flight after ${config.stopGraceSeconds} s: exiting`);
       process.exit(1);
-    }, STOP_GRACE_MS);
+    }, config.stopGraceSeconds * 1000);
     deadline.unref();
     clearInterval(housekeepingTimer);
     stopBackups();

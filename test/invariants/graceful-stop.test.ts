@@ -20,7 +20,8 @@ describe.each(engines())('a SIGTERMed server finishes what it started (%s)', (en
 
   it('answers its in-flight refunds, exits 0, and keeps every refund it acknowledged', async () => {
     db = await throwawayDatabase(engine);
-    const first = await startServer(db.url);
+    // What is asserted is that it finishes what it started, not how fast a loaded machine does it.
+    const first = await startServer(db.url, { STOP_GRACE_SECONDS: '60' });
     const owner = (await ok(call(first.base, 'POST', '/api/v1/auth/login', undefined, DEMO.owner), 200))
       .token as string;
     const terminals = await ok(call(first.base, 'GET', '/api/v1/terminals', owner), 200);
@@ -98,5 +99,5 @@ describe.each(engines())('a SIGTERMed server finishes what it started (%s)', (en
     const verified = await ok(call(second.base, 'GET', `/api/v1/payments/${sale.id}`, key), 200);
     expect((verified.pendingRefundAmount as number) + (verified.refundedAmount as number)).toBe(stored.length * 100);
     await killHard(second.child);
-  });
+  }, 180_000);
 });
