@@ -6528,6 +6528,8 @@ export interface paths {
                             status: "negotiating" | "escalated" | "resolved_for_customer" | "resolved_for_merchant" | "referred" | "closed";
                             /** @description Payment disputes: the customer’s proof from now on, shown once. Refund disputes: null (the tracking secret serves) */
                             accessSecret: string | null;
+                            /** @description Payment disputes: the customer’s page (PUBLIC_BASE_URL/refund/dispute/<id>?lang=…#<accessSecret>), the secret in the fragment, which browsers never send; the first e-mail / SMS carries the same link. Refund disputes: null (the refund’s tracking page shows the dispute) */
+                            disputeUrl: string | null;
                         };
                     };
                 };
@@ -6678,6 +6680,8 @@ export interface paths {
                 query?: {
                     /** @description Deprecated: use the `X-Tracking-Secret` header (kept for older clients) */
                     secret?: string;
+                    /** @description The words of the ordered refund (default: the customer’s language) */
+                    lang?: "zh-CN" | "en";
                 };
                 header?: {
                     /** @description The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs */
@@ -6732,6 +6736,35 @@ export interface paths {
                                 score: number;
                                 comment: string | null;
                                 at: string;
+                            } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
                             } | null;
                             escalationAllowedAt: string;
                             messages: {
@@ -6987,6 +7020,35 @@ export interface paths {
                                 score: number;
                                 comment: string | null;
                                 at: string;
+                            } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
                             } | null;
                             escalationAllowedAt: string;
                             messages: {
@@ -7421,6 +7483,35 @@ export interface paths {
                                 comment: string | null;
                                 at: string;
                             } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
+                            } | null;
                             escalationAllowedAt: string;
                             messages: {
                                 id: string;
@@ -7671,6 +7762,35 @@ export interface paths {
                                     comment: string | null;
                                     at: string;
                                 } | null;
+                                /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                                orderedRefund: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    statusText: string;
+                                    amount: number;
+                                    currency: string;
+                                    amountText: string;
+                                    reason: string;
+                                    decisionReason: string | null;
+                                    /** @description The trace number (like an ARN) once succeeded */
+                                    processorReference: string | null;
+                                    timeline: {
+                                        at: string;
+                                        /** @enum {string} */
+                                        status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                        text: string;
+                                    }[];
+                                    next: {
+                                        text: string;
+                                        by: string | null;
+                                    };
+                                    /** @description The dispute (协商) the customer opened on this refund, if any */
+                                    disputeId: string | null;
+                                    /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                    disputeAllowed: boolean;
+                                    createdAt: string;
+                                } | null;
                                 escalationAllowedAt: string;
                                 messages: {
                                     id: string;
@@ -7899,6 +8019,35 @@ export interface paths {
                                     score: number;
                                     comment: string | null;
                                     at: string;
+                                } | null;
+                                /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                                orderedRefund: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    statusText: string;
+                                    amount: number;
+                                    currency: string;
+                                    amountText: string;
+                                    reason: string;
+                                    decisionReason: string | null;
+                                    /** @description The trace number (like an ARN) once succeeded */
+                                    processorReference: string | null;
+                                    timeline: {
+                                        at: string;
+                                        /** @enum {string} */
+                                        status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                        text: string;
+                                    }[];
+                                    next: {
+                                        text: string;
+                                        by: string | null;
+                                    };
+                                    /** @description The dispute (协商) the customer opened on this refund, if any */
+                                    disputeId: string | null;
+                                    /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                    disputeAllowed: boolean;
+                                    createdAt: string;
                                 } | null;
                                 escalationAllowedAt: string;
                                 messages: {
@@ -8158,6 +8307,35 @@ export interface paths {
                                 comment: string | null;
                                 at: string;
                             } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
+                            } | null;
                             escalationAllowedAt: string;
                             messages: {
                                 id: string;
@@ -8402,6 +8580,35 @@ export interface paths {
                                 score: number;
                                 comment: string | null;
                                 at: string;
+                            } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
                             } | null;
                             escalationAllowedAt: string;
                             messages: {
