@@ -41,6 +41,9 @@ async function reinitialise(page: Page, words: Record<string, RegExp | string>, 
   const code = (await page.locator('.activation-code').textContent()) ?? '';
   expect(code).toMatch(/^\d{10}$/);
   await shot(page, 'terminal-reinit-done');
+  // Shown once, so never taken away by the 60-s idle timer: it stays until 确认.
+  await page.clock.runFor(61_000);
+  expect(await page.locator('.activation-code').textContent()).toBe(code);
   await tap(page, 'enter');
   await screenShows(page, words.welcome);
   return code;
@@ -71,6 +74,7 @@ describe.skipIf(!haveChromium())('re-initialising the terminal at /terminal', ()
 
   it('管理 → 重新初始化: warns, takes the serial twice and the supervisor password, shows the code once; 00 activates', async () => {
     const { page } = t.b;
+    await page.clock.install();
     await settleFirst(t.s);
     await signOn(page, t.s.base, '00', '519370');
     const code = await reinitialise(
@@ -107,6 +111,7 @@ describe.skipIf(!haveChromium())('re-initialising the terminal at /terminal', ()
 
   it('walks the same screens in English', async () => {
     const { page } = t.b;
+    await page.clock.install();
     // No sale since the first walk: the batch is still settled. 00's password is the one it set.
     await page.goto(`${t.s.base}/terminal/T-0001`);
     await page.getByRole('button', { name: 'English' }).click();

@@ -113,7 +113,7 @@ describe.skipIf(!haveChromium())('the POS terminal in English', () => {
     await shot(page, 'terminal-settle');
     await tap(page, 'enter');
     await screenShows(page, 'Settled, signed off');
-    await slipShows(page, 'Settlement slip');
+    await slipShows(page, 'SETTLEMENT');
     await shot(page, 'terminal-settled');
   });
 });

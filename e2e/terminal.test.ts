@@ -111,17 +111,26 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
 
   it('voids (撤销) a sale of the open batch picked with ↓, another by its 凭证号, and refuses a settled one as 已结算, 请做退货', async () => {
     const open = await t.s.h.sale(2_000);
+    const voucherOf = async (paymentId: string) => {
+      const receipt = await t.s.h.app.inject({
+        method: 'GET',
+        url: `/api/v1/payments/${paymentId}/receipt`,
+        headers: await t.s.h.operator('cashier'),
+      });
+      return /凭证号\(VOUCHER NO\.\): (\d{6})/.exec(receipt.json().merchantCopy.join('\n'))?.[1] ?? '';
+    };
     const { page } = t.b;
     await signOn(page, t.s.base, '01', '4826');
     await tap(page, '2', REFUND_PASSWORD, 'enter');
-    await screenShows(page, String(open.reference));
+    // The pick list names each sale by its 凭证号, as the slip does.
+    const openVoucher = await voucherOf(open.id);
+    await screenShows(page, `${openVoucher} ¥20.00`);
     await tap(page, 'down');
-    await page
-      .locator('.menu li.is-selected')
-      .filter({ hasText: String(open.reference) })
-      .waitFor();
+    await page.locator('.menu li.is-selected').filter({ hasText: openVoucher }).waitFor();
+    await shot(page, 'terminal-void-pick');
     await tap(page, 'enter');
     await screenShows(page, '按确认撤销此笔交易');
+    await screenShows(page, String(open.reference));
     await tap(page, 'enter');
     await screenShows(page, '撤销成功');
     await slipShows(page, '撤销(VOID)');
@@ -129,12 +138,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
 
     // By 凭证号: the number on the slip of a sale made elsewhere in this batch.
     const byVoucher = await t.s.h.sale(2_500);
-    const receipt = await t.s.h.app.inject({
-      method: 'GET',
-      url: `/api/v1/payments/${byVoucher.id}/receipt`,
-      headers: await t.s.h.operator('cashier'),
-    });
-    const voucher = /凭证号\(VOUCHER NO\.\): (\d{6})/.exec(receipt.json().merchantCopy.join('\n'))?.[1] ?? '';
+    const voucher = await voucherOf(byVoucher.id);
     await page.locator('.screen-body .menu').waitFor();
     await tap(page, '2', REFUND_PASSWORD, 'enter');
     await screenShows(page, '请输入原凭证号或参考号');
@@ -220,7 +224,7 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await shot(page, 'terminal-print-menu');
     await tap(page, '1');
     await slipShows(page, '重打印凭证');
-    await slipShows(page, '持卡人存根');
+    await slipShows(page, `凭证号(VOUCHER NO.): ${voucher}`);
     await tap(page, 'enter', '6', '2');
     await screenShows(page, '请输入凭证号');
     await tap(page, voucher, 'enter');
@@ -278,13 +282,33 @@ describe.skipIf(!haveChromium())('the POS terminal at /terminal', () => {
     await shot(page, 'terminal-settle');
     await tap(page, 'enter');
     await screenShows(page, '结算完成, 已签退');
-    await slipShows(page, '结算单');
-    await slipShows(page, /批次号 \d{6}/);
-    await slipShows(page, '退货 1 笔 ¥15.00');
-    await slipShows(page, '净额 ¥25.00');
+    await slipShows(page, 'POS结算总计单');
+    await slipShows(page, /终端编号\(TERMINAL NO\.\): \d{8}/);
+    await slipShows(page, '操作员号(OPERATOR NO.): 00');
+    await slipShows(page, /批次号\(BATCH NO\.\): \d{6}/);
+    await slipShows(page, '退货(REFUND): 1 笔(TXN) RMB -15.00');
+    await slipShows(page, '净额(NET): RMB 25.00');
     await shot(page, 'terminal-settled');
     await tap(page, 'enter');
     await screenShows(page, '按确认键签到');
+
+    // 打印 on a fresh browser: the settlement slip and a refund's own slip by its 凭证号 come from the server.
+    const [refundEntry] = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/terminals/${h.ids.terminalId}/journal?kind=refund&limit=1`,
+        headers: supervisor,
+      })
+    ).json().data;
+    await page.reload();
+    await signOn(page, t.s.base, '01', '4826');
+    await tap(page, '6', '3');
+    await slipShows(page, '重打印凭证');
+    await slipShows(page, '净额(NET): RMB 25.00');
+    await tap(page, 'enter', '6', '2', String(refundEntry.voucherNo).padStart(6, '0'), 'enter');
+    await slipShows(page, '退货(REFUND)');
+    await slipShows(page, /状态\(STATUS\): (待|处理中|退款)/);
+    await shot(page, 'terminal-reprint-refund');
   });
 
   it('manages operators (柜员管理): adds 03, lists it, deletes it, and keeps the supervisor', async () => {

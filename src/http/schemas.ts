@@ -145,9 +145,23 @@ export const receiptQuery = z.object({
 });
 
 export const receiptSchema = z.object({
-  kind: z.enum(['sale', 'void', 'refund']),
+  kind: z.enum(['sale', 'void', 'refund', 'settlement']),
   merchantCopy: z.array(z.string()),
-  customerCopy: z.array(z.string()),
+  customerCopy: z.array(z.string()).describe('empty for a settlement slip, which prints once'),
+});
+
+/** An entry of a terminal's journal (流水): a sale, void or counter refund under its 凭证号. */
+export const journalEntrySchema = z.object({
+  kind: z.enum(['sale', 'void', 'refund']),
+  terminalId: z.string(),
+  batchNo: z.number().int(),
+  voucherNo: z.number().int().describe('凭证号'),
+  operatorCode: z.string().nullable(),
+  paymentId: z.string(),
+  refundId: z.string().nullable().describe('set for a refund (退货)'),
+  amount: z.number().int(),
+  currency: z.string(),
+  createdAt: z.string(),
 });
 
 const countAmount = z.object({ count: z.number().int(), amount: z.number().int() });
@@ -164,13 +178,16 @@ export const batchTotalsSchema = z.object({
   declined: z.object({ count: z.number().int() }),
   failed: countAmount,
   net: z.number().int().describe('sales − voids − refunds'),
+  operatorCode: z.string().nullable().describe('操作员号 who settled at the terminal; null from a console'),
 });
 
 /** 查询 → 汇总: the open batch so far (no batch open: the next number and zeros). */
-export const openBatchSchema = batchTotalsSchema.omit({ settledAt: true, batchId: true, openedAt: true }).extend({
-  batchId: z.string().nullable(),
-  openedAt: z.string().nullable(),
-});
+export const openBatchSchema = batchTotalsSchema
+  .omit({ settledAt: true, batchId: true, openedAt: true, operatorCode: true })
+  .extend({
+    batchId: z.string().nullable(),
+    openedAt: z.string().nullable(),
+  });
 
 export const actorSchema = z.object({
   kind: z.enum(['operator', 'user', 'api_key']),

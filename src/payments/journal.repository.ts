@@ -53,6 +53,19 @@ export async function entryOfRefund(conn: Conn, refundId: string): Promise<Entry
   return selectEntries(conn).where('j.refund_id', '=', refundId).executeTakeFirst();
 }
 
+/** A page of the terminal's journal, newest first, by 凭证号, batch no. or kind. */
+export async function listEntryRows(
+  conn: Conn,
+  p: { terminalId: string; voucherNo?: number; batchNo?: number; kind?: string; before?: string; limit: number },
+): Promise<EntryRow[]> {
+  let q = selectEntries(conn).where('j.terminal_id', '=', p.terminalId);
+  if (p.voucherNo !== undefined) q = q.where('j.voucher_no', '=', p.voucherNo);
+  if (p.batchNo !== undefined) q = q.where('b.batch_no', '=', p.batchNo);
+  if (p.kind !== undefined) q = q.where('j.kind', '=', p.kind);
+  if (p.before !== undefined) q = q.where('j.id', '<', p.before);
+  return q.orderBy('j.id', 'desc').limit(p.limit).execute();
+}
+
 /** The payments a terminal's entries with that 凭证号 point at, newest first. */
 export async function paymentIdsByVoucher(conn: Conn, terminalId: string, voucherNo: number): Promise<string[]> {
   const rows = await conn

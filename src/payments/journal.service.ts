@@ -1,5 +1,8 @@
+import { type Actor, canActOnTerminal } from '../auth/actor.js';
 import type { Conn, Tx } from '../db/transaction.js';
+import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
+import * as terminals from '../terminals/terminal.service.js';
 import * as repo from './journal.repository.js';
 import * as payments from './payment.repository.js';
 
@@ -120,4 +123,34 @@ export async function recordCounterRefund(
 /** Whether the operator has transactions in an open batch (有流水未结算): then it may not be deleted. */
 export async function operatorHasUnsettled(conn: Conn, operatorId: string): Promise<boolean> {
   return repo.operatorHasOpenEntries(conn, operatorId);
+}
+
+export interface JournalFilter {
+  voucher?: number;
+  batch?: number;
+  kind?: EntryKind;
+}
+
+/**
+ * 流水: the terminal's journal, newest first, a page at a time — by 凭证号 (what 打印 and 撤销 look
+ * up), batch no. or kind. Its operators see only their own terminal's. @throws not_found (terminal)
+ */
+export async function listJournal(
+  conn: Conn,
+  actor: Actor,
+  terminalId: string,
+  page: { limit: number; cursor?: string } & JournalFilter,
+): Promise<{ data: JournalEntry[]; nextCursor: string | null }> {
+  const terminal = await terminals.findTerminal(conn, terminalId);
+  if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const rows = await repo.listEntryRows(conn, {
+    terminalId: terminal.id,
+    voucherNo: page.voucher,
+    batchNo: page.batch,
+    kind: page.kind,
+    before: page.cursor,
+    limit: page.limit + 1,
+  });
+  const data = rows.slice(0, page.limit);
+  return { data: data.map(entryRowToEntry), nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
 }

@@ -11,7 +11,8 @@ import { type Receipt, type ReceiptParty, refundReceipt, saleReceipt, voidReceip
 
 /** The slips (签购单): sale, void and refund receipts with the terminal journal's numbers. */
 
-async function receiptParty(conn: Conn, p: Payment): Promise<ReceiptParty> {
+/** The merchant's and terminal's numbers a slip prints. */
+export async function receiptPartyOf(conn: Conn, p: { merchantId: string; terminalId: string }): Promise<ReceiptParty> {
   const [merchant, terminal] = await Promise.all([
     merchants.findMerchant(conn, p.merchantId),
     terminals.findTerminal(conn, p.terminalId),
@@ -25,19 +26,27 @@ async function receiptParty(conn: Conn, p: Payment): Promise<ReceiptParty> {
 
 /** The slip's party when the transaction was made at another terminal (a refund at a second counter). */
 async function receiptPartyAt(conn: Conn, p: Payment, terminalId: string): Promise<ReceiptParty> {
-  return receiptParty(conn, { ...p, terminalId });
+  return receiptPartyOf(conn, { ...p, terminalId });
 }
 
 /**
- * Sale receipt, or void receipt once voided, with the batch no., 凭证号 and operator no. of the
+ * Sale receipt, or void receipt once voided (`kind` asks for one of them: a voided sale's own slip
+ * can still be reprinted), with the batch no., 凭证号 and operator no. of the
  * terminal's journal; times in `timeZone` (IANA; UTC when not told). @throws not_found
  */
-export async function getPaymentReceipt(conn: Conn, actor: Actor, id: string, timeZone?: string): Promise<Receipt> {
+export async function getPaymentReceipt(
+  conn: Conn,
+  actor: Actor,
+  id: string,
+  timeZone?: string,
+  kind?: 'sale' | 'void',
+): Promise<Receipt> {
   const p = await getPayment(conn, actor, id);
-  const party = await receiptParty(conn, p);
+  const party = await receiptPartyOf(conn, p);
   const entries = (await journalRepo.entriesOfPayment(conn, p.id)).map(journal.entryRowToEntry);
   const sale = entries.find((e) => e.kind === 'sale');
-  if (p.status === 'voided' && p.voidedAt) {
+  if (kind === 'void' && p.status !== 'voided') throw notFound('void');
+  if (kind !== 'sale' && p.status === 'voided' && p.voidedAt) {
     return voidReceipt(
       party,
       p,
@@ -61,6 +70,6 @@ export async function refundReceiptFor(
   if (!p) throw notFound('payment');
   const row = await journalRepo.entryOfRefund(conn, refund.id);
   const entry = row ? journal.entryRowToEntry(row) : undefined;
-  const party = entry ? await receiptPartyAt(conn, p, entry.terminalId) : await receiptParty(conn, p);
+  const party = entry ? await receiptPartyAt(conn, p, entry.terminalId) : await receiptPartyOf(conn, p);
   return refundReceipt(party, p, refund, entry, timeZone);
 }

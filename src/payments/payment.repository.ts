@@ -170,6 +170,17 @@ export async function findBatchRow(conn: Conn, id: string, lock?: 'share'): Prom
   return (lock && hasRowLocks(conn) ? q.forShare() : q).executeTakeFirst();
 }
 
+/** The terminal's settled batch with that number, or its last settled one. */
+export async function findSettledBatch(
+  conn: Conn,
+  terminalId: string,
+  batchNo?: number,
+): Promise<BatchTable | undefined> {
+  let q = conn.selectFrom('batches').selectAll().where('terminal_id', '=', terminalId).where('status', '=', 'settled');
+  if (batchNo !== undefined) q = q.where('batch_no', '=', batchNo);
+  return q.orderBy('batch_no', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function closeBatch(trx: Tx, id: string, at: string, totals: string): Promise<boolean> {
   const r = await trx
     .updateTable('batches')

@@ -97,12 +97,13 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       config: { auth: { roles: readers } },
       schema: {
         tags: ['payments'],
-        querystring: receiptQuery,
+        summary: 'The slip (签购单): the sale’s, or the void’s once voided; `kind` asks for one of them',
+        querystring: receiptQuery.extend({ kind: z.enum(['sale', 'void']).optional() }),
         params: idParam('pay'),
         response: { 200: receiptSchema, ...errorResponses },
       },
     },
-    async (req) => receipts.getPaymentReceipt(app.db.kysely, req.actor, req.params.id, req.query.tz),
+    async (req) => receipts.getPaymentReceipt(app.db.kysely, req.actor, req.params.id, req.query.tz, req.query.kind),
   );
 
   app.post(

@@ -7,7 +7,7 @@ import { maskedPan } from './card.js';
  * objects, never stored.
  */
 export interface Receipt {
-  kind: 'sale' | 'void' | 'refund';
+  kind: 'sale' | 'void' | 'refund' | 'settlement';
   merchantCopy: string[];
   customerCopy: string[];
 }
@@ -78,8 +78,20 @@ const six = (n: number | undefined) => (n === undefined ? '------' : String(n).p
 
 const TITLE = { sale: '消费(SALE)', void: '撤销(VOID)', refund: '退货(REFUND)' } as const;
 
+/** A refund's state as a slip words it: never the API's raw value. */
+const REFUND_STATE: Record<string, string> = {
+  pending_merchant: '待商户审核(MERCHANT REVIEW)',
+  pending_acquirer: '待收单审核(ACQUIRER REVIEW)',
+  processing: '处理中(PROCESSING)',
+  succeeded: '退款成功(SUCCEEDED)',
+  failed: '退款失败(FAILED)',
+  rejected_by_merchant: '商户拒绝(MERCHANT REJECTED)',
+  rejected_by_acquirer: '收单拒绝(ACQUIRER REJECTED)',
+  canceled: '已撤销(CANCELED)',
+};
+
 interface Slip {
-  kind: Receipt['kind'];
+  kind: keyof typeof TITLE;
   party: ReceiptParty;
   entry?: ReceiptEntry;
   pay: ReceiptPayment;
@@ -150,8 +162,49 @@ export function refundReceipt(
   const remarks = [
     `原交易日期(ORIG DATE): ${slipTime(pay.createdAt, timeZone).slice(0, 5)}`,
     `退款单号(REFUND NO.): ${refund.id}`,
-    `状态(STATUS): ${refund.status}`,
+    `状态(STATUS): ${REFUND_STATE[refund.status] ?? refund.status.toUpperCase()}`,
     ...(refund.processorReference ? [`追踪号(TRACE): ${refund.processorReference}`] : []),
   ];
   return build({ kind: 'refund', party, entry, pay, amount: refund.amount, at: refund.createdAt, remarks }, timeZone);
+}
+
+export interface SettlementTotals {
+  batchNo: number;
+  settledAt: string;
+  currency: string;
+  sales: { count: number; amount: number };
+  voids: { count: number; amount: number };
+  refunds: { count: number; amount: number };
+  net: number;
+}
+
+/**
+ * 结算总计单: the settlement slip, printed once (no cardholder copy), with the terminal's numbers,
+ * who settled, and per kind the count and amount (voids and refunds negative), then the net.
+ */
+export function settlementReceipt(
+  party: ReceiptParty,
+  totals: SettlementTotals,
+  operatorCode: string | null,
+  timeZone?: string,
+): Receipt {
+  const row = (label: string, c: { count: number; amount: number }, sign: 1 | -1) =>
+    `${label}: ${c.count} 笔(TXN)  ${slipAmount(sign * c.amount, totals.currency)}`;
+  return {
+    kind: 'settlement',
+    merchantCopy: [
+      'POS结算总计单 SETTLEMENT',
+      `商户名称(MERCHANT NAME): ${party.merchantName}`,
+      `商户编号(MERCHANT NO.): ${party.merchantNo}`,
+      `终端编号(TERMINAL NO.): ${party.terminalNo}`,
+      `操作员号(OPERATOR NO.): ${operatorCode ?? '--'}`,
+      `批次号(BATCH NO.): ${six(totals.batchNo)}`,
+      `日期/时间(DATE/TIME): ${slipTime(totals.settledAt, timeZone)}`,
+      row('消费(SALE)', totals.sales, 1),
+      row('撤销(VOID)', totals.voids, -1),
+      row('退货(REFUND)', totals.refunds, -1),
+      `净额(NET): ${slipAmount(totals.net, totals.currency)}`,
+    ],
+    customerCopy: [],
+  };
 }

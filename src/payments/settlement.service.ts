@@ -5,11 +5,14 @@ import type { Db } from '../db/connect.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
+import * as operators from '../operators/operator.service.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as journalRepo from './journal.repository.js';
 import * as errors from './payment.errors.js';
 import type { Payment, PaymentStatus } from './payment.js';
 import * as repo from './payment.repository.js';
+import { receiptPartyOf } from './payment-receipt.service.js';
+import { type Receipt, settlementReceipt } from './receipt.js';
 
 /** 结算 (settlement): a terminal's open batch, its totals, and closing it. */
 
@@ -28,6 +31,8 @@ export interface BatchTotals {
   failed: { count: number; amount: number };
   /** Sales − voids − refunds. */
   net: number;
+  /** The operator no. (操作员号) who settled at the terminal; null when settled from a console. */
+  operatorCode: string | null;
 }
 
 /** A batch's totals: sales and voids from its payments, refunds from the terminal's journal. */
@@ -36,6 +41,7 @@ async function batchTotals(
   batch: { id: string; batch_no: number; terminal_id: string; opened_at: string },
   currency: string,
   settledAt: string,
+  operatorCode: string | null = null,
 ): Promise<BatchTotals> {
   const rows = await repo.batchPaymentTotals(conn, batch.id);
   const pick = (s: PaymentStatus) => rows.find((r) => r.status === s);
@@ -56,6 +62,7 @@ async function batchTotals(
     declined: { count: count('declined') },
     failed: { count: count('failed'), amount: amount('failed') },
     net: amount('approved') - refunds.amount,
+    operatorCode,
   };
 }
 
@@ -71,7 +78,8 @@ export async function settleTerminal(db: Db, ctx: AppContext, actor: Actor, term
     const batch = await repo.findOpenBatch(trx, terminal.id, 'update');
     if (!batch) throw errors.batchEmpty();
     const at = ctx.clock.now().toISOString();
-    const totals = await batchTotals(trx, batch, merchant?.currency ?? 'CNY', at);
+    const operator = actor.kind === 'operator' ? await operators.findOperatorRecord(trx, actor.id) : undefined;
+    const totals = await batchTotals(trx, batch, merchant?.currency ?? 'CNY', at, operator?.code ?? null);
     if (!(await repo.closeBatch(trx, batch.id, at, JSON.stringify(totals)))) throw errors.batchEmpty();
     await recordAudit(trx, ctx, {
       merchantId: terminal.merchantId,
@@ -87,7 +95,7 @@ export async function settleTerminal(db: Db, ctx: AppContext, actor: Actor, term
   });
 }
 
-export type OpenBatch = Omit<BatchTotals, 'settledAt' | 'batchId' | 'openedAt'> & {
+export type OpenBatch = Omit<BatchTotals, 'settledAt' | 'batchId' | 'openedAt' | 'operatorCode'> & {
   batchId: string | null;
   openedAt: string | null;
 };
@@ -102,7 +110,7 @@ export async function openBatchSummary(conn: Conn, actor: Actor, terminalId: str
   const currency = (await merchants.findMerchant(conn, terminal.merchantId))?.currency ?? 'CNY';
   const batch = await repo.findOpenBatch(conn, terminal.id);
   if (batch) {
-    const { settledAt: _, ...totals } = await batchTotals(conn, batch, currency, '');
+    const { settledAt: _, operatorCode: __, ...totals } = await batchTotals(conn, batch, currency, '');
     return totals;
   }
   const zero = { count: 0, amount: 0 };
@@ -136,4 +144,24 @@ export async function lockOpenBatch(
 /** Whether the payment's batch is settled (结算): for the acquirer's refund rules. */
 export async function isPaymentSettled(conn: Conn, payment: Payment): Promise<boolean> {
   return (await repo.findBatchRow(conn, payment.batchId))?.status === 'settled';
+}
+
+/**
+ * 结算总计单: the settlement slip of the terminal's settled batch with that number, or of its last
+ * settlement; for 打印 → 结算单 on any browser, not only the one that settled. @throws not_found
+ */
+export async function getSettlementReceipt(
+  conn: Conn,
+  actor: Actor,
+  terminalId: string,
+  batchNo?: number,
+  timeZone?: string,
+): Promise<Receipt> {
+  const terminal = await terminals.findTerminal(conn, terminalId);
+  if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
+  const batch = await repo.findSettledBatch(conn, terminal.id, batchNo);
+  if (!batch?.totals || !batch.settled_at) throw notFound('settlement');
+  const totals = JSON.parse(batch.totals) as BatchTotals;
+  const party = await receiptPartyOf(conn, { merchantId: terminal.merchantId, terminalId: terminal.id });
+  return settlementReceipt(party, { ...totals, settledAt: batch.settled_at }, totals.operatorCode ?? null, timeZone);
 }

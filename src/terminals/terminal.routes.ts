@@ -6,17 +6,31 @@ import {
   batchTotalsSchema,
   errorResponses,
   idParam,
+  journalEntrySchema,
   openBatchSchema,
   page,
   pageQuery,
+  receiptQuery,
+  receiptSchema,
   terminalSchema,
 } from '../http/schemas.js';
 import { line, secretText } from '../http/text.js';
+import * as journal from '../payments/journal.service.js';
 import * as settlement from '../payments/settlement.service.js';
 import { REINITIALIZE_ROLES, reinitializeTerminal } from './reinitialize.js';
 import * as terminals from './terminal.service.js';
 
 const seeAll = peopleRoles;
+const batchNo = z.coerce.number().int().min(1).max(999_999);
+/** Who reads a terminal's journal and slips: its operators, its merchant, the acquirer, the platform (not agents). */
+const journalReaders = [
+  'cashier',
+  'supervisor',
+  'merchant_owner',
+  'acquirer_reviewer',
+  'platform_admin',
+  'api_key',
+] as const;
 
 export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
@@ -72,6 +86,43 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       },
     },
     async (req) => settlement.openBatchSummary(app.db.kysely, req.actor, req.params.id),
+  );
+
+  app.get(
+    '/api/v1/terminals/:id/journal',
+    {
+      config: { auth: { roles: journalReaders } },
+      schema: {
+        tags: ['terminals'],
+        summary: 'The terminal’s journal (流水): sales, voids and counter refunds under their 凭证号, newest first',
+        params: idParam('trm'),
+        querystring: pageQuery.extend({
+          voucher: batchNo.optional().describe('凭证号'),
+          batch: batchNo.optional().describe('批次号'),
+          kind: z.enum(['sale', 'void', 'refund']).optional(),
+        }),
+        response: { 200: page(journalEntrySchema), ...errorResponses },
+      },
+    },
+    async (req) => journal.listJournal(app.db.kysely, req.actor, req.params.id, req.query),
+  );
+
+  app.get(
+    '/api/v1/terminals/:id/settlement-receipt',
+    {
+      config: { auth: { roles: journalReaders } },
+      schema: {
+        tags: ['terminals'],
+        summary: 'The settlement slip (结算总计单) of a settled batch, by default the last one',
+        params: idParam('trm'),
+        querystring: receiptQuery.extend({
+          batch: batchNo.optional().describe('批次号; the last settled when absent'),
+        }),
+        response: { 200: receiptSchema, ...errorResponses },
+      },
+    },
+    async (req) =>
+      settlement.getSettlementReceipt(app.db.kysely, req.actor, req.params.id, req.query.batch, req.query.tz),
   );
 
   app.post(

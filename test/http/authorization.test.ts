@@ -7,6 +7,7 @@ import { transaction } from '../../src/db/transaction.js';
 import type { RouteAuth } from '../../src/http/auth-hook.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
 import * as operators from '../../src/operators/operator.service.js';
+import { TEST_CARDS } from '../../src/payments/processor.js';
 import { defaultRefundPolicy } from '../../src/refunds/refund-policy.js';
 import { DEMO } from '../../src/seed/demo.js';
 import * as terminals from '../../src/terminals/terminal.service.js';
@@ -136,6 +137,12 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/v1/terminals/:id': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'see' },
   'POST /api/v1/terminals/:id/settle': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
   'GET /api/v1/terminals/:id/batch': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
+  'GET /api/v1/terminals/:id/journal': { params: (o) => ({ id: o.terminal }), tenantBound: true, terminal: 'act' },
+  'GET /api/v1/terminals/:id/settlement-receipt': {
+    params: (o) => ({ id: o.terminal }),
+    tenantBound: true,
+    terminal: 'act',
+  },
   // Destructive: serials that differ are refused after the role and reach checks, before the password.
   'POST /api/v1/terminals/:id/reinitialize': {
     params: (o) => ({ id: o.terminal }),
@@ -900,6 +907,15 @@ describe.each(engines())('authorization matrix (%s)', (engine) => {
       },
     ];
     const challenge = await created('POST', `/api/v1/terminals/${t3}/unlock-challenge`, theirs[0].headers);
+    // A settled batch on T-0003, so that its settlement slip exists for those who may read it.
+    const sold = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments',
+      headers: { ...theirs[0].headers, 'idempotency-key': 'matrix-t3-sale' },
+      payload: { amount: 100, card: { number: TEST_CARDS.approved } },
+    });
+    expect(sold.statusCode, sold.body).toBe(201);
+    await created('POST', `/api/v1/terminals/${t3}/settle`, theirs[1].headers);
     const second: Objects = { ...objects.main, terminal: t3, challenge: challenge.challenge };
     const terminalRoutes = guarded().filter((r) => FIXTURES[keyOf(r)]?.terminal);
     expect(terminalRoutes.map(keyOf).sort()).toEqual(

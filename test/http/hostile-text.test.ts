@@ -205,6 +205,12 @@ const samples: Record<string, Sample> = {
   'GET /api/v1/backups/{id}/file': { who: 'admin', path: () => ({ id: 'bkp_01ZZZZZZZZZZZZZZZZZZZZZZZZ' }) },
   'POST /api/v1/terminals/{id}/settle': { who: 'supervisor', path: (i) => ({ id: i.terminalId }) },
   'GET /api/v1/terminals/{id}/batch': { who: 'cashier', path: (i) => ({ id: i.terminalId }) },
+  'GET /api/v1/terminals/{id}/journal': { who: 'cashier', path: (i) => ({ id: i.terminalId }), query: { cursor: 'x' } },
+  'GET /api/v1/terminals/{id}/settlement-receipt': {
+    who: 'cashier',
+    path: (i) => ({ id: i.terminalId }),
+    query: { tz: 'Asia/Shanghai' },
+  },
   // Serials that differ: whatever text is swept in, the password is never tried (no lockout).
   'POST /api/v1/terminals/{id}/reinitialize': {
     who: 'owner',

@@ -1,3 +1,4 @@
+import { ApiError } from '../api/client';
 import { type Ctx, prompt, type Screens, typed } from './screen';
 import * as pos from './terminal-api';
 
@@ -11,29 +12,36 @@ function none(ctx: Ctx, next = ctx.home()) {
   ctx.go({ kind: 'message', tone: 'error', lines: [ctx.t('terminal.printNone')], next });
 }
 
-/** The last transaction's slip: the one this browser printed, else the terminal's newest payment's. */
+/** Puts a server-built slip (the merchant copy) in the printer slot, stamped 重打印凭证. */
+function reprint(ctx: Ctx, receipt: pos.Receipt) {
+  ctx.setSlip({
+    lines: receipt.merchantCopy,
+    copy: receipt.kind === 'settlement' ? 'settlement' : 'merchant',
+    reprint: true,
+  });
+  reprinted(ctx);
+}
+
+/** The terminal's last transaction (its journal's newest entry), whichever browser made it. */
 async function reprintLast(ctx: Ctx): Promise<void> {
-  if (ctx.lastSlip) {
-    ctx.setSlip({ ...ctx.lastSlip, reprint: true });
-    return reprinted(ctx);
-  }
+  if (!ctx.terminal) return;
   ctx.go({ kind: 'processing' });
   try {
-    const [last] = (await pos.recentPayments(1)).data;
+    const [last] = (await pos.journal(ctx.terminal.id, { limit: 1 })).data;
     if (!last) return none(ctx);
-    const receipt = await pos.paymentReceipt(last.id);
-    ctx.setSlip({ lines: receipt.merchantCopy, copy: 'merchant', reprint: true });
-    reprinted(ctx);
+    reprint(ctx, await pos.entryReceipt(last));
   } catch (e) {
     ctx.fail(e, ctx.home());
   }
 }
 
+/** The transaction with that 凭证号: a sale's, a void's or a refund's own slip. */
 async function reprintVoucher(ctx: Ctx, voucher: number): Promise<void> {
+  if (!ctx.terminal) return;
   ctx.go({ kind: 'processing' });
   try {
-    const payment = await pos.findPaymentByVoucher(voucher);
-    if (!payment) {
+    const [entry] = (await pos.journal(ctx.terminal.id, { voucher, limit: 1 })).data;
+    if (!entry) {
       return ctx.go({
         kind: 'message',
         tone: 'error',
@@ -41,10 +49,20 @@ async function reprintVoucher(ctx: Ctx, voucher: number): Promise<void> {
         next: { kind: 'printVoucher', digits: '' },
       });
     }
-    const receipt = await pos.paymentReceipt(payment.id);
-    ctx.setSlip({ lines: receipt.merchantCopy, copy: 'merchant', reprint: true });
-    reprinted(ctx);
+    reprint(ctx, await pos.entryReceipt(entry));
   } catch (e) {
+    ctx.fail(e, ctx.home());
+  }
+}
+
+/** The last settlement slip (结算总计单), from the server: it outlives the browser that settled. */
+async function reprintSettlement(ctx: Ctx): Promise<void> {
+  if (!ctx.terminal) return;
+  ctx.go({ kind: 'processing' });
+  try {
+    reprint(ctx, await pos.settlementReceipt(ctx.terminal.id));
+  } catch (e) {
+    if (e instanceof ApiError && e.problem.status === 404) return none(ctx, { kind: 'printMenu' });
     ctx.fail(e, ctx.home());
   }
 }
@@ -65,11 +83,7 @@ export const printScreens: Screens<'printMenu' | 'printVoucher'> = {
       if (key === 'cancel') return ctx.go(ctx.home());
       if (key === '1') return void reprintLast(ctx);
       if (key === '2') return ctx.go({ kind: 'printVoucher', digits: '' });
-      if (key === '3') {
-        if (!ctx.lastSettlement) return none(ctx, { kind: 'printMenu' });
-        ctx.setSlip({ ...ctx.lastSettlement, reprint: true });
-        return reprinted(ctx);
-      }
+      if (key === '3') return void reprintSettlement(ctx);
     },
   },
   printVoucher: {

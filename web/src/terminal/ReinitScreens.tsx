@@ -12,7 +12,7 @@ import type { ScreenKeys } from './screen-keys';
  */
 const keys: ScreenKeys = { current: undefined };
 
-export const reinitScreens: Screens<'reinit' | 'activate'> = {
+export const reinitScreens: Screens<'reinit' | 'reinitDone' | 'activate'> = {
   reinit: {
     render: (_s, ctx) =>
       ctx.terminal && (
@@ -20,14 +20,30 @@ export const reinitScreens: Screens<'reinit' | 'activate'> = {
           terminal={ctx.terminal}
           keys={keys}
           onCancel={() => ctx.go({ kind: 'manage' })}
-          onDone={() => {
+          onDone={(done) => {
             session.end(); // the server wiped this terminal's sessions
             ctx.setOperator(undefined);
-            ctx.go({ kind: 'welcome' });
+            ctx.go({ kind: 'reinitDone', ...done });
           }}
         />
       ),
     press: (_s, key) => keys.current?.(key),
+  },
+  // The new 00's activation code, shown once: it stays until 确认, whatever the idle timer says.
+  reinitDone: {
+    render: (s, { t }) => (
+      <div className="screen-message tone-ok">
+        <p>{t('terminal.reinit.done')}</p>
+        <p>{t('terminal.reinit.activationCode')}</p>
+        <output className="screen-value activation-code">{s.activationCode}</output>
+        <p className="screen-error">{t('terminal.reinit.showOnce')}</p>
+        {s.backupId && <p className="screen-hint">{t('terminal.reinit.backup', { id: s.backupId })}</p>}
+        <p className="screen-hint">{t('terminal.reinit.next')}</p>
+      </div>
+    ),
+    press: (_s, key, ctx) => {
+      if (key === 'enter') ctx.go({ kind: 'welcome' });
+    },
   },
   activate: {
     render: (s, ctx) =>

@@ -5,22 +5,18 @@ import { dateTime } from '../format';
 import * as reinit from './reinit-api';
 import { type ScreenKeys, useScreenKeys } from './screen-keys';
 
-type Step =
-  | { kind: 'warn' }
-  | { kind: 'form'; error?: string[] }
-  | { kind: 'processing' }
-  | { kind: 'done'; activationCode: string; backupId: string | null };
+type Step = { kind: 'warn' } | { kind: 'form'; error?: string[] } | { kind: 'processing' };
 
 /**
  * 管理 → 重新初始化 (supervisor): the warning, the serial typed twice and the supervisor's password,
- * then the one-time activation code of the new 00, shown once. The server wipes this terminal's
- * operators and sessions, so afterwards the terminal goes back to its welcome screen.
+ * then `onDone` with the one-time activation code of the new 00, which the shell shows once on a
+ * screen of its own (it never times out). The server has wiped this terminal's operators and sessions.
  */
 export function Reinitialize(props: {
   terminal: { id: string; serial: string };
   keys: ScreenKeys;
   onCancel: () => void;
-  onDone: () => void;
+  onDone: (done: { activationCode: string; backupId: string | null }) => void;
 }) {
   const { t } = useTranslation();
   const [step, setStep] = useState<Step>({ kind: 'warn' });
@@ -45,7 +41,7 @@ export function Reinitialize(props: {
         password,
       });
       setPassword('');
-      setStep({ kind: 'done', activationCode: r.supervisor.activationCode, backupId: r.backupId });
+      props.onDone({ activationCode: r.supervisor.activationCode, backupId: r.backupId });
     } catch (e) {
       setPassword('');
       setStep({ kind: 'form', error: words(e) });
@@ -59,8 +55,6 @@ export function Reinitialize(props: {
     } else if (step.kind === 'form') {
       if (key === 'cancel') props.onCancel();
       if (key === 'enter') void submit();
-    } else if (step.kind === 'done' && key === 'enter') {
-      props.onDone();
     }
   });
 
@@ -124,17 +118,6 @@ export function Reinitialize(props: {
           <h1 className="screen-title">{t('terminal.processing')}</h1>
           <p className="screen-hint">{t('terminal.reinit.backingUp')}</p>
         </>
-      );
-    case 'done':
-      return (
-        <div className="screen-message tone-ok">
-          <p>{t('terminal.reinit.done')}</p>
-          <p>{t('terminal.reinit.activationCode')}</p>
-          <output className="screen-value activation-code">{step.activationCode}</output>
-          <p className="screen-error">{t('terminal.reinit.showOnce')}</p>
-          {step.backupId && <p className="screen-hint">{t('terminal.reinit.backup', { id: step.backupId })}</p>}
-          <p className="screen-hint">{t('terminal.reinit.next')}</p>
-        </div>
       );
   }
 }

@@ -1,6 +1,5 @@
-import { dateTime, money } from '../format';
+import { money } from '../format';
 import { signOff } from './SignOnScreens';
-import type { SlipData } from './Slip';
 import type { Ctx, Screens } from './screen';
 import * as pos from './terminal-api';
 
@@ -12,23 +11,8 @@ async function settle(ctx: Ctx): Promise<void> {
   ctx.go({ kind: 'processing' });
   try {
     const b = await pos.settle(terminal.id);
-    const row = (label: string, c: { count: number; amount: number }) =>
-      `${label} ${t('terminal.settleCount', { count: c.count })} ${money(c.amount, b.currency)}`;
-    const settlement: SlipData = {
-      copy: 'settlement',
-      lines: [
-        `${t('status.merchant')} ${terminal.merchantName}`,
-        `${t('status.terminal')} ${terminal.serial}`,
-        `${t('slip.batch')} ${String(b.batchNo).padStart(6, '0')}`,
-        row(t('terminal.settleSales'), b.sales),
-        row(t('terminal.settleVoids'), b.voids),
-        row(t('terminal.settleRefunds'), b.refunds),
-        `${t('slip.net')} ${money(b.net, b.currency)}`,
-        dateTime(b.settledAt),
-      ],
-    };
-    ctx.setSlip(settlement);
-    ctx.setLastSettlement(settlement);
+    const slip = await pos.settlementReceipt(terminal.id, b.batchNo);
+    ctx.setSlip({ lines: slip.merchantCopy, copy: 'settlement' });
     await signOff(ctx, [t('terminal.settleDone')]);
     ctx.refreshBatch();
   } catch (e) {

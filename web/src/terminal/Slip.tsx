@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
 export interface SlipData {
-  /** The lines as the server built them (payment / refund receipt), or the settlement's totals. */
+  /** The lines as the server built them: a payment's, refund's or settlement's slip. */
   lines: string[];
   copy: 'merchant' | 'cardholder' | 'settlement';
   reprint?: boolean;
@@ -15,7 +15,16 @@ export interface SlipData {
 function fields(line: string): ReactNode {
   return line.split('  ').map((pair, i) => {
     const at = pair.indexOf(': ');
-    if (at < 0) return i === 0 ? pair : ` ${pair}`;
+    if (at < 0 && i === 0) return pair;
+    if (at < 0) {
+      // A value after its labelled pair (a settlement row's amount): kept whole too.
+      return (
+        // biome-ignore lint/suspicious/noArrayIndexKey: fixed once printed
+        <span key={i} className="slip-pair slip-value">
+          {` ${pair}`}
+        </span>
+      );
+    }
     return (
       // biome-ignore lint/suspicious/noArrayIndexKey: fixed once printed
       <span key={i} className="slip-pair">
@@ -31,8 +40,6 @@ export function Slip({ slip }: { slip: SlipData }) {
   const { t } = useTranslation();
   return (
     <article className="slip" aria-label={t(`slip.${slip.copy === 'settlement' ? 'settlement' : 'title'}`)}>
-      {/* A receipt's lines carry their own heading; the settlement's totals get one here. */}
-      {slip.copy === 'settlement' && <h2>{t('slip.settlement')}</h2>}
       {slip.reprint && <p className="slip-stamp">{t('terminal.reprint')}</p>}
       {slip.lines.map((line, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: a slip's lines are fixed once printed

@@ -26,6 +26,8 @@ import './terminal.css';
 /** The serial is not a secret: the browser remembers which terminal it is. */
 const SERIAL_KEY = 'refunddesk.terminal';
 const IDLE_MS = 60_000;
+/** Screens the idle timer leaves alone: idle already, busy, or showing a code only once. */
+const NEVER_IDLE: readonly Kind[] = ['loading', 'bind', 'processing', 'welcome', 'menu', 'reinitDone'];
 
 /** Every screen's renderer and key handler; the type checks none is missing. */
 const SCREENS: Screens<Kind> = {
@@ -55,8 +57,6 @@ export default function Terminal() {
   const [screen, setScreen] = useState<Screen>({ kind: 'loading' });
   const [serialText, setSerialText] = useState('');
   const [slip, setSlip] = useState<SlipData>();
-  const [lastSlip, setLastSlip] = useState<SlipData>();
-  const [lastSettlement, setLastSettlement] = useState<SlipData>();
   const [batchNo, setBatchNo] = useState<number>();
   const [online, setOnline] = useState(() => navigator.onLine);
   const home = useCallback((): Screen => (session.active ? { kind: 'menu', cursor: 0 } : { kind: 'welcome' }), []);
@@ -122,12 +122,24 @@ export default function Terminal() {
     };
   }, [t]);
 
-  // A screen left alone for 60 s goes back to idle (the menu, or the welcome screen when signed off).
+  // A screen left alone for 60 s goes back to idle (the menu, or the welcome screen when signed off);
+  // a key or a touch anywhere (the keypad, or typing into a form) is not being left alone. A code
+  // shown once is never taken away by the timer.
   useEffect(() => {
-    if (['loading', 'bind', 'processing', 'welcome'].includes(screen.kind)) return;
-    if (screen.kind === 'menu') return;
-    const timer = setTimeout(() => setScreen(home()), IDLE_MS);
-    return () => clearTimeout(timer);
+    if (NEVER_IDLE.includes(screen.kind)) return;
+    const goIdle = () => setScreen(home());
+    let timer = setTimeout(goIdle, IDLE_MS);
+    const active = () => {
+      clearTimeout(timer);
+      timer = setTimeout(goIdle, IDLE_MS);
+    };
+    window.addEventListener('keydown', active);
+    window.addEventListener('pointerdown', active);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('keydown', active);
+      window.removeEventListener('pointerdown', active);
+    };
   }, [screen, home]);
 
   const refreshBatch = () => {
@@ -142,8 +154,6 @@ export default function Terminal() {
     t,
     terminal,
     operator,
-    lastSlip,
-    lastSettlement,
     batchNo,
     serialText,
     setSerialText,
@@ -155,15 +165,12 @@ export default function Terminal() {
     },
     print: (receipt: Receipt, headline: string[]) => {
       setSlip({ lines: receipt.merchantCopy, copy: 'merchant' });
-      setLastSlip({ lines: receipt.customerCopy, copy: 'cardholder' });
       setScreen({ kind: 'print', headline, receipt, copy: 'merchant' });
       refreshBatch();
     },
     bind,
     setOperator,
     setSlip,
-    setLastSlip,
-    setLastSettlement,
     refreshBatch,
   };
 

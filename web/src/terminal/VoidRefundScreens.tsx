@@ -5,6 +5,8 @@ import * as pos from './terminal-api';
 
 /** 撤销 and 退货: the refund password, the original transaction, then the void or the refund. */
 
+const voucher6 = (n: number) => String(n).padStart(6, '0');
+
 async function findOriginal(ctx: Ctx, s: ScreenOf<'reference'>): Promise<void> {
   ctx.go({ kind: 'processing' });
   try {
@@ -31,10 +33,20 @@ async function startReference(ctx: Ctx, flow: Flow, password: string): Promise<v
   if (flow === 'refund') return ctx.go(base);
   ctx.go({ kind: 'processing' });
   try {
-    // Only the open batch's sales can be voided: offer those.
-    const batch = ctx.terminal ? await pos.openBatch(ctx.terminal.id) : undefined;
-    const page = batch?.batchId ? await pos.batchPayments(batch.batchNo) : { data: [] };
-    ctx.go({ ...base, choices: page.data.filter((p) => p.status === 'approved').slice(0, 6) });
+    // Only the open batch's sales can be voided: offer those still approved, by their 凭证号.
+    const terminal = ctx.terminal;
+    const batch = terminal ? await pos.openBatch(terminal.id) : undefined;
+    if (!terminal || !batch?.batchId) return ctx.go(base);
+    const [payments, sales] = await Promise.all([
+      pos.batchPayments(batch.batchNo),
+      pos.journal(terminal.id, { batch: batch.batchNo, kind: 'sale' }),
+    ]);
+    const voucherOf = new Map(sales.data.map((e) => [e.paymentId, e.voucherNo]));
+    const choices = payments.data.flatMap((payment) => {
+      const voucherNo = voucherOf.get(payment.id);
+      return payment.status === 'approved' && voucherNo !== undefined ? [{ payment, voucherNo }] : [];
+    });
+    ctx.go({ ...base, choices: choices.slice(0, 6) });
   } catch (e) {
     ctx.fail(e, ctx.home());
   }
@@ -96,9 +108,9 @@ export const voidRefundScreens: Screens<'refundPassword' | 'reference' | 'refund
           <>
             <p className="screen-hint">{t('terminal.voidPickHint')}</p>
             <ol className="menu menu-single">
-              {s.choices.map((p, i) => (
+              {s.choices.map(({ payment: p, voucherNo }, i) => (
                 <li key={p.id} className={i === s.cursor ? 'is-selected' : ''}>
-                  {p.reference} {money(p.amount, p.currency)}
+                  {voucher6(voucherNo)} {money(p.amount, p.currency)}
                 </li>
               ))}
             </ol>
@@ -111,7 +123,7 @@ export const voidRefundScreens: Screens<'refundPassword' | 'reference' | 'refund
       if ((key === 'up' || key === 'down') && s.choices.length > 0) {
         const n = s.choices.length;
         const cursor = s.cursor < 0 ? (key === 'up' ? n - 1 : 0) : (s.cursor + (key === 'up' ? -1 : 1) + n) % n;
-        return ctx.go({ ...s, cursor, digits: s.choices[cursor].reference });
+        return ctx.go({ ...s, cursor, digits: voucher6(s.choices[cursor].voucherNo) });
       }
       const voucher = s.flow === 'void' && s.digits.length <= 6 && Number(s.digits) > 0;
       if (key === 'enter' && (s.digits.length === 12 || voucher)) return void findOriginal(ctx, s);

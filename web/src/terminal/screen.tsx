@@ -23,7 +23,7 @@ export type Screen =
   | { kind: 'cardNumber'; amount: number; digits: string }
   | { kind: 'print'; headline: string[]; receipt: Receipt; copy: 'merchant' | 'cardholder' }
   | { kind: 'refundPassword'; flow: Flow; digits: string }
-  | { kind: 'reference'; flow: Flow; password: string; digits: string; choices: Payment[]; cursor: number }
+  | { kind: 'reference'; flow: Flow; password: string; digits: string; choices: VoidChoice[]; cursor: number }
   | { kind: 'refundAmount'; password: string; payment: Payment; digits: string }
   | { kind: 'voidConfirm'; password: string; payment: Payment }
   | { kind: 'settleConfirm'; summary: OpenBatch }
@@ -41,6 +41,7 @@ export type Screen =
   | { kind: 'changePassword'; step: 0 | 1 | 2; values: string[]; digits: string }
   | { kind: 'ownPassword'; current: string; step: 0 | 1; values: string[]; digits: string }
   | { kind: 'reinit' }
+  | { kind: 'reinitDone'; activationCode: string; backupId: string | null }
   | { kind: 'activate'; current: string | null };
 
 export type Kind = Screen['kind'];
@@ -52,14 +53,17 @@ export interface Operator {
   merchantId: string;
 }
 
+/** A sale of the open batch that 撤销 offers, with its 凭证号. */
+export interface VoidChoice {
+  payment: Payment;
+  voucherNo: number;
+}
+
 /** What a screen can see and do: the terminal's state and the shell's actions. */
 export interface Ctx {
   t: TFunction;
   terminal?: BoundTerminal;
   operator?: Operator;
-  lastSlip?: SlipData;
-  /** The last settlement slip this browser printed (打印 → 结算单). */
-  lastSettlement?: SlipData;
   /** The open batch's number, as the status bar shows it. */
   batchNo?: number;
   serialText: string;
@@ -74,8 +78,6 @@ export interface Ctx {
   bind(serial: string): Promise<void>;
   setOperator(o: Operator | undefined): void;
   setSlip(s: SlipData | undefined): void;
-  setLastSlip(s: SlipData | undefined): void;
-  setLastSettlement(s: SlipData | undefined): void;
   /** Asks the server for the open batch's number again (after sign-on, a transaction, a settlement). */
   refreshBatch(): void;
 }

@@ -39,11 +39,37 @@ export const sell = (amount: number, cardNumber: string) =>
 /** The slip prints its time in the browser's own time zone. */
 const tz = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export const paymentReceipt = (id: string) =>
-  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id }, query: { tz: tz() } } }));
+/** The sale's slip, or the void's once voided; `kind` asks for one of them. */
+export const paymentReceipt = (id: string, kind?: 'sale' | 'void') =>
+  ok(api.GET('/api/v1/payments/{id}/receipt', { params: { path: { id }, query: { tz: tz(), kind } } }));
 
 export const refundReceipt = (id: string) =>
   ok(api.GET('/api/v1/refunds/{id}/receipt', { params: { path: { id }, query: { tz: tz() } } }));
+
+export type JournalEntry = Json<'/api/v1/terminals/{id}/journal', 'get', 200>['data'][number];
+
+/** The terminal's journal (流水), newest first: by 凭证号, or a batch's entries. */
+export const journal = (
+  terminalId: string,
+  query: { voucher?: number; batch?: number; kind?: JournalEntry['kind']; limit?: number },
+) =>
+  ok(
+    api.GET('/api/v1/terminals/{id}/journal', { params: { path: { id: terminalId }, query: { limit: 50, ...query } } }),
+  );
+
+/** The slip of a journal entry: a refund's, a void's, or a sale's own (even when voided since). */
+export const entryReceipt = (e: JournalEntry) =>
+  e.kind === 'refund' && e.refundId
+    ? refundReceipt(e.refundId)
+    : paymentReceipt(e.paymentId, e.kind === 'void' ? 'void' : 'sale');
+
+/** 结算总计单: the settlement slip of a settled batch, by default the terminal's last. */
+export const settlementReceipt = (terminalId: string, batch?: number) =>
+  ok(
+    api.GET('/api/v1/terminals/{id}/settlement-receipt', {
+      params: { path: { id: terminalId }, query: { tz: tz(), batch } },
+    }),
+  );
 
 export const recentPayments = (limit: number, cursor?: string) =>
   ok(api.GET('/api/v1/payments', { params: { query: { limit, cursor } } }));
