@@ -63,16 +63,14 @@ describe.skipIf(!haveChromium())('a forgotten refund password, by e-mail code, a
     h.forgetTokens();
     const sale = await h.sale(1_000);
     const void_ = (refundPassword: string) =>
-      h
-        .operator('supervisor')
-        .then((headers) =>
-          h.app.inject({
-            method: 'POST',
-            url: `/api/v1/payments/${sale.id}/void`,
-            headers,
-            payload: { refundPassword },
-          }),
-        );
+      h.operator('supervisor').then((headers) =>
+        h.app.inject({
+          method: 'POST',
+          url: `/api/v1/payments/${sale.id}/void`,
+          headers,
+          payload: { refundPassword },
+        }),
+      );
     expect((await void_(REFUND_PASSWORD)).json().code).toBe('refund_password_invalid');
     const r = await void_('602718');
     expect(r.statusCode, r.body).toBe(200);
