@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG, sha256 } from '../src/disputes/dispute.http-fixtures.js';
 import { REFUND_PASSWORD } from '../test/support/harness.js';
 import { startSmtp, type TestSmtp } from '../test/support/smtp.js';
 import { criticalViolations } from './support/axe.js';
@@ -21,16 +23,23 @@ describe.skipIf(!haveChromium())('the customer’s dispute, from the tracking pa
   afterAll(() => smtp?.close());
   const t = browserSuite('sqlite', () => ({ smtpUrl: smtp.url }));
 
+  /** Until the page speaks `lang`, the parts the server words (`data-lang`) included. */
+  async function inLanguage(page: Page, lang: string) {
+    await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
+    const other = `[data-lang]:not([data-lang="${lang}"])`;
+    await page.locator(`main${other}, main ${other}`).first().waitFor({ state: 'detached' });
+  }
+
   async function switchTo(page: Page, lang: string) {
     await page.locator(`.lang-switch button[lang="${lang}"]`).click();
-    await page.locator(`main[data-lang="${lang}"]`).waitFor();
+    await inLanguage(page, lang);
   }
 
   /** Shoots the page and runs axe-core on it in its language, then in the other; then switches back. */
   async function views(page: Page, name: string) {
     const first = await page.evaluate<string>('document.documentElement.lang');
     const other = first === 'en' ? 'zh-CN' : 'en';
-    await page.locator(`main[data-lang="${first}"]`).waitFor();
+    await inLanguage(page, first);
     await shot(page, name);
     expect(await criticalViolations(page), `${name} (${first})`).toEqual([]);
     await switchTo(page, other);
@@ -195,7 +204,7 @@ describe.skipIf(!haveChromium())('the customer’s dispute, from the tracking pa
     expect(leaking).toEqual([]);
   });
 
-  it('shows a ruling for the customer with the refund it ordered, closes once it arrived, and rates it (English)', async () => {
+  it('shows a ruling for the customer with the refund it ordered, follows that refund to success, closes and rates (English)', async () => {
     const { page } = t.b;
     const { id, trackingSecret, trackingUrl } = await request('en', 4_000);
     const h = t.s.h;
@@ -221,15 +230,33 @@ describe.skipIf(!haveChromium())('the customer’s dispute, from the tracking pa
       { outcome: 'resolved_for_customer', ruling: 'The receipt is genuine: refund the customer.' },
       { ...(await h.login('reviewer')), 'idempotency-key': `ruling-${disputeId}` },
     );
-    while ((await h.drain()) > 0) {}
 
+    // The ruling ordered its refund at once; it is on its way (the worker has not sent it yet).
     await page.goto(trackingUrl);
     await page.locator('[data-dispute-status="resolved_for_customer"]').waitFor();
     expect(await page.locator('.ruling').textContent()).toContain('For you: a refund is ordered · ¥40.00');
-    await views(page, 'dispute-ruled-for-customer');
+    const ordered = page.locator('.ordered-refund');
+    await ordered.locator('.status[data-status="processing"]').waitFor();
+    expect(await ordered.textContent()).toContain('Approved; the refund is being sent · ¥40.00');
+    expect(await ordered.locator('.timeline li').allTextContents()).toEqual([
+      expect.stringContaining('With the payment institution for review'),
+      expect.stringContaining('Approved; the refund is being sent'),
+    ]);
+    // Not closable before the money is sent.
+    expect(await page.getByRole('button', { name: 'I received the refund: close' }).count()).toBe(0);
+    await views(page, 'dispute-ordered-refund-processing');
+    expect(await ordered.textContent()).toContain('Approved; the refund is being sent');
+
+    while ((await h.drain()) > 0) {}
+    await page.getByRole('button', { name: 'Refresh dispute' }).click();
+    await ordered.locator('.status[data-status="succeeded"]').waitFor();
+    expect(await ordered.textContent()).toContain('Refund succeeded · ¥40.00');
+    expect(await ordered.textContent()).toMatch(/Trace no\.: \S+/);
+    expect(await ordered.locator('.next').textContent()).toMatch(/reaches your card.*\(by /);
+    await views(page, 'dispute-ordered-refund-succeeded');
     await page.getByRole('button', { name: 'I received the refund: close' }).click();
     await page.locator('[data-dispute-status="closed"]').waitFor();
-    expect(await page.locator('.dispute .status').textContent()).toContain('refunded');
+    expect(await page.locator('.dispute > .status').textContent()).toContain('refunded');
     await page
       .locator('.stars label')
       .filter({ has: page.getByRole('radio', { name: '5 stars' }) })
@@ -237,5 +264,65 @@ describe.skipIf(!haveChromium())('the customer’s dispute, from the tracking pa
     await page.getByRole('button', { name: 'Send rating' }).click();
     await page.locator('.rated[data-score="5"]').waitFor();
     await views(page, 'dispute-settled-rated');
+  });
+
+  it('disputes a payment with no refund from the receipt, follows the e-mailed link, and sends a photo as evidence', async () => {
+    const { page } = t.b;
+    const h = t.s.h;
+    const sale = await h.sale(8_800, { settled: true });
+    await page.goto(`${t.s.base}/refund`);
+    await page.getByRole('link', { name: '直接发起争议' }).click();
+    await page.getByRole('heading', { name: '对交易发起争议' }).waitFor();
+    await page.locator('input[name="reference"]').fill(String(sale.reference));
+    await page.locator('input[name="last4"]').fill('1111');
+    await page.locator('select[name="reason"]').selectOption('duplicate');
+    await page.locator('textarea[name="description"]').fill('同一杯咖啡被扣了两次款, 商户不予处理');
+    await page.locator('input[name="email"]').fill(EMAIL);
+    await views(page, 'payment-dispute-form');
+    await page.getByRole('button', { name: '发起争议' }).click();
+    await page.getByRole('heading', { name: '争议已受理' }).waitFor();
+    const id = (await page.getByTestId('dispute-id').textContent()) ?? '';
+    const secret = (await page.getByTestId('access-secret').textContent()) ?? '';
+    const shown = (await page.getByTestId('dispute-url').textContent()) ?? '';
+    expect(shown).toBe(`${t.s.base}/refund/dispute/${id}?lang=zh-CN#${secret}`);
+    await views(page, 'payment-dispute-opened');
+
+    // The e-mail carries the same link; the page reads the secret from its fragment, then drops it.
+    while ((await h.drain()) > 0) {}
+    const mail = smtp.to(EMAIL).find((m) => m.text?.includes(id));
+    expect(mail?.subject).toBe('争议已受理');
+    expect(/https?:\/\/\S+#\S+/.exec(mail?.text ?? '')?.[0]).toBe(shown);
+    await page.goto(shown);
+    await page.getByRole('heading', { name: '您的争议' }).waitFor();
+    await page.locator('[data-dispute-status="negotiating"]').waitFor();
+    expect(new URL(page.url()).hash).toBe('');
+
+    // A file over the API's 1 MB is refused in words before any upload; a photo goes with a message.
+    const files = page.locator('input[name="attachments"]');
+    await files.setInputFiles({ name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(1024 * 1024 + 1) });
+    await page.getByRole('alert').filter({ hasText: 'scan.pdf 超过 1 MB' }).waitFor();
+    await files.setInputFiles({ name: '小票.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('list', { name: '待发送的附件' }).getByText('小票.png').waitFor();
+    await page.locator('textarea[name="message"]').fill('附上两笔扣款的小票照片');
+    await page.getByRole('button', { name: '发送', exact: true }).click();
+    const sent = page.locator('.message[data-party="customer"] [data-attachment="小票.png"]');
+    await sent.waitFor();
+    expect(await page.getByRole('list', { name: '待发送的附件' }).count()).toBe(0);
+    await views(page, 'dispute-attachment');
+
+    // The customer downloads it again (the secret in a header), and the merchant sees the same bytes.
+    const [download] = await Promise.all([page.waitForEvent('download'), sent.getByRole('button').click()]);
+    expect(download.suggestedFilename()).toBe('小票.png');
+    expect(sha256(readFileSync((await download.path()) as string))).toBe(sha256(PNG));
+    const asMerchant = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/disputes/${id}`,
+      headers: await h.login('owner'),
+    });
+    expect(asMerchant.json().messages[0].attachments).toEqual([
+      expect.objectContaining({ filename: '小票.png', contentType: 'image/png', sha256: sha256(PNG) }),
+    ]);
+    const leaking = t.b.requests.filter((u) => u.includes(secret) || u.includes(encodeURIComponent(secret)));
+    expect(leaking).toEqual([]);
   });
 });

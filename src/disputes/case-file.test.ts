@@ -83,6 +83,7 @@ const dispute: Dispute = {
   referredAt: null,
   closedAt: null,
   rating: null,
+  orderedRefund: null,
   escalationAllowedAt: at,
   messages: [
     {

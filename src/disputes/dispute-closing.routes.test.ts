@@ -31,7 +31,12 @@ describe.each(engines())('disputes over HTTP: opening and closing (%s)', (engine
       description: 'no answer for two days',
     });
     expect(r.statusCode, r.body).toBe(201);
-    expect(r.json()).toEqual({ id: expect.stringMatching(/^dp_/), status: 'negotiating', accessSecret: null });
+    expect(r.json()).toEqual({
+      id: expect.stringMatching(/^dp_/),
+      status: 'negotiating',
+      accessSecret: null,
+      disputeUrl: null,
+    });
     r = await openDispute(ip, { refundId: c.refundId, trackingSecret: c.secret, description: 'again' });
     expect(r.statusCode).toBe(409);
     expect(r.json().code).toBe('dispute_already_open');

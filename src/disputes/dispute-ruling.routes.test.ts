@@ -130,6 +130,24 @@ describe.each(engines())('disputes over HTTP: rulings (%s)', (engine) => {
     refund = (await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${forcedId}`, headers: admin })).json();
     expect(refund).toMatchObject({ amount: 3_000, status: 'processing', disputeId: id, paymentId: sale.id });
     expect(refund.timeline.map((e: Body) => e.note).join(' ')).toContain(id);
+    // The customer follows the ordered refund on the dispute, in plain words, in the language asked.
+    const asCustomer = async (lang: string) =>
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/api/v1/disputes/${id}?lang=${lang}`,
+          headers: { 'x-tracking-secret': secret },
+          remoteAddress: ip,
+        })
+      ).json().orderedRefund;
+    expect(await asCustomer('zh-CN')).toMatchObject({
+      id: forcedId,
+      status: 'processing',
+      statusText: '审核通过，正在退款',
+      amount: 3_000,
+      processorReference: null,
+    });
+    expect((await asCustomer('en')).statusText).toBe('Approved; the refund is being sent');
 
     // Not settled before the refund succeeds; the safety-net job never makes a second one.
     let close = await post(id, 'close', { secret, outcome: 'settled' }, { ip });
@@ -150,6 +168,10 @@ describe.each(engines())('disputes over HTTP: rulings (%s)', (engine) => {
       await h.app.inject({ method: 'GET', url: `/api/v1/payments/${sale.id}`, headers: await h.login('admin') })
     ).json();
     expect(p).toMatchObject({ refundedAmount: 10_000, refundableAmount: 0 });
+    const arrived = await asCustomer('en');
+    expect(arrived).toMatchObject({ status: 'succeeded', statusText: 'Refund succeeded', amountText: '30.00 CNY' });
+    expect(arrived.processorReference).toEqual(expect.any(String));
+    expect(arrived.timeline.map((e: Body) => e.status)).toEqual(['pending_acquirer', 'processing', 'succeeded']);
 
     close = await post(id, 'close', { secret, outcome: 'settled' }, { ip });
     expect(close.statusCode, close.body).toBe(200);

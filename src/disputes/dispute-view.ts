@@ -7,6 +7,7 @@ import * as merchants from '../merchants/merchant.service.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
 import type { Refund, RefundReason } from '../refunds/refund.js';
 import * as refunds from '../refunds/refund.service.js';
+import { customerLanguage, type Lang, publicView } from '../refunds/refund-tracking.js';
 import * as errors from './dispute.errors.js';
 import {
   type CloseOutcome,
@@ -28,13 +29,14 @@ import { type DisputeCaller, reach } from './dispute-access.js';
 
 /**
  * The dispute as its parties see it. `refundsOfPayment`, when the caller has them already, saves
- * reading them again.
+ * reading them again. The ordered refund is worded in `lang`, by default the customer's language.
  */
 export async function toDispute(
   conn: Conn,
   ctx: AppContext,
   row: DisputeTable,
   refundsOfPayment?: Refund[],
+  lang?: Lang,
 ): Promise<Dispute> {
   const [events, messages, attachments] = await Promise.all([
     repo.listEventRows(conn, row.id),
@@ -43,6 +45,7 @@ export async function toDispute(
   ]);
   const all = refundsOfPayment ?? (await refunds.listRefundsOfPayment(conn, row.payment_id));
   const createdAt = row.created_at;
+  const ordered = row.forced_refund_id ? all.find((r) => r.id === row.forced_refund_id) : undefined;
   return {
     id: row.id,
     status: row.status as DisputeStatus,
@@ -76,6 +79,9 @@ export async function toDispute(
     closedAt: row.closed_at,
     rating:
       row.rating !== null && row.rated_at ? { score: row.rating, comment: row.rating_comment, at: row.rated_at } : null,
+    orderedRefund: ordered
+      ? publicView(ordered, lang ?? customerLanguage(row.customer_language), { id: row.id, allowed: false })
+      : null,
     escalationAllowedAt: escalationOpensAt(ctx, row, all),
     messages: messages.map((m) => ({
       id: m.id,
@@ -119,9 +125,15 @@ export async function loadDispute(conn: Conn, ctx: AppContext, id: string): Prom
 }
 
 /** @throws unauthenticated, not_found, forbidden, rate_limited */
-export async function getDispute(db: Db, ctx: AppContext, caller: DisputeCaller, id: string): Promise<Dispute> {
+export async function getDispute(
+  db: Db,
+  ctx: AppContext,
+  caller: DisputeCaller,
+  id: string,
+  lang?: Lang,
+): Promise<Dispute> {
   const { row } = await reach(db, ctx, caller, id);
-  return toDispute(db.kysely, ctx, row);
+  return toDispute(db.kysely, ctx, row, undefined, lang);
 }
 
 export interface DisputeSummary {

@@ -83,7 +83,8 @@ export function disputeFixtures(harness: () => Harness) {
       description: 'charged twice',
       contact: { phone: '13800138000' },
     });
-    return { sale, id: opened.id, secret: opened.accessSecret as string, caller: customer(opened.accessSecret ?? '') };
+    const secret = opened.accessSecret as string;
+    return { sale, id: opened.id, secret, url: opened.disputeUrl, caller: customer(secret) };
   }
 
   async function escalated(amount?: number) {

@@ -18,6 +18,10 @@ function both(name: string, zh: [string, (d: TemplateData) => string], en: [stri
   });
 }
 
+/** A payment dispute's page with its access secret in the fragment (older messages: the code alone). */
+const link = (d: TemplateData) =>
+  d.disputeLink ? `${String(d.disputeLink)}${String(d.accessSecret)}` : String(d.accessSecret);
+
 registerTemplate('dispute_opened_customer', {
   secrets: ['accessSecret'],
   subject: { 'zh-CN': () => '争议已受理', en: () => 'Your dispute was opened' },
@@ -25,12 +29,12 @@ registerTemplate('dispute_opened_customer', {
     'zh-CN': (d) =>
       `您的争议 ${id(d)} 已提交，商户将与您协商。` +
       (d.accessSecret
-        ? `争议访问码：${String(d.accessSecret)}，请妥善保管，勿告诉他人。`
+        ? `查看进度、与商户协商：${link(d)} （链接即访问凭证，请勿转发）`
         : '可凭退款查询码随时查看进度。'),
     en: (d) =>
       `Your dispute ${id(d)} was opened; the merchant will negotiate with you. ` +
       (d.accessSecret
-        ? `Your dispute access code: ${String(d.accessSecret)}. Keep it; never share it.`
+        ? `Follow it, or talk to the merchant, here: ${link(d)} (this link is your proof: do not forward it)`
         : 'Follow it with your refund tracking code.'),
   },
 });

@@ -124,12 +124,12 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
           'A dispute with its thread and timeline (customer with the `X-Tracking-Secret` header, or merchant / acquirer)',
         params: s.disputeParams,
         headers: s.secretHeader,
-        querystring: s.secretQuery,
+        querystring: s.disputeQuery,
         response: { 200: s.disputeSchema, ...errorResponses, ...s.limited },
       },
     },
     async (req, reply) => {
-      const dispute = await getDispute(db, ctx, callerOf(req, readProof(req)), req.params.id);
+      const dispute = await getDispute(db, ctx, callerOf(req, readProof(req)), req.params.id, req.query.lang);
       return reply.header('cache-control', 'no-store').send(dispute);
     },
   );

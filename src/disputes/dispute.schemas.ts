@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { amount, errorResponses, id, secret } from '../http/schemas.js';
 import { coded, contactFields, label, line, prose } from '../http/text.js';
 import { refundReasons } from '../refunds/refund.js';
+import { publicRefundSchema } from '../refunds/refund-tracking.schemas.js';
 import { MAX_ATTACHMENT_BASE64_CHARS, MAX_ATTACHMENTS_PER_MESSAGE } from './attachment.js';
 import { closeOutcomes, disputeStatuses, rulingOutcomes } from './dispute.js';
 
@@ -40,6 +41,11 @@ export const disputeSchema = z.object({
   referredAt: z.string().nullable(),
   closedAt: z.string().nullable(),
   rating: z.object({ score: z.number().int(), comment: z.string().nullable(), at: z.string() }).nullable(),
+  orderedRefund: publicRefundSchema
+    .nullable()
+    .describe(
+      'The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language)',
+    ),
   escalationAllowedAt: z.string(),
   messages: z.array(
     z.object({
@@ -157,6 +163,12 @@ export const openedSchema = z.object({
     .describe(
       'Payment disputes: the customer’s proof from now on, shown once. Refund disputes: null (the tracking secret serves)',
     ),
+  disputeUrl: z
+    .string()
+    .nullable()
+    .describe(
+      'Payment disputes: the customer’s page (PUBLIC_BASE_URL/refund/dispute/<id>?lang=…#<accessSecret>), the secret in the fragment, which browsers never send; the first e-mail / SMS carries the same link. Refund disputes: null (the refund’s tracking page shows the dispute)',
+    ),
 });
 
 /** Reads take the customer's secret in a header, which stays out of URLs, histories and logs. */
@@ -167,6 +179,12 @@ export const secretHeader = z.object({
 });
 export const secretQuery = z.object({
   secret: secret.optional().describe('Deprecated: use the `X-Tracking-Secret` header (kept for older clients)'),
+});
+export const disputeQuery = secretQuery.extend({
+  lang: z
+    .enum(['zh-CN', 'en'])
+    .optional()
+    .describe('The words of the ordered refund (default: the customer’s language)'),
 });
 
 export const messageBody = z

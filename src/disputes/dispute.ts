@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
 import type { Refund, RefundReason } from '../refunds/refund.js';
+import type { PublicRefundView } from '../refunds/refund-tracking.js';
 
 /**
  * Dispute states and the transition table (DESIGN.md, "Dispute states"; MISSION.md part 2, 7).
@@ -134,6 +135,11 @@ export interface Dispute {
   referredAt: string | null;
   closedAt: string | null;
   rating: { score: number; comment: string | null; at: string } | null;
+  /**
+   * The refund the ruling ordered, as the customer tracks it (status, steps and what comes next in
+   * plain words): it has no tracking secret of its own, so the dispute is where the customer follows it.
+   */
+  orderedRefund: PublicRefundView | null;
   /** When the customer may escalate without the merchant having rejected the refund. */
   escalationAllowedAt: string;
   messages: DisputeMessage[];
@@ -253,4 +259,14 @@ export { maskPans as redactPans } from '../payments/card.js';
  */
 export function auditSafeHash(hex: string): string {
   return hex.match(/.{1,8}/g)?.join(':') ?? hex;
+}
+
+/**
+ * The customer's page of a payment dispute (`/refund/dispute/<id>`), in their language, with the
+ * access secret in the fragment (`#…`), which browsers never send: the page reads it and sends it
+ * in the `X-Tracking-Secret` header. Without a secret: the page, which then asks for it.
+ */
+export function disputePage(publicBaseUrl: string, id: string, lang: NotificationLanguage, secret = ''): string {
+  const page = `${publicBaseUrl}/refund/dispute/${encodeURIComponent(id)}?lang=${lang}`;
+  return secret ? `${page}#${encodeURIComponent(secret)}` : page;
 }

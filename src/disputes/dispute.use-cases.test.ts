@@ -34,7 +34,12 @@ describe.each(engines())('dispute use cases: open, read, write, escalate (%s)', 
         trackingSecret: c.secret,
         description: 'card 4111 1111 1111 1111 was refused',
       });
-      expect(opened).toEqual({ id: expect.stringMatching(/^dp_/), status: 'negotiating', accessSecret: null });
+      expect(opened).toEqual({
+        id: expect.stringMatching(/^dp_/),
+        status: 'negotiating',
+        accessSecret: null,
+        disputeUrl: null,
+      });
       const row = await repo.findDisputeRow(h.db.kysely, opened.id);
       expect(row).toMatchObject({ status: 'negotiating', refund_id: c.refundId, customer_email: 'li.lei@example.cn' });
       expect(row?.description).not.toContain('4111 1111 1111 1111');
@@ -103,6 +108,17 @@ describe.each(engines())('dispute use cases: open, read, write, escalate (%s)', 
       expect(row?.access_secret_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(row)).not.toContain(d.secret);
       expect((await getDispute(h.db, h.ctx, d.caller, d.id)).refundId).toBeNull();
+    });
+
+    it('answers the customer’s page with the secret in its fragment, and the message carries it masked in the outbox', async () => {
+      const d = await f.onPayment();
+      const page = `${h.ctx.config.publicBaseUrl}/refund/dispute/${d.id}?lang=zh-CN`;
+      expect(d.url).toBe(`${page}#${d.secret}`);
+      const sms = (await listOutbox(h.db.kysely, { limit: 500 })).find(
+        (n) => n.template === 'dispute_opened_customer' && n.body.includes(d.id),
+      );
+      expect(sms?.body).toContain(`${page}#******`);
+      expect(sms?.body).not.toContain(d.secret);
     });
 
     it.each([

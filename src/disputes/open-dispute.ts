@@ -10,7 +10,7 @@ import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as customers from '../refunds/customer-request.service.js';
 import type { RefundReason } from '../refunds/refund.js';
 import * as errors from './dispute.errors.js';
-import { type DisputeStatus, redactPans, refundDisputable } from './dispute.js';
+import { type DisputeStatus, disputePage, redactPans, refundDisputable } from './dispute.js';
 import * as repo from './dispute.repository.js';
 import { CUSTOMER } from './dispute-access.js';
 import { OPENING_STATUS, openingStep } from './dispute-step.js';
@@ -44,6 +44,8 @@ export interface Opened {
   status: DisputeStatus;
   /** Payment disputes only: the customer's proof from now on. Shown once, stored as SHA-256. */
   accessSecret: string | null;
+  /** Payment disputes only: the customer's page of it, the access secret in the link's fragment. */
+  disputeUrl: string | null;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function openRefundDispute(
     accessSecret: null,
     note: `opened on refund ${refund.id} (${refund.status})`,
   });
-  return { id, status: OPENING_STATUS, accessSecret: null };
+  return { id, status: OPENING_STATUS, accessSecret: null, disputeUrl: null };
 }
 
 /**
@@ -101,6 +103,7 @@ export async function openPaymentDispute(
   }
   if (payment.refundableAmount <= 0) throw errors.notAllowed('nothing of this payment is left to refund');
   const accessSecret = randomToken('rdx_', 32);
+  const language = input.language ?? 'zh-CN';
   const id = await open(db, ctx, {
     ip,
     merchantId: payment.merchantId,
@@ -109,11 +112,12 @@ export async function openPaymentDispute(
     reason: input.reason ?? 'other',
     description: input.description,
     contact: { email: input.contact.email ?? null, phone: input.contact.phone ?? null },
-    language: input.language ?? 'zh-CN',
+    language,
     accessSecret,
     note: `opened on payment ${payment.id}`,
   });
-  return { id, status: OPENING_STATUS, accessSecret };
+  const disputeUrl = disputePage(ctx.config.publicBaseUrl, id, language, accessSecret);
+  return { id, status: OPENING_STATUS, accessSecret, disputeUrl };
 }
 
 interface Opening {
@@ -148,7 +152,12 @@ async function open(db: Db, ctx: AppContext, o: Opening): Promise<string> {
           action: 'dispute.opened',
           notify: {
             customer: 'dispute_opened_customer',
-            customerData: { disputeId: row.id, accessSecret: o.accessSecret },
+            customerData: {
+              disputeId: row.id,
+              accessSecret: o.accessSecret,
+              // The link's secret is the template secret `accessSecret`: stored copies show `******`.
+              disputeLink: o.accessSecret ? `${disputePage(ctx.config.publicBaseUrl, row.id, o.language)}#` : null,
+            },
             merchant: 'dispute_opened_merchant',
           },
           webhook: 'dispute.opened',

@@ -7,25 +7,7 @@ import { contact, contactQuery, digits, prose } from '../http/text.js';
 import * as customers from './customer-request.service.js';
 import { refundReasons, refundStatuses } from './refund.js';
 import type { Lang } from './refund-tracking.js';
-
-const publicRefundSchema = z.object({
-  id: z.string(),
-  status: z.enum(refundStatuses),
-  statusText: z.string(),
-  amount: z.number().int(),
-  currency: z.string(),
-  amountText: z.string(),
-  reason: z.string(),
-  decisionReason: z.string().nullable(),
-  processorReference: z.string().nullable().describe('The trace number (like an ARN) once succeeded'),
-  timeline: z.array(z.object({ at: z.string(), status: z.enum(refundStatuses), text: z.string() })),
-  next: z.object({ text: z.string(), by: z.string().nullable() }),
-  disputeId: z.string().nullable().describe('The dispute (协商) the customer opened on this refund, if any'),
-  disputeAllowed: z
-    .boolean()
-    .describe('Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline'),
-  createdAt: z.string(),
-});
+import { publicRefundSchema } from './refund-tracking.schemas.js';
 
 const lang = z.enum(['zh-CN', 'en']).optional();
 const limited = { 429: errorResponses[403] };

@@ -6862,6 +6862,8 @@ export interface paths {
                             status: "negotiating" | "escalated" | "resolved_for_customer" | "resolved_for_merchant" | "referred" | "closed";
                             /** @description Payment disputes: the customer’s proof from now on, shown once. Refund disputes: null (the tracking secret serves) */
                             accessSecret: string | null;
+                            /** @description Payment disputes: the customer’s page (PUBLIC_BASE_URL/refund/dispute/<id>?lang=…#<accessSecret>), the secret in the fragment, which browsers never send; the first e-mail / SMS carries the same link. Refund disputes: null (the refund’s tracking page shows the dispute) */
+                            disputeUrl: string | null;
                         };
                     };
                 };
@@ -7012,6 +7014,8 @@ export interface paths {
                 query?: {
                     /** @description Deprecated: use the `X-Tracking-Secret` header (kept for older clients) */
                     secret?: string;
+                    /** @description The words of the ordered refund (default: the customer’s language) */
+                    lang?: "zh-CN" | "en";
                 };
                 header?: {
                     /** @description The customer’s proof (as `secret`); preferred to `?secret=`, which puts it in URLs and their logs */
@@ -7066,6 +7070,35 @@ export interface paths {
                                 score: number;
                                 comment: string | null;
                                 at: string;
+                            } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
                             } | null;
                             escalationAllowedAt: string;
                             messages: {
@@ -7321,6 +7354,35 @@ export interface paths {
                                 score: number;
                                 comment: string | null;
                                 at: string;
+                            } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
                             } | null;
                             escalationAllowedAt: string;
                             messages: {
@@ -7755,6 +7817,35 @@ export interface paths {
                                 comment: string | null;
                                 at: string;
                             } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
+                            } | null;
                             escalationAllowedAt: string;
                             messages: {
                                 id: string;
@@ -8005,6 +8096,35 @@ export interface paths {
                                     comment: string | null;
                                     at: string;
                                 } | null;
+                                /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                                orderedRefund: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    statusText: string;
+                                    amount: number;
+                                    currency: string;
+                                    amountText: string;
+                                    reason: string;
+                                    decisionReason: string | null;
+                                    /** @description The trace number (like an ARN) once succeeded */
+                                    processorReference: string | null;
+                                    timeline: {
+                                        at: string;
+                                        /** @enum {string} */
+                                        status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                        text: string;
+                                    }[];
+                                    next: {
+                                        text: string;
+                                        by: string | null;
+                                    };
+                                    /** @description The dispute (协商) the customer opened on this refund, if any */
+                                    disputeId: string | null;
+                                    /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                    disputeAllowed: boolean;
+                                    createdAt: string;
+                                } | null;
                                 escalationAllowedAt: string;
                                 messages: {
                                     id: string;
@@ -8233,6 +8353,35 @@ export interface paths {
                                     score: number;
                                     comment: string | null;
                                     at: string;
+                                } | null;
+                                /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                                orderedRefund: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    statusText: string;
+                                    amount: number;
+                                    currency: string;
+                                    amountText: string;
+                                    reason: string;
+                                    decisionReason: string | null;
+                                    /** @description The trace number (like an ARN) once succeeded */
+                                    processorReference: string | null;
+                                    timeline: {
+                                        at: string;
+                                        /** @enum {string} */
+                                        status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                        text: string;
+                                    }[];
+                                    next: {
+                                        text: string;
+                                        by: string | null;
+                                    };
+                                    /** @description The dispute (协商) the customer opened on this refund, if any */
+                                    disputeId: string | null;
+                                    /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                    disputeAllowed: boolean;
+                                    createdAt: string;
                                 } | null;
                                 escalationAllowedAt: string;
                                 messages: {
@@ -8492,6 +8641,35 @@ export interface paths {
                                 comment: string | null;
                                 at: string;
                             } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
+                            } | null;
                             escalationAllowedAt: string;
                             messages: {
                                 id: string;
@@ -8736,6 +8914,35 @@ export interface paths {
                                 score: number;
                                 comment: string | null;
                                 at: string;
+                            } | null;
+                            /** @description The refund the ruling ordered, as the customer tracks it: status, steps and what comes next in plain words (in `lang`, default the customer’s language) */
+                            orderedRefund: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                statusText: string;
+                                amount: number;
+                                currency: string;
+                                amountText: string;
+                                reason: string;
+                                decisionReason: string | null;
+                                /** @description The trace number (like an ARN) once succeeded */
+                                processorReference: string | null;
+                                timeline: {
+                                    at: string;
+                                    /** @enum {string} */
+                                    status: "pending_merchant" | "pending_acquirer" | "processing" | "succeeded" | "failed" | "rejected_by_merchant" | "rejected_by_acquirer" | "canceled";
+                                    text: string;
+                                }[];
+                                next: {
+                                    text: string;
+                                    by: string | null;
+                                };
+                                /** @description The dispute (协商) the customer opened on this refund, if any */
+                                disputeId: string | null;
+                                /** @description Whether a dispute may be opened on it now: declined, failed, or left past the merchant’s deadline */
+                                disputeAllowed: boolean;
+                                createdAt: string;
                             } | null;
                             escalationAllowedAt: string;
                             messages: {

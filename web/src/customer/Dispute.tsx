@@ -3,18 +3,20 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 import { dateTime, money } from '../format';
 import { currentLanguage } from '../i18n';
+import { AttachmentList, AttachmentPicker, type Picked } from './Attachments';
 import {
   type CustomerDispute,
   closeDispute,
   escalateDispute,
   getDispute,
+  type NewAttachment,
   openDispute,
   rateDispute,
   type TrackedRefund,
   writeMessage,
 } from './customer-api';
-import { Alert, TextField } from './fields';
-import { problemText } from './RequestRefund';
+import { Alert, problemText, TextField } from './fields';
+import { RefundProgress } from './RefundProgress';
 
 /** A call that answers the dispute as it now stands; its problem shown in the server's words. */
 function useAction(t: (k: string) => string) {
@@ -83,18 +85,41 @@ function OpenDispute({ refundId, secret, onOpened }: { refundId: string; secret:
   );
 }
 
-function DisputeView({ id, secret }: { id: string; secret: string }) {
-  const { t } = useTranslation();
+/** How often the page looks again while the refund a ruling ordered is on its way. */
+const FOLLOW_MS = 15_000;
+
+/** The dispute, followed: its thread, the steps the customer may take, the ruling and its refund. */
+export function DisputeView({ id, secret }: { id: string; secret: string }) {
+  const { t, i18n } = useTranslation();
   const [dispute, setDispute] = useState<CustomerDispute>();
+  /** The language the ordered refund is worded in (the server words it): `data-lang` on the section. */
+  const [wordedIn, setWordedIn] = useState<string>();
   const { busy, error, run } = useAction(t);
 
   const load = useCallback(async () => {
-    const d = await run(() => getDispute(id, secret));
-    if (d) setDispute(d);
+    const lang = currentLanguage();
+    const d = await run(() => getDispute(id, secret, lang));
+    if (d) {
+      setDispute(d);
+      setWordedIn(lang);
+    }
   }, [id, secret, run]);
+  // Again on a language switch: the server words the ordered refund in the language asked for.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: i18n.language is the trigger
   useEffect(() => {
     void load();
-  }, [load]);
+  }, [load, i18n.language]);
+
+  // While the ordered refund is on its way, follow it quietly until it arrives (or fails).
+  const inFlight = dispute?.orderedRefund && ['pending_acquirer', 'processing'].includes(dispute.orderedRefund.status);
+  useEffect(() => {
+    if (!inFlight) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'visible') return;
+      getDispute(id, secret, currentLanguage()).then(setDispute, () => {});
+    }, FOLLOW_MS);
+    return () => clearInterval(timer);
+  }, [inFlight, id, secret]);
 
   const act = async (call: () => Promise<CustomerDispute>) => {
     const d = await run(call);
@@ -113,13 +138,16 @@ function DisputeView({ id, secret }: { id: string; secret: string }) {
   const d = dispute;
   const canWrite = d.status === 'negotiating' || d.status === 'escalated';
   return (
-    <section className="dispute" aria-labelledby="dispute-title">
+    <section className="dispute" aria-labelledby="dispute-title" data-lang={wordedIn}>
       <h2 id="dispute-title">{t('dispute.title')}</h2>
       <p className="status" data-dispute-status={d.status}>
         <strong>{t(`dispute.status.${d.status}`)}</strong>
         {d.outcome && ` · ${t(`dispute.outcome.${d.outcome}`)}`}
       </p>
       <p className="next">{nextStep(d, t)}</p>
+      <p className="muted small">
+        {t('dispute.yourRequest')} <span className="prose">{d.description}</span>
+      </p>
       {d.escalation && (
         <p className="muted small">
           {t('dispute.escalatedBecause', { time: dateTime(d.escalation.at) })}{' '}
@@ -140,6 +168,12 @@ function DisputeView({ id, secret }: { id: string; secret: string }) {
           </p>
         </section>
       )}
+      {d.orderedRefund && (
+        <section className="ordered-refund" aria-labelledby="ordered-refund-title">
+          <h3 id="ordered-refund-title">{t('dispute.orderedRefund')}</h3>
+          <RefundProgress refund={d.orderedRefund} nextTitle={<h4>{t('customer.next')}</h4>} />
+        </section>
+      )}
 
       <h3>{t('dispute.messages')}</h3>
       {d.messages.length === 0 ? (
@@ -152,11 +186,14 @@ function DisputeView({ id, secret }: { id: string; secret: string }) {
                 {t(`dispute.party.${m.party}`)} · <time dateTime={m.createdAt}>{dateTime(m.createdAt)}</time>
               </span>
               <span className="prose">{m.body}</span>
+              <AttachmentList disputeId={id} secret={secret} attachments={m.attachments} />
             </li>
           ))}
         </ol>
       )}
-      {canWrite && <Compose busy={busy} onSend={(body) => act(() => writeMessage(id, secret, body))} />}
+      {canWrite && (
+        <Compose busy={busy} onSend={(body, files) => act(() => writeMessage(id, secret, body, files.map(bare)))} />
+      )}
       {d.status === 'negotiating' && (
         <Escalate
           allowedAt={d.escalationAllowedAt}
@@ -174,7 +211,7 @@ function DisputeView({ id, secret }: { id: string; secret: string }) {
           {t('dispute.accept')}
         </button>
       )}
-      {d.status === 'resolved_for_customer' && (
+      {d.status === 'resolved_for_customer' && d.orderedRefund?.status === 'succeeded' && (
         <button
           type="button"
           className="button"
@@ -222,16 +259,24 @@ function nextStep(d: CustomerDispute, t: (k: string, o?: Record<string, string>)
   }
 }
 
-function Compose({ busy, onSend }: { busy: boolean; onSend: (body: string) => Promise<boolean> }) {
+/** What the API takes of a picked file (its size and key were for the list). */
+const bare = ({ size: _, key: __, ...a }: Picked): NewAttachment => a;
+
+function Compose({ busy, onSend }: { busy: boolean; onSend: (body: string, files: Picked[]) => Promise<boolean> }) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
+  const [files, setFiles] = useState<Picked[]>([]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (await onSend(text.trim())) setText('');
+    if (await onSend(text.trim(), files)) {
+      setText('');
+      setFiles([]);
+    }
   };
   return (
     <form className="form" onSubmit={submit}>
       <TextField label={t('dispute.write')} name="message" required maxLength={4000} value={text} onText={setText} />
+      <AttachmentPicker files={files} onFiles={setFiles} disabled={busy} />
       <button type="submit" className="button" disabled={busy}>
         {t('dispute.send')}
       </button>

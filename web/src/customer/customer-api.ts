@@ -38,13 +38,45 @@ export type TrackedRefund = Awaited<ReturnType<typeof trackRefund>>;
 export const openDispute = (refundId: string, secret: string, description: string, language: Language) =>
   ok(api.POST('/api/v1/disputes', { body: { refundId, trackingSecret: secret, description, language } }));
 
-export const getDispute = (id: string, secret: string) =>
-  ok(api.GET('/api/v1/disputes/{id}', { params: { path: { id }, header: { 'x-tracking-secret': secret } } }));
+type PaymentDisputeBody = Omit<
+  NonNullable<paths['/api/v1/disputes']['post']['requestBody']>['content']['application/json'],
+  'refundId' | 'trackingSecret'
+>;
+
+/** Opens a dispute on a payment the customer has no refund for, proven by the receipt's reference and card. */
+export const openPaymentDispute = (body: PaymentDisputeBody) => ok(api.POST('/api/v1/disputes', { body }));
+
+/** The dispute; the refund its ruling ordered worded in `lang`. */
+export const getDispute = (id: string, secret: string, lang: Language) =>
+  ok(
+    api.GET('/api/v1/disputes/{id}', {
+      params: { path: { id }, query: { lang }, header: { 'x-tracking-secret': secret } },
+    }),
+  );
 
 export type CustomerDispute = Awaited<ReturnType<typeof getDispute>>;
 
-export const writeMessage = (id: string, secret: string, body: string) =>
-  ok(api.POST('/api/v1/disputes/{id}/messages', { params: { path: { id } }, body: { body, trackingSecret: secret } }));
+type MessageBody = NonNullable<
+  paths['/api/v1/disputes/{id}/messages']['post']['requestBody']
+>['content']['application/json'];
+export type NewAttachment = NonNullable<MessageBody['attachments']>[number];
+
+export const writeMessage = (id: string, secret: string, body: string, attachments: NewAttachment[] = []) =>
+  ok(
+    api.POST('/api/v1/disputes/{id}/messages', {
+      params: { path: { id } },
+      body: { body, trackingSecret: secret, ...(attachments.length ? { attachments } : {}) },
+    }),
+  );
+
+/** An attachment's bytes: the secret in a header, so the file is fetched rather than linked. */
+export const downloadAttachment = (id: string, attachmentId: string, secret: string) =>
+  ok(
+    api.GET('/api/v1/disputes/{id}/attachments/{attachmentId}', {
+      params: { path: { id, attachmentId }, header: { 'x-tracking-secret': secret } },
+      parseAs: 'blob',
+    }),
+  ) as Promise<Blob>;
 
 export const escalateDispute = (id: string, secret: string, reason: string) =>
   ok(

@@ -89,8 +89,14 @@ export const forgotScreens: Screens<'forgot' | 'forgotChallenge' | 'forgotEntry'
     render: (s, { t }) => {
       const title = t(`terminal.forgot.ways.${s.way}`);
       if (s.step > 0) return prompt(title, mask(s.digits), t(PROMPTS[s.step]));
-      const hint = s.way === 'agent' ? t('terminal.forgot.unlockCodePrompt') : t('terminal.forgot.codePrompt');
-      return prompt(title, s.digits || '\u00a0', hint);
+      if (s.way === 'agent') return prompt(title, s.digits || '\u00a0', t('terminal.forgot.unlockCodePrompt'));
+      // Where the code went: the cashier knows whom to ask for it (sent only if that contact is registered).
+      return (
+        <>
+          {prompt(title, s.digits || '\u00a0', t('terminal.forgot.codePrompt'))}
+          <p className="screen-hint">{t(`terminal.forgot.sent.${s.way}`)}</p>
+        </>
+      );
     },
     press: (s, key, ctx) => {
       const codeLength = s.way === 'agent' ? 8 : 6;
