@@ -4,7 +4,9 @@
  *
  *   1. POST /api/v1/refunds with an API key, 32 connections, SQLite (WAL, synchronous=FULL):
  *      RefundDesk (`refunddesk serve` in a child process) vs a bare Fastify + better-sqlite3 app
- *      doing the same SQL in one BEGIN IMMEDIATE transaction (bench/baseline-server.ts).
+ *      doing the same SQL in one BEGIN IMMEDIATE transaction (bench/baseline-server.ts); and a second
+ *      RefundDesk with GROUP_COMMIT=off (one COMMIT, one fsync, per use case: the design before group
+ *      commit), so the ratio on ÷ off is measured in the same run.
  *   2. One refund-password check (argon2id verify) vs one SHA-256 of the same input.
  *   3. /healthz latency alone vs while 16 refund-password checks are continuously in flight.
  *
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   installCleanup();
   const dir = makeTempDir();
   const rdFile = join(dir, 'refunddesk.db');
+  const rdOffFile = join(dir, 'refunddesk-one-commit-each.db');
   const baseFile = join(dir, 'baseline.db');
   const threadpool = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
   console.log('RefundDesk benchmark: every figure is a ratio against a baseline measured in this same run.');
@@ -77,19 +80,34 @@ async function main(): Promise<void> {
   // ── set-up ────────────────────────────────────────────────────────────────
   log(`baseline DB: RefundDesk schema + ${S.sales} sales (raw SQL)`);
   const base = await prepareBaselineDb(baseFile, S.sales);
-  const [rdPort, basePort] = [await freePort(), await freePort()];
-  log('starting both servers');
-  const [rd, bl] = await Promise.all([
+  const [rdPort, rdOffPort, basePort] = [await freePort(), await freePort(), await freePort()];
+  log('starting the servers');
+  const [rd, rdOff, bl] = await Promise.all([
     startServer('RefundDesk', 'src/cli/main.ts', ['serve'], RD_ENV(rdFile), rdPort),
+    startServer(
+      'RefundDesk GROUP_COMMIT=off',
+      'src/cli/main.ts',
+      ['serve'],
+      { ...RD_ENV(rdOffFile), GROUP_COMMIT: 'off' },
+      rdOffPort,
+    ),
     startServer('baseline', 'bench/baseline-server.ts', [], { DATABASE_URL: baseFile }, basePort),
   ]);
-  log(`RefundDesk on ${rd.url}, baseline on ${bl.url}; creating ${S.sales} sales through the RefundDesk API`);
+  log(`RefundDesk on ${rd.url} (and ${rdOff.url}, one COMMIT per use case), baseline on ${bl.url}`);
+  log(`creating ${S.sales} sales through each RefundDesk's API`);
   const setup = await prepareRefundDesk(rd.url, S.sales);
+  const setupOff = await prepareRefundDesk(rdOff.url, S.sales);
   log(`${S.sales} sales in ${setup.salesSeconds.toFixed(1)}s (${fmt.n(S.sales / setup.salesSeconds)}/s, 16 at a time)`);
 
   // ── phase 1 ───────────────────────────────────────────────────────────────
   const targets = [
     { server: rd, token: setup.refundKey, rotation: { ids: setup.paymentIds, next: 0 } as Rotation, file: rdFile },
+    {
+      server: rdOff,
+      token: setupOff.refundKey,
+      rotation: { ids: setupOff.paymentIds, next: 0 } as Rotation,
+      file: rdOffFile,
+    },
     { server: bl, token: base.apiKey, rotation: { ids: base.paymentIds, next: 0 } as Rotation, file: baseFile },
   ];
   const runOn = (t: (typeof targets)[number], seconds: number) =>
@@ -114,6 +132,7 @@ async function main(): Promise<void> {
   }
   const runs = new Map<Server, LoadResult[]>([
     [rd, []],
+    [rdOff, []],
     [bl, []],
   ]);
   for (let round = 0; round < S.rounds; round++) {
@@ -131,6 +150,7 @@ async function main(): Promise<void> {
   }
   const p1rd = combine(runs.get(rd) ?? []);
   const p1bl = combine(runs.get(bl) ?? []);
+  const p1off = combine(runs.get(rdOff) ?? []);
   await sleep(1000); // let requests still in flight when the load stopped finish
   const rows = targets.map((t) => ({ name: t.server.name, ok: okTotals.get(t.server) ?? 0, ...countRows(t.file) }));
   for (const r of rows) {
@@ -143,7 +163,7 @@ async function main(): Promise<void> {
     if (!consistent) throw new Error(`${r.name}: refund rows do not match the 201s`);
   }
   const blOutput = bl.recentOutput();
-  await bl.stop();
+  await Promise.all([bl.stop(), rdOff.stop()]);
 
   // ── phase 2 ───────────────────────────────────────────────────────────────
   log(`phase 2: ${S.verifyRuns} × argon2id verify (right and wrong password), SHA-256 batch, 16 in flight`);
@@ -224,7 +244,25 @@ async function main(): Promise<void> {
           fmt.ms(p1bl.latency.p99),
           ratio(p1rd.latency.p99, p1bl.latency.p99),
         ],
-        ['  non-2xx (must be 0)', String(p1rd.non2xx), String(p1bl.non2xx), ''],
+        [
+          '  GROUP_COMMIT=off (one COMMIT each, before): refunds/s',
+          fmt.n(p1off.okPerSecond),
+          fmt.n(p1bl.okPerSecond),
+          ratio(p1off.okPerSecond, p1bl.okPerSecond),
+        ],
+        [
+          '  GROUP_COMMIT=off: latency p50 / p99 ms',
+          `${fmt.ms(p1off.latency.p50)} / ${fmt.ms(p1off.latency.p99)}`,
+          `${fmt.ms(p1bl.latency.p50)} / ${fmt.ms(p1bl.latency.p99)}`,
+          ratio(p1off.latency.p99, p1bl.latency.p99),
+        ],
+        [
+          '  group commit on ÷ off: refunds/s, p99',
+          fmt.x(p1rd.okPerSecond / p1off.okPerSecond),
+          fmt.x(p1rd.latency.p99 / p1off.latency.p99),
+          '',
+        ],
+        ['  non-2xx (must be 0)', String(p1rd.non2xx + p1off.non2xx), String(p1bl.non2xx), ''],
         ['  socket errors / timeouts', `${p1rd.errors} / ${p1rd.timeouts}`, `${p1bl.errors} / ${p1bl.timeouts}`, ''],
         ['  requests measured', fmt.n(p1rd.responses), fmt.n(p1bl.responses), ''],
         ['2. one refund-password check, argon2id verifySecret (in this process); baseline: SHA-256 of the same input'],
@@ -320,7 +358,9 @@ async function main(): Promise<void> {
     );
   }
   const problems: string[] = [];
-  if (p1rd.non2xx + p1bl.non2xx + p1rd.errors + p1bl.errors > 0) problems.push('phase 1 had non-2xx or errors');
+  if (p1rd.non2xx + p1bl.non2xx + p1off.non2xx + p1rd.errors + p1bl.errors + p1off.errors > 0) {
+    problems.push('phase 1 had non-2xx or errors');
+  }
   if (alone.failures + loaded.failures > 0) problems.push('/healthz probes failed');
   if (unexpected > 0) problems.push(`phase 3 had ${unexpected} answers other than ${expected}`);
   const fivexx = (r: LoadResult) => Object.entries(r.statuses).some(([k, v]) => k.startsWith('5') && v > 0);

@@ -19,6 +19,8 @@ export interface Config {
   logLevel: string;
   /** Run the background worker in this process (refund review and processing, later notifications). */
   worker: boolean;
+  /** SQLite: commit concurrent use cases together, one fsync for many (`GROUP_COMMIT=off` for one each). */
+  groupCommit: boolean;
   /** How long the simulated processor takes to settle a refund: refunds are asynchronous. */
   refundProcessingDelayMs: number;
   /** How long a stopping `serve` waits for requests in flight and the worker's job before exiting 1. */
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || './data/refunddesk.db',
     logLevel: env.LOG_LEVEL || 'info',
     worker: env.WORKER !== 'off',
+    groupCommit: env.GROUP_COMMIT !== 'off',
     refundProcessingDelayMs: int('REFUND_PROCESSING_DELAY_MS', 3000, env),
     stopGraceSeconds: Math.max(1, int('STOP_GRACE_SECONDS', 10, env)),
     sessionIdleMinutes: int('SESSION_IDLE_MINUTES', 30, env),

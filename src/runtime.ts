@@ -2,6 +2,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { connect, type Db } from './db/connect.js';
+import { committerOf } from './db/group-commit.js';
 import { migrateToLatest } from './db/migrate.js';
 import { observeTransactions } from './db/transaction.js';
 import { installJobHandlers, startWorker, type Worker } from './jobs/job.service.js';
@@ -24,10 +25,11 @@ export interface Runtime {
  */
 export async function openContext(config: Config, clock: Clock = systemClock): Promise<Runtime> {
   installJobHandlers(jobHandlers);
-  const db = connect(config.databaseUrl);
+  const db = connect(config.databaseUrl, { groupCommit: config.groupCommit });
   await migrateToLatest(db);
   const metrics = createMetrics();
   observeTransactions(db, metrics.transactionEnded);
+  if (db.groupCommit) committerOf(db).observer = metrics.batchCommitted;
   registerDatabaseGauges(metrics.registry, db, clock);
   const ctx: ProcessContext = {
     clock,

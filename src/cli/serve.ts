@@ -37,6 +37,11 @@ export async function serve(config: Config): Promise<void> {
   // database. A second signal exits at once. Every acknowledged write is already committed; one in
   // flight commits or rolls back whole.
   let stopping = false;
+  // Once stopping, every answer closes its connection: a keep-alive connection busy when the stop
+  // began would otherwise stay open, idle, for the keep-alive timeout, and hold the stop up.
+  app.addHook('onSend', async (_req, reply) => {
+    if (stopping) reply.header('connection', 'close');
+  });
   const shutdown = async (signal: string) => {
     if (stopping) {
       app.log.warn({ signal }, 'second signal: exiting now');

@@ -20,6 +20,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly engine: Engine;
+  /** SQLite: `transaction()` commits the use cases waiting together (src/db/group-commit.ts). */
+  readonly groupCommit: boolean;
   close(): Promise<void>;
 }
 
@@ -87,14 +89,14 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** Opens SQLite (a file path, `sqlite:` prefix optional, or `:memory:`) or PostgreSQL (`postgres://…`). */
-export function connect(url: string, options: { poolSize?: number } = {}): Db {
+export function connect(url: string, options: { poolSize?: number; groupCommit?: boolean } = {}): Db {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     // An idle client whose server went away (restart, failover) must not crash the process: the
     // pool drops it and the next query opens a new connection.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, engine: 'postgres', close: () => kysely.destroy() };
+    return { kysely, engine: 'postgres', groupCommit: false, close: () => kysely.destroy() };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -111,5 +113,5 @@ export function connect(url: string, options: { poolSize?: number } = {}): Db {
   const kysely = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });
-  return { kysely, engine: 'sqlite', close: () => kysely.destroy() };
+  return { kysely, engine: 'sqlite', groupCommit: options.groupCommit ?? true, close: () => kysely.destroy() };
 }

@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import type { Db } from './connect.js';
+import { committerOf } from './group-commit.js';
 import type { Database } from './schema.js';
 
 /** A query runner that is already inside a transaction. Functions that need one take it first. */
@@ -24,11 +25,15 @@ export function observeTransactions(db: Db, observer: TransactionObserver): void
 
 /**
  * Runs `fn` in one transaction. On SQLite it is BEGIN IMMEDIATE (see connect.ts), which serialises
- * writers; on PostgreSQL it is READ COMMITTED, and money-moving work must lock the row it guards
- * (`lockForUpdate`). Any throw rolls everything back. Effects registered with `onCommit` run after
- * COMMIT, in order, and never after a rollback.
+ * writers, shared with the other use cases waiting at that moment, each in its own savepoint (group
+ * commit, see group-commit.ts); on PostgreSQL it is READ COMMITTED, one per use case (PostgreSQL
+ * groups concurrent commits' WAL flushes itself), and money-moving work must lock the row it
+ * guards (`lockForUpdate`). Any throw rolls back everything `fn` did, and only that. The promise
+ * resolves once the work is committed; effects registered with `onCommit` run then, in order, and
+ * never after a rollback.
  */
 export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  if (db.groupCommit) return inBatch(db, fn);
   const effects: (() => void)[] = [];
   const steps: (() => Promise<void>)[] = [];
   const observer = observers.get(db);
@@ -49,6 +54,35 @@ export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promi
   observer?.('commit', (performance.now() - started) / 1000);
   for (const effect of effects) effect();
   return result;
+}
+
+/** `transaction()` on SQLite: the use case runs in its savepoint of the next batch. */
+function inBatch<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  const effects: (() => void)[] = [];
+  const steps: (() => Promise<void>)[] = [];
+  const observer = observers.get(db);
+  const started = observer ? performance.now() : 0;
+  const seconds = () => (performance.now() - started) / 1000;
+  return new Promise<T>((resolve, reject) => {
+    let value: T;
+    committerOf(db).enqueue({
+      async run(trx) {
+        afterCommit.set(trx, effects);
+        lastSteps.set(trx, steps);
+        value = await fn(trx);
+        for (let i = 0; i < steps.length; i++) await steps[i]();
+      },
+      succeed() {
+        observer?.('commit', seconds());
+        for (const effect of effects) effect();
+        resolve(value);
+      },
+      fail(error) {
+        observer?.('rollback', seconds());
+        reject(error);
+      },
+    });
+  });
 }
 
 /**

@@ -25,6 +25,8 @@ export interface Metrics {
   webhookAttempt(outcome: WebhookOutcome, seconds?: number): void;
   /** One `transaction()` ended (src/db/transaction.ts). */
   transactionEnded(outcome: 'commit' | 'rollback', seconds: number): void;
+  /** SQLite's group commit committed a batch of `units` use cases (src/db/group-commit.ts). */
+  batchCommitted(units: number, seconds: number): void;
 }
 
 export type WebhookOutcome = 'delivered' | 'http_error' | 'network_error' | 'given_up';
@@ -111,6 +113,19 @@ export function createMetrics(): Metrics {
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   );
 
+  const batchUnits = histogram(
+    'refunddesk_db_commit_batch_units',
+    'SQLite group commit: use cases per COMMIT (one fsync each)',
+    [],
+    [1, 2, 4, 8, 16, 32, 64],
+  );
+  const batchSeconds = histogram(
+    'refunddesk_db_commit_batch_duration_seconds',
+    'SQLite group commit: time of one batch, from BEGIN to the end of its COMMIT',
+    [],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+  );
+
   // Known series start at 0, so a rate() or an alert has a series before the first event.
   for (const channel of ['sms', 'email']) codesSent.inc({ channel }, 0);
   for (const outcome of ['delivered', 'http_error', 'network_error', 'given_up']) webhookAttempts.inc({ outcome }, 0);
@@ -142,6 +157,10 @@ export function createMetrics(): Metrics {
     },
     transactionEnded(outcome, seconds) {
       transactions.observe({ outcome }, seconds);
+    },
+    batchCommitted(units, seconds) {
+      batchUnits.observe(units);
+      batchSeconds.observe(seconds);
     },
   };
 }

@@ -1,0 +1,128 @@
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
+import { connect, type Db } from './connect.js';
+import { committerOf, MAX_UNITS } from './group-commit.js';
+import { onCommit, transaction } from './transaction.js';
+
+/**
+ * Group commit: concurrent use cases share one COMMIT on SQLite, each all-or-nothing in its own
+ * savepoint, and none is acknowledged before the COMMIT that covers it. PostgreSQL keeps one
+ * transaction per use case with the same outward behaviour.
+ */
+describe.each(engines())('transactions committed together (%s)', (engine) => {
+  let tdb: ThrowawayDatabase;
+  let db: Db;
+  /** A second, independent connection: what it sees is what is committed. */
+  let committed: (n: number) => Promise<boolean>;
+  let closeOther: () => Promise<void>;
+  let batches: number[];
+
+  beforeAll(async () => {
+    tdb = await throwawayDatabase(engine);
+    db = connect(tdb.url);
+    await sql`create table marks (n integer not null)`.execute(db.kysely);
+    if (engine === 'sqlite') {
+      const other = new SqliteDatabase(tdb.url.replace(/^sqlite:(\/\/)?/, ''), { readonly: true });
+      const stmt = other.prepare('select count(*) as c from marks where n = ?');
+      committed = async (n) => (stmt.get(n) as { c: number }).c === 1;
+      closeOther = async () => {
+        other.close();
+      };
+    } else {
+      const other = connect(tdb.url, { poolSize: 1 });
+      committed = async (n) =>
+        (await sql<{ c: number }>`select count(*)::int as c from marks where n = ${n}`.execute(other.kysely)).rows[0]
+          .c === 1;
+      closeOther = () => other.close();
+    }
+  });
+  afterAll(async () => {
+    await closeOther?.();
+    await db?.close();
+    await tdb?.drop();
+  });
+  beforeEach(() => {
+    batches = [];
+    if (db.groupCommit) committerOf(db).observer = (units) => batches.push(units);
+  });
+
+  const insert = (n: number, fail = false) =>
+    transaction(db, async (tx) => {
+      await sql`insert into marks (n) values (${n})`.execute(tx);
+      if (fail) throw new Error(`unit ${n} fails`);
+      return n;
+    });
+
+  it('commits concurrent use cases together, and acknowledges each only once it is committed', async () => {
+    const acknowledged: number[] = [];
+    const notYetVisible: number[] = [];
+    const ns = Array.from({ length: 100 }, (_, i) => 1_000 + i);
+    await Promise.all(
+      ns.map((n) =>
+        insert(n).then(async (v) => {
+          // Checked the moment the caller hears: another connection must already see the row.
+          if (!(await committed(v))) notYetVisible.push(v);
+          acknowledged.push(v);
+        }),
+      ),
+    );
+    expect(notYetVisible).toEqual([]);
+    expect(acknowledged.sort()).toEqual(ns);
+    if (engine === 'sqlite') {
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(100);
+      expect(Math.max(...batches)).toBeLessThanOrEqual(MAX_UNITS);
+      expect(batches.length).toBeLessThan(10); // not one COMMIT (one fsync) per use case
+      console.log(`[group commit] 100 concurrent use cases in ${batches.length} commits: ${batches.join(', ')}`);
+    }
+  });
+
+  it('rolls back a failing use case alone: the others of its batch commit, and it is told at once', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => insert(2_000 + i, i % 3 === 1)));
+    for (const [i, r] of results.entries()) {
+      expect(r.status, `unit ${i}`).toBe(i % 3 === 1 ? 'rejected' : 'fulfilled');
+      expect(await committed(2_000 + i), `unit ${i}`).toBe(i % 3 !== 1);
+    }
+    if (engine === 'sqlite') expect(batches.length).toBeLessThan(30);
+  });
+
+  it('runs a use case’s effects after its commit, never a failed one’s, and keeps each use case’s own', async () => {
+    const seen: string[] = [];
+    await Promise.allSettled(
+      [1, 2, 3].map((k) =>
+        transaction(db, async (tx) => {
+          await sql`insert into marks (n) values (${3_000 + k})`.execute(tx);
+          onCommit(tx, () => seen.push(`effect ${k}`));
+          if (k === 2) throw new Error('fails');
+          expect(seen).not.toContain(`effect ${k}`); // not before its own commit
+        }),
+      ),
+    );
+    expect(seen.sort()).toEqual(['effect 1', 'effect 3']);
+  });
+
+  it.runIf(engine === 'sqlite')(
+    'fails every use case of a batch SQLite ended (none acknowledged, none stored) and goes on with the next',
+    async () => {
+      const before = insert(4000);
+      const ending = transaction(db, async (tx) => {
+        await sql`insert into marks (n) values (4001)`.execute(tx);
+        await sql`rollback`.execute(tx); // as a disk-full or I/O error would: the whole transaction ends
+        throw new Error('the database ended the transaction');
+      });
+      const [a, b] = await Promise.allSettled([before, ending]);
+      expect(a.status).toBe('rejected'); // ran in the same batch, before the failure: never committed
+      expect(b.status).toBe('rejected');
+      expect(await committed(4000)).toBe(false);
+      expect(await committed(4001)).toBe(false);
+      expect(await insert(4002)).toBe(4002);
+      expect(await committed(4002)).toBe(true);
+    },
+  );
+
+  it.runIf(engine === 'sqlite')('lets a use case alone commit at once, waiting for no one', async () => {
+    expect(await insert(5000)).toBe(5000);
+    expect(batches).toEqual([1]);
+  });
+});
