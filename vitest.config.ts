@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on a 2-core machine, where most test
+    // time is spent waiting (child processes, fsync, a browser), so two files at once halve the run.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
