@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { connect, type Db } from './db/connect.js';
+import { type ConnectOptions, connect, type Db } from './db/connect.js';
 import { committerOf } from './db/group-commit.js';
 import { migrateToLatest } from './db/migrate.js';
 import { observeTransactions } from './db/transaction.js';
@@ -23,9 +23,13 @@ export interface Runtime {
  * metrics are wired here, in one place: the registry (one per context), the transaction observer,
  * and the gauges read from the database at scrape time; `buildApp` adds the HTTP histogram.
  */
-export async function openContext(config: Config, clock: Clock = systemClock): Promise<Runtime> {
+export async function openContext(
+  config: Config,
+  clock: Clock = systemClock,
+  options: Pick<ConnectOptions, 'onQuery'> = {},
+): Promise<Runtime> {
   installJobHandlers(jobHandlers);
-  const db = connect(config.databaseUrl, { groupCommit: config.groupCommit });
+  const db = connect(config.databaseUrl, { groupCommit: config.groupCommit, ...options });
   await migrateToLatest(db);
   const metrics = createMetrics();
   observeTransactions(db, metrics.transactionEnded);

@@ -6,6 +6,7 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
+  type LogEvent,
   PostgresDialect,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -89,13 +90,26 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** Opens SQLite (a file path, `sqlite:` prefix optional, or `:memory:`) or PostgreSQL (`postgres://…`). */
-export function connect(url: string, options: { poolSize?: number; groupCommit?: boolean } = {}): Db {
+export interface ConnectOptions {
+  poolSize?: number;
+  groupCommit?: boolean;
+  /** Told of every statement run (its SQL and parameters): for tests that read the query plans. */
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+}
+
+export function connect(url: string, options: ConnectOptions = {}): Db {
+  const { onQuery } = options;
+  const log = onQuery
+    ? (event: LogEvent) => {
+        if (event.level === 'query') onQuery(event.query.sql, event.query.parameters);
+      }
+    : undefined;
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     // An idle client whose server went away (restart, failover) must not crash the process: the
     // pool drops it and the next query opens a new connection.
     pool.on('error', () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return { kysely, engine: 'postgres', groupCommit: false, close: () => kysely.destroy() };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
@@ -112,6 +126,7 @@ export function connect(url: string, options: { poolSize?: number; groupCommit?:
   sqlite.pragma('secure_delete = ON');
   const kysely = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    log,
   });
   return { kysely, engine: 'sqlite', groupCommit: options.groupCommit ?? true, close: () => kysely.destroy() };
 }

@@ -18,6 +18,7 @@ import * as m015 from './migrations/015_mask_card_numbers.js';
 import * as m020 from './migrations/020_backup_runs.js';
 import * as m021 from './migrations/021_terminal_journal.js';
 import * as m022 from './migrations/022_operator_soft_delete.js';
+import * as m023 from './migrations/023_list_indexes.js';
 
 // Migrations are imported, not read from disk, so they work the same under tsx, vitest and a bundle.
 const migrations: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '020_backup_runs': m020,
   '021_terminal_journal': m021,
   '022_operator_soft_delete': m022,
+  '023_list_indexes': m023,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -56,6 +56,7 @@ export async function openHarness(
   engine: EngineName,
   overrides: Partial<Config> = {},
   logStream?: NodeJS.WritableStream,
+  options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
 ): Promise<Harness> {
   const tdb = await throwawayDatabase(engine);
   const clock = new ManualClock('2026-03-02T08:00:00.000Z');
@@ -69,7 +70,7 @@ export async function openHarness(
     backupDir: join(tmpdir(), `refunddesk-backups-${randomBytes(6).toString('hex')}`),
     ...overrides,
   };
-  const { db, ctx } = await openContext(config, clock);
+  const { db, ctx } = await openContext(config, clock, options);
   const app = await buildApp(db, ctx, logStream ? { logStream: logStream as never, logLevel: 'info' } : {});
   const ids = (await seedDemo(db, ctx)) as DemoIds;
   const tokens = new Map<string, string>();
