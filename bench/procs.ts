@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sleep } from './stats.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const probeModule = pathToFileURL(join(repoRoot, 'bench', 'eld-probe.ts')).href;
+const probeModule = pathToFileURL(join(repoRoot, 'bench', 'eld-probe.mjs')).href;
 
 // Everything made here is undone on exit, on error and on Ctrl-C.
 const children = new Set<ChildProcess>();
@@ -90,7 +90,7 @@ export interface Server {
   url: string;
   port: number;
   child: ChildProcess;
-  /** Starts / reads the event-loop delay histogram inside the server (bench/eld-probe.ts). */
+  /** Starts / reads the event-loop delay histogram inside the server (bench/eld-probe.mjs). */
   eldStart(): Promise<void>;
   eldRead(): Promise<EventLoopDelay>;
   /** The last lines the server wrote (stdout and stderr), for error reports. */
@@ -99,7 +99,7 @@ export interface Server {
 }
 
 /**
- * Starts `node --import tsx --import bench/eld-probe.ts <entry> ...args` in the repository root and
+ * Starts `node [--import tsx] --import bench/eld-probe.mjs <entry> ...args` in the repository root and
  * waits until GET /healthz answers 200. The probe is idle unless asked; it also ends the child
  * when this process dies (the IPC channel closes).
  */
@@ -110,7 +110,9 @@ export async function startServer(
   env: Record<string, string>,
   port: number,
 ): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', probeModule, entry, ...args], {
+  // A compiled entry (.js) runs as `npm start` runs it; a TypeScript one needs the tsx loader.
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, '--import', probeModule, entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -14,6 +14,7 @@
  * BENCH_CONNECTIONS, BENCH_VERIFY_RUNS, BENCH_STALL_CONCURRENCY, BENCH_PROBE_RATE,
  * BENCH_STALL_MODE=over|right.
  */
+import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { DEMO } from '../src/seed/demo.js';
@@ -24,6 +25,8 @@ import { probe } from './probe.js';
 import { freePort, installCleanup, makeTempDir, removeTempDirs, type Server, startServer } from './procs.js';
 import { operatorLogin, prepareRefundDesk } from './refunddesk-setup.js';
 import { fmt, table } from './report.js';
+import { writeResults } from './results.js';
+import { rssMiB, sampleRss } from './rss.js';
 import { settings as S } from './settings.js';
 import { percentile, sleep } from './stats.js';
 
@@ -54,8 +57,12 @@ function statusList(s: Record<string, number>): string {
     .join(' ');
 }
 
+/** The compiled server, as `npm start` runs it (the bench's child processes still preload tsx for the probe). */
+const SERVER_ENTRY = 'dist/server/cli/main.js';
+
 async function main(): Promise<void> {
   installCleanup();
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
   const dir = makeTempDir();
   const rdFile = join(dir, 'refunddesk.db');
   const rdOffFile = join(dir, 'refunddesk-one-commit-each.db');
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
       `probe ${S.probeRate}/s`,
   );
   console.log(
-    'processes: RefundDesk = child `node --import tsx src/cli/main.ts serve` (what `npm start` runs; ' +
+    'processes: RefundDesk = child `node dist/server/cli/main.js serve`, built first (what `npm start` runs; ' +
       'WORKER=off, LOG_LEVEL=warn); baseline = child `node --import tsx bench/baseline-server.ts`; ' +
       'autocannon, the /healthz probe and phase 2 run in this process.\n',
   );
@@ -83,10 +90,10 @@ async function main(): Promise<void> {
   const [rdPort, rdOffPort, basePort] = [await freePort(), await freePort(), await freePort()];
   log('starting the servers');
   const [rd, rdOff, bl] = await Promise.all([
-    startServer('RefundDesk', 'src/cli/main.ts', ['serve'], RD_ENV(rdFile), rdPort),
+    startServer('RefundDesk', SERVER_ENTRY, ['serve'], RD_ENV(rdFile), rdPort),
     startServer(
       'RefundDesk GROUP_COMMIT=off',
-      'src/cli/main.ts',
+      SERVER_ENTRY,
       ['serve'],
       { ...RD_ENV(rdOffFile), GROUP_COMMIT: 'off' },
       rdOffPort,
@@ -130,6 +137,9 @@ async function main(): Promise<void> {
       if (w.non2xx + w.errors > 0) throw new Error(`${t.server.name} warm-up failed: ${statusList(w.statuses)}`);
     }
   }
+  const rdIdleMiB = rssMiB(rd.child.pid ?? 0) ?? 0;
+  const rss = new Map(targets.map((t) => [t.server, sampleRss(t.server.child.pid ?? 0)]));
+  await rd.eldStart();
   const runs = new Map<Server, LoadResult[]>([
     [rd, []],
     [rdOff, []],
@@ -151,6 +161,9 @@ async function main(): Promise<void> {
   const p1rd = combine(runs.get(rd) ?? []);
   const p1bl = combine(runs.get(bl) ?? []);
   const p1off = combine(runs.get(rdOff) ?? []);
+  const eldPhase1 = await rd.eldRead();
+  const memory = new Map([...rss].map(([server, sampler]) => [server, sampler.stop()]));
+  const peak = (s: Server) => memory.get(s)?.peakMiB ?? 0;
   await sleep(1000); // let requests still in flight when the load stopped finish
   const rows = targets.map((t) => ({ name: t.server.name, ok: okTotals.get(t.server) ?? 0, ...countRows(t.file) }));
   for (const r of rows) {
@@ -263,6 +276,13 @@ async function main(): Promise<void> {
           '',
         ],
         ['  non-2xx (must be 0)', String(p1rd.non2xx + p1off.non2xx), String(p1bl.non2xx), ''],
+        [
+          `  server RSS MiB, peak under load (RefundDesk idle before: ${fmt.ms(rdIdleMiB)})`,
+          fmt.ms(peak(rd)),
+          fmt.ms(peak(bl)),
+          ratio(peak(rd), peak(bl)),
+        ],
+        ['  server event-loop delay p99 / max ms', `${fmt.ms(eldPhase1.p99)} / ${fmt.ms(eldPhase1.max)}`, '', ''],
         ['  socket errors / timeouts', `${p1rd.errors} / ${p1rd.timeouts}`, `${p1bl.errors} / ${p1bl.timeouts}`, ''],
         ['  requests measured', fmt.n(p1rd.responses), fmt.n(p1bl.responses), ''],
         ['2. one refund-password check, argon2id verifySecret (in this process); baseline: SHA-256 of the same input'],
@@ -337,7 +357,7 @@ async function main(): Promise<void> {
     ` 2. SHA-256 is what API keys and session tokens cost: the ratio is the slow hash's deliberate slowness.`,
     `    "one baseline refund" = the baseline's time per refund (HTTP + 6 statements + fsync) from phase 1.`,
     ` 3. Phase-3 requests: ${modeText}.`,
-    `    Event-loop delay is measured inside the server (bench/eld-probe.ts preload; perf_hooks, beyond the 2 ms`,
+    `    Event-loop delay is measured inside the server (bench/eld-probe.mjs preload; perf_hooks, beyond the 2 ms`,
     `    sampling interval): p99 and max also catch preemption by the argon2 threads and fsyncs of the checks.`,
     `    Had argon2 run on the loop, ${fmt.n(rate)} checks/s × ${fmt.ms(argon.right.mean)} ms would block it ${(Math.min(blocked, 1) * 100).toFixed(0)}% of the time${blocked > 1 ? ' (the rate alone needs parallel threads)' : ''},`,
     `    so /healthz ${qLabel} under load would be ≥ half a verify, ${fmt.ms(bound)} ms. Measured ${qLabel}: ${fmt.ms(atQ)} ms →`,
@@ -366,6 +386,54 @@ async function main(): Promise<void> {
   const fivexx = (r: LoadResult) => Object.entries(r.statuses).some(([k, v]) => k.startsWith('5') && v > 0);
   if ((fivexx(p1rd) || fivexx(checks)) && rdOutput) out.push(`\nRefundDesk's last log lines:\n${rdOutput}`);
   if (fivexx(p1bl) && blOutput) out.push(`\nbaseline's last log lines:\n${blOutput}`);
+  const targetsMet = [
+    {
+      target: '2. refunds/s ≥ 0.7× the floor (sync=FULL)',
+      measured: p1rd.okPerSecond / p1bl.okPerSecond,
+      goal: 0.7,
+      atLeast: true,
+    },
+    { target: '2. p99 ≤ 2× the floor’s p99', measured: p1rd.latency.p99 / p1bl.latency.p99, goal: 2, atLeast: false },
+    { target: '2. p99 ≤ 25 ms', measured: p1rd.latency.p99, goal: 25, atLeast: false },
+    {
+      target: '2. event-loop stall ≤ 20 ms under load (max, GC included)',
+      measured: eldPhase1.max,
+      goal: 20,
+      atLeast: false,
+    },
+    { target: '5. server RSS ≤ 150 MB under load (MiB)', measured: peak(rd), goal: 150, atLeast: false },
+    {
+      target: '7. /healthz p50 with 16 password checks ≤ 1.1× alone',
+      measured: loaded.latency.p50 / alone.latency.p50,
+      goal: 1.1,
+      atLeast: false,
+    },
+  ].map((t) => ({ ...t, met: t.atLeast ? t.measured >= t.goal : t.measured <= t.goal }));
+  out.push('', 'Targets (issue 12), measured in this run:');
+  for (const t of targetsMet) {
+    out.push(
+      `  ${t.met ? 'met ' : 'MISS'}  ${t.target}: ${t.measured.toFixed(2)} (goal ${t.atLeast ? '≥' : '≤'} ${t.goal})`,
+    );
+  }
+  writeResults(S.json, {
+    settings: S,
+    refunds: {
+      refunddesk: p1rd,
+      groupCommitOff: p1off,
+      floor: p1bl,
+    },
+    memoryMiB: {
+      refunddeskIdle: rdIdleMiB,
+      refunddeskPeak: peak(rd),
+      groupCommitOffPeak: peak(rdOff),
+      floorPeak: peak(bl),
+    },
+    eventLoopDelayMs: { phase1: eldPhase1, healthzAlone: eldAlone, healthzLoaded: eldLoaded },
+    argon,
+    healthz: { alone: alone.latency, loaded: loaded.latency },
+    targets: targetsMet,
+  });
+  out.push(`\nFigures written to ${S.json} (schema: bench/results.schema.md).`);
   out.push(`\nDone in ${elapsed()}.${problems.length ? ` PROBLEMS: ${problems.join('; ')}` : ''}`);
   console.log(out.join('\n'));
   if (problems.length) process.exitCode = 1;

@@ -1,4 +1,9 @@
-/** Benchmark knobs, read once from the environment. Defaults keep `npm run bench` near 1.5 minutes. */
+/**
+ * Benchmark knobs, read once from the environment. Defaults keep `npm run bench` near 2 minutes;
+ * `npm run bench -- --quick` shortens every phase (under 2 minutes in all, for a quick look).
+ */
+const quick = process.argv.includes('--quick');
+
 function int(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -19,17 +24,20 @@ function stallMode(v: string | undefined): 'over' | 'right' {
 }
 
 export const settings = {
+  quick,
+  /** Where the figures are written as JSON (schema: bench/results.schema.md). */
+  json: process.env.BENCH_JSON ?? 'bench-results.json',
   /** Seconds per measured phase (each round of phase 1, each half of phase 3). */
-  duration: int('BENCH_DURATION', 10),
+  duration: int('BENCH_DURATION', quick ? 5 : 10),
   /** Seconds of warm-up load per server before phase 1 measures (JIT, page cache). */
-  warmup: int('BENCH_WARMUP', 3, 0),
+  warmup: int('BENCH_WARMUP', quick ? 1 : 3, 0),
   /** Phase 1 rounds; servers alternate A B, B A, … so drift on a noisy machine hits both alike. */
-  rounds: int('BENCH_ROUNDS', 2),
+  rounds: int('BENCH_ROUNDS', quick ? 1 : 2),
   connections: int('BENCH_CONNECTIONS', 32),
   /** Sales of 1,000,000 minor units created before phase 1; refunds rotate over them. */
-  sales: int('BENCH_SALES', 1000),
+  sales: int('BENCH_SALES', quick ? 300 : 1000),
   /** Sequential argon2id verifies in phase 2. */
-  verifyRuns: int('BENCH_VERIFY_RUNS', 100),
+  verifyRuns: int('BENCH_VERIFY_RUNS', quick ? 30 : 100),
   /** Concurrent refund-password checks in phase 3. */
   stallConcurrency: int('BENCH_STALL_CONCURRENCY', 16),
   /** /healthz probes per second in phase 3 (open loop: sent on a timer, not after the previous answer). */

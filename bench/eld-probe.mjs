@@ -1,17 +1,18 @@
 /**
- * Preloaded into each benchmarked server (`node --import bench/eld-probe.ts`). Idle until the
+ * Preloaded into each benchmarked server (`node --import bench/eld-probe.mjs`). Idle until the
  * benchmark asks over IPC; then it records the server's event-loop delay with perf_hooks, which is
- * the one number that shows whether something blocked the loop. Touches nothing in the app.
+ * the one number that shows whether something blocked the loop. Touches nothing in the app. Plain
+ * JavaScript, so a compiled server runs without a TypeScript loader (whose thread costs memory).
  */
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const RESOLUTION_MS = 2;
 const send = process.send?.bind(process);
 
 if (send) {
-  let h: IntervalHistogram | undefined;
-  const ms = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
-  process.on('message', (m: { cmd?: string }) => {
+  let h;
+  const ms = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+  process.on('message', (m) => {
     if (m?.cmd === 'eld:start') {
       h?.disable();
       h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+
+/** Resident set size of a process in MiB, from /proc (Linux); undefined once it is gone. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; returns the peak and the last sample. */
+export function sampleRss(pid: number, everyMs = 250): { stop(): { peakMiB: number; lastMiB: number } } {
+  let peak = rssMiB(pid) ?? 0;
+  let last = peak;
+  const timer = setInterval(() => {
+    const now = rssMiB(pid);
+    if (now === undefined) return;
+    last = now;
+    peak = Math.max(peak, now);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { peakMiB: peak, lastMiB: last };
+    },
+  };
+}
