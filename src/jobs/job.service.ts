@@ -59,40 +59,67 @@ function backoffMs(attempt: number): number {
   return Math.min(2 ** attempt * 1000, 60 * 60_000);
 }
 
-/** Runs every due job once. Returns how many ran. Used by the worker loop and by tests directly. */
+/** How many of a claim's jobs run at once: their transactions then share commits (group commit). */
+const LANES = 16;
+
+/**
+ * Runs the due jobs once, up to `limit`, `LANES` at a time, so that on SQLite their transactions
+ * meet in one COMMIT instead of queueing one fsync each behind the requests' (a worker running one
+ * job at a time fell ever further behind a steady stream of refunds). Jobs are independent steps,
+ * each safe to run twice and taking its own locks. Returns how many ran. Used by the worker loop and
+ * by tests directly.
+ */
 export async function runDueJobs(
   db: Db,
   ctx: AppContext,
   workerId: string,
-  limit = 20,
+  limit = 64,
   shouldStop: () => boolean = () => false,
 ): Promise<number> {
   const now = ctx.clock.now();
   const claimed = await transaction(db, (trx) =>
     repo.claimDueJobs(trx, workerId, now.toISOString(), new Date(now.getTime() + LOCK_MS).toISOString(), limit),
   );
-  for (const [i, job] of claimed.entries()) {
-    // A stopping worker stops between jobs: the rest of its batch goes back, claimable at once.
-    if (shouldStop()) {
-      await repo.unclaimJobs(
-        db.kysely,
-        claimed.slice(i).map((j) => j.id),
+  let next = 0;
+  let ran = 0;
+  const lane = async () => {
+    // A stopping worker stops between jobs: the jobs not yet started go back, claimable at once.
+    while (next < claimed.length && !shouldStop()) {
+      await runJob(db, ctx, workerId, claimed[next++]);
+      ran++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LANES, claimed.length) }, lane));
+  if (next < claimed.length) {
+    await transaction(db, (tx) =>
+      repo.unclaimJobs(
+        tx,
+        claimed.slice(next).map((j) => j.id),
         workerId,
-      );
-      return i;
-    }
-    const handler = Object.hasOwn(handlers, job.kind) ? handlers[job.kind] : undefined;
-    try {
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler(db, ctx, JSON.parse(job.payload) as Record<string, unknown>);
-      await repo.completeJob(db.kysely, job.id, workerId, ctx.clock.now().toISOString());
-    } catch (e) {
-      const runAt = new Date(ctx.clock.now().getTime() + backoffMs(job.attempts)).toISOString();
-      const message = e instanceof Error ? e.message : String(e);
-      await repo.retryJob(db.kysely, job.id, workerId, runAt, message.slice(0, 500), job.attempts >= MAX_ATTEMPTS);
-    }
+      ),
+    );
   }
-  return claimed.length;
+  return ran;
+}
+
+async function runJob(
+  db: Db,
+  ctx: AppContext,
+  workerId: string,
+  job: { id: string; kind: string; payload: string; attempts: number },
+): Promise<void> {
+  const handler = Object.hasOwn(handlers, job.kind) ? handlers[job.kind] : undefined;
+  try {
+    if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+    await handler(db, ctx, JSON.parse(job.payload) as Record<string, unknown>);
+    await transaction(db, (tx) => repo.completeJob(tx, job.id, workerId, ctx.clock.now().toISOString()));
+  } catch (e) {
+    const runAt = new Date(ctx.clock.now().getTime() + backoffMs(job.attempts)).toISOString();
+    const message = e instanceof Error ? e.message : String(e);
+    await transaction(db, (tx) =>
+      repo.retryJob(tx, job.id, workerId, runAt, message.slice(0, 500), job.attempts >= MAX_ATTEMPTS),
+    );
+  }
 }
 
 /** Runs jobs until none is due; for tests and the CLI. */
@@ -132,7 +159,7 @@ export function startWorker(
     do {
       again = false;
       try {
-        while (!stopped && (await runDueJobs(db, ctx, workerId, 20, () => stopped)) > 0) {}
+        while (!stopped && (await runDueJobs(db, ctx, workerId, 64, () => stopped)) > 0) {}
       } catch (e) {
         opts.onError?.(e);
       }

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench:e2e` (issue 12, target 3): refunds reach `succeeded` as fast as they are created.
+ * One compiled RefundDesk with its worker on (processing delay 0) takes API-key refunds at 32
+ * connections for BENCH_E2E_SECONDS (default 60); every 2 s the benchmark scrapes /metrics for the
+ * outbox's backlog (jobs due) and the refunds created and succeeded so far. The backlog must stay
+ * flat: its mean over the last third of the run no more than 1.5× its mean over the first third
+ * (+50 jobs of slack), and refunds must succeed at ≥ 0.9× the rate they are created. After the load
+ * stops, how long the backlog takes to drain. Not a test, and out of CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { DEMO } from '../src/seed/demo.js';
+import { postLoad, type Rotation } from './load.js';
+import { freePort, installCleanup, makeTempDir, removeTempDirs, startServer } from './procs.js';
+import { call, prepareRefundDesk } from './refunddesk-setup.js';
+import { fmt } from './report.js';
+import { sleep } from './stats.js';
+
+const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 60);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SALES = Number(process.env.BENCH_SALES ?? 1000);
+
+/** Sums a metric's samples (every label set) from the Prometheus text. */
+function metric(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || line.startsWith('#')) continue;
+    const [series, value] = line.split(' ');
+    if (series.slice(name.length).startsWith('_')) continue; // another metric sharing the prefix
+    if (labels && !series.includes(labels)) continue;
+    sum += Number(value);
+  }
+  return sum;
+}
+
+interface Sample {
+  at: number;
+  due: number;
+  created: number;
+  succeeded: number;
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
+  const dir = makeTempDir();
+  const server = await startServer(
+    'RefundDesk (worker on)',
+    'dist/server/cli/main.js',
+    ['serve'],
+    { DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'warn', REFUND_PROCESSING_DELAY_MS: '0' },
+    await freePort(),
+  );
+  const setup = await prepareRefundDesk(server.url, SALES);
+  // Settled sales: the acquirer's rules approve their refunds without a person (an unsettled sale's
+  // refund waits for a reviewer, and would never reach `succeeded` here).
+  const owner = await call<{ token: string }>(server.url, 'POST', '/api/v1/auth/login', {
+    body: { email: DEMO.owner.email, password: DEMO.owner.password },
+  });
+  await call(server.url, 'POST', `/api/v1/terminals/${setup.terminalId}/settle`, { token: owner.token });
+  const scrape = async (): Promise<Sample> => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return {
+      at: performance.now() / 1000,
+      due: metric(text, 'refunddesk_jobs_backlog', 'state="due"'),
+      created: metric(text, 'refunddesk_refunds_created_total'),
+      succeeded: metric(text, 'refunddesk_refund_outcomes_total', 'outcome="succeeded"'),
+    };
+  };
+  // Let the sales' own jobs drain first, so the run starts from an empty outbox.
+  for (let s = await scrape(); s.due > 0; s = await scrape()) await sleep(500);
+
+  console.log(`RefundDesk end to end: ${CONNECTIONS} connections, ${SECONDS}s of API-key refunds, worker on`);
+  const samples: Sample[] = [await scrape()];
+  const load = postLoad({
+    url: server.url,
+    path: '/api/v1/refunds',
+    token: setup.refundKey,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
+    body: (paymentId) => ({ paymentId, amount: 1, reason: 'other' }),
+  });
+  let loading = true;
+  void load.done.then(() => {
+    loading = false;
+  });
+  while (loading) {
+    await sleep(2000);
+    const s = await scrape();
+    samples.push(s);
+    console.log(
+      `  t=${(s.at - samples[0].at).toFixed(0)}s backlog ${s.due}, created ${s.created}, succeeded ${s.succeeded}`,
+    );
+  }
+  const result = await load.done;
+  const stopped = performance.now() / 1000;
+  let last = await scrape();
+  while (last.due > 0 && performance.now() / 1000 - stopped < 120) {
+    await sleep(500);
+    last = await scrape();
+  }
+  const drainSeconds = performance.now() / 1000 - stopped;
+  await server.stop();
+  removeTempDirs();
+
+  const during = samples.slice(1);
+  const third = Math.max(1, Math.floor(during.length / 3));
+  const mean = (xs: Sample[]) => xs.reduce((a, s) => a + s.due, 0) / xs.length;
+  const early = mean(during.slice(0, third));
+  const late = mean(during.slice(-third));
+  const span = during[during.length - 1];
+  const createdRate = (span.created - samples[0].created) / (span.at - samples[0].at);
+  const succeededRate = (span.succeeded - samples[0].succeeded) / (span.at - samples[0].at);
+  const flat = late <= early * 1.5 + 50;
+  const keepsUp = succeededRate >= 0.9 * createdRate;
+  console.log(
+    [
+      '',
+      `refunds created ${fmt.n(createdRate)}/s, succeeded ${fmt.n(succeededRate)}/s (${fmt.x(succeededRate / createdRate)}); ` +
+        `201s ${fmt.n(result.ok)}, non-2xx ${result.non2xx}, p99 ${fmt.ms(result.latency.p99)} ms`,
+      `backlog (jobs due): first third mean ${fmt.n(early)}, last third mean ${fmt.n(late)}; drained ${drainSeconds.toFixed(1)}s after the load stopped`,
+      `${flat ? 'met ' : 'MISS'}  3. backlog flat (last third ≤ 1.5× first third + 50)`,
+      `${keepsUp ? 'met ' : 'MISS'}  3. refunds succeed as fast as they are created (≥ 0.9×)`,
+    ].join('\n'),
+  );
+  if (result.non2xx + result.errors > 0) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(`\nbenchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
