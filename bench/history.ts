@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:history` (issue 12, target 4): refund creation stays as fast with a million
+ * payments behind it as with ten thousand. For each size (BENCH_HISTORY, default "10000,1000000")
+ * a RefundDesk SQLite database gets the demo data, then that many payments and as many succeeded
+ * refunds by bulk insert (not through the API: copies of a demo sale with new ids and references,
+ * each refunded by 1), a compiled server on it, 1,000 fresh sales through the API, and the same
+ * API-key refund load as `npm run bench` (32 connections, BENCH_DURATION s, after a warm-up).
+ * p50 and p99 at the largest size must be within ±20 % of the smallest's. Not a test, out of CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { loadConfig } from '../src/config.js';
+import { newId } from '../src/ids.js';
+import { openContext } from '../src/runtime.js';
+import { seedDemo } from '../src/seed/demo.js';
+import { type LoadResult, postLoad, type Rotation } from './load.js';
+import { freePort, installCleanup, makeTempDir, removeTempDirs, startServer } from './procs.js';
+import { prepareRefundDesk } from './refunddesk-setup.js';
+import { fmt, table } from './report.js';
+import { settings as S } from './settings.js';
+
+const SIZES = (process.env.BENCH_HISTORY ?? '10000,1000000').split(',').map(Number);
+
+/** The demo, then `n` payments and `n` refunds of 1 copied from a demo sale, in one transaction. */
+async function historyDb(file: string, n: number): Promise<number> {
+  const { db, ctx } = await openContext({
+    ...loadConfig({}),
+    databaseUrl: file,
+    secretKey: randomBytes(32).toString('hex'),
+    worker: false,
+  });
+  await seedDemo(db, ctx);
+  await db.close();
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  const pay = sqlite.prepare("SELECT * FROM payments WHERE status = 'approved' LIMIT 1").get() as Record<
+    string,
+    unknown
+  >;
+  const payCols = Object.keys(pay);
+  const insertPay = sqlite.prepare(
+    `INSERT INTO payments (${payCols.join(', ')}) VALUES (${payCols.map((c) => `@${c}`).join(', ')})`,
+  );
+  const insertRefund = sqlite.prepare(
+    `INSERT INTO refunds (id, payment_id, merchant_id, amount, currency, reason, status, channel, created_at,
+       updated_at, failure_final, processor_reference)
+     VALUES (@id, @payment_id, @merchant_id, 1, @currency, 'other', 'succeeded', 'api', @at, @at, 0, @trace)`,
+  );
+  const t0 = performance.now();
+  sqlite.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const id = newId('pay');
+      insertPay.run({ ...pay, id, reference: String(200_000_000_000 + i), refunded_amount: 1, reserved_amount: 0 });
+      insertRefund.run({
+        id: newId('re'),
+        payment_id: id,
+        merchant_id: pay.merchant_id,
+        currency: pay.currency,
+        at: pay.created_at,
+        trace: `TRC${i}`,
+      });
+    }
+  })();
+  sqlite.close();
+  return (performance.now() - t0) / 1000;
+}
+
+async function measure(n: number): Promise<LoadResult> {
+  const dir = makeTempDir();
+  const file = join(dir, `history-${n}.db`);
+  const seconds = await historyDb(file, n);
+  console.log(`  ${fmt.n(n)} payments and refunds inserted in ${seconds.toFixed(1)}s`);
+  const server = await startServer(
+    `RefundDesk (${fmt.n(n)})`,
+    'dist/server/cli/main.js',
+    ['serve'],
+    { DATABASE_URL: file, LOG_LEVEL: 'warn', WORKER: 'off' },
+    await freePort(),
+  );
+  try {
+    const setup = await prepareRefundDesk(server.url, S.sales);
+    const run = (duration: number) =>
+      postLoad({
+        url: server.url,
+        path: '/api/v1/refunds',
+        token: setup.refundKey,
+        connections: S.connections,
+        duration,
+        rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
+        body: (paymentId) => ({ paymentId, amount: 1, reason: 'other' }),
+      }).done;
+    if (S.warmup > 0) await run(S.warmup);
+    const r = await run(S.duration);
+    console.log(
+      `  ${fmt.n(r.okPerSecond)} refunds/s, p50 ${fmt.ms(r.latency.p50)} ms, p99 ${fmt.ms(r.latency.p99)} ms`,
+    );
+    return r;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
+  const results: Array<[number, LoadResult]> = [];
+  for (const n of SIZES) {
+    console.log(`history of ${fmt.n(n)}:`);
+    results.push([n, await measure(n)]);
+  }
+  removeTempDirs();
+  const [, base] = results[0];
+  console.log(
+    `\n${table(
+      ['payments behind', 'refunds/s', 'p50 ms', 'p99 ms', 'p50 vs smallest', 'p99 vs smallest'],
+      results.map(([n, r]) => [
+        fmt.n(n),
+        fmt.n(r.okPerSecond),
+        fmt.ms(r.latency.p50),
+        fmt.ms(r.latency.p99),
+        fmt.x(r.latency.p50 / base.latency.p50),
+        fmt.x(r.latency.p99 / base.latency.p99),
+      ]),
+    )}`,
+  );
+  const [, largest] = results[results.length - 1];
+  const within = (a: number, b: number) => a / b >= 0.8 && a / b <= 1.2;
+  const flat = within(largest.latency.p50, base.latency.p50) && within(largest.latency.p99, base.latency.p99);
+  console.log(`${flat ? 'met ' : 'MISS'}  4. p50 and p99 within ±20 % from the smallest history to the largest`);
+}
+
+main().catch((e) => {
+  console.error(`\nbenchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
