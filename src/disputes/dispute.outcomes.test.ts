@@ -55,6 +55,23 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
       expect(await codeOf(other)).toBe('idempotency_conflict');
     });
 
+    it('commits the ruling and the refund it orders together: a twin sent at once answers the same refund', async () => {
+      const d = await f.escalated(3_000);
+      const reviewer = await f.actor('reviewer');
+      const key = { scope: `test:${d.id}`, key: 'twin', fingerprint: { id: d.id } };
+      const input = { outcome: 'resolved_for_customer' as const, ruling: 'refund' };
+      const [a, b] = await Promise.all([
+        decide(h.db, h.ctx, reviewer, d.id, input, key),
+        decide(h.db, h.ctx, reviewer, d.id, input, key),
+      ]);
+      expect(a.refund?.id).toBeTruthy();
+      expect(b.refund?.id).toBe(a.refund?.id);
+      expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+      const row = await repo.findDisputeRow(h.db.kysely, d.id);
+      expect(row?.forced_refund_id).toBe(a.refund?.id);
+      expect(row?.force_claimed_until).toBeNull(); // no lease: nothing was left for a job to do
+    });
+
     it.each([
       ['the merchant', 'forbidden', 'owner', 'escalated'],
       ['a reviewer of another acquirer', 'not_found', 'stranger', 'escalated'],

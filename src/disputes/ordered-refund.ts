@@ -1,14 +1,18 @@
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import { transaction } from '../db/transaction.js';
+import { type Tx, transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import type { Refund, RefundReason } from '../refunds/refund.js';
 import * as refunds from '../refunds/refund.service.js';
+import type { DisputeActor } from './dispute.js';
 import * as repo from './dispute.repository.js';
 import { SYSTEM } from './dispute-access.js';
 import { step } from './dispute-step.js';
 
-/** The safety net of a ruling for the customer: orders its refund if the request did not. */
+/**
+ * The safety net of a ruling for the customer, from before a ruling made its refund in its own
+ * transaction: a job queued then still orders the refund if the ruling's request did not.
+ */
 export const JOB_FORCE_REFUND = 'dispute.force_refund';
 
 const MINUTE = 60_000;
@@ -61,17 +65,27 @@ export async function orderRefund(db: Db, ctx: AppContext, id: string): Promise<
     });
     return undefined;
   }
-  await transaction(db, async (tx) => {
-    if (!(await repo.setForcedRefund(tx, id, refund.id, ctx.clock.now().toISOString()))) return;
-    const current = (await repo.findDisputeRow(tx, id)) ?? row;
-    await step(tx, ctx, current, actor, {
-      kind: 'refund_ordered',
-      note: `refund ${refund.id} of ${refund.amount} ${refund.currency} ordered by the ruling`,
-      action: 'dispute.refund_ordered',
-      details: { forcedRefundId: refund.id, amount: refund.amount, currency: refund.currency },
-    });
-  });
+  await transaction(db, (tx) => recordOrderedRefund(tx, ctx, id, actor, refund));
   return refund;
+}
+
+/** Links the refund a ruling ordered to its dispute, with a `refund_ordered` step (once). */
+export async function recordOrderedRefund(
+  tx: Tx,
+  ctx: AppContext,
+  id: string,
+  actor: DisputeActor,
+  refund: Refund,
+): Promise<void> {
+  if (!(await repo.setForcedRefund(tx, id, refund.id, ctx.clock.now().toISOString()))) return;
+  const current = await repo.findDisputeRow(tx, id);
+  if (!current) return;
+  await step(tx, ctx, current, actor, {
+    kind: 'refund_ordered',
+    note: `refund ${refund.id} of ${refund.amount} ${refund.currency} ordered by the ruling`,
+    action: 'dispute.refund_ordered',
+    details: { forcedRefundId: refund.id, amount: refund.amount, currency: refund.currency },
+  });
 }
 
 async function waitForOrderedRefund(db: Db, id: string, timeoutMs = 5_000): Promise<Refund | undefined> {

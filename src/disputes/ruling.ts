@@ -5,9 +5,8 @@ import type { Tx } from '../db/transaction.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { notFound } from '../errors.js';
 import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
-import { enqueueJob } from '../jobs/job.service.js';
 import * as payments from '../payments/payment.service.js';
-import type { Refund } from '../refunds/refund.js';
+import type { Refund, RefundReason } from '../refunds/refund.js';
 import * as refunds from '../refunds/refund.service.js';
 import * as errors from './dispute.errors.js';
 import { type Dispute, type DisputeStatus, type RulingOutcome, redactPans } from './dispute.js';
@@ -15,9 +14,7 @@ import * as repo from './dispute.repository.js';
 import { reach } from './dispute-access.js';
 import { step } from './dispute-step.js';
 import { loadDispute } from './dispute-view.js';
-import { JOB_FORCE_REFUND, orderRefund } from './ordered-refund.js';
-
-const MINUTE = 60_000;
+import { recordOrderedRefund } from './ordered-refund.js';
 
 export interface RulingInput {
   outcome: RulingOutcome;
@@ -28,10 +25,9 @@ export interface RulingInput {
 
 /**
  * The acquirer's ruling on an escalated dispute, by a reviewer of that merchant's acquirer. For the
- * customer it orders a refund, bounded by what is still refundable, straight to processing. The
- * ruling commits first, with a job that orders the refund; the refund is then ordered at once
- * here, and the job is the safety net (a crash between the two), never a second refund.
- * An `Idempotency-Key` replays the ruling (and returns the refund it ordered) instead of a 409.
+ * customer it orders a refund, bounded by what is still refundable, straight to processing, in the
+ * ruling's own transaction: both commit, or neither. An `Idempotency-Key` replays the ruling (and
+ * returns the refund it ordered) instead of a 409.
  * @throws not_found, forbidden, invalid_transition, refund_exceeds_refundable (nothing is left),
  *   idempotency_conflict
  */
@@ -48,7 +44,7 @@ export async function decide(
   const ruling = redactPans(input.ruling);
   // Everything the ruling depends on is read in its transaction, after a replay of the same
   // Idempotency-Key has had its chance to answer: the dispute locked, then the payment's lock.
-  const { replayed } = await idempotentTransaction(db, ctx, idempotency, async (tx) => {
+  const { value, replayed } = await idempotentTransaction(db, ctx, idempotency, async (tx) => {
     const current = await repo.lockDisputeRow(tx, id);
     if (current?.status !== 'escalated') {
       throw errors.invalidTransition((current?.status ?? row.status) as DisputeStatus, `ruled ${input.outcome}`);
@@ -75,14 +71,21 @@ export async function decide(
       },
       webhook: 'dispute.resolved',
     });
-    if (input.outcome === 'resolved_for_customer') {
-      const at = ctx.clock.now().getTime();
-      await enqueueJob(tx, ctx, JOB_FORCE_REFUND, { disputeId: id }, new Date(at + 2 * MINUTE));
-    }
-    return { disputeId: id };
+    if (input.outcome !== 'resolved_for_customer') return { disputeId: id, refundId: null };
+    // The refund it orders commits with the ruling: no window in which the ruling stands without it.
+    const refund = await refunds.forceRefundForDisputeIn(tx, ctx, {
+      paymentId: current.payment_id,
+      amount: amount ?? 0,
+      reason: current.reason as RefundReason,
+      disputeId: id,
+      actor: { kind: 'user', id: caller.id },
+      supersedes: current.refund_id,
+    });
+    await recordOrderedRefund(tx, ctx, id, actor, refund);
+    return { disputeId: id, refundId: refund.id };
   });
-  ctx.wakeWorker();
-  const refund = input.outcome === 'resolved_for_customer' ? ((await orderRefund(db, ctx, id)) ?? null) : null;
+  // A replay answers with the refund the first ruling ordered (stored with the key), as it is now.
+  const refund = value.refundId ? ((await refunds.findRefundById(db.kysely, value.refundId)) ?? null) : null;
   return { dispute: await loadDispute(db.kysely, ctx, id), refund, replayed };
 }
 

@@ -318,45 +318,54 @@ export async function forceRefundForDispute(
     supersedes?: string | null;
   },
 ): Promise<Refund> {
-  const refund = await transaction(db, async (trx) => {
-    if (!(await payments.lockPayment(trx, input.paymentId))) throw notFound('payment');
-    const superseded = input.supersedes ? (await lockRefund(trx, input.supersedes))?.refund : undefined;
-    if (superseded?.payment_id === input.paymentId) {
-      const note = `released: superseded by the ruling of dispute ${input.disputeId}`;
-      await releaseFailedRefund(trx, ctx, superseded, input.actor, note);
-    }
-    await failpoint('dispute-ruling:released');
-    // Read again under the lock already held: the release above is now in the totals.
-    const payment = (await payments.lockPayment(trx, input.paymentId)) as LockedPayment;
-    const amount = Math.min(input.amount, payment.refundableAmount);
-    if (amount <= 0) throw refundExceedsRefundable(0, payment.currency);
-    const row = await reserveRefund(
-      trx,
-      ctx,
-      {
-        payment,
-        amount,
-        reason: input.reason,
-        channel: 'console',
-        status: 'pending_acquirer',
-        extra: { dispute_id: input.disputeId },
-      },
-      input.actor,
-      `ordered by the ruling of dispute ${input.disputeId}`,
-    );
-    const moved = await sendToProcessor(
-      trx,
-      ctx,
-      row,
-      input.actor,
-      `approved by the ruling of dispute ${input.disputeId}`,
-      {
-        acquirer_review: 'manual',
-      },
-    );
-    return toRefund(trx, moved);
-  });
-  return refund;
+  return transaction(db, (trx) => forceRefundForDisputeIn(trx, ctx, input));
+}
+
+/**
+ * `forceRefundForDispute` inside the caller's transaction: the ruling makes its refund in its own
+ * transaction, so a ruling for the customer and the refund it orders commit together.
+ */
+export async function forceRefundForDisputeIn(
+  trx: Tx,
+  ctx: AppContext,
+  input: Parameters<typeof forceRefundForDispute>[2],
+): Promise<Refund> {
+  if (!(await payments.lockPayment(trx, input.paymentId))) throw notFound('payment');
+  const superseded = input.supersedes ? (await lockRefund(trx, input.supersedes))?.refund : undefined;
+  if (superseded?.payment_id === input.paymentId) {
+    const note = `released: superseded by the ruling of dispute ${input.disputeId}`;
+    await releaseFailedRefund(trx, ctx, superseded, input.actor, note);
+  }
+  await failpoint('dispute-ruling:released');
+  // Read again under the lock already held: the release above is now in the totals.
+  const payment = (await payments.lockPayment(trx, input.paymentId)) as LockedPayment;
+  const amount = Math.min(input.amount, payment.refundableAmount);
+  if (amount <= 0) throw refundExceedsRefundable(0, payment.currency);
+  const row = await reserveRefund(
+    trx,
+    ctx,
+    {
+      payment,
+      amount,
+      reason: input.reason,
+      channel: 'console',
+      status: 'pending_acquirer',
+      extra: { dispute_id: input.disputeId },
+    },
+    input.actor,
+    `ordered by the ruling of dispute ${input.disputeId}`,
+  );
+  const moved = await sendToProcessor(
+    trx,
+    ctx,
+    row,
+    input.actor,
+    `approved by the ruling of dispute ${input.disputeId}`,
+    {
+      acquirer_review: 'manual',
+    },
+  );
+  return toRefund(trx, moved);
 }
 
 /** @throws not_found */
