@@ -1,9 +1,9 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import type { BackupRunTable } from '../backups/backup.tables.js';
 import { type Db, isPostgresUrl } from '../db/connect.js';
+import { pgClient } from '../db/pg.js';
 import type { Database } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
 
@@ -174,7 +174,7 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
  * order, as SQLite's), whatever the database's collation.
  */
 async function postgresSnapshot(url: string): Promise<Snapshot> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new (pgClient().Client)({ connectionString: url });
   await client.connect();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   return {

@@ -13,7 +13,7 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import { pgClient } from './pg.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -25,16 +25,6 @@ export interface Db {
   readonly groupCommit: boolean;
   close(): Promise<void>;
 }
-
-// pg returns BIGINT and SUM(...) as strings. Parse them back to numbers here, once, and refuse
-// anything beyond 2^53 rather than lose precision silently.
-function parseSafeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`integer out of safe range: ${value}`);
-  return n;
-}
-pg.types.setTypeParser(pg.types.builtins.INT8, parseSafeInteger);
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, parseSafeInteger);
 
 /**
  * Every SQLite transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so two
@@ -105,7 +95,7 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
       }
     : undefined;
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const pool = new (pgClient().Pool)({ connectionString: url, max: options.poolSize ?? 10 });
     // An idle client whose server went away (restart, failover) must not crash the process: the
     // pool drops it and the next query opens a new connection.
     pool.on('error', () => {});

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import type { AuditEvent } from '../audit/audit.service.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
 import { format } from '../money.js';
@@ -223,7 +222,9 @@ const money = (amount: number | null, currency: string) =>
 /**
  * Renders the case file as a PDF (A4). The SHA-256 printed on the first page is the file's `sha256`.
  */
-export function renderCaseFilePdf(file: CaseFile, opts: PdfOptions = {}): Promise<Buffer> {
+export async function renderCaseFilePdf(file: CaseFile, opts: PdfOptions = {}): Promise<Buffer> {
+  // Loaded on first use (about 25 MiB resident, fonts included): most servers never print one.
+  const { default: PDFDocument } = await import('pdfkit');
   const c = file.content;
   const doc = new PDFDocument({
     size: 'A4',

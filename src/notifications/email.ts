@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import {
   type DeliveryProvider,
   type DeliveryResult,
@@ -30,6 +29,8 @@ export class SmtpEmailProvider implements DeliveryProvider {
   }
 
   async send(m: OutgoingMessage): Promise<DeliveryResult> {
+    // Loaded on first use: a server that sends no e-mail never pays its memory.
+    const { default: nodemailer } = await import('nodemailer');
     // Options in the URL's query win over these defaults.
     const transport = nodemailer.createTransport({
       url: this.#url,
