@@ -84,7 +84,6 @@ export async function postMessage(
       },
     });
   });
-  ctx.wakeWorker();
   return loadDispute(db.kysely, ctx, id);
 }
 

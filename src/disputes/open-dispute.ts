@@ -165,7 +165,6 @@ async function open(db: Db, ctx: AppContext, o: Opening): Promise<string> {
       );
       return row.id;
     });
-    ctx.wakeWorker();
     return id;
   } catch (e) {
     // Two customers racing to open one: the partial unique index lets one through.

@@ -93,7 +93,6 @@ export async function refer(
       webhook: 'dispute.referred',
     });
   });
-  ctx.wakeWorker();
   return {
     dispute: await loadDispute(db.kysely, ctx, id),
     caseFile: { id: caseFileId, sha256: file.sha256, generatedAt: file.generatedAt },

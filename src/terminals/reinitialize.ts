@@ -199,7 +199,6 @@ export async function reinitializeTerminal(
     );
     return w;
   });
-  ctx.wakeWorker();
   return {
     terminalId: t.id,
     serial: t.serial,
