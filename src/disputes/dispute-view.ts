@@ -44,16 +44,10 @@ export async function toDispute(
     repo.listAttachmentMeta(conn, row.id),
   ]);
   const all = refundsOfPayment ?? (await refunds.listRefundsOfPayment(conn, row.payment_id));
-  const createdAt = row.created_at;
   const ordered = row.forced_refund_id ? all.find((r) => r.id === row.forced_refund_id) : undefined;
+  const { mediationDueAt: _, ...shared } = summaryOf(row);
   return {
-    id: row.id,
-    status: row.status as DisputeStatus,
-    outcome: row.outcome as CloseOutcome | null,
-    merchantId: row.merchant_id,
-    paymentId: row.payment_id,
-    refundId: row.refund_id,
-    reason: row.reason as RefundReason,
+    ...shared,
     description: row.description,
     customer: {
       email: row.customer_email,
@@ -101,8 +95,22 @@ export async function toDispute(
       note: e.note,
       at: e.created_at,
     })),
-    createdAt,
-    updatedAt: row.updated_at,
+  };
+}
+
+/** What a dispute's list entry shows: the fields it shares with the whole dispute, and its mediation deadline. */
+function summaryOf(r: DisputeTable): DisputeSummary {
+  return {
+    id: r.id,
+    status: r.status as DisputeStatus,
+    outcome: r.outcome as CloseOutcome | null,
+    merchantId: r.merchant_id,
+    paymentId: r.payment_id,
+    refundId: r.refund_id,
+    reason: r.reason as RefundReason,
+    mediationDueAt: r.mediation_due_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -162,20 +170,7 @@ export async function listDisputes(
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = rows.slice(0, q.limit).map(
-    (r): DisputeSummary => ({
-      id: r.id,
-      status: r.status as DisputeStatus,
-      outcome: r.outcome as CloseOutcome | null,
-      merchantId: r.merchant_id,
-      paymentId: r.payment_id,
-      refundId: r.refund_id,
-      reason: r.reason as RefundReason,
-      mediationDueAt: r.mediation_due_at,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }),
-  );
+  const data = rows.slice(0, q.limit).map(summaryOf);
   return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
 }
 

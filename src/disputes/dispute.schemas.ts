@@ -71,18 +71,19 @@ export const disputeSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const summarySchema = z.object({
-  id: z.string(),
-  status: z.enum(disputeStatuses),
-  outcome: z.enum(closeOutcomes).nullable(),
-  merchantId: z.string(),
-  paymentId: z.string(),
-  refundId: z.string().nullable(),
-  reason: z.enum(refundReasons),
-  mediationDueAt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const summarySchema = disputeSchema
+  .pick({
+    id: true,
+    status: true,
+    outcome: true,
+    merchantId: true,
+    paymentId: true,
+    refundId: true,
+    reason: true,
+    createdAt: true,
+    updatedAt: true,
+  })
+  .extend({ mediationDueAt: z.string().nullable() });
 
 export const caseFileSchema = z
   .object({

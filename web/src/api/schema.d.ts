@@ -6695,9 +6695,9 @@ export interface paths {
                                 refundId: string | null;
                                 /** @enum {string} */
                                 reason: "goods_returned" | "wrong_amount" | "service_complaint" | "payment_failure" | "duplicate" | "other";
-                                mediationDueAt: string | null;
                                 createdAt: string;
                                 updatedAt: string;
+                                mediationDueAt: string | null;
                             }[];
                             nextCursor: string | null;
                         };
