@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../../test/http/helpers.js';
 import { engines } from '../../test/support/engines.js';
-import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { type Harness, openHarness } from '../../test/support/harness.js';
+import { disputeRequests } from './dispute.http-fixtures.js';
 
 /**
  * The customer reads their dispute with the secret in `X-Tracking-Secret` (the page does), so it
@@ -13,38 +14,10 @@ describe.each(engines())('reading a dispute with the customer’s secret in a he
   let refundId: string;
   let secret: string;
   let disputeId: string;
+  const requests = disputeRequests(() => h);
   beforeAll(async () => {
     h = await openHarness(engine);
-    const sale = await h.sale(8_000);
-    const asked = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/public/refund-requests',
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: '1111',
-        amount: 3_000,
-        reason: 'goods_returned',
-        description: 'wrong size',
-        contact: { email: 'li.lei@example.cn' },
-        language: 'en',
-      },
-    });
-    expect(asked.statusCode, asked.body).toBe(201);
-    ({ id: refundId, trackingSecret: secret } = asked.json());
-    const rejected = await h.app.inject({
-      method: 'POST',
-      url: `/api/v1/refunds/${refundId}/merchant-decision`,
-      headers: await h.login('owner'),
-      payload: { decision: 'reject', reason: 'the goods came back used', refundPassword: REFUND_PASSWORD },
-    });
-    expect(rejected.statusCode, rejected.body).toBe(200);
-    const opened = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/disputes',
-      payload: { refundId, trackingSecret: secret, description: 'they were not used', language: 'en' },
-    });
-    expect(opened.statusCode, opened.body).toBe(201);
-    disputeId = opened.json().id;
+    ({ refundId, secret, disputeId } = await requests.rejectedDispute(requests.nextIp()));
   });
   afterAll(() => h?.close());
 
