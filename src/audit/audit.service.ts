@@ -3,6 +3,7 @@ import { type Actor, canSeeMerchant, type Role, systemActor } from '../auth/acto
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import { atEnd, type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -199,7 +200,7 @@ export async function listAuditEvents(
     from?: string;
     to?: string;
   },
-): Promise<{ data: AuditEvent[]; nextCursor: string | null }> {
+): Promise<Page<AuditEvent>> {
   const chains = await readableChains(db.kysely, actor, q.merchantId);
   const rows = await repo.listEventRows(db.kysely, {
     chains,
@@ -210,7 +211,7 @@ export async function listAuditEvents(
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = rows.slice(0, q.limit).map(repo.auditRowToEvent);
+  const page = pageOf(rows, q.limit, repo.auditRowToEvent);
   // Filters are typed by people: one holding a card number is left out of the record, not refused.
   const filter = (v: string | undefined) => (v === undefined || containsPan(v) ? undefined : v);
   await recordAuditNow(db, ctx, {
@@ -226,8 +227,8 @@ export async function listAuditEvents(
       objectId: filter(q.objectId),
       from: filter(q.from),
       to: filter(q.to),
-      returned: data.length,
+      returned: page.data.length,
     },
   });
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  return page;
 }

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { randomToken, sha256Hex } from '../credentials/hashing.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import type { Conn } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -74,10 +75,9 @@ export async function listApiKeys(
   conn: Conn,
   merchantId: string,
   page: { limit: number; cursor?: string },
-): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
+): Promise<Page<ApiKey>> {
   const rows = await repo.listApiKeyRows(conn, merchantId, { before: page.cursor, limit: page.limit + 1 });
-  const data = rows.slice(0, page.limit).map(rowToApiKey);
-  return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, page.limit, rowToApiKey);
 }
 
 /** @throws not_found when the key is not this merchant's or already revoked */

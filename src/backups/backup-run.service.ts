@@ -7,6 +7,7 @@ import { HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import { type Conn, isUniqueViolation, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -256,10 +257,9 @@ export async function listBackupRuns(
   conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string },
-): Promise<{ data: BackupRun[]; nextCursor: string | null }> {
+): Promise<Page<BackupRun>> {
   const rows = await repo.listRuns(conn, q.limit + 1, q.cursor);
-  const data = rows.slice(0, q.limit).map((r) => runRowToRun(r, actor));
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, q.limit, (r) => runRowToRun(r, actor));
 }
 
 /** @throws not_found */

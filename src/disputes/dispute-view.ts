@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import type { Conn } from '../db/transaction.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -162,7 +163,7 @@ export async function listDisputes(
   conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string; status?: DisputeStatus },
-): Promise<{ data: DisputeSummary[]; nextCursor: string | null }> {
+): Promise<Page<DisputeSummary>> {
   const merchantIds = await merchants.visibleMerchantIds(conn, actor);
   const rows = await repo.listDisputeRows(conn, {
     merchantIds,
@@ -170,8 +171,7 @@ export async function listDisputes(
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = rows.slice(0, q.limit).map(summaryOf);
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, q.limit, summaryOf);
 }
 
 /** Open disputes by stage (state), every open state present (0 when none). */

@@ -1,4 +1,5 @@
 import { type Actor, canActOnTerminal } from '../auth/actor.js';
+import { type Page, pageOf } from '../db/page.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -140,7 +141,7 @@ export async function listJournal(
   actor: Actor,
   terminalId: string,
   page: { limit: number; cursor?: string } & JournalFilter,
-): Promise<{ data: JournalEntry[]; nextCursor: string | null }> {
+): Promise<Page<JournalEntry>> {
   const terminal = await terminals.findTerminal(conn, terminalId);
   if (!terminal || !canActOnTerminal(actor, { ...terminal, terminalId: terminal.id })) throw notFound('terminal');
   const rows = await repo.listEntryRows(conn, {
@@ -151,6 +152,5 @@ export async function listJournal(
     before: page.cursor,
     limit: page.limit + 1,
   });
-  const data = rows.slice(0, page.limit);
-  return { data: data.map(entryRowToEntry), nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, page.limit, entryRowToEntry);
 }

@@ -14,6 +14,7 @@ import { constantTimeEqual } from '../credentials/hashing.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint, isPlanted } from '../db/failpoints.js';
+import { type Page, pageOf } from '../db/page.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
@@ -208,7 +209,7 @@ export async function listPayments(
   conn: Conn,
   actor: Actor,
   page: { limit: number; cursor?: string } & PaymentFilter,
-): Promise<{ data: Payment[]; nextCursor: string | null }> {
+): Promise<Page<Payment>> {
   const scope = actor.kind === 'operator' ? { terminalId: actor.terminalId ?? '-' } : merchantListScope(actor);
   if (!scope) return { data: [], nextCursor: null };
   const rows = await repo.listPaymentRows(conn, {
@@ -219,8 +220,7 @@ export async function listPayments(
     before: page.cursor,
     limit: page.limit + 1,
   });
-  const data = rows.slice(0, page.limit).map((r) => paymentRowToPayment(r));
-  return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, page.limit, (r) => paymentRowToPayment(r));
 }
 
 /**

@@ -2,6 +2,7 @@ import { type Actor, auditActorOf, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import {
   findReplay,
@@ -127,12 +128,12 @@ export async function listManualReviews(
   conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string },
-): Promise<{ data: Refund[]; nextCursor: string | null }> {
+): Promise<Page<Refund>> {
   const scope = merchantListScope(actor);
   if (!scope || scope.merchantId) return { data: [], nextCursor: null };
   const rows = await repo.listManualReviewRows(conn, scope.acquirerId ?? null, q.limit + 1, q.cursor);
-  const data = await toRefunds(conn, rows.slice(0, q.limit));
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  const page = pageOf(rows, q.limit);
+  return { ...page, data: await toRefunds(conn, page.data) };
 }
 
 // ── the acquirer's rules ─────────────────────────────────────────────────────

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
+import { type Page, pageOf } from '../db/page.js';
 import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
@@ -215,7 +216,7 @@ export async function listRefunds(
   conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string; status?: RefundStatus; paymentId?: string },
-): Promise<{ data: Refund[]; nextCursor: string | null }> {
+): Promise<Page<Refund>> {
   const scope = merchantListScope(actor);
   if (!scope) return { data: [], nextCursor: null };
   const rows = await repo.listRefundRows(conn, {
@@ -225,8 +226,8 @@ export async function listRefunds(
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = await toRefunds(conn, rows.slice(0, q.limit));
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  const page = pageOf(rows, q.limit);
+  return { ...page, data: await toRefunds(conn, page.data) };
 }
 
 /**

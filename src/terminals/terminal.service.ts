@@ -4,6 +4,7 @@ import { canSeeTerminal, merchantListScope } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import { type Conn, isUniqueViolation, type Tx } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -92,14 +93,13 @@ export async function listTerminals(
   conn: Conn,
   actor: Actor,
   page: { limit: number; cursor?: string },
-): Promise<{ data: Terminal[]; nextCursor: string | null }> {
+): Promise<Page<Terminal>> {
   // An agent's staff reach the terminals they serve; everyone else follows merchant scoping.
   const filter: repo.TerminalFilter | null =
     actor.role === 'agent_staff' ? { agentId: actor.agentId ?? '-' } : merchantListScope(actor);
   if (!filter) return { data: [], nextCursor: null };
   const rows = await repo.listTerminalRows(conn, { ...filter, before: page.cursor, limit: page.limit + 1 });
-  const data = rows.slice(0, page.limit).map(repo.terminalRowToTerminal);
-  return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, page.limit, repo.terminalRowToTerminal);
 }
 
 /**

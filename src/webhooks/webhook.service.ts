@@ -5,6 +5,7 @@ import { addMs } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
+import { type Page, pageOf } from '../db/page.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
@@ -102,14 +103,13 @@ export async function listWebhookEndpoints(
   conn: Conn,
   actor: Actor,
   q: { limit: number; cursor?: string },
-): Promise<{ data: WebhookEndpoint[]; nextCursor: string | null }> {
+): Promise<Page<WebhookEndpoint>> {
   const rows = await repo.listLiveEndpointRows(conn, {
     merchantId: merchantOf(actor),
     before: q.cursor,
     limit: q.limit + 1,
   });
-  const data = rows.slice(0, q.limit).map(repo.endpointRowToEndpoint);
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, q.limit, repo.endpointRowToEndpoint);
 }
 
 /** @throws not_found for an id that is not one of the owner's live endpoints */
@@ -145,7 +145,7 @@ export async function listWebhookDeliveries(
   actor: Actor,
   endpointId: string,
   q: { limit: number; cursor?: string; status?: DeliveryStatus },
-): Promise<{ data: WebhookDelivery[]; nextCursor: string | null }> {
+): Promise<Page<WebhookDelivery>> {
   await getWebhookEndpoint(conn, actor, endpointId);
   const rows = await repo.listDeliveryRows(conn, {
     endpointId,
@@ -153,8 +153,7 @@ export async function listWebhookDeliveries(
     limit: q.limit + 1,
     status: q.status,
   });
-  const data = rows.slice(0, q.limit).map(repo.deliveryRowToDelivery);
-  return { data, nextCursor: rows.length > q.limit ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows, q.limit, repo.deliveryRowToDelivery);
 }
 
 /**
