@@ -18,12 +18,13 @@ export const JOB_FORCE_REFUND = 'dispute.force_refund';
 const MINUTE = 60_000;
 
 /**
- * Creates the refund a ruling for the customer ordered, once. A lease on the dispute row keeps the
- * request and the safety-net job from both creating it; a refund already carrying this dispute's
- * id (created before a crash could record it here) is adopted instead of made again. The refund is
- * made in its own transaction (refunds' payment lock), so this takes the database, not a `Tx`.
+ * Creates the refund a ruling for the customer ordered, once (rulings queued this job before they
+ * made their refund themselves). A lease on the dispute row keeps two workers from both creating
+ * it; a refund already carrying this dispute's id (created before a crash could record it here) is
+ * adopted instead of made again. The refund is made in its own transaction (refunds' payment lock),
+ * so this takes the database, not a `Tx`.
  */
-export async function orderRefund(db: Db, ctx: AppContext, id: string): Promise<Refund | undefined> {
+async function orderRefund(db: Db, ctx: AppContext, id: string): Promise<Refund | undefined> {
   const row = await repo.findDisputeRow(db.kysely, id);
   if (row?.ruling_outcome !== 'resolved_for_customer') return undefined;
   if (row.forced_refund_id) return refunds.findRefundById(db.kysely, row.forced_refund_id);
@@ -33,9 +34,7 @@ export async function orderRefund(db: Db, ctx: AppContext, id: string): Promise<
     const claimed = await transaction(db, (tx) =>
       repo.claimForcedRefund(tx, id, now.toISOString(), new Date(now.getTime() + 5 * MINUTE).toISOString()),
     );
-    // Another request (a replayed twin) or the job is making it: wait for it rather than answer
-    // without the refund the ruling ordered.
-    if (!claimed) return waitForOrderedRefund(db, id);
+    if (!claimed) throw beingMade(id); // another worker took the lease meanwhile: the job is retried
   }
   const actor = { kind: 'user' as const, id: row.ruled_by };
   let refund: Refund;
@@ -88,23 +87,14 @@ export async function recordOrderedRefund(
   });
 }
 
-async function waitForOrderedRefund(db: Db, id: string, timeoutMs = 5_000): Promise<Refund | undefined> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    const row = await repo.findDisputeRow(db.kysely, id);
-    if (row?.forced_refund_id) return refunds.findRefundById(db.kysely, row.forced_refund_id);
-    if (!row?.force_claimed_until) return undefined;
-  }
-  return undefined;
-}
+const beingMade = (id: string) => new Error(`dispute ${id}: the ordered refund is being made by another worker`);
 
 /** The job `JOB_FORCE_REFUND`: a no-op once the refund exists; retried while another makes it. */
 export async function orderRefundIfMissing(db: Db, ctx: AppContext, id: string): Promise<void> {
   const row = await repo.findDisputeRow(db.kysely, id);
   if (row?.ruling_outcome !== 'resolved_for_customer' || row.forced_refund_id) return;
   if (row.force_claimed_until && row.force_claimed_until > ctx.clock.now().toISOString()) {
-    throw new Error(`dispute ${id}: the ordered refund is being made by another worker`);
+    throw beingMade(id);
   }
   await orderRefund(db, ctx, id);
 }
