@@ -7,11 +7,18 @@
  * (+50 jobs of slack), and refunds must succeed at ≥ 0.9× the rate they are created. After the load
  * stops, how long the backlog takes to drain. Not a test, and out of CI.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DEMO } from '../src/seed/demo.js';
-import { postLoad, type Rotation } from './load.js';
-import { freePort, installCleanup, makeTempDir, removeTempDirs, startServer } from './procs.js';
+import { type Rotation, refundLoad } from './load.js';
+import {
+  buildServer,
+  freePort,
+  installCleanup,
+  makeTempDir,
+  removeTempDirs,
+  SERVER_ENTRY,
+  startServer,
+} from './procs.js';
 import { call, prepareRefundDesk } from './refunddesk-setup.js';
 import { fmt } from './report.js';
 import { sleep } from './stats.js';
@@ -42,11 +49,11 @@ interface Sample {
 
 async function main(): Promise<void> {
   installCleanup();
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
+  buildServer();
   const dir = makeTempDir();
   const server = await startServer(
     'RefundDesk (worker on)',
-    'dist/server/cli/main.js',
+    SERVER_ENTRY,
     ['serve'],
     { DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'warn', REFUND_PROCESSING_DELAY_MS: '0' },
     await freePort(),
@@ -72,14 +79,12 @@ async function main(): Promise<void> {
 
   console.log(`RefundDesk end to end: ${CONNECTIONS} connections, ${SECONDS}s of API-key refunds, worker on`);
   const samples: Sample[] = [await scrape()];
-  const load = postLoad({
+  const load = refundLoad({
     url: server.url,
-    path: '/api/v1/refunds',
     token: setup.refundKey,
     connections: CONNECTIONS,
     duration: SECONDS,
     rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
-    body: (paymentId) => ({ paymentId, amount: 1, reason: 'other' }),
   });
   let loading = true;
   void load.done.then(() => {

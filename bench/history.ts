@@ -7,7 +7,6 @@
  * API-key refund load as `npm run bench` (32 connections, BENCH_DURATION s, after a warm-up).
  * p50 and p99 at the largest size must be within ±20 % of the smallest's. Not a test, out of CI.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -15,8 +14,16 @@ import { loadConfig } from '../src/config.js';
 import { newId } from '../src/ids.js';
 import { openContext } from '../src/runtime.js';
 import { seedDemo } from '../src/seed/demo.js';
-import { type LoadResult, postLoad, type Rotation } from './load.js';
-import { freePort, installCleanup, makeTempDir, removeTempDirs, startServer } from './procs.js';
+import { type LoadResult, type Rotation, refundLoad } from './load.js';
+import {
+  buildServer,
+  freePort,
+  installCleanup,
+  makeTempDir,
+  removeTempDirs,
+  SERVER_ENTRY,
+  startServer,
+} from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
 import { fmt, table } from './report.js';
 import { settings as S } from './settings.js';
@@ -74,7 +81,7 @@ async function measure(n: number): Promise<LoadResult> {
   console.log(`  ${fmt.n(n)} payments and refunds inserted in ${seconds.toFixed(1)}s`);
   const server = await startServer(
     `RefundDesk (${fmt.n(n)})`,
-    'dist/server/cli/main.js',
+    SERVER_ENTRY,
     ['serve'],
     { DATABASE_URL: file, LOG_LEVEL: 'warn', WORKER: 'off' },
     await freePort(),
@@ -82,14 +89,12 @@ async function measure(n: number): Promise<LoadResult> {
   try {
     const setup = await prepareRefundDesk(server.url, S.sales);
     const run = (duration: number) =>
-      postLoad({
+      refundLoad({
         url: server.url,
-        path: '/api/v1/refunds',
         token: setup.refundKey,
         connections: S.connections,
         duration,
         rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
-        body: (paymentId) => ({ paymentId, amount: 1, reason: 'other' }),
       }).done;
     if (S.warmup > 0) await run(S.warmup);
     const r = await run(S.duration);
@@ -104,7 +109,7 @@ async function measure(n: number): Promise<LoadResult> {
 
 async function main(): Promise<void> {
   installCleanup();
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
+  buildServer();
   const results: Array<[number, LoadResult]> = [];
   for (const n of SIZES) {
     console.log(`history of ${fmt.n(n)}:`);

@@ -110,3 +110,17 @@ export function combine(runs: readonly LoadResult[]): LoadResult {
     latency: summarise(samples),
   };
 }
+
+/** The benchmarks' refund: 1 minor unit of the next payment, by an API key. */
+export const refundBody = (paymentId: string) => ({ paymentId, amount: 1, reason: 'other' });
+
+/** `POST /api/v1/refunds` load (`refundBody`), rotating over `rotation`'s payments. */
+export function refundLoad(opts: {
+  url: string;
+  token: string;
+  connections: number;
+  duration: number;
+  rotation: Rotation;
+}): LoadRun {
+  return postLoad({ ...opts, path: '/api/v1/refunds', body: refundBody });
+}

@@ -6,10 +6,10 @@
  * both servers and the load generator) and the checker's verdict. Needs TEST_DATABASE_URL (a
  * throwaway database is made there). Not a test, out of CI.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { throwawayDatabase } from '../test/support/engines.js';
-import { combine, type LoadResult, postLoad, type Rotation } from './load.js';
-import { freePort, installCleanup, type Server, startServer } from './procs.js';
+import { combine, type LoadResult, type Rotation, refundLoad } from './load.js';
+import { buildServer, freePort, installCleanup, SERVER_ENTRY, type Server, startServer } from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
 import { fmt, table } from './report.js';
 import { settings as S } from './settings.js';
@@ -36,10 +36,10 @@ function checker(seconds: number): { child: ChildProcess; done: Promise<{ code: 
 async function main(): Promise<void> {
   if (!process.env.TEST_DATABASE_URL) throw new Error('bench:postgres needs TEST_DATABASE_URL=postgres://…');
   installCleanup();
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
+  buildServer();
   const tdb = await throwawayDatabase('postgres');
   const env = { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', WORKER: 'off' };
-  const start = async (name: string) => startServer(name, 'dist/server/cli/main.js', ['serve'], env, await freePort());
+  const start = async (name: string) => startServer(name, SERVER_ENTRY, ['serve'], env, await freePort());
   const servers: Server[] = [];
   try {
     const first = await start('RefundDesk 1');
@@ -47,14 +47,12 @@ async function main(): Promise<void> {
     const setup = await prepareRefundDesk(first.url, S.sales);
     const half = Math.ceil(setup.paymentIds.length / 2);
     const load = (server: Server, connections: number, ids: string[], duration: number) =>
-      postLoad({
+      refundLoad({
         url: server.url,
-        path: '/api/v1/refunds',
         token: setup.refundKey,
         connections,
         duration,
         rotation: { ids, next: 0 } as Rotation,
-        body: (paymentId) => ({ paymentId, amount: 1, reason: 'other' }),
       }).done;
     const total = S.warmup * 2 + S.duration * 2 + 30;
     const money = checker(total);

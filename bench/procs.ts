@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sleep } from './stats.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The compiled server, as `npm start` runs it. */
+export const SERVER_ENTRY = 'dist/server/cli/main.js';
+
+/** Builds the server when its sources changed (`scripts/build.ts server`), before a benchmark starts it. */
+export function buildServer(): void {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+}
 const probeModule = pathToFileURL(join(repoRoot, 'bench', 'eld-probe.mjs')).href;
 
 // Everything made here is undone on exit, on error and on Ctrl-C.

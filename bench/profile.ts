@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { postLoad, type Rotation } from './load.js';
+import { type Rotation, refundLoad } from './load.js';
 import { freePort, makeTempDir, removeTempDirs } from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
 import { sleep } from './stats.js';
@@ -32,14 +32,12 @@ for (let i = 0; i < 100; i++) {
   await sleep(200);
 }
 const setup = await prepareRefundDesk(url, 500);
-const r = await postLoad({
+const r = await refundLoad({
   url,
-  path: '/api/v1/refunds',
   token: setup.refundKey,
   connections: 32,
   duration: 10,
   rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
-  body: (paymentId) => ({ paymentId, amount: 1, reason: 'other' }),
 }).done;
 child.kill('SIGTERM');
 await new Promise((res) => child.once('exit', res));

@@ -14,15 +14,23 @@
  * BENCH_CONNECTIONS, BENCH_VERIFY_RUNS, BENCH_STALL_CONCURRENCY, BENCH_PROBE_RATE,
  * BENCH_STALL_MODE=over|right.
  */
-import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { DEMO } from '../src/seed/demo.js';
 import { measureArgon } from './argon.js';
 import { countRows, prepareBaselineDb } from './baseline-db.js';
-import { combine, type LoadResult, postLoad, type Rotation } from './load.js';
+import { combine, type LoadResult, postLoad, type Rotation, refundLoad } from './load.js';
 import { probe } from './probe.js';
-import { freePort, installCleanup, makeTempDir, removeTempDirs, type Server, startServer } from './procs.js';
+import {
+  buildServer,
+  freePort,
+  installCleanup,
+  makeTempDir,
+  removeTempDirs,
+  SERVER_ENTRY,
+  type Server,
+  startServer,
+} from './procs.js';
 import { operatorLogin, prepareRefundDesk } from './refunddesk-setup.js';
 import { fmt, table } from './report.js';
 import { writeResults } from './results.js';
@@ -47,22 +55,15 @@ const RD_ENV = (file: string) => ({
   WORKER: 'off',
 });
 
-function refundBody(paymentId: string) {
-  return { paymentId, amount: 1, reason: 'other' };
-}
-
 function statusList(s: Record<string, number>): string {
   return Object.entries(s)
     .map(([k, v]) => `${k}×${v}`)
     .join(' ');
 }
 
-/** The compiled server, as `npm start` runs it (the bench's child processes still preload tsx for the probe). */
-const SERVER_ENTRY = 'dist/server/cli/main.js';
-
 async function main(): Promise<void> {
   installCleanup();
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], { stdio: 'inherit' });
+  buildServer();
   const dir = makeTempDir();
   const rdFile = join(dir, 'refunddesk.db');
   const rdOffFile = join(dir, 'refunddesk-one-commit-each.db');
@@ -118,14 +119,12 @@ async function main(): Promise<void> {
     { server: bl, token: base.apiKey, rotation: { ids: base.paymentIds, next: 0 } as Rotation, file: baseFile },
   ];
   const runOn = (t: (typeof targets)[number], seconds: number) =>
-    postLoad({
+    refundLoad({
       url: t.server.url,
-      path: '/api/v1/refunds',
       token: t.token,
       connections: S.connections,
       duration: seconds,
       rotation: t.rotation,
-      body: refundBody,
     }).done;
   const okTotals = new Map<Server, number>();
   const countOk = (s: Server, r: LoadResult) => okTotals.set(s, (okTotals.get(s) ?? 0) + r.ok);
