@@ -33,56 +33,60 @@ export function observeTransactions(db: Db, observer: TransactionObserver): void
  * never after a rollback.
  */
 export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
-  if (db.groupCommit) return inBatch(db, fn);
-  const effects: (() => void)[] = [];
-  const steps: (() => Promise<void>)[] = [];
-  const observer = observers.get(db);
-  const started = observer ? performance.now() : 0;
-  let result: T;
-  try {
-    result = await db.kysely.transaction().execute(async (trx) => {
-      afterCommit.set(trx, effects);
-      lastSteps.set(trx, steps);
-      const value = await fn(trx);
-      for (let i = 0; i < steps.length; i++) await steps[i](); // in order; a step may add more
-      return value;
+  const uc = ownPart(db, fn);
+  if (db.groupCommit) {
+    // SQLite: the use case runs in its savepoint of the next batch, and hears after its COMMIT.
+    return new Promise<T>((resolve, reject) => {
+      let value: T;
+      committerOf(db).enqueue({
+        run: async (trx) => {
+          value = await uc.run(trx);
+        },
+        succeed: () => resolve(uc.committed(value)),
+        fail: (error) => {
+          uc.rolledBack();
+          reject(error);
+        },
+      });
     });
+  }
+  let value: T;
+  try {
+    value = await db.kysely.transaction().execute(uc.run);
   } catch (e) {
-    observer?.('rollback', (performance.now() - started) / 1000);
+    uc.rolledBack();
     throw e;
   }
-  observer?.('commit', (performance.now() - started) / 1000);
-  for (const effect of effects) effect();
-  return result;
+  return uc.committed(value);
 }
 
-/** `transaction()` on SQLite: the use case runs in its savepoint of the next batch. */
-function inBatch<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+/**
+ * One use case's part of a transaction, whichever way it commits: `fn` and then its last steps
+ * (`atEnd`) in `trx`; once committed, the observer told and the `onCommit` effects run, in order.
+ */
+function ownPart<T>(db: Db, fn: (trx: Tx) => Promise<T>) {
   const effects: (() => void)[] = [];
   const steps: (() => Promise<void>)[] = [];
   const observer = observers.get(db);
   const started = observer ? performance.now() : 0;
   const seconds = () => (performance.now() - started) / 1000;
-  return new Promise<T>((resolve, reject) => {
-    let value: T;
-    committerOf(db).enqueue({
-      async run(trx) {
-        afterCommit.set(trx, effects);
-        lastSteps.set(trx, steps);
-        value = await fn(trx);
-        for (let i = 0; i < steps.length; i++) await steps[i]();
-      },
-      succeed() {
-        observer?.('commit', seconds());
-        for (const effect of effects) effect();
-        resolve(value);
-      },
-      fail(error) {
-        observer?.('rollback', seconds());
-        reject(error);
-      },
-    });
-  });
+  return {
+    async run(trx: Tx): Promise<T> {
+      afterCommit.set(trx, effects);
+      lastSteps.set(trx, steps);
+      const value = await fn(trx);
+      for (let i = 0; i < steps.length; i++) await steps[i](); // in order; a step may add more
+      return value;
+    },
+    committed(value: T): T {
+      observer?.('commit', seconds());
+      for (const effect of effects) effect();
+      return value;
+    },
+    rolledBack(): void {
+      observer?.('rollback', seconds());
+    },
+  };
 }
 
 /**
