@@ -33,18 +33,18 @@ export function observeTransactions(db: Db, observer: TransactionObserver): void
  * never after a rollback.
  */
 export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
-  const uc = ownPart(db, fn);
+  const part = ownPart(db, fn);
   if (db.groupCommit) {
     // SQLite: the use case runs in its savepoint of the next batch, and hears after its COMMIT.
     return new Promise<T>((resolve, reject) => {
       let value: T;
       committerOf(db).enqueue({
         run: async (trx) => {
-          value = await uc.run(trx);
+          value = await part.run(trx);
         },
-        succeed: () => resolve(uc.committed(value)),
+        succeed: () => resolve(part.committed(value)),
         fail: (error) => {
-          uc.rolledBack();
+          part.rolledBack();
           reject(error);
         },
       });
@@ -52,12 +52,12 @@ export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promi
   }
   let value: T;
   try {
-    value = await db.kysely.transaction().execute(uc.run);
+    value = await db.kysely.transaction().execute(part.run);
   } catch (e) {
-    uc.rolledBack();
+    part.rolledBack();
     throw e;
   }
-  return uc.committed(value);
+  return part.committed(value);
 }
 
 /**
