@@ -82,27 +82,11 @@ class GroupCommitter {
     let broken: { error: unknown; unit?: Unit } | undefined;
     while (this.#queue.length > 0 && done.length < MAX_UNITS) {
       const unit = this.#queue.shift() as Unit;
-      let sp: UnitTx;
-      try {
-        sp = await trx.savepoint('unit').execute();
-      } catch (e) {
-        broken = { error: e, unit };
+      const outcome = await runInSavepoint(trx, unit);
+      if (outcome === 'kept') done.push(unit);
+      else if (outcome !== 'undone') {
+        broken = { error: outcome.ended, unit };
         break;
-      }
-      try {
-        await unit.run(sp);
-        await sp.releaseSavepoint('unit').execute();
-        done.push(unit);
-      } catch (e) {
-        try {
-          await sp.rollbackToSavepoint('unit').execute();
-          await sp.releaseSavepoint('unit').execute();
-          settle(() => unit.fail(e)); // it wrote nothing that stays: its caller may hear so now
-        } catch {
-          // SQLite ended the whole transaction (disk full, I/O error): the batch is gone.
-          broken = { error: e, unit };
-          break;
-        }
       }
       if (performance.now() - started > MAX_BATCH_MS) break;
     }
@@ -126,6 +110,37 @@ class GroupCommitter {
     }
     this.observer?.(done.length, (performance.now() - started) / 1000);
     for (const unit of done) settle(() => unit.succeed());
+  }
+}
+
+/**
+ * Runs one use case in its own savepoint: `kept` (released, to commit with the batch), `undone`
+ * (rolled back alone, its caller told at once: it wrote nothing that stays), or `ended` when SQLite
+ * ended the whole transaction (disk full, I/O error) and the batch is gone.
+ */
+async function runInSavepoint(
+  trx: ControlledTransaction<Database>,
+  unit: Unit,
+): Promise<'kept' | 'undone' | { ended: unknown }> {
+  let sp: UnitTx;
+  try {
+    sp = await trx.savepoint('unit').execute();
+  } catch (e) {
+    return { ended: e };
+  }
+  try {
+    await unit.run(sp);
+    await sp.releaseSavepoint('unit').execute();
+    return 'kept';
+  } catch (e) {
+    try {
+      await sp.rollbackToSavepoint('unit').execute();
+      await sp.releaseSavepoint('unit').execute();
+    } catch {
+      return { ended: e };
+    }
+    settle(() => unit.fail(e));
+    return 'undone';
   }
 }
 
