@@ -4,8 +4,8 @@
  * time. For the closing note of issue 12; not a test.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { topFunctions } from './cpu-profile.js';
 import { type Rotation, refundLoad } from './load.js';
 import { freePort, makeTempDir, removeTempDirs } from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
@@ -22,6 +22,7 @@ const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'd
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     WORKER: 'off',
+    ADMISSION_MAX_WAITING_JOBS: '0',
     GROUP_COMMIT: mode,
   },
   stdio: 'inherit',
@@ -41,25 +42,6 @@ const r = await refundLoad({
 }).done;
 child.kill('SIGTERM');
 await new Promise((res) => child.once('exit', res));
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-if (!file) throw new Error('no profile written');
-const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-  samples: number[];
-  timeDeltas: number[];
-};
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const self = new Map<string, number>();
-profile.samples.forEach((id, i) => {
-  const f = byId.get(id)?.callFrame;
-  const where = f
-    ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${f.lineNumber + 1}`
-    : '?';
-  self.set(where, (self.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0));
-});
-const total = [...self.values()].reduce((a, b) => a + b, 0);
 console.log(`GROUP_COMMIT=${mode}: ${Math.round(r.okPerSecond)} refunds/s, p99 ${r.latency.p99.toFixed(1)} ms`);
-for (const [where, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
-  console.log(`  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${where}`);
-}
+for (const line of topFunctions(dir, 12)) console.log(line);
 removeTempDirs();

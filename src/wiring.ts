@@ -1,7 +1,7 @@
 import { disputeAcquirerRules, disputeJobHandlers } from './disputes/dispute.handlers.js';
 import type { JobHandlers } from './jobs/job.service.js';
 import { notificationJobHandlers } from './notifications/notification.service.js';
-import { type AcquirerRules, refundAcquirerRules, refundJobHandlers } from './refunds/refund-review.service.js';
+import { type AcquirerRules, refundAcquirerRules, refundJobHandlers } from './refunds/refund.jobs.js';
 import { webhookJobHandlers } from './webhooks/webhook.service.js';
 
 /**

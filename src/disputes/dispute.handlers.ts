@@ -1,5 +1,5 @@
 import type { JobHandlers } from '../jobs/job.service.js';
-import type { AcquirerRules } from '../refunds/refund-review.service.js';
+import type { AcquirerRules } from '../refunds/refund.jobs.js';
 import * as repo from './dispute.repository.js';
 import { JOB_MEDIATION_DEADLINE, recordMissedMediation } from './escalation.js';
 import { JOB_FORCE_REFUND, orderRefundIfMissing } from './ordered-refund.js';
@@ -9,8 +9,10 @@ import { JOB_FORCE_REFUND, orderRefundIfMissing } from './ordered-refund.js';
  * `src/wiring.ts` assembles them with the other domains' at start-up.
  */
 export const disputeJobHandlers: JobHandlers = {
-  [JOB_FORCE_REFUND]: (db, ctx, payload) => orderRefundIfMissing(db, ctx, String(payload.disputeId)),
-  [JOB_MEDIATION_DEADLINE]: (db, ctx, payload) => recordMissedMediation(db, ctx, String(payload.disputeId)),
+  [JOB_FORCE_REFUND]: { task: (db, ctx, payload) => orderRefundIfMissing(db, ctx, String(payload.disputeId)) },
+  [JOB_MEDIATION_DEADLINE]: {
+    task: (db, ctx, payload) => recordMissedMediation(db, ctx, String(payload.disputeId)),
+  },
 };
 
 export const disputeAcquirerRules: AcquirerRules = {
@@ -18,8 +20,8 @@ export const disputeAcquirerRules: AcquirerRules = {
    * A refund of a payment under dispute goes to a person at the acquirer, not through the rules:
    * the person sees the dispute and can weigh the refund against it.
    */
-  no_open_dispute: async (conn, refund) => {
-    const open = await repo.findOpenDisputeOfPayment(conn, refund.paymentId);
+  no_open_dispute: async (conn, { payment }) => {
+    const open = await repo.findOpenDisputeOfPayment(conn, payment.id);
     return open ? `the payment has an open dispute (${open.id})` : null;
   },
 };

@@ -3,7 +3,9 @@ import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { DAY } from '../clock.js';
 import { drainJobs } from '../jobs/job.service.js';
-import { manualReviewReasons } from '../refunds/refund-review.service.js';
+import { findPaymentById } from '../payments/payment.service.js';
+import { manualReviewReasons, type ReviewFacts } from '../refunds/refund.jobs.js';
+import { getRefundPolicy } from '../refunds/refund-policy.service.js';
 import { acquirerRules } from '../wiring.js';
 import { getCaseFile, getSharedCaseFile } from './case-file.service.js';
 import { closeDispute } from './close-dispute.js';
@@ -107,17 +109,18 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
   describe('the acquirer rule no_open_dispute', () => {
     it('sends a refund of a payment under dispute to a person, and lets it pass once the dispute is closed', async () => {
       const d = await f.onPayment();
-      const asRefund = { paymentId: d.sale.id } as Parameters<typeof rules.no_open_dispute>[1];
-      expect(await rules.no_open_dispute(h.db.kysely, asRefund)).toBe(`the payment has an open dispute (${d.id})`);
-      expect(
-        await manualReviewReasons(h.db.kysely, acquirerRules, {
-          ...asRefund,
-          merchantId: h.ids.merchantId,
-          amount: 1,
-        } as never),
-      ).toContain(`the payment has an open dispute (${d.id})`);
+      const payment = await findPaymentById(h.db.kysely, d.sale.id);
+      const facts = {
+        refund: { paymentId: d.sale.id, merchantId: h.ids.merchantId, amount: 1, reason: 'other' },
+        payment,
+        policy: await getRefundPolicy(h.db.kysely, h.ids.merchantId),
+      } as ReviewFacts;
+      expect(await rules.no_open_dispute(h.db.kysely, facts)).toBe(`the payment has an open dispute (${d.id})`);
+      expect(await manualReviewReasons(h.db.kysely, acquirerRules, facts)).toContain(
+        `the payment has an open dispute (${d.id})`,
+      );
       await closeDispute(h.db, h.ctx, d.caller, d.id, { outcome: 'withdrawn' });
-      expect(await rules.no_open_dispute(h.db.kysely, asRefund)).toBeNull();
+      expect(await rules.no_open_dispute(h.db.kysely, facts)).toBeNull();
     });
   });
 

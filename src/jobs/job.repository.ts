@@ -40,13 +40,15 @@ export async function claimDueJobs(
   return due.map((j) => ({ ...j, attempts: j.attempts + 1 }));
 }
 
-export async function completeJob(conn: Conn, id: string, workerId: string, at: string): Promise<void> {
-  await conn
+/** Marks a claimed job done; false when the claim is no longer this worker's. */
+export async function completeJob(conn: Conn, id: string, workerId: string, at: string): Promise<boolean> {
+  const r = await conn
     .updateTable('jobs')
     .set({ done_at: at, locked_until: null })
     .where('id', '=', id)
     .where('locked_by', '=', workerId)
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function retryJob(
@@ -95,6 +97,44 @@ export async function deleteFinishedBefore(conn: Conn, before: string): Promise<
     .where('done_at', '<', before)
     .executeTakeFirst();
   return Number(r.numDeletedRows);
+}
+
+/**
+ * When the oldest job that is due and waits for a worker (unclaimed, or its claim lapsed) was due;
+ * undefined when none waits. One step down the `jobs_due` index (done_at, run_at).
+ */
+export async function oldestWaitingRunAt(conn: Conn, now: string): Promise<string | undefined> {
+  const row = await conn
+    .selectFrom('jobs')
+    .select('run_at')
+    .where('done_at', 'is', null)
+    .where('run_at', '<=', now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .orderBy('run_at')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.run_at;
+}
+
+/**
+ * How many jobs are due and wait for a worker (unclaimed, or their claim lapsed), counted up to
+ * `cap` at most: a read bounded by the cap however deep the outbox is.
+ */
+export async function countWaiting(conn: Conn, now: string, cap: number): Promise<number> {
+  const row = await conn
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('jobs')
+        .select('id')
+        .where('done_at', 'is', null)
+        .where('run_at', '<=', now)
+        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]))
+        .limit(cap)
+        .as('waiting'),
+    )
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Unfinished jobs: due now, and scheduled for later (the `jobs_due` index: done_at, run_at). */

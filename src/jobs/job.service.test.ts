@@ -15,9 +15,21 @@ describe.each(engines())('jobs and housekeeping (%s)', (engine) => {
     h = await openHarness(engine);
     installJobHandlers({
       ...jobHandlers,
-      'test.flaky': async (_db, _ctx, payload) => {
-        if (failuresLeft-- > 0) throw new Error('transient');
-        seen.push(String(payload.n));
+      'test.flaky': {
+        task: async (_db, _ctx, payload) => {
+          if (failuresLeft-- > 0) throw new Error('transient');
+          seen.push(String(payload.n));
+        },
+      },
+      // A step's writes: a marker job far in the future. `steal` plays another worker taking the
+      // claim while the step runs (as after a lapsed claim).
+      'test.step': {
+        step: async (tx, ctx, payload) => {
+          await enqueueJob(tx, ctx, 'test.marker', { of: payload.n }, new Date(ctx.clock.now().getTime() + 365 * DAY));
+          if (payload.steal) {
+            await tx.updateTable('jobs').set({ locked_by: 'w_other' }).where('kind', '=', 'test.step').execute();
+          }
+        },
       },
     });
   });
@@ -35,6 +47,33 @@ describe.each(engines())('jobs and housekeeping (%s)', (engine) => {
     h.clock.advance(HOUR);
     await drainJobs(h.db, h.ctx);
     expect(seen).toEqual(['1']);
+  });
+
+  it('commits a step with its completion, and undoes a step whose claim lapsed before it completed', async () => {
+    await transaction(h.db, async (trx) => {
+      await enqueueJob(trx, h.ctx, 'test.step', { n: 1 });
+    });
+    await drainJobs(h.db, h.ctx);
+    await transaction(h.db, async (trx) => {
+      await enqueueJob(trx, h.ctx, 'test.step', { n: 2, steal: true });
+    });
+    await drainJobs(h.db, h.ctx);
+    const rows = await h.db.kysely
+      .selectFrom('jobs')
+      .select(['kind', 'payload', 'done_at', 'locked_by', 'last_error'])
+      .where('kind', 'in', ['test.step', 'test.marker'])
+      .orderBy('created_at')
+      .orderBy('kind', 'desc')
+      .execute();
+    const marks = rows.filter((r) => r.kind === 'test.marker').map((r) => JSON.parse(r.payload).of);
+    expect(marks).toEqual([1]);
+    const [first, second] = rows.filter((r) => r.kind === 'test.step');
+    expect(first.done_at).not.toBeNull();
+    // The stolen claim, the marker and the completion were one transaction: all undone (the claim
+    // is still this worker's, not 'w_other'); the job waits for its retry with the reason recorded.
+    expect(second).toMatchObject({ done_at: null, locked_by: 'drain' });
+    expect(second.last_error).toMatch(/claim lapsed/);
+    await h.db.kysely.deleteFrom('jobs').where('kind', 'in', ['test.step', 'test.marker']).execute();
   });
 
   it('purges finished jobs after 7 days and idempotency keys after 48 hours, and nothing younger', async () => {

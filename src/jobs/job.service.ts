@@ -10,7 +10,15 @@ import * as repo from './job.repository.js';
  * so it exists if and only if the change committed. Workers run it at least once; handlers are
  * written to be safe to run twice (conditional transitions).
  */
-export type JobHandler = (db: Db, ctx: AppContext, payload: Record<string, unknown>) => Promise<void>;
+export type JobHandler =
+  /**
+   * A step on the database alone: it runs inside the transaction that also marks its job done, so
+   * the step and its completion commit together (one commit per job, and a step whose claim lapsed
+   * meanwhile is rolled back rather than applied twice by two workers).
+   */
+  | { step: (tx: Tx, ctx: AppContext, payload: Record<string, unknown>) => Promise<void> }
+  /** Work that talks to the outside world (SMTP, webhooks): it opens its own transactions. */
+  | { task: (db: Db, ctx: AppContext, payload: Record<string, unknown>) => Promise<void> };
 
 /** Every job kind's handler, by kind. */
 export type JobHandlers = Readonly<Record<string, JobHandler>>;
@@ -53,6 +61,11 @@ export async function enqueueJob(
 }
 
 const LOCK_MS = 60_000;
+
+/** The job's claim lapsed and another worker took it: this run's step is undone, not completed. */
+function claimLapsed(id: string): Error {
+  return new Error(`job ${id}: the claim lapsed before it completed`);
+}
 const MAX_ATTEMPTS = 10;
 
 function backoffMs(attempt: number): number {
@@ -111,8 +124,19 @@ async function runJob(
   const handler = Object.hasOwn(handlers, job.kind) ? handlers[job.kind] : undefined;
   try {
     if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-    await handler(db, ctx, JSON.parse(job.payload) as Record<string, unknown>);
-    await transaction(db, (tx) => repo.completeJob(tx, job.id, workerId, ctx.clock.now().toISOString()));
+    const payload = JSON.parse(job.payload) as Record<string, unknown>;
+    const complete = async (tx: Tx) => {
+      if (!(await repo.completeJob(tx, job.id, workerId, ctx.clock.now().toISOString()))) throw claimLapsed(job.id);
+    };
+    if ('step' in handler) {
+      await transaction(db, async (tx) => {
+        await handler.step(tx, ctx, payload);
+        await complete(tx);
+      });
+    } else {
+      await handler.task(db, ctx, payload);
+      await transaction(db, complete);
+    }
   } catch (e) {
     const runAt = new Date(ctx.clock.now().getTime() + backoffMs(job.attempts)).toISOString();
     const message = e instanceof Error ? e.message : String(e);
@@ -205,6 +229,20 @@ export function releaseClaimsAfterRestore(trx: Tx): Promise<number> {
 export async function purgeFinishedJobs(tx: Tx, ctx: AppContext, olderThanMs: number): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - olderThanMs).toISOString();
   return repo.deleteFinishedBefore(tx, before);
+}
+
+/**
+ * How long the oldest job waiting for a worker has been due, in ms (0 when none waits): the
+ * outbox's queueing delay, the same whatever the jobs cost and however many workers drain it.
+ */
+export async function outboxLagMs(conn: Conn, now: Date): Promise<number> {
+  const oldest = await repo.oldestWaitingRunAt(conn, now.toISOString());
+  return oldest ? Math.max(0, now.getTime() - new Date(oldest).getTime()) : 0;
+}
+
+/** How many jobs wait for a worker now, counted up to `cap` (admission control's measure). */
+export function jobsWaiting(conn: Conn, now: Date, cap: number): Promise<number> {
+  return repo.countWaiting(conn, now.toISOString(), cap);
 }
 
 /** The outbox's backlog: jobs due and not yet done, and jobs waiting for their time (retries, deadlines). */

@@ -16,12 +16,14 @@ describe.each(engines())('the worker (%s)', (engine) => {
     h = await openHarness(engine);
     installJobHandlers({
       ...jobHandlers,
-      'test.held': async (_db, _ctx, payload) => {
-        running++;
-        mostAtOnce = Math.max(mostAtOnce, running);
-        await gate;
-        running--;
-        done.push(String(payload.n));
+      'test.held': {
+        task: async (_db, _ctx, payload) => {
+          running++;
+          mostAtOnce = Math.max(mostAtOnce, running);
+          await gate;
+          running--;
+          done.push(String(payload.n));
+        },
       },
     });
   });

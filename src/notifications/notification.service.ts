@@ -256,5 +256,5 @@ function outgoing(ctx: AppContext, row: NotificationRow): OutgoingMessage {
 
 /** The notifications domain's jobs, assembled with the others in `src/wiring.ts`. */
 export const notificationJobHandlers: JobHandlers = {
-  [JOB_SEND_NOTIFICATION]: sendNotification,
+  [JOB_SEND_NOTIFICATION]: { task: sendNotification },
 };

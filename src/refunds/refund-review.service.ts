@@ -3,30 +3,19 @@ import type { AppContext } from '../context.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { type Page, pageOf } from '../db/page.js';
-import { type Conn, transaction } from '../db/transaction.js';
+import type { Conn } from '../db/transaction.js';
 import {
   findReplay,
   type IdempotencyRequest,
   type Idempotent,
   idempotentTransaction,
 } from '../idempotency/idempotency.service.js';
-import { enqueueJob, type JobHandler } from '../jobs/job.service.js';
-import * as payments from '../payments/payment.service.js';
-import { settleRefund } from '../payments/processor.js';
-import * as settlement from '../payments/settlement.service.js';
+import { enqueueJob } from '../jobs/job.service.js';
 import * as errors from './refund.errors.js';
-import {
-  isFinalFailure,
-  JOB_ACQUIRER_REVIEW,
-  JOB_MERCHANT_DEADLINE,
-  JOB_PROCESS,
-  type Refund,
-  type RefundStatus,
-} from './refund.js';
+import { JOB_ACQUIRER_REVIEW, type Refund, type RefundStatus } from './refund.js';
 import * as repo from './refund.repository.js';
-import { getLockedRefund, lockRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
-import { queueForReviewer, SYSTEM, toRefund, toRefunds, transition } from './refund.transitions.js';
-import { getRefundPolicy } from './refund-policy.service.js';
+import { getLockedRefund, sendToProcessor, visibleRefundRow } from './refund.service.js';
+import { toRefund, toRefunds, transition } from './refund.transitions.js';
 
 export type Decision = 'approve' | 'reject';
 
@@ -134,132 +123,6 @@ export async function listManualReviews(
   const rows = await repo.listManualReviewRows(conn, scope.acquirerId ?? null, q.limit + 1, q.cursor);
   const page = pageOf(rows, q.limit);
   return { ...page, data: await toRefunds(conn, page.data) };
-}
-
-// ── the acquirer's rules ─────────────────────────────────────────────────────
-
-/** A rule returns why a refund needs a person, or null when it may be approved automatically. */
-export type AcquirerRule = (conn: Conn, refund: Refund) => Promise<string | null>;
-/** The acquirer's rules by name, assembled at start-up (`src/wiring.ts`) from every domain's. */
-export type AcquirerRules = Readonly<Record<string, AcquirerRule>>;
-
-/** The refunds domain's own rules; other domains export theirs (disputes: "no open dispute"). */
-export const refundAcquirerRules: AcquirerRules = {
-  amount_within_threshold: async (conn, r) => {
-    const policy = await getRefundPolicy(conn, r.merchantId);
-    return r.amount > policy.acquirerManualReviewAbove ? 'amount above the manual-review threshold' : null;
-  },
-  within_window: async (conn, r) => {
-    const [policy, payment] = await Promise.all([
-      getRefundPolicy(conn, r.merchantId),
-      payments.findPaymentById(conn, r.paymentId),
-    ]);
-    if (!payment) return 'payment not found';
-    const deadline = new Date(payment.createdAt).getTime() + policy.windowDays * 86_400_000;
-    return new Date(r.createdAt).getTime() > deadline ? 'outside the refund window' : null;
-  },
-  payment_captured: async (conn, r) => {
-    const payment = await payments.findPaymentById(conn, r.paymentId);
-    if (!payment || payment.capturedAmount === 0) return 'no money was captured';
-    return payment.flagged ? 'the payment is flagged' : null;
-  },
-  // A sale of the open batch is voided (撤销), not refunded: a refund of one needs a person's look.
-  payment_settled: async (conn, r) => {
-    const payment = await payments.findPaymentById(conn, r.paymentId);
-    return payment && (await settlement.isPaymentSettled(conn, payment)) ? null : 'the sale is not settled yet';
-  },
-  payment_failure_is_real: async (conn, r) => {
-    if (r.reason !== 'payment_failure') return null;
-    const payment = await payments.findPaymentById(conn, r.paymentId);
-    return payment?.status === 'failed' && payment.capturedAmount > 0
-      ? null
-      : 'reason is payment failure but the payment shows no money taken without success';
-  },
-};
-
-/** Why a refund needs manual review (every failing rule), or [] when it may be auto-approved. */
-export async function manualReviewReasons(conn: Conn, rules: AcquirerRules, refund: Refund): Promise<string[]> {
-  const reasons = await Promise.all(Object.values(rules).map((rule) => rule(conn, refund)));
-  return reasons.filter((r): r is string => r !== null);
-}
-
-/**
- * The acquirer's automatic review: approve when every rule passes, otherwise queue for a person.
- * A request the merchant never answered always goes to a person. Safe to run twice. The rules read
- * inside the transaction, under the refund's lock, so they judge the refund as it is.
- */
-async function acquirerReview(
-  db: Db,
-  ctx: AppContext,
-  rules: AcquirerRules,
-  payload: Record<string, unknown>,
-): Promise<void> {
-  const id = String(payload.refundId);
-  await transaction(db, async (trx) => {
-    const current = (await lockRefund(trx, id))?.refund;
-    if (current?.status !== 'pending_acquirer' || current.acquirer_review === 'manual') return;
-    const reasons = await manualReviewReasons(trx, rules, await toRefund(trx, current));
-    if (reasons.length === 0) {
-      await sendToProcessor(trx, ctx, current, SYSTEM, 'approved by the acquirer’s rules', { acquirer_review: 'auto' });
-    } else {
-      await queueForReviewer(trx, ctx, current, reasons);
-    }
-  });
-}
-
-/** The processor's answer: `processing` → `succeeded` (with a trace reference) or `failed`. */
-async function processRefund(db: Db, ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
-  const id = String(payload.refundId);
-  await transaction(db, async (trx) => {
-    const locked = await lockRefund(trx, id);
-    const current = locked?.refund;
-    if (!locked || current?.status !== 'processing') return;
-    // Counted and answered under the lock: a retry cannot slip an attempt in between.
-    const attempts = (await repo.listEventRows(trx, id)).filter((e) => e.to_status === 'processing').length;
-    const outcome = settleRefund(locked.payment.card, attempts);
-    if (outcome.kind === 'succeeded') {
-      await transition(trx, ctx, current, 'succeeded', SYSTEM, 'the processor confirmed the refund', {
-        processor_reference: outcome.processorReference,
-      });
-    } else {
-      const final = isFinalFailure(outcome.failureReason, attempts);
-      const note = `the processor failed: ${outcome.failureReason}${final ? ' (final: the amount is released)' : ''}`;
-      await transition(trx, ctx, current, 'failed', SYSTEM, note, {
-        failure_reason: outcome.failureReason,
-        failure_final: final ? 1 : 0,
-      });
-    }
-  });
-}
-
-/** A customer request the merchant left unanswered past its deadline goes to the acquirer, by hand. */
-async function merchantDeadline(db: Db, ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
-  const id = String(payload.refundId);
-  await transaction(db, async (trx) => {
-    const row = (await lockRefund(trx, id))?.refund;
-    if (row?.status !== 'pending_merchant' || !row.merchant_deadline_at) return;
-    if (row.merchant_deadline_at > ctx.clock.now().toISOString()) return;
-    await transition(
-      trx,
-      ctx,
-      row,
-      'pending_acquirer',
-      SYSTEM,
-      'the merchant did not answer in time: escalated to the acquirer',
-      {
-        acquirer_review: 'manual',
-      },
-    );
-  });
-}
-
-/** The refunds domain's jobs; the acquirer's review applies `rules` (all domains' rules). */
-export function refundJobHandlers(rules: AcquirerRules): Record<string, JobHandler> {
-  return {
-    [JOB_ACQUIRER_REVIEW]: (db, ctx, payload) => acquirerReview(db, ctx, rules, payload),
-    [JOB_PROCESS]: processRefund,
-    [JOB_MERCHANT_DEADLINE]: merchantDeadline,
-  };
 }
 
 /** Refunds waiting for a review decision, by stage: the merchant's (customer requests), the acquirer's. */

@@ -47,6 +47,22 @@ export async function toRefunds(conn: Conn, rows: RefundTable[]): Promise<Refund
 
 export function refundRowToRefund(r: RefundTable, events: RefundEventTable[]): Refund {
   return {
+    ...refundFields(r),
+    timeline: events.map(
+      (e): RefundEvent => ({
+        from: e.from_status as RefundStatus | null,
+        to: e.to_status as RefundStatus,
+        actor: { kind: e.actor_kind as EventActorKind, id: e.actor_id },
+        note: e.note,
+        at: e.created_at,
+      }),
+    ),
+  };
+}
+
+/** A refund's own fields, without its timeline (which costs a read of its events). */
+export function refundFields(r: RefundTable): Omit<Refund, 'timeline'> {
+  return {
     id: r.id,
     status: r.status as RefundStatus,
     paymentId: r.payment_id,
@@ -65,15 +81,6 @@ export function refundRowToRefund(r: RefundTable, events: RefundEventTable[]): R
     acquirerReview: (r.acquirer_review as Refund['acquirerReview']) ?? null,
     decisionReason: r.decision_reason,
     disputeId: r.dispute_id,
-    timeline: events.map(
-      (e): RefundEvent => ({
-        from: e.from_status as RefundStatus | null,
-        to: e.to_status as RefundStatus,
-        actor: { kind: e.actor_kind as EventActorKind, id: e.actor_id },
-        note: e.note,
-        at: e.created_at,
-      }),
-    ),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -310,5 +310,5 @@ function oneLine(text: string): string {
 
 /** The webhooks domain's jobs, assembled with the others in `src/wiring.ts`. */
 export const webhookJobHandlers: JobHandlers = {
-  [JOB_DELIVER_WEBHOOK]: deliverWebhook,
+  [JOB_DELIVER_WEBHOOK]: { task: deliverWebhook },
 };
