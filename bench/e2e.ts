@@ -4,7 +4,8 @@
  * connections for BENCH_E2E_SECONDS (default 60); every 2 s the benchmark scrapes /metrics for the
  * outbox's backlog (jobs due) and the refunds created and succeeded so far. The backlog must stay
  * flat: its mean over the last third of the run no more than 1.5× its mean over the first third
- * (+50 jobs of slack), and refunds must succeed at ≥ 0.9× the rate they are created. After the load
+ * (+50 jobs of slack), and over the last two thirds (after the outbox filled to the depth admission
+ * control holds it at) refunds must succeed at ≥ 0.9× the rate they are created. After the load
  * stops, how long the backlog takes to drain. Not a test, and out of CI.
  */
 import { join } from 'node:path';
@@ -115,18 +116,27 @@ async function main(): Promise<void> {
   const early = mean(during.slice(0, third));
   const late = mean(during.slice(-third));
   const span = during[during.length - 1];
-  const createdRate = (span.created - samples[0].created) / (span.at - samples[0].at);
-  const succeededRate = (span.succeeded - samples[0].succeeded) / (span.at - samples[0].at);
+  const rate = (from: Sample, key: 'created' | 'succeeded') => (span[key] - from[key]) / (span.at - from.at);
+  const createdRate = rate(samples[0], 'created');
+  const succeededRate = rate(samples[0], 'succeeded');
+  // Steady state: from the end of the first third, once the outbox has filled to the depth
+  // admission control holds it at (a one-time fill, drained after the load stops).
+  const steady = during[third - 1];
+  const steadyCreated = rate(steady, 'created');
+  const steadySucceeded = rate(steady, 'succeeded');
   const flat = late <= early * 1.5 + 50;
-  const keepsUp = succeededRate >= 0.9 * createdRate;
+  const keepsUp = steadySucceeded >= 0.9 * steadyCreated;
   console.log(
     [
       '',
-      `refunds created ${fmt.n(createdRate)}/s, succeeded ${fmt.n(succeededRate)}/s (${fmt.x(succeededRate / createdRate)}); ` +
+      `refunds created ${fmt.n(createdRate)}/s, succeeded ${fmt.n(succeededRate)}/s (${fmt.x(succeededRate / createdRate)}) over the run; ` +
         `201s ${fmt.n(result.ok)}, non-2xx ${result.non2xx}, p99 ${fmt.ms(result.latency.p99)} ms`,
+      `steady state (last two thirds): created ${fmt.n(steadyCreated)}/s, succeeded ${fmt.n(steadySucceeded)}/s (${fmt.x(steadySucceeded / steadyCreated)})`,
+      'creation is held to the pace the worker keeps by admission control (ADMISSION_MAX_WAITING_JOBS, 2,000 jobs);',
+      "the request path alone (target 2's rate) is measured with the worker off, by `npm run bench`",
       `backlog (jobs due): first third mean ${fmt.n(early)}, last third mean ${fmt.n(late)}; drained ${drainSeconds.toFixed(1)}s after the load stopped`,
       `${flat ? 'met ' : 'MISS'}  3. backlog flat (last third ≤ 1.5× first third + 50)`,
-      `${keepsUp ? 'met ' : 'MISS'}  3. refunds succeed as fast as they are created (≥ 0.9×)`,
+      `${keepsUp ? 'met ' : 'MISS'}  3. refunds succeed as fast as they are created, steady state (≥ 0.9×)`,
     ].join('\n'),
   );
   if (result.non2xx + result.errors > 0) process.exitCode = 1;

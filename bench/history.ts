@@ -83,7 +83,7 @@ async function measure(n: number): Promise<LoadResult> {
     `RefundDesk (${fmt.n(n)})`,
     SERVER_ENTRY,
     ['serve'],
-    { DATABASE_URL: file, LOG_LEVEL: 'warn', WORKER: 'off' },
+    { DATABASE_URL: file, LOG_LEVEL: 'warn', WORKER: 'off', ADMISSION_MAX_WAITING_JOBS: '0' },
     await freePort(),
   );
   try {

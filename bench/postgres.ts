@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   installCleanup();
   buildServer();
   const tdb = await throwawayDatabase('postgres');
-  const env = { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', WORKER: 'off' };
+  const env = { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', WORKER: 'off', ADMISSION_MAX_WAITING_JOBS: '0' };
   const start = async (name: string) => startServer(name, SERVER_ENTRY, ['serve'], env, await freePort());
   const servers: Server[] = [];
   try {

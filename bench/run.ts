@@ -53,6 +53,8 @@ const RD_ENV = (file: string) => ({
   DATABASE_URL: file,
   LOG_LEVEL: 'warn',
   WORKER: 'off',
+  // Nothing drains this outbox: admission control would hold the load once 2,000 jobs wait.
+  ADMISSION_MAX_WAITING_JOBS: '0',
 });
 
 function statusList(s: Record<string, number>): string {
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   );
   console.log(
     'processes: RefundDesk = child `node dist/server/cli/main.js serve`, built first (what `npm start` runs; ' +
-      'WORKER=off, LOG_LEVEL=warn); baseline = child `node --import tsx bench/baseline-server.ts`; ' +
+      'WORKER=off, ADMISSION_MAX_WAITING_JOBS=0, LOG_LEVEL=warn); baseline = child `node --import tsx bench/baseline-server.ts`; ' +
       'autocannon, the /healthz probe and phase 2 run in this process.\n',
   );
 

@@ -23,6 +23,11 @@ export interface Config {
   groupCommit: boolean;
   /** How long the simulated processor takes to settle a refund: refunds are asynchronous. */
   refundProcessingDelayMs: number;
+  /**
+   * Admission control (src/http/admission.ts): new refunds are held, then refused (503 `busy`),
+   * while more than this many jobs wait for a worker (0: never).
+   */
+  admissionMaxWaitingJobs: number;
   /** How long a stopping `serve` waits for requests in flight and the worker's job before exiting 1. */
   stopGraceSeconds: number;
   sessionIdleMinutes: number;
@@ -159,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     groupCommit: env.GROUP_COMMIT !== 'off',
     refundProcessingDelayMs: int('REFUND_PROCESSING_DELAY_MS', 3000, env),
     stopGraceSeconds: Math.max(1, int('STOP_GRACE_SECONDS', 10, env)),
+    admissionMaxWaitingJobs: Math.max(0, int('ADMISSION_MAX_WAITING_JOBS', 2000, env)),
     sessionIdleMinutes: int('SESSION_IDLE_MINUTES', 30, env),
     sessionAbsoluteHours: int('SESSION_ABSOLUTE_HOURS', 12, env),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, env),

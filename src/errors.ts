@@ -12,6 +12,7 @@ export const errorCatalog = {
   route_not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  busy: { status: 503, title: 'Too many refunds are still being processed: try again shortly' },
   contact_required: { status: 422, title: 'An e-mail or a phone number is required' },
   card_number_not_allowed: { status: 422, title: 'A card number is not accepted in this field' },
   // authentication and permission

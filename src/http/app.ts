@@ -24,6 +24,7 @@ import { refundRoutes } from '../refunds/refund.routes.js';
 import type { ProcessContext } from '../runtime.js';
 import { terminalRoutes } from '../terminals/terminal.routes.js';
 import { webhookRoutes } from '../webhooks/webhook.routes.js';
+import { registerAdmission } from './admission.js';
 import { registerAuthHook } from './auth-hook.js';
 import { errorsPage } from './errors-page.js';
 import { healthRoutes } from './health.js';
@@ -90,6 +91,7 @@ export async function buildApp(db: Db, ctx: ProcessContext, opts: AppOptions = {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('db', db);
   registerProblemHandlers(app);
+  registerAdmission(app, db, ctx); // before authentication: a refused request costs no key or password check
   registerAuthHook(app, ctx);
   registerNulGuard(app);
   await registerMetrics(app, ctx); // before any route: the HTTP histogram learns the routes as they are added

@@ -7,3 +7,7 @@ export const nulInText = (path: string) =>
   new AppError('validation_failed', 'Text must not contain NUL (\\u0000)', {
     errors: [{ path, message: 'contains a NUL character' }],
   });
+
+/** The worker is behind (admission.ts): new refunds wait until it catches up. */
+export const busy = (maxWaiting: number) =>
+  new AppError('busy', `more than ${maxWaiting} refund steps wait for the worker: try again shortly`);

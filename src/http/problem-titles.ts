@@ -15,6 +15,7 @@ export const zhTitles: Record<ErrorCode, string> = {
   route_not_found: '没有这个接口',
   method_not_allowed: '此接口不支持该方法',
   rate_limited: '请求过于频繁, 请稍后再试',
+  busy: '系统繁忙, 请稍后重试',
   unauthenticated: '请先登录',
   invalid_credentials: '账号或密码错误',
   contact_required: '请留下电子邮箱或手机号码',

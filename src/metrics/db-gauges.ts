@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { countActiveLockouts } from '../credentials/credential.service.js';
 import type { Db } from '../db/connect.js';
 import { countOpenDisputes } from '../disputes/dispute-view.js';
-import { jobBacklog } from '../jobs/job.service.js';
+import { jobBacklog, outboxLagMs } from '../jobs/job.service.js';
 import { countWaitingForReview } from '../refunds/refund-review.service.js';
 
 /**
@@ -49,6 +49,14 @@ export function registerDatabaseGauges(registry: Registry, db: Db, clock: Clock)
     'state',
     async () => ({ ...(await jobBacklog(conn, clock.now())) }),
   );
+  new Gauge({
+    name: 'refunddesk_jobs_lag_seconds',
+    help: 'How long the oldest job waiting for a worker has been due (0: none waits)',
+    registers: [registry],
+    async collect() {
+      this.set((await outboxLagMs(conn, clock.now())) / 1000);
+    },
+  });
   gauge('refunddesk_disputes_open', 'Open disputes, by stage', 'stage', () => countOpenDisputes(conn));
 
   new Gauge({

@@ -22,6 +22,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   app.post(
     '/api/v1/public/refund-requests',
     {
+      config: { admission: true },
       schema: {
         tags: ['customer'],
         summary: 'Ask for a refund (申请退款) with the receipt reference and the card’s last 4 digits',
@@ -53,6 +54,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           }),
           ...errorResponses,
           ...limited,
+          503: errorResponses[403],
         },
       },
     },

@@ -12,6 +12,7 @@ import {
   MAX_AMOUNT,
   page,
   pageQuery,
+  problemSchema,
   receiptQuery,
   receiptSchema,
   refundSchema,
@@ -29,7 +30,10 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post(
     '/api/v1/refunds',
     {
-      config: { auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'api_key'], scope: 'refunds:write' } },
+      config: {
+        auth: { roles: ['cashier', 'supervisor', 'merchant_owner', 'api_key'], scope: 'refunds:write' },
+        admission: true,
+      },
       schema: {
         tags: ['refunds'],
         summary: 'Refund (退货) a payment, all or part; operators and owners give the refund password',
@@ -42,7 +46,7 @@ export const refundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           refundPassword: secret.optional().describe('The merchant’s refund password (not needed with an API key)'),
           note: prose(500).optional(),
         }),
-        response: { 201: refundSchema, ...errorResponses },
+        response: { 201: refundSchema, ...errorResponses, 503: problemSchema },
       },
     },
     async (req, reply) => {

@@ -79,6 +79,7 @@ describe.each(engines())('/metrics (%s)', (engine) => {
     );
     // Gauges read from the database at scrape time, and the runtime's own.
     expect(after).toMatch(/^refunddesk_jobs_backlog\{state="due"\} 0$/m);
+    expect(after).toMatch(/^refunddesk_jobs_lag_seconds 0$/m);
     expect(after).toMatch(/^refunddesk_refunds_waiting_for_review\{stage="merchant"\} \d+$/m);
     expect(after).toMatch(/^refunddesk_disputes_open\{stage="negotiating"\} 0$/m);
     expect(after).toMatch(/^refunddesk_secret_lockouts_active\{secret="refund_password"\} 0$/m);

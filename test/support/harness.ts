@@ -66,6 +66,9 @@ export async function openHarness(
     logLevel: 'silent',
     worker: false,
     refundProcessingDelayMs: 0,
+    // No worker runs here: the outbox is as deep as the test leaves it, so admission control is off
+    // unless a test turns it on (test/http/admission.test.ts).
+    admissionMaxWaitingJobs: 0,
     secretKey: randomBytes(32).toString('hex'), // not a key file in ./data for PostgreSQL runs
     backupDir: join(tmpdir(), `refunddesk-backups-${randomBytes(6).toString('hex')}`),
     ...overrides,

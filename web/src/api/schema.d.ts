@@ -4469,6 +4469,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -6235,6 +6253,24 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail?: string;
+                            requestId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `code` is stable (see /docs/errors) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
