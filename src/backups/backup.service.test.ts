@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
-import { connect } from '../db/connect.js';
+import { connect, type Db } from '../db/connect.js';
+import { migrateTo, migrationNames, pendingMigrations } from '../db/migrate.js';
+import { transaction } from '../db/transaction.js';
 import type { AppError } from '../errors.js';
 import { buildApp } from '../http/app.js';
 import { newId } from '../ids.js';
@@ -15,6 +18,7 @@ import { purposeKey } from '../secret-key.js';
 import { DEMO } from '../seed/demo.js';
 import { openSecret } from '../webhooks/secret-box.js';
 import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
+import { loadOrder, openSnapshot } from './backup.repository.js';
 import { type BackupResult, createBackup, verifyBackup } from './backup.service.js';
 import { assertRestorable } from './backup-manifest.js';
 import { restoreBackup } from './restore.service.js';
@@ -78,6 +82,37 @@ async function addAttachment(h: Harness, paymentId: string): Promise<Buffer> {
     })
     .execute();
   return data;
+}
+
+/**
+ * Copies every row of `from` (at the current schema) into `to` (at an older one), column by column
+ * as far as the older tables have them, parents first: a database that only ever ran the older
+ * migrations, holding real data.
+ */
+async function copyRowsInto(from: Db, to: ThrowawayDatabase): Promise<void> {
+  const snap = await openSnapshot(to.url);
+  const tables = loadOrder(await snap.tables());
+  await snap.close();
+  const into = connect(to.url);
+  try {
+    await transaction(into, async (trx) => {
+      for (const t of tables) {
+        const columns = t.columns.map((c) => c.name);
+        const rows = await from.kysely
+          .selectFrom(t.name as never)
+          .select(columns as never)
+          .execute();
+        for (let i = 0; i < rows.length; i += 100) {
+          await trx
+            .insertInto(t.name as never)
+            .values(rows.slice(i, i + 100) as never)
+            .execute();
+        }
+      }
+    });
+  } finally {
+    await into.close();
+  }
 }
 
 describe.each(engines())('backups of a %s database', (engine) => {
@@ -274,6 +309,62 @@ describe.each(engines())('backups of a %s database', (engine) => {
     });
     expect(forced.rows).toBe(encrypted.manifest.tables.reduce((n, t) => n + t.rows, 0));
   });
+  it.each(engines())(
+    'restores a backup taken at an older schema into %s: loaded at that schema, then migrated to the latest',
+    async (targetEngine) => {
+      const OLD = '020_backup_runs';
+      const latest = migrationNames().at(-1);
+      expect(latest).not.toBe(OLD);
+      const source = await throwawayDatabase(engine);
+      targets.push(source);
+      const old = connect(source.url);
+      try {
+        await migrateTo(old, OLD);
+      } finally {
+        await old.close();
+      }
+      await copyRowsInto(h.db, source);
+      const file = join(dir, `schema-${OLD}-${targetEngine}.rdbackup`);
+      const backup = await createBackup({ databaseUrl: source.url, secretKey: h.ctx.config.secretKey }, file);
+      expect(backup.manifest.schemaVersion).toBe(OLD);
+      // 021 adds the terminal journal, which this schema has not got.
+      expect(backup.manifest.tables.map((t) => t.name)).not.toContain('terminal_journal');
+
+      const target = await throwawayDatabase(targetEngine);
+      targets.push(target);
+      const r = await restoreBackup(file, target.url, { secretKey: h.ctx.config.secretKey });
+      expect(r).toMatchObject({ schemaVersion: OLD, migratedTo: latest });
+
+      const db = connect(target.url);
+      try {
+        expect(await pendingMigrations(db)).toEqual([]);
+        const applied = await db.kysely
+          .selectFrom('kysely_migration' as never)
+          .select(sql<string>`max(name)`.as('name'))
+          .executeTakeFirstOrThrow();
+        expect(applied.name).toBe(latest);
+        for (const t of backup.manifest.tables) {
+          const n = await db.kysely
+            .selectFrom(t.name as never)
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirstOrThrow();
+          expect(Number(n.n), t.name).toBe(t.rows);
+        }
+        expect(backup.manifest.tables.find((t) => t.name === 'payments')?.rows).toBeGreaterThan(0);
+        // The migrations after OLD ran over the restored rows: 021 numbered the terminals and
+        // rebuilt their journal from the sales.
+        expect((await db.kysely.selectFrom('terminal_journal').select('id').execute()).length).toBeGreaterThan(0);
+        const unnumbered = await db.kysely
+          .selectFrom('terminals')
+          .select('id')
+          .where('terminal_no', 'is', null)
+          .execute();
+        expect(unnumbered).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });
 
 describe('restoring a backup from a newer RefundDesk', () => {
