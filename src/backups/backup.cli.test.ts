@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgeBackup } from '../../test/support/backup-forge.js';
 import { runCli } from '../../test/support/cli-process.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { loadConfig } from '../config.js';
@@ -88,5 +89,26 @@ describe('refunddesk backup, backup verify and restore', () => {
       expect(run.stdout).toBe('');
       expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
     }
+  });
+
+  it('names the table that differs from the manifest in one line, with exit 1', async () => {
+    const file = join(dir, 'plain.rdbackup');
+    const made = await createBackup({ databaseUrl: dbs[0].url, secretKey }, file);
+    const payments = made.manifest.tables.find((t) => t.name === 'payments');
+    expect(payments?.rows).toBeGreaterThan(0);
+    const mismatch = join(dir, 'mismatch.rdbackup');
+    await forgeBackup(file, mismatch, {
+      manifest: (m) => ({
+        ...m,
+        tables: m.tables.map((t) => (t.name === 'payments' ? { ...t, sha256: 'f'.repeat(64) } : t)),
+      }),
+    });
+    const plainEnv = { env: { SECRET_KEY: secretKey } }; // no BACKUP_KEY: the files are plain
+    const verified = await runCli(dbs[0].url, ['backup', 'verify', mismatch], plainEnv);
+    expect(verified.code, verified.stderr).toBe(1);
+    expect(verified.stdout).toBe('');
+    expect(verified.stderr.trim().split('\n')).toEqual([
+      'error: backup_mismatch: verification failed: table payments: its SHA-256 does not match the manifest',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgeBackup } from '../../test/support/backup-forge.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
 import { connect, type Db } from '../db/connect.js';
@@ -20,7 +21,7 @@ import { openSecret } from '../webhooks/secret-box.js';
 import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
 import { loadOrder, openSnapshot } from './backup.repository.js';
 import { type BackupResult, createBackup, verifyBackup } from './backup.service.js';
-import { assertRestorable } from './backup-manifest.js';
+import { assertRestorable, type BackupManifest } from './backup-manifest.js';
 import { restoreBackup } from './restore.service.js';
 
 const PASSPHRASE = 'correct horse battery staple 电池';
@@ -33,6 +34,16 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
     return (e as AppError).code ?? String(e);
   }
   return 'resolved';
+}
+
+/** The error a promise rejects with. */
+async function errorOf(p: Promise<unknown>): Promise<AppError> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: AppError) => e,
+  );
 }
 
 /** Test-only rows no API writes in one call: a dispute with a binary attachment (bytea / BLOB). */
@@ -365,6 +376,33 @@ describe.each(engines())('backups of a %s database', (engine) => {
       }
     },
   );
+
+  it('names the first table whose row count or hash differs from the manifest (backup_mismatch), in an otherwise whole file', async () => {
+    const withRows = plain.manifest.tables.filter((t) => t.rows > 0);
+    const [first, later] = [withRows[1], withRows[withRows.length - 1]];
+    const lie = (name: string, change: object) => (m: BackupManifest) => ({
+      ...m,
+      tables: m.tables.map((t) => (t.name === name ? { ...t, ...change } : t)),
+    });
+    const both = join(dir, 'miscounted.rdbackup');
+    await forgeBackup(plain.file, both, {
+      manifest: (m) => lie(later.name, { sha256: '0'.repeat(64) })(lie(first.name, { rows: first.rows + 1 })(m)),
+    });
+    const e = await errorOf(verifyBackup(both));
+    expect(e.code).toBe('backup_mismatch');
+    expect(e.message).toContain(`table ${first.name}: ${first.rows} rows, the manifest says ${first.rows + 1}`);
+    expect(e.message).not.toContain(`table ${later.name}:`);
+
+    const rehashed = join(dir, 'rehashed.rdbackup');
+    await forgeBackup(plain.file, rehashed, { manifest: lie(later.name, { sha256: '0'.repeat(64) }) });
+    const h2 = await errorOf(verifyBackup(rehashed));
+    expect(h2.code).toBe('backup_mismatch');
+    expect(h2.message).toContain(`table ${later.name}: its SHA-256 does not match the manifest`);
+
+    // The forger itself is faithful: an unedited copy verifies.
+    await forgeBackup(plain.file, join(dir, 'copied.rdbackup'), {});
+    expect((await verifyBackup(join(dir, 'copied.rdbackup'))).manifest.tables).toEqual(plain.manifest.tables);
+  });
 });
 
 describe('restoring a backup from a newer RefundDesk', () => {
