@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +91,7 @@ describe('refunddesk backup, backup verify and restore', () => {
     }
   });
 
-  it('names the table that differs from the manifest in one line, with exit 1', async () => {
+  it('names the table that differs from the manifest in one line, and refuses a file from a newer RefundDesk, both with exit 1', async () => {
     const file = join(dir, 'plain.rdbackup');
     const made = await createBackup({ databaseUrl: dbs[0].url, secretKey }, file);
     const payments = made.manifest.tables.find((t) => t.name === 'payments');
@@ -103,12 +103,28 @@ describe('refunddesk backup, backup verify and restore', () => {
         tables: m.tables.map((t) => (t.name === 'payments' ? { ...t, sha256: 'f'.repeat(64) } : t)),
       }),
     });
+    const newer = join(dir, 'newer.rdbackup');
+    await forgeBackup(file, newer, {
+      intro: (i) => ({ ...i, refunddeskVersion: '99.0.0' }),
+      manifest: (m) => ({ ...m, refunddeskVersion: '99.0.0' }),
+    });
+    const target = join(dir, 'from-newer', 'refunddesk.db');
     const plainEnv = { env: { SECRET_KEY: secretKey } }; // no BACKUP_KEY: the files are plain
-    const verified = await runCli(dbs[0].url, ['backup', 'verify', mismatch], plainEnv);
-    expect(verified.code, verified.stderr).toBe(1);
-    expect(verified.stdout).toBe('');
-    expect(verified.stderr.trim().split('\n')).toEqual([
-      'error: backup_mismatch: verification failed: table payments: its SHA-256 does not match the manifest',
+    const [verified, restored] = await Promise.all([
+      runCli(dbs[0].url, ['backup', 'verify', mismatch], plainEnv),
+      runCli(dbs[0].url, ['restore', newer, '--into', target], plainEnv),
     ]);
+    for (const [run, line] of [
+      [
+        verified,
+        /^error: backup_mismatch: verification failed: table payments: its SHA-256 does not match the manifest$/,
+      ],
+      [restored, /^error: backup_from_newer_version: the backup was made by RefundDesk 99\.0\.0, /],
+    ] as const) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+    }
+    expect(existsSync(target)).toBe(false);
   });
 });

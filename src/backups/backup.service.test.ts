@@ -19,7 +19,7 @@ import { purposeKey } from '../secret-key.js';
 import { DEMO } from '../seed/demo.js';
 import { openSecret } from '../webhooks/secret-box.js';
 import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
-import { loadOrder, openSnapshot } from './backup.repository.js';
+import { existingTables, loadOrder, openSnapshot } from './backup.repository.js';
 import { type BackupResult, createBackup, verifyBackup } from './backup.service.js';
 import { assertRestorable, type BackupManifest } from './backup-manifest.js';
 import { restoreBackup } from './restore.service.js';
@@ -402,6 +402,34 @@ describe.each(engines())('backups of a %s database', (engine) => {
     // The forger itself is faithful: an unedited copy verifies.
     await forgeBackup(plain.file, join(dir, 'copied.rdbackup'), {});
     expect((await verifyBackup(join(dir, 'copied.rdbackup'))).manifest.tables).toEqual(plain.manifest.tables);
+  });
+
+  it.each([
+    ['a newer RefundDesk', { refunddeskVersion: '99.0.0' }, 'made by RefundDesk 99.0.0'],
+    ['an unknown, newer schema', { schemaVersion: '999_future' }, 'schema 999_future is unknown'],
+  ])('refuses to restore a file from %s (backup_from_newer_version), loading nothing', async (_, forged, says) => {
+    const file = join(dir, `newer-${Object.keys(forged)[0]}.rdbackup`);
+    await forgeBackup(plain.file, file, {
+      intro: (i) => ({ ...i, ...forged }),
+      manifest: (m) => ({ ...m, ...forged }),
+    });
+    // Whole and consistent: what is refused is where it comes from.
+    expect((await verifyBackup(file)).manifest).toMatchObject(forged);
+    const target = await throwawayDatabase(engine);
+    targets.push(target);
+    const e = await errorOf(restoreBackup(file, target.url, { secretKey: h.ctx.config.secretKey }));
+    expect(e.code).toBe('backup_from_newer_version');
+    expect(e.message).toContain(says);
+    if (engine === 'sqlite') {
+      expect(existsSync(target.url)).toBe(false);
+    } else {
+      const db = connect(target.url);
+      try {
+        expect(await existingTables(db)).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    }
   });
 });
 
