@@ -19,14 +19,10 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import SqliteDatabase from 'better-sqlite3';
 import { createBackup, verifyBackup } from '../src/backups/backup.service.js';
 import { restoreBackup } from '../src/backups/restore.service.js';
-import { loadConfig } from '../src/config.js';
-import { newId } from '../src/ids.js';
-import { openContext } from '../src/runtime.js';
-import { seedDemo } from '../src/seed/demo.js';
 import { throwawayDatabase } from '../test/support/engines.js';
+import { demoWithPayments } from './bulk-payments.js';
 import { installCleanup, makeTempDir, removeTempDirs } from './procs.js';
 import { fmt, table } from './report.js';
 
@@ -48,40 +44,6 @@ interface SizeResult {
   steps: Step[];
   plainMiB: number;
   encryptedMiB: number;
-}
-
-/** Demo data plus `n` payments copied from an approved demo sale, in one transaction. */
-async function paymentsDb(file: string, n: number, secretKey: string): Promise<number> {
-  const { db, ctx } = await openContext({ ...loadConfig({}), databaseUrl: file, secretKey, worker: false });
-  await seedDemo(db, ctx);
-  await db.close();
-  const sqlite = new SqliteDatabase(file);
-  sqlite.pragma('journal_mode = WAL');
-  const pay = sqlite.prepare("SELECT * FROM payments WHERE status = 'approved' LIMIT 1").get() as Record<
-    string,
-    unknown
-  >;
-  const cols = Object.keys(pay);
-  const insert = sqlite.prepare(
-    `INSERT INTO payments (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`,
-  );
-  const t0 = performance.now();
-  sqlite.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const amount = 100 + (i % 9000);
-      insert.run({
-        ...pay,
-        id: newId('pay'),
-        reference: String(100_000_000_000 + i),
-        amount,
-        captured_amount: amount,
-        refunded_amount: 0,
-        reserved_amount: 0,
-      });
-    }
-  })();
-  sqlite.close();
-  return (performance.now() - t0) / 1000;
 }
 
 /** Times `fn` and samples this process's RSS every 20 ms while it runs. */
@@ -116,7 +78,16 @@ async function runSize(n: number): Promise<SizeResult> {
   const dir = makeTempDir();
   const secretKey = randomBytes(32).toString('hex');
   const source = join(dir, 'source.db');
-  const fillSeconds = await paymentsDb(source, n, secretKey);
+  const fillSeconds = await demoWithPayments(source, n, {
+    secretKey,
+    firstReference: 100_000_000_000,
+    payment: (i) => ({
+      amount: 100 + (i % 9000),
+      captured_amount: 100 + (i % 9000),
+      refunded_amount: 0,
+      reserved_amount: 0,
+    }),
+  });
   console.log(`${fmt.n(n)} payments (bulk-inserted in ${fillSeconds.toFixed(1)} s):`);
   const steps: Step[] = [];
   const config = { databaseUrl: source, secretKey };
