@@ -9,11 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
-import { loadConfig } from '../src/config.js';
 import { newId } from '../src/ids.js';
-import { openContext } from '../src/runtime.js';
-import { seedDemo } from '../src/seed/demo.js';
+import { demoWithPayments } from './bulk-payments.js';
 import { type LoadResult, type Rotation, refundLoad } from './load.js';
 import {
   buildServer,
@@ -31,47 +28,28 @@ import { settings as S } from './settings.js';
 const SIZES = (process.env.BENCH_HISTORY ?? '10000,1000000').split(',').map(Number);
 
 /** The demo, then `n` payments and `n` refunds of 1 copied from a demo sale, in one transaction. */
-async function historyDb(file: string, n: number): Promise<number> {
-  const { db, ctx } = await openContext({
-    ...loadConfig({}),
-    databaseUrl: file,
+function historyDb(file: string, n: number): Promise<number> {
+  return demoWithPayments(file, n, {
     secretKey: randomBytes(32).toString('hex'),
-    worker: false,
+    firstReference: 200_000_000_000,
+    payment: () => ({ refunded_amount: 1, reserved_amount: 0 }),
+    alongside: (sqlite, sale) => {
+      const insertRefund = sqlite.prepare(
+        `INSERT INTO refunds (id, payment_id, merchant_id, amount, currency, reason, status, channel, created_at,
+           updated_at, failure_final, processor_reference)
+         VALUES (@id, @payment_id, @merchant_id, 1, @currency, 'other', 'succeeded', 'api', @at, @at, 0, @trace)`,
+      );
+      return (paymentId, i) =>
+        insertRefund.run({
+          id: newId('re'),
+          payment_id: paymentId,
+          merchant_id: sale.merchant_id,
+          currency: sale.currency,
+          at: sale.created_at,
+          trace: `TRC${i}`,
+        });
+    },
   });
-  await seedDemo(db, ctx);
-  await db.close();
-  const sqlite = new SqliteDatabase(file);
-  sqlite.pragma('journal_mode = WAL');
-  const pay = sqlite.prepare("SELECT * FROM payments WHERE status = 'approved' LIMIT 1").get() as Record<
-    string,
-    unknown
-  >;
-  const payCols = Object.keys(pay);
-  const insertPay = sqlite.prepare(
-    `INSERT INTO payments (${payCols.join(', ')}) VALUES (${payCols.map((c) => `@${c}`).join(', ')})`,
-  );
-  const insertRefund = sqlite.prepare(
-    `INSERT INTO refunds (id, payment_id, merchant_id, amount, currency, reason, status, channel, created_at,
-       updated_at, failure_final, processor_reference)
-     VALUES (@id, @payment_id, @merchant_id, 1, @currency, 'other', 'succeeded', 'api', @at, @at, 0, @trace)`,
-  );
-  const t0 = performance.now();
-  sqlite.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const id = newId('pay');
-      insertPay.run({ ...pay, id, reference: String(200_000_000_000 + i), refunded_amount: 1, reserved_amount: 0 });
-      insertRefund.run({
-        id: newId('re'),
-        payment_id: id,
-        merchant_id: pay.merchant_id,
-        currency: pay.currency,
-        at: pay.created_at,
-        trace: `TRC${i}`,
-      });
-    }
-  })();
-  sqlite.close();
-  return (performance.now() - t0) / 1000;
 }
 
 async function measure(n: number): Promise<LoadResult> {

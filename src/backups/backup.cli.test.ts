@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgeBackup } from '../../test/support/backup-forge.js';
 import { runCli } from '../../test/support/cli-process.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { loadConfig } from '../config.js';
@@ -88,5 +89,42 @@ describe('refunddesk backup, backup verify and restore', () => {
       expect(run.stdout).toBe('');
       expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
     }
+  });
+
+  it('names the table that differs from the manifest in one line, and refuses a file from a newer RefundDesk, both with exit 1', async () => {
+    const file = join(dir, 'plain.rdbackup');
+    const made = await createBackup({ databaseUrl: dbs[0].url, secretKey }, file);
+    const payments = made.manifest.tables.find((t) => t.name === 'payments');
+    expect(payments?.rows).toBeGreaterThan(0);
+    const mismatch = join(dir, 'mismatch.rdbackup');
+    await forgeBackup(file, mismatch, {
+      manifest: (m) => ({
+        ...m,
+        tables: m.tables.map((t) => (t.name === 'payments' ? { ...t, sha256: 'f'.repeat(64) } : t)),
+      }),
+    });
+    const newer = join(dir, 'newer.rdbackup');
+    await forgeBackup(file, newer, {
+      intro: (i) => ({ ...i, refunddeskVersion: '99.0.0' }),
+      manifest: (m) => ({ ...m, refunddeskVersion: '99.0.0' }),
+    });
+    const target = join(dir, 'from-newer', 'refunddesk.db');
+    const plainEnv = { env: { SECRET_KEY: secretKey } }; // no BACKUP_KEY: the files are plain
+    const [verified, restored] = await Promise.all([
+      runCli(dbs[0].url, ['backup', 'verify', mismatch], plainEnv),
+      runCli(dbs[0].url, ['restore', newer, '--into', target], plainEnv),
+    ]);
+    for (const [run, line] of [
+      [
+        verified,
+        /^error: backup_mismatch: verification failed: table payments: its SHA-256 does not match the manifest$/,
+      ],
+      [restored, /^error: backup_from_newer_version: the backup was made by RefundDesk 99\.0\.0, /],
+    ] as const) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+    }
+    expect(existsSync(target)).toBe(false);
   });
 });

@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgeBackup } from '../../test/support/backup-forge.js';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { type Harness, openHarness } from '../../test/support/harness.js';
-import { connect } from '../db/connect.js';
+import { connect, type Db } from '../db/connect.js';
+import { migrateTo, migrationNames, pendingMigrations } from '../db/migrate.js';
+import { transaction } from '../db/transaction.js';
 import type { AppError } from '../errors.js';
 import { buildApp } from '../http/app.js';
 import { newId } from '../ids.js';
@@ -15,8 +19,9 @@ import { purposeKey } from '../secret-key.js';
 import { DEMO } from '../seed/demo.js';
 import { openSecret } from '../webhooks/secret-box.js';
 import { signatureHeader, verifyWebhookSignature } from '../webhooks/signature.js';
+import { existingTables, loadOrder, openSnapshot } from './backup.repository.js';
 import { type BackupResult, createBackup, verifyBackup } from './backup.service.js';
-import { assertRestorable } from './backup-manifest.js';
+import { assertRestorable, type BackupManifest } from './backup-manifest.js';
 import { restoreBackup } from './restore.service.js';
 
 const PASSPHRASE = 'correct horse battery staple 电池';
@@ -29,6 +34,16 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
     return (e as AppError).code ?? String(e);
   }
   return 'resolved';
+}
+
+/** The error a promise rejects with. */
+async function errorOf(p: Promise<unknown>): Promise<AppError> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: AppError) => e,
+  );
 }
 
 /** Test-only rows no API writes in one call: a dispute with a binary attachment (bytea / BLOB). */
@@ -78,6 +93,37 @@ async function addAttachment(h: Harness, paymentId: string): Promise<Buffer> {
     })
     .execute();
   return data;
+}
+
+/**
+ * Copies every row of `from` (at the current schema) into `to` (at an older one), column by column
+ * as far as the older tables have them, parents first: a database that only ever ran the older
+ * migrations, holding real data.
+ */
+async function copyRowsInto(from: Db, to: ThrowawayDatabase): Promise<void> {
+  const snap = await openSnapshot(to.url);
+  const tables = loadOrder(await snap.tables());
+  await snap.close();
+  const into = connect(to.url);
+  try {
+    await transaction(into, async (trx) => {
+      for (const t of tables) {
+        const columns = t.columns.map((c) => c.name);
+        const rows = await from.kysely
+          .selectFrom(t.name as never)
+          .select(columns as never)
+          .execute();
+        for (let i = 0; i < rows.length; i += 100) {
+          await trx
+            .insertInto(t.name as never)
+            .values(rows.slice(i, i + 100) as never)
+            .execute();
+        }
+      }
+    });
+  } finally {
+    await into.close();
+  }
 }
 
 describe.each(engines())('backups of a %s database', (engine) => {
@@ -273,6 +319,117 @@ describe.each(engines())('backups of a %s database', (engine) => {
       secretKey: h.ctx.config.secretKey,
     });
     expect(forced.rows).toBe(encrypted.manifest.tables.reduce((n, t) => n + t.rows, 0));
+  });
+  it.each(engines())(
+    'restores a backup taken at an older schema into %s: loaded at that schema, then migrated to the latest',
+    async (targetEngine) => {
+      const OLD = '020_backup_runs';
+      const latest = migrationNames().at(-1);
+      expect(latest).not.toBe(OLD);
+      const source = await throwawayDatabase(engine);
+      targets.push(source);
+      const old = connect(source.url);
+      try {
+        await migrateTo(old, OLD);
+      } finally {
+        await old.close();
+      }
+      await copyRowsInto(h.db, source);
+      const file = join(dir, `schema-${OLD}-${targetEngine}.rdbackup`);
+      const backup = await createBackup({ databaseUrl: source.url, secretKey: h.ctx.config.secretKey }, file);
+      expect(backup.manifest.schemaVersion).toBe(OLD);
+      // 021 adds the terminal journal, which this schema has not got.
+      expect(backup.manifest.tables.map((t) => t.name)).not.toContain('terminal_journal');
+
+      const target = await throwawayDatabase(targetEngine);
+      targets.push(target);
+      const r = await restoreBackup(file, target.url, { secretKey: h.ctx.config.secretKey });
+      expect(r).toMatchObject({ schemaVersion: OLD, migratedTo: latest });
+
+      const db = connect(target.url);
+      try {
+        expect(await pendingMigrations(db)).toEqual([]);
+        const applied = await db.kysely
+          .selectFrom('kysely_migration' as never)
+          .select(sql<string>`max(name)`.as('name'))
+          .executeTakeFirstOrThrow();
+        expect(applied.name).toBe(latest);
+        for (const t of backup.manifest.tables) {
+          const n = await db.kysely
+            .selectFrom(t.name as never)
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirstOrThrow();
+          expect(Number(n.n), t.name).toBe(t.rows);
+        }
+        expect(backup.manifest.tables.find((t) => t.name === 'payments')?.rows).toBeGreaterThan(0);
+        // The migrations after OLD ran over the restored rows: 021 numbered the terminals and
+        // rebuilt their journal from the sales.
+        expect((await db.kysely.selectFrom('terminal_journal').select('id').execute()).length).toBeGreaterThan(0);
+        const unnumbered = await db.kysely
+          .selectFrom('terminals')
+          .select('id')
+          .where('terminal_no', 'is', null)
+          .execute();
+        expect(unnumbered).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  it('names the first table whose row count or hash differs from the manifest (backup_mismatch), in an otherwise whole file', async () => {
+    const withRows = plain.manifest.tables.filter((t) => t.rows > 0);
+    const [first, later] = [withRows[1], withRows[withRows.length - 1]];
+    const lie = (name: string, change: object) => (m: BackupManifest) => ({
+      ...m,
+      tables: m.tables.map((t) => (t.name === name ? { ...t, ...change } : t)),
+    });
+    const both = join(dir, 'miscounted.rdbackup');
+    await forgeBackup(plain.file, both, {
+      manifest: (m) => lie(later.name, { sha256: '0'.repeat(64) })(lie(first.name, { rows: first.rows + 1 })(m)),
+    });
+    const e = await errorOf(verifyBackup(both));
+    expect(e.code).toBe('backup_mismatch');
+    expect(e.message).toContain(`table ${first.name}: ${first.rows} rows, the manifest says ${first.rows + 1}`);
+    expect(e.message).not.toContain(`table ${later.name}:`);
+
+    const rehashed = join(dir, 'rehashed.rdbackup');
+    await forgeBackup(plain.file, rehashed, { manifest: lie(later.name, { sha256: '0'.repeat(64) }) });
+    const h2 = await errorOf(verifyBackup(rehashed));
+    expect(h2.code).toBe('backup_mismatch');
+    expect(h2.message).toContain(`table ${later.name}: its SHA-256 does not match the manifest`);
+
+    // The forger itself is faithful: an unedited copy verifies.
+    await forgeBackup(plain.file, join(dir, 'copied.rdbackup'), {});
+    expect((await verifyBackup(join(dir, 'copied.rdbackup'))).manifest.tables).toEqual(plain.manifest.tables);
+  });
+
+  it.each([
+    ['a newer RefundDesk', { refunddeskVersion: '99.0.0' }, 'made by RefundDesk 99.0.0'],
+    ['an unknown, newer schema', { schemaVersion: '999_future' }, 'schema 999_future is unknown'],
+  ])('refuses to restore a file from %s (backup_from_newer_version), loading nothing', async (_, forged, says) => {
+    const file = join(dir, `newer-${Object.keys(forged)[0]}.rdbackup`);
+    await forgeBackup(plain.file, file, {
+      intro: (i) => ({ ...i, ...forged }),
+      manifest: (m) => ({ ...m, ...forged }),
+    });
+    // Whole and consistent: what is refused is where it comes from.
+    expect((await verifyBackup(file)).manifest).toMatchObject(forged);
+    const target = await throwawayDatabase(engine);
+    targets.push(target);
+    const e = await errorOf(restoreBackup(file, target.url, { secretKey: h.ctx.config.secretKey }));
+    expect(e.code).toBe('backup_from_newer_version');
+    expect(e.message).toContain(says);
+    if (engine === 'sqlite') {
+      expect(existsSync(target.url)).toBe(false);
+    } else {
+      const db = connect(target.url);
+      try {
+        expect(await existingTables(db)).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    }
   });
 });
 

@@ -89,11 +89,11 @@ registerTemplate('terminal_reinitialized', {
   body: {
     'zh-CN': (d) =>
       `${text(d.merchantName)}的终端 ${text(d.serial)} 已于 ${formatTime(d.at)} 由 ${text(d.by)} 重新初始化：` +
-      '终端上的操作员、密码和设置已清除，交易记录保留。商户的退款密码已失效，所有终端暂停退货、撤销和退款审批，' +
+      '终端上的操作员及其密码、签到和解锁请求已清除，解锁密钥已更换，交易记录保留。商户的退款密码已失效，所有终端暂停退货、撤销和退款审批，' +
       '直到主管（00）或您设置新的退款密码。如非您授权的操作，请立即联系收单机构。',
     en: (d) =>
       `Terminal ${text(d.serial)} of ${text(d.merchantName)} was re-initialised at ${formatTime(d.at)} by ${text(d.by)}: ` +
-      'its operators, passwords and settings were wiped; the transaction records are kept. The merchant’s refund ' +
+      'its operators, their passwords, its sessions and unlock challenges were wiped and its unlock key replaced; the transaction records are kept. The merchant’s refund ' +
       'password is no longer set, so every terminal refuses refunds, voids and approvals until the supervisor (00) ' +
       'or you set a new one. If you did not authorise this, contact your acquirer at once.',
   },

@@ -20,22 +20,8 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
   });
   afterEach(() => h?.close());
 
-  async function ask(sale: Record<string, unknown>, over: Record<string, unknown> = {}) {
-    return h.app.inject({
-      method: 'POST',
-      url: '/api/v1/public/refund-requests',
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: (sale.card as { last4: string }).last4,
-        amount: 2_000,
-        reason: 'goods_returned',
-        description: '尺码不合适，已退回商品',
-        contact: { email: CUSTOMER },
-        language: 'en',
-        ...over,
-      },
-    });
-  }
+  // The harness's customer request: 2,000 for goods returned, from CUSTOMER, in English.
+  const ask = (sale: Record<string, unknown>, over?: Record<string, unknown>) => h.customerRequest(sale, over);
   const track = (id: string, query: string) =>
     h.app.inject({ method: 'GET', url: `/api/v1/public/refunds/${id}?${query}` });
   const merchantDecision = async (id: string, body: Record<string, unknown>, headers?: Record<string, string>) =>

@@ -14,7 +14,7 @@ import { REINITIALIZE_ROLES, reinitializeTerminal } from './reinitialize.js';
 export function terminalReinitCommand(withContext: WithContext): Command {
   return new Command('reinit')
     .description(
-      're-initialise a terminal (重新初始化): backup, then wipe its operators, passwords, sessions and settings; the merchant’s refund password becomes unset; 00 gets a one-time activation code (printed once)',
+      're-initialise a terminal (重新初始化): backup, then wipe its operators, their passwords, its sessions and unlock challenges, and rotate its unlock key; the merchant’s refund password becomes unset; 00 gets a one-time activation code (printed once)',
     )
     .addOption(terminalOption().makeOptionMandatory())
     .requiredOption('--confirm-serial <serial>', 'the terminal’s serial, typed', text(64))

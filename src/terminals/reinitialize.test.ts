@@ -258,6 +258,36 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
     expect(mail?.text ?? '').not.toContain(body.supervisor.activationCode);
   });
 
+  it('refuses the owner’s approval of a customer request made before it (refund_password_unset); an API key, a machine credential without the refund password, still refunds', async () => {
+    const sale = await h.sale(10_000, { settled: true });
+    const asked = await h.customerRequest(sale);
+    expect(asked.statusCode, asked.body).toBe(201);
+    const requestId = asked.json().id as string;
+    expect(asked.json().status).toBe('pending_merchant');
+    const owner = await h.login('owner');
+    const apiKey = await h.apiKey(['refunds:write']);
+
+    expect((await reinit(owner, confirmed(DEMO.owner.password))).statusCode).toBe(200);
+
+    const approve = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${requestId}/merchant-decision`,
+      headers: owner,
+      payload: { decision: 'approve', refundPassword: REFUND_PASSWORD },
+    });
+    expect(expectProblem(approve).code).toBe('refund_password_unset');
+    const request = await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${requestId}`, headers: owner });
+    expect(request.json().status).toBe('pending_merchant');
+
+    const byKey = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/refunds',
+      headers: apiKey,
+      payload: { paymentId: sale.id, amount: 500, reason: 'goods_returned' },
+    });
+    expect(byKey.statusCode, byKey.body).toBe(201);
+  });
+
   it('takes a backup first, names it in the audit log, and refuses when the backup fails, wiping nothing', async () => {
     await settle();
     const agent = await h.login('agent');

@@ -146,7 +146,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       schema: {
         tags: ['terminals'],
         summary:
-          'Re-initialise (重新初始化): back up, then wipe the terminal’s operators, passwords, sessions and settings, rotate its unlock key and unset the merchant’s refund password; 00 is recreated with a one-time activation code, shown once',
+          'Re-initialise (重新初始化): back up, then wipe the terminal’s operators, their passwords, its sessions and its unlock challenges, rotate its unlock key and unset the merchant’s refund password; 00 is recreated with a one-time activation code, shown once',
         description:
           'For the agent serving the terminal, the merchant owner, or the terminal’s supervisor (00), with their own password and the serial typed twice. Refused while the open batch has sales (settle first). Money records and the audit log are kept. Audited as terminal.reinitialized.',
         params: idParam('trm'),

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import { call, killAllServers, ok, type ServerProcess, sleep, startServer } from
  * Issue 11's promises about a live system, with real `serve` processes: a backup taken while
  * sales and refunds keep arriving holds every write acknowledged before it started, restores into
  * a fresh database of the other engine, verifies, and passes the money checker's judge; two
- * `serve` processes sharing one schedule take one backup between them.
+ * `serve` processes sharing one schedule take one backup between them; a scheduled backup that
+ * fails is recorded and logged, and the server goes on serving.
  */
 const SECRET_KEY = 'a'.repeat(64);
 const scratch = mkdtempSync(join(tmpdir(), 'refunddesk-backup-load-'));
@@ -167,5 +168,53 @@ describe.each(engines())('two serve processes on one %s database with one schedu
       await db.close();
     }
     expect(readdirSync(backupDir).filter((f) => f.endsWith('.rdbackup'))).toHaveLength(1);
+  });
+});
+
+describe.each(engines())('a scheduled backup that fails, under a real serve on %s', (engine) => {
+  it('is recorded as failed and logged, and the server keeps serving', async () => {
+    const db = await fresh(engine);
+    // A directory under a regular file: mkdir fails with ENOTDIR, whoever runs it.
+    const blocker = join(scratch, `not-a-directory-${engine}`);
+    writeFileSync(blocker, 'a file where the backup directory should be\n');
+    const server = await startServer(db.url, {
+      SECRET_KEY,
+      BACKUP_INTERVAL: '24h',
+      BACKUP_DIR: join(blocker, 'backups'),
+    });
+    const admin = (await ok(call(server.base, 'POST', '/api/v1/auth/login', undefined, DEMO.admin), 200))
+      .token as string;
+    let failed: { status: string; error?: string } | undefined;
+    for (const until = Date.now() + 60_000; !failed; ) {
+      const runs = (await ok(call(server.base, 'GET', '/api/v1/backups', admin), 200)).data as Array<{
+        status: string;
+        error?: string;
+      }>;
+      failed = runs.find((r) => r.status === 'failed');
+      if (failed) break;
+      if (Date.now() > until)
+        throw new Error(`no failed scheduled backup after 60 s: ${JSON.stringify(runs)}\n${server.output()}`);
+      await sleep(100);
+    }
+    expect(failed.error).toMatch(/ENOTDIR/);
+    const health = await fetch(`${server.base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+    expect(server.child.signalCode).toBeNull();
+    expect(server.output()).toMatch(/backup failed/);
+    expect(server.output()).toMatch(/ENOTDIR/);
+    // It still answers, and stops cleanly.
+    await ok(call(server.base, 'POST', '/api/v1/auth/login', undefined, DEMO.owner), 200);
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    expect((await exited)[0], server.output()).toBe(0);
+
+    const { db: direct } = await open(db.url);
+    try {
+      const rows = await direct.kysely.selectFrom('backup_runs').selectAll().execute();
+      expect(rows.map((r) => [r.trigger, r.status])).toEqual([['schedule', 'failed']]);
+    } finally {
+      await direct.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import * as users from '../../src/auth/user.service.js';
 import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
@@ -38,6 +38,11 @@ export interface Harness {
     amount: number,
     opts?: { card?: string; terminal?: 'main' | 'other'; settled?: boolean },
   ): Promise<Record<string, unknown> & { id: string }>;
+  /**
+   * A customer's refund request for `sale` through the public form (2,000 for goods returned, an
+   * e-mail contact), `over` changing any field; the raw answer (201 with a `pending_merchant` refund).
+   */
+  customerRequest(sale: Record<string, unknown>, over?: Record<string, unknown>): Promise<LightMyRequestResponse>;
   /**
    * Logs in a console user of a *different* agency or acquirer than the demo's: for "someone of
    * the same role but not yours" checks.
@@ -150,6 +155,22 @@ export async function openHarness(
         if (settled.statusCode !== 200) throw new Error(`settlement failed: ${settled.body}`);
       }
       return r.json();
+    },
+    customerRequest(sale, over = {}) {
+      return app.inject({
+        method: 'POST',
+        url: '/api/v1/public/refund-requests',
+        payload: {
+          paymentReference: sale.reference,
+          cardLast4: (sale.card as { last4: string }).last4,
+          amount: 2_000,
+          reason: 'goods_returned',
+          description: '尺码不合适，已退回商品',
+          contact: { email: 'li.lei@example.cn' },
+          language: 'en',
+          ...over,
+        },
+      });
     },
     async stranger(role) {
       const n = tokens.size + Math.floor(Math.random() * 1e6);

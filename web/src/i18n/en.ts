@@ -117,7 +117,7 @@ export const en: Messages = {
       title: 'Re-initialise',
       warning: 'All data will be wiped: proceed with care',
       wipes:
-        'This terminal’s operators, passwords, sign-ons and settings are wiped and the merchant’s refund password is unset; transactions are kept. Settle first.',
+        'This terminal’s operators, their passwords and sign-ons are wiped, its unlock key is replaced and the merchant’s refund password is unset; transactions are kept. Settle first.',
       continue: 'Enter to continue, Cancel to go back',
       serial: 'Terminal no.',
       serialAgain: 'Terminal no. again',
