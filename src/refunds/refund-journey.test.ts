@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
-import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { type Harness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { refundPolicyBody } from '../../test/support/refund-policy.js';
-import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { type TestSmtp, useSmtpHarness } from '../../test/support/smtp-harness.js';
 import { DAY, HOUR } from '../clock.js';
 
 const CUSTOMER = 'li.lei@example.cn';
@@ -10,15 +10,7 @@ const CUSTOMER = 'li.lei@example.cn';
 describe.each(engines())('the refund journey (%s)', (engine) => {
   let h: Harness;
   let smtp: TestSmtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp?.close());
-  beforeEach(async () => {
-    h = await openHarness(engine, { smtpUrl: smtp.url });
-    smtp.messages.length = 0;
-  });
-  afterEach(() => h?.close());
+  useSmtpHarness(engine, (opened) => ({ h, smtp } = opened));
 
   async function ask(sale: Record<string, unknown>, over: Record<string, unknown> = {}) {
     return h.app.inject({

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectProblem } from '../../test/http/helpers.js';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { someoneWaitsOnALock as waitsOnALock } from '../../test/support/pg-locks.js';
-import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { type TestSmtp, useSmtpHarness } from '../../test/support/smtp-harness.js';
 import { armFailpoint } from '../db/failpoints.js';
 import { transaction } from '../db/transaction.js';
 import * as operators from '../operators/operator.service.js';
@@ -39,14 +39,7 @@ const TERMINAL_STATE = new Set(['operators', 'sessions', 'secret_lockouts', 'sec
 describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
   let h: Harness;
   let smtp: TestSmtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp?.close());
-  beforeEach(async (c) => {
-    h = await openHarness(engine, { smtpUrl: smtp.url });
-    c.onTestFinished(() => h.close());
-  });
+  useSmtpHarness(engine, (opened) => ({ h, smtp } = opened));
 
   const reinit = (headers: Record<string, string>, body: Record<string, unknown>, id = h.ids.terminalId) =>
     h.app.inject({
