@@ -4,8 +4,8 @@ import { type Harness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { refundPolicyBody } from '../../test/support/refund-policy.js';
 import { type TestSmtp, useSmtpHarness } from '../../test/support/smtp-harness.js';
 import { DAY, HOUR } from '../clock.js';
-
-const CUSTOMER = 'li.lei@example.cn';
+import type { Payment } from '../payments/payment.js';
+import { CUSTOMER, customerInput } from './refund.fixtures.js';
 
 describe.each(engines())('the refund journey (%s)', (engine) => {
   let h: Harness;
@@ -16,16 +16,7 @@ describe.each(engines())('the refund journey (%s)', (engine) => {
     return h.app.inject({
       method: 'POST',
       url: '/api/v1/public/refund-requests',
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: (sale.card as { last4: string }).last4,
-        amount: 2_000,
-        reason: 'goods_returned',
-        description: '尺码不合适，已退回商品',
-        contact: { email: CUSTOMER },
-        language: 'en',
-        ...over,
-      },
+      payload: customerInput(sale as Pick<Payment, 'reference' | 'card'>, over),
     });
   }
   const track = (id: string, query: string) =>

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import * as users from '../../src/auth/user.service.js';
 import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
@@ -175,3 +176,27 @@ export async function openHarness(
 }
 
 export const REFUND_PASSWORD = DEMO.refundPassword;
+
+/**
+ * For a describe block whose tests share one database: a harness on `engine` opened before the
+ * block's first test and closed after its last (`'test'`: a fresh one for each test). `use`
+ * receives it, so the block keeps its own `h`: `useHarness(engine, (opened) => (h = opened));`
+ */
+export function useHarness(engine: EngineName, use: (h: Harness) => void, per: 'block' | 'test' = 'block'): void {
+  let h: Harness | undefined;
+  const open = async () => {
+    h = await openHarness(engine);
+    use(h);
+  };
+  const close = async () => {
+    await h?.close();
+    h = undefined;
+  };
+  if (per === 'block') {
+    beforeAll(open);
+    afterAll(close);
+  } else {
+    beforeEach(open);
+    afterEach(close);
+  }
+}
