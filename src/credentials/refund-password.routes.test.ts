@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
-import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { type TestSmtp, useSmtpHarness } from '../../test/support/smtp-harness.js';
 import { systemActor } from '../auth/actor.js';
 import { DAY, MINUTE } from '../clock.js';
 import { setPasswordPolicy } from './policy.service.js';
@@ -354,15 +354,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
 describe.each(engines())('the owner hears of a refund-password change (%s)', (engine) => {
   let h: Harness;
   let smtp: TestSmtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp?.close());
-  beforeEach(async () => {
-    h = await openHarness(engine, { smtpUrl: smtp.url });
-    smtp.messages.length = 0;
-  });
-  afterEach(() => h?.close());
+  useSmtpHarness(engine, (opened) => ({ h, smtp } = opened));
 
   it('e-mails the owner over SMTP after a successful change, in the merchant’s language, without the password', async () => {
     const r = await h.app.inject({

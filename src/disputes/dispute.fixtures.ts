@@ -1,8 +1,6 @@
 import { expect } from 'vitest';
 import { type Harness, REFUND_PASSWORD } from '../../test/support/harness.js';
-import type { Actor } from '../auth/actor.js';
-import { authenticate } from '../auth/session.service.js';
-import { AppError } from '../errors.js';
+import { codeOf, demoActors, type Who } from '../../test/support/use-cases.js';
 import { closeDispute } from './close-dispute.js';
 import { disputeRequests } from './dispute.http-fixtures.js';
 import type { DisputeCaller } from './dispute-access.js';
@@ -16,39 +14,15 @@ import { decide } from './ruling.js';
  * another's.
  */
 
-export type Who = 'owner' | 'supervisor' | 'cashier' | 'reviewer' | 'admin' | 'agent' | 'otherOwner' | 'stranger';
-
-/** The code of the AppError `p` rejects with (and fails the test when it resolves). */
-export async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e, 'an expected error').toBeInstanceOf(AppError);
-  return (e as AppError).code;
-}
+export { codeOf, type Who };
 
 export function disputeFixtures(harness: () => Harness) {
   let ipSeq = 0;
   const nextIp = () => `192.0.2.${++ipSeq}`;
-  const actors = new Map<Who, Actor>();
   const http = disputeRequests(harness);
 
   /** The signed-in person as the routes hand it to the use cases, with the address it acts from. */
-  async function actor(who: Who): Promise<Actor> {
-    const h = harness();
-    if (!actors.has(who)) {
-      const headers =
-        who === 'supervisor' || who === 'cashier'
-          ? await h.operator(who)
-          : who === 'stranger'
-            ? await h.stranger('acquirer_reviewer')
-            : await h.login(who);
-      const token = headers.authorization.replace(/^Bearer /, '');
-      actors.set(who, { ...(await authenticate(h.db, h.ctx, token)), ip: '203.0.113.9' });
-    }
-    return actors.get(who) as Actor;
-  }
+  const actor = demoActors(harness);
   const staff = async (who: Who): Promise<DisputeCaller> => ({ kind: 'staff', actor: await actor(who) });
   const customer = (secret: string | undefined, ip = nextIp()): DisputeCaller => ({ kind: 'customer', secret, ip });
 

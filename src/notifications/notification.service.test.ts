@@ -1,69 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
-import { type Harness, openHarness } from '../../test/support/harness.js';
+import { type Harness, useHarness } from '../../test/support/harness.js';
 import { startSmsGateway } from '../../test/support/sms-gateway.js';
 import { startSmtp } from '../../test/support/smtp.js';
-import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
-import { drainJobs, enqueueJob, runDueJobs } from '../jobs/job.service.js';
-import { MASK, type NotificationInput } from './notification.js';
-import { claimForSending, findNotificationRow } from './notification.repository.js';
+import { codeEmail, notificationSteps, unique, withConfig } from './notification.fixtures.js';
+import { MASK } from './notification.js';
 import { listOutbox, notifyMerchantOwner, queueNotification, revealLocalNotification } from './notification.service.js';
 import { outboxCommand } from './outbox.command.js';
 
-// ---- loopback servers -------------------------------------------------------------------------
-
-/** An SMS gateway on loopback that answers with the given statuses in turn (then 200). */
-const startGateway = startSmsGateway;
-
-/** A loopback port with nothing listening on it (yet). */
-async function freePort(): Promise<number> {
-  const s = await startSmtp();
-  await s.close();
-  return s.port;
-}
-
-// ---- helpers ----------------------------------------------------------------------------------
-
-const unique = () => randomBytes(4).toString('hex');
-
-function withConfig(ctx: AppContext, over: Partial<Config>): AppContext {
-  return { ...ctx, config: { ...ctx.config, smtpUrl: undefined, smsProviderUrl: undefined, ...over } };
-}
-
-function codeEmail(to: string, code: string, language: 'zh-CN' | 'en' = 'en'): NotificationInput {
-  return {
-    merchantId: null,
-    channel: 'email',
-    to,
-    template: 'recovery_code',
-    language,
-    data: { code, minutes: 10 },
-    dedupeKey: `test:${unique()}`,
-  };
-}
-
-// ---- tests ------------------------------------------------------------------------------------
-
+/** What a message says, where it goes and what is kept of it: real SMTP, an HTTP SMS gateway, the local outbox. */
 describe.each(engines())('notifications on %s', (engine) => {
   let h: Harness;
-  const drain = (ctx: AppContext) => drainJobs(h.db, ctx);
-  const queue = (ctx: AppContext, n: NotificationInput) => transaction(h.db, (trx) => queueNotification(trx, ctx, n));
-  const row = async (_ctx: AppContext, id: string) => {
-    const r = await findNotificationRow(h.db.kysely, id);
-    if (!r) throw new Error(`no notification ${id}`);
-    return r;
-  };
-
-  beforeAll(async () => {
-    h = await openHarness(engine);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  useHarness(engine, (opened) => (h = opened));
+  const { drain, queue, row } = notificationSteps(() => h);
 
   it('sends e-mail over real SMTP with the subject and body in Chinese and in English', async () => {
     const smtp = await startSmtp();
@@ -182,7 +134,7 @@ describe.each(engines())('notifications on %s', (engine) => {
   });
 
   it('sends an SMS to the HTTP gateway with the bearer key, the text and the notification as reference', async () => {
-    const gw = await startGateway();
+    const gw = await startSmsGateway();
     try {
       const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'sk_test_123' });
       const phone = `1380013${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
@@ -238,122 +190,6 @@ describe.each(engines())('notifications on %s', (engine) => {
       expect(rows).toHaveLength(1);
     } finally {
       await smtp.close();
-    }
-  });
-
-  it('retries while the SMTP server is down and then sends exactly once', async () => {
-    const port = await freePort();
-    const ctx = withConfig(h.ctx, { smtpUrl: `smtp://127.0.0.1:${port}/?ignoreTLS=true` });
-    const to = `retry-${unique()}@example.test`;
-    const { id } = await queue(ctx, codeEmail(to, '930417', 'zh-CN'));
-
-    await drain(ctx);
-    const failed = await row(ctx, id);
-    expect(failed).toMatchObject({ status: 'queued', attempts: 1, sending_until: null });
-    expect(failed.last_error).toMatch(/ECONNREFUSED/);
-    expect(failed.last_error).not.toContain('930417');
-
-    const smtp = await startSmtp(port);
-    try {
-      await drain(ctx); // the retry is not due yet: backoff
-      expect(smtp.to(to)).toHaveLength(0);
-      h.clock.advance(5_000);
-      await drain(ctx);
-      expect(smtp.to(to)).toHaveLength(1);
-      expect(smtp.to(to)[0].subject).toBe('RefundDesk 验证码');
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2, render_data: null });
-
-      h.clock.advance(24 * 60 * 60_000);
-      await drain(ctx);
-      expect(smtp.to(to)).toHaveLength(1);
-    } finally {
-      await smtp.close();
-    }
-  });
-
-  it('sends once when two workers run the send job for one notification at the same time', async () => {
-    const smtp = await startSmtp(0, 300);
-    try {
-      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
-      const to = `twin-${unique()}@example.test`;
-      const { id } = await transaction(h.db, async (trx) => {
-        const r = await queueNotification(trx, ctx, codeEmail(to, '626262'));
-        await enqueueJob(trx, ctx, 'notification.send', { notificationId: r.id });
-        return r;
-      });
-      await Promise.all([runDueJobs(h.db, ctx, 'twin-a', 1), runDueJobs(h.db, ctx, 'twin-b', 1)]);
-      expect(smtp.to(to)).toHaveLength(1);
-      const jobs = await h.db.kysely
-        .selectFrom('jobs')
-        .select(['last_error', 'done_at'])
-        .where('payload', 'like', `%${id}%`)
-        .execute();
-      expect(jobs.map((j) => j.last_error)).toContain(`notification ${id} is being sent by another worker`);
-
-      h.clock.advance(60_000);
-      await drain(ctx);
-      expect(smtp.to(to)).toHaveLength(1);
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 1 });
-    } finally {
-      await smtp.close();
-    }
-  });
-
-  it('sends again only after the lease of a worker that died mid-send has lapsed (the at-least-once window)', async () => {
-    const smtp = await startSmtp();
-    try {
-      const ctx = withConfig(h.ctx, { smtpUrl: smtp.url });
-      const to = `crash-${unique()}@example.test`;
-      const { id } = await queue(ctx, codeEmail(to, '737373'));
-      const now = h.clock.now();
-      // A worker took the lease and died before recording the outcome.
-      expect(
-        await claimForSending(h.db.kysely, id, now.toISOString(), new Date(now.getTime() + 120_000).toISOString()),
-      ).toBe(true);
-      await drain(ctx);
-      expect(smtp.to(to)).toHaveLength(0);
-      h.clock.advance(60_000);
-      await drain(ctx);
-      expect(smtp.to(to)).toHaveLength(0);
-      h.clock.advance(90_000);
-      await drain(ctx);
-      expect(smtp.to(to)).toHaveLength(1);
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2 });
-    } finally {
-      await smtp.close();
-    }
-  });
-
-  it('retries an SMS after a gateway error with the same reference, without quoting the reply', async () => {
-    const gw = await startGateway([503]);
-    try {
-      const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'k' });
-      const { id } = await queue(ctx, { ...codeEmail('13900139000', '640028'), channel: 'sms' });
-      await drain(ctx);
-      const r = await row(ctx, id);
-      expect(r).toMatchObject({ status: 'queued', attempts: 1, last_error: 'sms gateway answered HTTP 503' });
-      h.clock.advance(5_000);
-      await drain(ctx);
-      const mine = gw.requests.filter((q) => q.body.reference === id);
-      expect(mine).toHaveLength(2);
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2 });
-    } finally {
-      await gw.close();
-    }
-  });
-
-  it('marks a message failed at once when the gateway refuses it for good', async () => {
-    const gw = await startGateway([422]);
-    try {
-      const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'k' });
-      const { id } = await queue(ctx, { ...codeEmail('not-a-number', '551204'), channel: 'sms' });
-      await drain(ctx);
-      h.clock.advance(60 * 60_000);
-      await drain(ctx);
-      expect(gw.requests.filter((q) => q.body.reference === id)).toHaveLength(1);
-      expect(await row(ctx, id)).toMatchObject({ status: 'failed', attempts: 1, render_data: null });
-    } finally {
-      await gw.close();
     }
   });
 

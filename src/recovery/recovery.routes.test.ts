@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
 import { startSmsGateway, type TestSmsGateway } from '../../test/support/sms-gateway.js';
-import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { type TestSmtp, useSmtpHarness } from '../../test/support/smtp-harness.js';
 import { HOUR, MINUTE } from '../clock.js';
 import { listOutbox } from '../notifications/notification.service.js';
 import * as terminals from '../terminals/terminal.service.js';
@@ -151,15 +151,7 @@ describe.each(engines())('agent reset, challenge–response (%s)', (engine) => {
 describe.each(engines())('SMS / e-mail one-time code (%s)', (engine) => {
   let h: Harness;
   let smtp: TestSmtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp?.close());
-  beforeEach(async () => {
-    h = await openHarness(engine, { smtpUrl: smtp.url });
-    smtp.messages.length = 0;
-  });
-  afterEach(() => h?.close());
+  useSmtpHarness(engine, (opened) => ({ h, smtp } = opened));
 
   const request = async (channel: 'sms' | 'email', headers?: Record<string, string>, merchantId = h.ids.merchantId) =>
     h.app.inject({

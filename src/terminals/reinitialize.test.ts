@@ -1,153 +1,25 @@
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectProblem } from '../../test/http/helpers.js';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
-import { someoneWaitsOnALock as waitsOnALock } from '../../test/support/pg-locks.js';
-import { startSmtp, type TestSmtp } from '../../test/support/smtp.js';
-import { armFailpoint } from '../db/failpoints.js';
+import { type TestSmtp, useSmtpHarness } from '../../test/support/smtp-harness.js';
 import { transaction } from '../db/transaction.js';
 import * as operators from '../operators/operator.service.js';
+import { customerInput } from '../refunds/refund.fixtures.js';
 import { DEMO } from '../seed/demo.js';
+import { confirmed, countAll, reinitRequests } from './reinitialize.fixtures.js';
 import * as terminals from './terminal.service.js';
 import { findTerminalUnlockKey } from './terminal.service.js';
-
-/** Every table's row count, by name (both engines). */
-async function countAll(h: Harness): Promise<Record<string, number>> {
-  const db = h.db.kysely;
-  const names =
-    h.engine === 'sqlite'
-      ? (
-          await sql<{
-            name: string;
-          }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`.execute(db)
-        ).rows.map((r) => r.name)
-      : (
-          await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db)
-        ).rows.map((r) => r.name);
-  const out: Record<string, number> = {};
-  for (const name of names) {
-    const r = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(name)}`.execute(db);
-    out[name] = Number(r.rows[0].n);
-  }
-  return out;
-}
 
 /** The terminal's own state: what a re-initialisation may shrink. Everything else only grows. */
 const TERMINAL_STATE = new Set(['operators', 'sessions', 'secret_lockouts', 'secret_history', 'unlock_challenges']);
 
+/** What a re-initialisation wipes and keeps, its backup, and the way back: activation, then a new refund password. */
 describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
   let h: Harness;
   let smtp: TestSmtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp?.close());
-  beforeEach(async (c) => {
-    h = await openHarness(engine, { smtpUrl: smtp.url });
-    c.onTestFinished(() => h.close());
-  });
-
-  const reinit = (headers: Record<string, string>, body: Record<string, unknown>, id = h.ids.terminalId) =>
-    h.app.inject({
-      method: 'POST',
-      url: `/api/v1/terminals/${id}/reinitialize`,
-      headers,
-      payload: body,
-      remoteAddress: '198.51.100.23',
-    });
-  const confirmed = (password: string, extra: Record<string, unknown> = {}) => ({
-    confirmSerial: 'T-0001',
-    confirmSerialAgain: 'T-0001',
-    password,
-    skipBackup: true,
-    ...extra,
-  });
-  const settle = async () => {
-    await h.app.inject({
-      method: 'POST',
-      url: `/api/v1/terminals/${h.ids.terminalId}/settle`,
-      headers: await h.operator('supervisor'),
-    });
-  };
-  const refundAt = async (headers: Record<string, string>, paymentId: string) =>
-    h.app.inject({
-      method: 'POST',
-      url: '/api/v1/refunds',
-      headers,
-      payload: { paymentId, amount: 100, reason: 'goods_returned', refundPassword: REFUND_PASSWORD },
-    });
-  const signOn = (code: string, password: string) =>
-    h.app.inject({
-      method: 'POST',
-      url: `/api/v1/terminals/${h.ids.terminalId}/login`,
-      payload: { operator: code, password },
-    });
-
-  it('refuses the wrong role, another merchant’s or agency’s terminal, and bad confirmations, changing nothing', async () => {
-    await settle();
-    const owner = await h.login('owner');
-    expect(expectProblem(await reinit(await h.operator('cashier'), confirmed('4826'))).code).toBe('forbidden');
-    expect(expectProblem(await reinit(await h.login('admin'), confirmed(DEMO.admin.password))).code).toBe('forbidden');
-    expect(expectProblem(await reinit(await h.login('reviewer'), confirmed(DEMO.reviewer.password))).code).toBe(
-      'forbidden',
-    );
-    const other = await reinit(await h.login('otherOwner'), confirmed(DEMO.other.owner.password));
-    expect(expectProblem(other).code).toBe('not_found');
-    const strangerAgent = await reinit(await h.stranger('agent_staff'), confirmed('Stranger-Demo-2026!'));
-    expect(expectProblem(strangerAgent).code).toBe('not_found');
-    const otherSupervisor = await reinit(
-      await h.operator('supervisor', 'other'),
-      confirmed(DEMO.other.terminal.supervisor.password),
-    );
-    expect(expectProblem(otherSupervisor).code).toBe('not_found');
-
-    const single = await reinit(owner, { confirmSerial: 'T-0001', password: DEMO.owner.password, skipBackup: true });
-    expect(expectProblem(single).code).toBe('validation_failed');
-    const differ = await reinit(owner, confirmed(DEMO.owner.password, { confirmSerialAgain: 'T-0010' }));
-    expect(expectProblem(differ).code).toBe('serial_confirmation_mismatch');
-    const wrongSerial = await reinit(
-      owner,
-      confirmed(DEMO.owner.password, { confirmSerial: 'T-0002', confirmSerialAgain: 'T-0002' }),
-    );
-    expect(expectProblem(wrongSerial).code).toBe('serial_confirmation_mismatch');
-
-    const wrong = await reinit(owner, confirmed('Not-The-Password-1'));
-    expect(wrong.statusCode).toBe(403);
-    expect(wrong.json()).toMatchObject({ code: 'step_up_password_invalid', attemptsLeft: 4 });
-    const again = await reinit(owner, confirmed('Not-The-Password-1'));
-    expect(again.json()).toMatchObject({ code: 'step_up_password_invalid', attemptsLeft: 3 });
-
-    // Nothing changed: the cashier still signs on, refunds still work.
-    expect((await signOn('01', DEMO.terminal.cashier.password)).statusCode).toBe(200);
-    const sale = await h.sale(1_000, { settled: true });
-    expect((await refundAt(await h.operator('cashier'), sale.id)).statusCode).toBe(201);
-  });
-
-  it('counts the wrong step-up passwords toward the login’s lockout', async () => {
-    const owner = await h.login('owner');
-    for (let i = 0; i < 4; i++) await reinit(owner, confirmed('Not-The-Password-1'));
-    const locking = await reinit(owner, confirmed('Not-The-Password-1'));
-    expect(expectProblem(locking).code).toBe('locked');
-    // The right password is refused while locked; so is a console login.
-    expect(expectProblem(await reinit(owner, confirmed(DEMO.owner.password))).code).toBe('locked');
-    const login = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: DEMO.owner.email, password: DEMO.owner.password },
-    });
-    expect(login.statusCode).toBe(401);
-  });
-
-  it('refuses while the open batch has sales (batch_not_settled), and goes once it is settled', async () => {
-    await h.sale(2_500);
-    const owner = await h.login('owner');
-    const r = await reinit(owner, confirmed(DEMO.owner.password));
-    expect(expectProblem(r).code).toBe('batch_not_settled');
-    expect((await signOn('01', DEMO.terminal.cashier.password)).statusCode).toBe(200);
-    await settle();
-    expect((await reinit(owner, confirmed(DEMO.owner.password))).statusCode).toBe(200);
-  });
+  useSmtpHarness(engine, (opened) => ({ h, smtp } = opened));
+  const { reinit, settle, refundAt, signOn } = reinitRequests(() => h);
 
   it('wipes exactly the terminal’s state, keeps every money record and the audit log, and tells the owner', async () => {
     const sale = await h.sale(5_000, { settled: true });
@@ -260,7 +132,11 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
 
   it('refuses the owner’s approval of a customer request made before it (refund_password_unset); an API key, a machine credential without the refund password, still refunds', async () => {
     const sale = await h.sale(10_000, { settled: true });
-    const asked = await h.customerRequest(sale);
+    const asked = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/public/refund-requests',
+      payload: customerInput(sale as never),
+    });
     expect(asked.statusCode, asked.body).toBe(201);
     const requestId = asked.json().id as string;
     expect(asked.json().status).toBe('pending_merchant');
@@ -381,89 +257,5 @@ describe.each(engines())('terminal re-initialisation (%s)', (engine) => {
       payload: { newPassword: '275019', confirmPassword: '275019' },
     });
     expect(expectProblem(without, 'change without current').code).toBe('refund_password_required');
-  });
-
-  const someoneWaitsOnALock = () => waitsOnALock(h.ctx.config.databaseUrl, 'nobody');
-
-  /** Arms `name` to hold whoever reaches it until `open` is called. */
-  function gateAt(name: string) {
-    let reached!: () => void;
-    const atGate = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const disarm = armFailpoint(name, async () => {
-      reached();
-      await gate;
-    });
-    return { atGate, open, disarm };
-  }
-
-  it('a sale holding the terminal makes a racing re-initialisation refuse (batch_not_settled)', async () => {
-    await settle();
-    const cashier = await h.operator('cashier');
-    const owner = await h.login('owner');
-    const g = gateAt('sale:terminal-held');
-    try {
-      const sale = h.app.inject({
-        method: 'POST',
-        url: '/api/v1/payments',
-        headers: cashier,
-        payload: { amount: 1_200, card: { number: '4111111111111111' } },
-      });
-      await g.atGate;
-      g.disarm();
-      const wipe = reinit(owner, confirmed(DEMO.owner.password));
-      if (engine === 'postgres') await someoneWaitsOnALock();
-      g.open();
-      const [sold, wiped] = await Promise.all([sale, wipe]);
-      expect(sold.statusCode, sold.body).toBe(201);
-      expect(expectProblem(wiped).code).toBe('batch_not_settled');
-    } finally {
-      g.disarm();
-      g.open();
-    }
-    expect(await operators.findOperatorCredentials(h.db.kysely, h.ids.terminalId, '01')).toBeDefined();
-  });
-
-  it('a re-initialisation holding the terminal makes a racing sale refuse (terminal_reinitialized)', async () => {
-    await settle();
-    const cashier = await h.operator('cashier');
-    const owner = await h.login('owner');
-    const paymentsBefore = (await countAll(h)).payments;
-    const g = gateAt('reinitialize:terminal-locked');
-    try {
-      const wipe = reinit(owner, confirmed(DEMO.owner.password));
-      await g.atGate;
-      g.disarm();
-      const sale = h.app.inject({
-        method: 'POST',
-        url: '/api/v1/payments',
-        headers: cashier,
-        payload: { amount: 1_200, card: { number: '4111111111111111' } },
-      });
-      if (engine === 'postgres') await someoneWaitsOnALock();
-      g.open();
-      const [wiped, sold] = await Promise.all([wipe, sale]);
-      expect(wiped.statusCode, wiped.body).toBe(200);
-      // SQLite: the sale's request authenticated before the wipe and queued behind it; PostgreSQL:
-      // it waited on the terminal's lock. Either way it finds its operator gone.
-      expect([401, 409]).toContain(sold.statusCode);
-      if (sold.statusCode === 409) expect(sold.json().code).toBe('terminal_reinitialized');
-    } finally {
-      g.disarm();
-      g.open();
-    }
-    expect((await countAll(h)).payments).toBe(paymentsBefore);
-    const open = await h.db.kysely
-      .selectFrom('batches')
-      .select('id')
-      .where('terminal_id', '=', h.ids.terminalId)
-      .where('status', '=', 'open')
-      .execute();
-    expect(open).toEqual([]);
   });
 });

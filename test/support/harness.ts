@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import * as users from '../../src/auth/user.service.js';
 import { settleBackupRuns } from '../../src/backups/backup-run.service.js';
 import { ManualClock } from '../../src/clock.js';
@@ -38,11 +39,6 @@ export interface Harness {
     amount: number,
     opts?: { card?: string; terminal?: 'main' | 'other'; settled?: boolean },
   ): Promise<Record<string, unknown> & { id: string }>;
-  /**
-   * A customer's refund request for `sale` through the public form (2,000 for goods returned, an
-   * e-mail contact), `over` changing any field; the raw answer (201 with a `pending_merchant` refund).
-   */
-  customerRequest(sale: Record<string, unknown>, over?: Record<string, unknown>): Promise<LightMyRequestResponse>;
   /**
    * Logs in a console user of a *different* agency or acquirer than the demo's: for "someone of
    * the same role but not yours" checks.
@@ -156,22 +152,6 @@ export async function openHarness(
       }
       return r.json();
     },
-    customerRequest(sale, over = {}) {
-      return app.inject({
-        method: 'POST',
-        url: '/api/v1/public/refund-requests',
-        payload: {
-          paymentReference: sale.reference,
-          cardLast4: (sale.card as { last4: string }).last4,
-          amount: 2_000,
-          reason: 'goods_returned',
-          description: '尺码不合适，已退回商品',
-          contact: { email: 'li.lei@example.cn' },
-          language: 'en',
-          ...over,
-        },
-      });
-    },
     async stranger(role) {
       const n = tokens.size + Math.floor(Math.random() * 1e6);
       const email = `stranger-${n}@${role === 'agent_staff' ? 'other-agency' : 'other-acquirer'}.demo`;
@@ -199,3 +179,27 @@ export async function openHarness(
 }
 
 export const REFUND_PASSWORD = DEMO.refundPassword;
+
+/**
+ * For a describe block whose tests share one database: a harness on `engine` opened before the
+ * block's first test and closed after its last (`'test'`: a fresh one for each test). `use`
+ * receives it, so the block keeps its own `h`: `useHarness(engine, (opened) => (h = opened));`
+ */
+export function useHarness(engine: EngineName, use: (h: Harness) => void, per: 'block' | 'test' = 'block'): void {
+  let h: Harness | undefined;
+  const open = async () => {
+    h = await openHarness(engine);
+    use(h);
+  };
+  const close = async () => {
+    await h?.close();
+    h = undefined;
+  };
+  if (per === 'block') {
+    beforeAll(open);
+    afterAll(close);
+  } else {
+    beforeEach(open);
+    afterEach(close);
+  }
+}
