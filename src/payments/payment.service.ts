@@ -270,8 +270,8 @@ export async function proveCustomerPayment(
 
 /**
  * Same-batch void (撤销): cancels a sale before settlement, as if it never happened. Needs the
- * refund password (checked by the caller's service before this) and no refund on the payment.
- * @throws not_found, payment_not_voidable, refund_password_invalid
+ * refund password (checked before the transaction, re-checked inside it) and no refund on the payment.
+ * @throws not_found, payment_not_voidable, refund_password_invalid, refund_password_changed
  */
 export async function voidPayment(
   db: Db,
@@ -282,12 +282,14 @@ export async function voidPayment(
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Payment>> {
   const visible = await getPayment(db.kysely, actor, id);
-  if (actor.kind !== 'api_key') {
-    await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, refundPassword, 'void');
-  }
+  const stamp =
+    actor.kind === 'api_key'
+      ? undefined
+      : await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, refundPassword, 'void');
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const p = await lockPayment(trx, id);
     if (!p) throw notFound('payment');
+    await refundPasswords.assertRefundPasswordUnchanged(trx, p.merchantId, stamp);
     if (p.status !== 'approved') throw errors.paymentNotVoidable(`a ${p.status} payment cannot be voided`);
     const batch = await repo.findBatchRow(trx, p.batchId, 'share');
     if (batch?.status !== 'open') throw errors.paymentNotVoidable('the batch is settled: refund it instead');

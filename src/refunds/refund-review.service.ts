@@ -34,8 +34,8 @@ export type Decision = 'approve' | 'reject';
  * 商户审核: the merchant owner or supervisor approves (with the refund password) or rejects (with a
  * reason the customer will read) a customer's request. Approval sends it to the acquirer. With an
  * Idempotency-Key a retry replays the first decision.
- * @throws not_found, forbidden, validation_failed, refund_password_*, locked, invalid_transition,
- *   idempotency_conflict
+ * @throws not_found, forbidden, validation_failed, refund_password_* (refund_password_changed when it
+ *   changed after the check), locked, invalid_transition, idempotency_conflict
  */
 export async function decideAsMerchant(
   db: Db,
@@ -54,8 +54,9 @@ export async function decideAsMerchant(
   if (input.decision === 'reject' && !input.reason?.trim()) {
     throw errors.rejectionReasonRequired();
   }
+  let stamp: refundPasswords.RefundPasswordStamp | undefined;
   if (input.decision === 'approve' && actor.kind !== 'api_key') {
-    await refundPasswords.verifyRefundPassword(
+    stamp = await refundPasswords.verifyRefundPassword(
       db,
       ctx,
       actor,
@@ -67,6 +68,7 @@ export async function decideAsMerchant(
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_merchant') throw errors.invalidTransition(current.status as RefundStatus, to);
+    await refundPasswords.assertRefundPasswordUnchanged(trx, current.merchant_id, stamp);
     const moved =
       input.decision === 'approve'
         ? await transition(

@@ -146,7 +146,7 @@ export interface CounterRefundInput {
  * It is authorised by the refund password (API keys are the authorisation themselves) and goes
  * straight to the acquirer's review.
  * @throws not_found, refund_password_required, refund_password_invalid, refund_password_expired,
- *   locked, payment_not_refundable, currency_mismatch, refund_exceeds_refundable, idempotency_conflict
+ *   refund_password_changed, locked, payment_not_refundable, currency_mismatch, refund_exceeds_refundable, idempotency_conflict
  */
 export async function createCounterRefund(
   db: Db,
@@ -158,14 +158,23 @@ export async function createCounterRefund(
   // People must see the payment before their refund password is checked (outside the transaction).
   // An API key needs no password and acts for its own merchant only: its check is made on the
   // locked row below, which spares the merchants' systems three reads on their hot path.
+  let stamp: refundPasswords.RefundPasswordStamp | undefined;
   if (actor.kind !== 'api_key') {
     const visible = await payments.getPayment(db.kysely, actor, input.paymentId);
-    await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, input.refundPassword, 'refund');
+    stamp = await refundPasswords.verifyRefundPassword(
+      db,
+      ctx,
+      actor,
+      visible.merchantId,
+      input.refundPassword,
+      'refund',
+    );
   }
   const channel: RefundChannel = actor.kind === 'operator' ? 'counter' : actor.kind === 'api_key' ? 'api' : 'console';
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const payment = await payments.lockPayment(trx, input.paymentId);
     if (!payment || (actor.kind === 'api_key' && payment.merchantId !== actor.merchantId)) throw notFound('payment');
+    await refundPasswords.assertRefundPasswordUnchanged(trx, payment.merchantId, stamp);
     const row = await reserveRefund(
       trx,
       ctx,
