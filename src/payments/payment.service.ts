@@ -17,7 +17,12 @@ import { failpoint, isPlanted } from '../db/failpoints.js';
 import { type Page, pageOf } from '../db/page.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import {
+  findReplay,
+  type IdempotencyRequest,
+  type Idempotent,
+  idempotentTransaction,
+} from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
@@ -271,6 +276,7 @@ export async function proveCustomerPayment(
 /**
  * Same-batch void (撤销): cancels a sale before settlement, as if it never happened. Needs the
  * refund password (checked before the transaction, re-checked inside it) and no refund on the payment.
+ * A replay of its Idempotency-Key answers the first response without the password.
  * @throws not_found, payment_not_voidable, refund_password_invalid, refund_password_changed
  */
 export async function voidPayment(
@@ -282,6 +288,9 @@ export async function voidPayment(
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Payment>> {
   const visible = await getPayment(db.kysely, actor, id);
+  // A replay moves no money: it answers before the password is consulted (and counts no attempt).
+  const seen = await findReplay<Payment>(db.kysely, ctx, idempotency);
+  if (seen) return seen;
   const stamp =
     actor.kind === 'api_key'
       ? undefined

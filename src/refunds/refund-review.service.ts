@@ -33,7 +33,8 @@ export type Decision = 'approve' | 'reject';
 /**
  * 商户审核: the merchant owner or supervisor approves (with the refund password) or rejects (with a
  * reason the customer will read) a customer's request. Approval sends it to the acquirer. With an
- * Idempotency-Key a retry replays the first decision.
+ * Idempotency-Key a retry replays the first decision, looked up before the refund password is
+ * consulted: a replay moves no money, so it needs no password (and counts no attempt).
  * @throws not_found, forbidden, validation_failed, refund_password_* (refund_password_changed when it
  *   changed after the check), locked, invalid_transition, idempotency_conflict
  */

@@ -6,7 +6,12 @@ import { failpoint } from '../db/failpoints.js';
 import { type Page, pageOf } from '../db/page.js';
 import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import {
+  findReplay,
+  type IdempotencyRequest,
+  type Idempotent,
+  idempotentTransaction,
+} from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -144,7 +149,8 @@ export interface CounterRefundInput {
 /**
  * A refund started by the merchant (terminal operator, owner, or an API key with `refunds:write`).
  * It is authorised by the refund password (API keys are the authorisation themselves) and goes
- * straight to the acquirer's review.
+ * straight to the acquirer's review. A replay of its Idempotency-Key answers the first response
+ * without the password: the password authorises new money movement, and a replay moves none.
  * @throws not_found, refund_password_required, refund_password_invalid, refund_password_expired,
  *   refund_password_changed, locked, payment_not_refundable, currency_mismatch, refund_exceeds_refundable, idempotency_conflict
  */
@@ -156,11 +162,15 @@ export async function createCounterRefund(
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Refund>> {
   // People must see the payment before their refund password is checked (outside the transaction).
-  // An API key needs no password and acts for its own merchant only: its check is made on the
-  // locked row below, which spares the merchants' systems three reads on their hot path.
+  // A replay moves no money: it answers the stored response before the password is consulted, so
+  // a retry after a password change replays, and counts no attempt. An API key needs no password
+  // and acts for its own merchant only: its check is made on the locked row below, which spares
+  // the merchants' systems three reads on their hot path.
   let stamp: refundPasswords.RefundPasswordStamp | undefined;
   if (actor.kind !== 'api_key') {
     const visible = await payments.getPayment(db.kysely, actor, input.paymentId);
+    const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
+    if (seen) return seen;
     stamp = await refundPasswords.verifyRefundPassword(
       db,
       ctx,
