@@ -80,10 +80,10 @@ export async function idempotentTransaction<T>(
 }
 
 /**
- * The answer already stored under this key, if any. For services that check a state before their
- * transaction (a decision on a refund that must still be pending): a retry replays the first
- * answer instead of failing that check because the first request moved the state on. Twins that
- * both get past it still meet in `idempotentTransaction`.
+ * The answer already stored under this key, if any. For services that do work before their
+ * transaction (a refund-password check): a retry replays the first answer without it, so a
+ * password changed since, or a state the first request moved on, cannot fail the replay. Twins
+ * that both get past it still meet in `idempotentTransaction`.
  * @throws idempotency_conflict
  */
 export async function findReplay<T>(

@@ -51,7 +51,6 @@ export async function decideAsMerchant(
   const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantReviews();
   const to: RefundStatus = input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant';
-  if (row.status !== 'pending_merchant') throw errors.invalidTransition(row.status as RefundStatus, to);
   if (input.decision === 'reject' && !input.reason?.trim()) {
     throw errors.rejectionReasonRequired();
   }
@@ -106,10 +105,9 @@ export async function decideAsAcquirer(
 ): Promise<Idempotent<Refund>> {
   const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
   if (seen) return seen;
-  const row = await visibleRefundRow(db.kysely, actor, id);
+  await visibleRefundRow(db.kysely, actor, id);
   if (actor.role !== 'acquirer_reviewer') throw errors.onlyAcquirerReviewerDecides();
   const to: RefundStatus = input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer';
-  if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, to);
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_acquirer') throw errors.invalidTransition(current.status as RefundStatus, to);

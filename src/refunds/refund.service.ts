@@ -260,9 +260,9 @@ export async function cancelRefund(
   id: string,
   reason?: string,
 ): Promise<Refund> {
+  // The visibility read decides 404; the state is judged under the lock, inside the transaction.
   const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantCancels();
-  if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, 'canceled');
   return transaction(db, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_acquirer')
