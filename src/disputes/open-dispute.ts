@@ -6,7 +6,7 @@ import { isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { newId } from '../ids.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
-import type { Payment } from '../payments/payment.js';
+import { type Payment, refundableLeft } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as customers from '../refunds/customer-request.service.js';
@@ -141,12 +141,11 @@ function assertRefundDisputable(refund: Parameters<typeof refundDisputable>[0], 
   if (!ok.ok) throw errors.notAllowed(ok.why);
 }
 
-/** @throws dispute_not_allowed */
+/** A payment is disputed while something of it can still be refunded. @throws dispute_not_allowed */
 function assertPaymentDisputable(payment: Payment): void {
-  if (payment.status !== 'approved' && payment.status !== 'failed') {
-    throw errors.notAllowed(`a ${payment.status} payment took no money to dispute`);
-  }
-  if (payment.refundableAmount <= 0) throw errors.notAllowed('nothing of this payment is left to refund');
+  const left = refundableLeft(payment);
+  if (!left.takesRefunds) throw errors.notAllowed(`a ${payment.status} payment took no money to dispute`);
+  if (left.amount <= 0) throw errors.notAllowed('nothing of this payment is left to refund');
 }
 
 interface Opening {
