@@ -148,6 +148,7 @@ async function openSession(db: Db, ctx: AppContext, a: SessionActor, from: Login
   const expiresAt = addMs(now, ctx.config.sessionAbsoluteHours * 60 * MINUTE).toISOString();
   const success: AuditInput = {
     merchantId: a.merchantId,
+    // Not auditActorOf: a login comes before its Actor exists (the session is being opened here).
     actor: { kind: a.kind, id: a.id, ip: from.ip ?? null },
     action: 'login.succeeded',
     outcome: 'success',

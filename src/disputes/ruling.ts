@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { Tx } from '../db/transaction.js';
@@ -78,7 +78,7 @@ export async function decide(
       amount: amount ?? 0,
       reason: current.reason as RefundReason,
       disputeId: id,
-      actor: { kind: 'user', id: caller.id },
+      actor: auditActorOf(caller),
       supersedes: current.refund_id,
     });
     await recordOrderedRefund(tx, ctx, id, actor, refund);
