@@ -2,6 +2,7 @@ import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, canSeeMerchant, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session-revocation.js';
 import type { AppContext } from '../context.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
@@ -19,7 +20,7 @@ import {
   lockStatus,
   recordNewSecret,
 } from './credential.service.js';
-import { sha256Hex, verifySecret } from './hashing.js';
+import { verifySecret } from './hashing.js';
 import { daysUntilExpiry, policyFor, refundPasswordViolation } from './password-policy.js';
 
 /**

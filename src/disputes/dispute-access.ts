@@ -1,6 +1,7 @@
 import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
+import { constantTimeEqual } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import * as merchants from '../merchants/merchant.service.js';
