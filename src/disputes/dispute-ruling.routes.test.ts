@@ -132,6 +132,11 @@ describe.each(engines())('disputes over HTTP: rulings (%s)', (engine) => {
       status: 'resolved_for_customer',
       ruling: { outcome: 'resolved_for_customer', amount: 3_000, forcedRefundId: forcedId },
     });
+    // A later retry with the key answers the same ruling and refund, marked as a replay.
+    const replay = await post(id, 'decision', ruling, { headers: keyed });
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toMatchObject({ refundId: forcedId, dispute: { id, status: 'resolved_for_customer' } });
     const conflict = await post(id, 'decision', { ...ruling, ruling: 'something else' }, { headers: keyed });
     expect(conflict.json().code).toBe('idempotency_conflict');
     const again = await post(id, 'decision', ruling, { headers: reviewerHeaders });
