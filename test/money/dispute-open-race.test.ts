@@ -1,5 +1,7 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armFailpoint } from '../../src/db/failpoints.js';
+import { failedCustomerRefund } from '../support/customer-refunds.js';
 import { engines } from '../support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../support/harness.js';
 
@@ -12,104 +14,66 @@ import { type Harness, openHarness, REFUND_PASSWORD } from '../support/harness.j
 describe.each(engines())('a dispute opened while its payment or refund moves (%s)', (engine) => {
   let h: Harness;
   let ip = 0;
+  const nextIp = () => `198.51.100.${++ip}`;
 
   beforeAll(async () => {
     h = await openHarness(engine);
   });
   afterAll(() => h?.close());
 
-  /** Runs `meanwhile` once, when the next opening has passed its first checks. */
-  function whenChecked(meanwhile: () => Promise<void>): { ran: () => boolean } {
+  /** Runs `meanwhile` (which must succeed with `status`) once the next opening passed its first checks. */
+  function whenChecked(meanwhile: () => Promise<LightMyRequestResponse>, status: number) {
     let ran = false;
     const disarm = armFailpoint('dispute-open:checked', async () => {
       disarm();
-      await meanwhile();
+      const r = await meanwhile();
+      expect(r.statusCode, r.body).toBe(status);
       ran = true;
     });
     return { ran: () => ran };
   }
 
-  const disputesOf = (paymentId: string) =>
-    h.db.kysely.selectFrom('disputes').select('id').where('payment_id', '=', paymentId).execute();
+  /** Opens a dispute, expecting the refusal `detail`, and checks that none was opened on the payment. */
+  async function refusedOpening(paymentId: string, payload: Record<string, unknown>, detail: string) {
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/disputes', remoteAddress: nextIp(), payload });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json()).toMatchObject({ code: 'dispute_not_allowed', detail });
+    const opened = await h.db.kysely.selectFrom('disputes').select('id').where('payment_id', '=', paymentId).execute();
+    expect(opened).toEqual([]);
+  }
 
   it('refuses a payment dispute when the sale was voided meanwhile, and opens nothing', async () => {
     const sale = await h.sale(2_000);
-    const race = whenChecked(async () => {
-      const voided = await h.app.inject({
-        method: 'POST',
-        url: `/api/v1/payments/${sale.id}/void`,
-        headers: await h.operator('supervisor'),
-        payload: { refundPassword: REFUND_PASSWORD },
-      });
-      expect(voided.statusCode, voided.body).toBe(200);
-    });
-    const r = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/disputes',
-      remoteAddress: `198.51.100.${++ip}`,
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: '1111',
-        description: 'charged but no goods',
-        contact: { email: 'race@customer.test' },
-      },
-    });
+    const headers = await h.operator('supervisor');
+    const race = whenChecked(
+      () =>
+        h.app.inject({
+          method: 'POST',
+          url: `/api/v1/payments/${sale.id}/void`,
+          headers,
+          payload: { refundPassword: REFUND_PASSWORD },
+        }),
+      200,
+    );
+    const dispute = {
+      paymentReference: sale.reference,
+      cardLast4: '1111',
+      description: 'charged but no goods',
+      contact: { email: 'race@customer.test' },
+    };
+    await refusedOpening(sale.id, dispute, 'a voided payment took no money to dispute');
     expect(race.ran()).toBe(true);
-    expect(r.statusCode, r.body).toBe(422);
-    expect(r.json()).toMatchObject({
-      code: 'dispute_not_allowed',
-      detail: 'a voided payment took no money to dispute',
-    });
-    expect(await disputesOf(sale.id)).toEqual([]);
   });
 
   it('refuses a refund dispute when the failed refund was retried meanwhile, and opens nothing', async () => {
+    const { sale, id, trackingSecret } = await failedCustomerRefund(h, 1_000, nextIp());
     const owner = await h.login('owner');
-    const sale = await h.sale(1_000, { card: '4000000000000119', settled: true });
-    const asked = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/public/refund-requests',
-      remoteAddress: `198.51.100.${++ip}`,
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: '0119',
-        amount: 1_000,
-        reason: 'goods_returned',
-        description: 'returned the goods',
-        contact: { email: 'race@customer.test' },
-        language: 'en',
-      },
-    });
-    expect(asked.statusCode, asked.body).toBe(201);
-    const { id: refundId, trackingSecret } = asked.json();
-    const approved = await h.app.inject({
-      method: 'POST',
-      url: `/api/v1/refunds/${refundId}/merchant-decision`,
-      headers: owner,
-      payload: { decision: 'approve', refundPassword: REFUND_PASSWORD },
-    });
-    expect(approved.statusCode, approved.body).toBe(200);
-    await h.drain();
-    const failed = await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${refundId}`, headers: owner });
-    expect(failed.json()).toMatchObject({ status: 'failed', failureFinal: false });
-
-    const race = whenChecked(async () => {
-      const retried = await h.app.inject({
-        method: 'POST',
-        url: `/api/v1/refunds/${refundId}/retry`,
-        headers: owner,
-      });
-      expect(retried.statusCode, retried.body).toBe(200);
-    });
-    const r = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/disputes',
-      remoteAddress: `198.51.100.${++ip}`,
-      payload: { refundId, trackingSecret, description: 'the refund failed', language: 'en' },
-    });
+    const race = whenChecked(
+      () => h.app.inject({ method: 'POST', url: `/api/v1/refunds/${id}/retry`, headers: owner }),
+      200,
+    );
+    const dispute = { refundId: id, trackingSecret, description: 'the refund failed', language: 'en' };
+    await refusedOpening(sale.id, dispute, 'a processing refund cannot be disputed');
     expect(race.ran()).toBe(true);
-    expect(r.statusCode, r.body).toBe(422);
-    expect(r.json()).toMatchObject({ code: 'dispute_not_allowed', detail: 'a processing refund cannot be disputed' });
-    expect(await disputesOf(sale.id)).toEqual([]);
   });
 });
