@@ -1,4 +1,5 @@
-import { hashSecret, sha256Hex, verifySecret } from '../src/credentials/hashing.js';
+import { hashSecret, verifySecret } from '../src/credentials/hashing.js';
+import { sha256Hex } from '../src/crypto/sha256.js';
 import { DEMO } from '../src/seed/demo.js';
 import { type LatencySummary, summarise } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { POLICY_BOUNDS } from './credentials/password-policy.js';
+import { POLICY_BOUNDS } from './credentials/policy-bounds.js';
 
 /** A setting in the environment that cannot be used: `refunddesk` says so and exits 1. */
 export class ConfigError extends Error {

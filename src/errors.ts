@@ -59,6 +59,7 @@ export const errorCatalog = {
   password_confirmation_mismatch: { status: 422, title: 'The new password and its confirmation differ' },
   password_change_required: { status: 403, title: 'Change your password before anything else' },
   refund_password_expired: { status: 403, title: 'The refund password has expired' },
+  refund_password_changed: { status: 409, title: 'The refund password changed meanwhile: enter the new one' },
   locked: { status: 423, title: 'Locked after too many failed attempts' },
   recovery_code_invalid: { status: 403, title: 'The code is wrong, expired or already used' },
   unlock_code_invalid: { status: 403, title: 'The unlock code is wrong, expired or already used' },

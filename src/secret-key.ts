@@ -58,7 +58,7 @@ export function loadOrCreateKeyFile(path: string): Buffer {
   }
 }
 
-type KeyConfig = Pick<Config, 'databaseUrl' | 'secretKey'>;
+export type KeyConfig = Pick<Config, 'databaseUrl' | 'secretKey'>;
 const keys = new Map<string, Buffer>();
 
 /** The subkey for one purpose (cached per key source). */

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { AuditEventTable } from '../audit/audit.tables.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import { containsPan } from '../payments/card.js';
 
 /** The audit log's card-number test is the card module's: one rule for what a PAN is. */
@@ -96,7 +96,7 @@ export function canonicalAuditRecord(f: HashedFields): string {
 
 /** SHA-256 (hex) of the canonical record. */
 export function auditHash(f: HashedFields): string {
-  return createHash('sha256').update(canonicalAuditRecord(f), 'utf8').digest('hex');
+  return sha256Hex(canonicalAuditRecord(f));
 }
 
 /** Re-exported: audit `details` are stored as canonical JSON (src/crypto/canonical-json.ts). */

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
-import { randomToken, sha256Hex } from '../credentials/hashing.js';
+import { randomToken } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import { type Page, pageOf } from '../db/page.js';
 import type { Conn } from '../db/transaction.js';

@@ -3,9 +3,10 @@ import { containsPan } from '../audit/audit-event.js';
 import { addMs, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { wrongEntry } from '../credentials/credential.errors.js';
-import { randomToken, sha256Hex, verifyAgainstDecoy } from '../credentials/hashing.js';
+import { randomToken, verifyAgainstDecoy } from '../credentials/hashing.js';
 import * as loginPasswords from '../credentials/login-password.service.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import { transaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
@@ -148,6 +149,7 @@ async function openSession(db: Db, ctx: AppContext, a: SessionActor, from: Login
   const expiresAt = addMs(now, ctx.config.sessionAbsoluteHours * 60 * MINUTE).toISOString();
   const success: AuditInput = {
     merchantId: a.merchantId,
+    // Not auditActorOf: a login comes before its Actor exists (the session is being opened here).
     actor: { kind: a.kind, id: a.id, ip: from.ip ?? null },
     action: 'login.succeeded',
     outcome: 'success',

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { POLICY_BOUNDS, policyFor } from '../credentials/password-policy.js';
+import { policyFor } from '../credentials/password-policy.js';
 import * as policies from '../credentials/policy.service.js';
 import { POLICY_ROLES } from '../credentials/policy.service.js';
+import { POLICY_BOUNDS } from '../credentials/policy-bounds.js';
 import * as refundPasswords from '../credentials/refund-password.service.js';
 import { notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';

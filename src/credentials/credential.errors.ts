@@ -40,6 +40,11 @@ export const refundPasswordUnset = () =>
     'refund_password_unset',
     'the merchant has no refund password (a terminal was re-initialised): the supervisor or the owner sets a new one first',
   );
+export const refundPasswordChanged = () =>
+  new AppError(
+    'refund_password_changed',
+    'the refund password was changed while this request was being checked: nothing was done, enter the new one',
+  );
 export const currentPasswordWrong = () => new AppError('invalid_credentials', 'the current password is wrong');
 export const refundPasswordRequired = () => new AppError('refund_password_required');
 export const currentRefundPasswordRequired = () =>

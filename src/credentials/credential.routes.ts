@@ -4,8 +4,8 @@ import type { AppContext } from '../context.js';
 import { errorResponses, id, idParam } from '../http/schemas.js';
 import { digits, secretText } from '../http/text.js';
 import * as loginPasswords from './login-password.service.js';
-import { POLICY_BOUNDS } from './password-policy.js';
 import * as policies from './policy.service.js';
+import { POLICY_BOUNDS } from './policy-bounds.js';
 import * as refundPasswords from './refund-password.service.js';
 
 const newPassword = {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 /**
@@ -27,11 +27,6 @@ export async function verifyAgainstDecoy(secret: string): Promise<false> {
   decoy ??= hashSecret(randomBytes(16).toString('hex'));
   await verifySecret(await decoy, secret);
   return false;
-}
-
-/** High-entropy tokens (sessions, API keys) need no slow hash: SHA-256 is enough and fast. */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
 }
 
 export function randomToken(prefix: string, bytes = 32): string {

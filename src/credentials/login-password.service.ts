@@ -1,16 +1,15 @@
-import { createHmac } from 'node:crypto';
 import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, peopleRoles, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session-revocation.js';
 import * as users from '../auth/user.service.js';
 import type { AppContext } from '../context.js';
+import { keyedHash } from '../crypto/keyed-hash.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
 import './credential.notifications.js';
 import * as operators from '../operators/operator.service.js';
-import { purposeKey } from '../secret-key.js';
 import * as terminals from '../terminals/terminal.service.js';
 import * as errors from './credential.errors.js';
 import {
@@ -120,9 +119,8 @@ export async function checkConsolePassword(
   password: string,
   ip?: string | null,
 ): Promise<ConsoleCheck> {
-  const unknownRef = `login:unknown:${createHmac('sha256', purposeKey(ctx.config, 'unknown-logins'))
-    .update(typedEmail.normalize('NFKC').trim().toLowerCase())
-    .digest('base64url')}`;
+  const typed = typedEmail.normalize('NFKC').trim().toLowerCase();
+  const unknownRef = `login:unknown:${keyedHash(ctx.config, 'unknown-logins', typed).toString('base64url')}`;
   const check: GuardedCheck = user
     ? {
         ref: loginRef('user', user.id),

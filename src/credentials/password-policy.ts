@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import { COMMON_PINS } from './common-pins.js';
+import { POLICY_BOUNDS } from './policy-bounds.js';
 
 /**
  * The rules for every secret a person chooses. One policy for the platform, which a merchant may
@@ -153,20 +154,6 @@ export function daysUntilExpiry(changedAt: string | null, expiryDays: number, no
   const expires = new Date(changedAt).getTime() + expiryDays * 86_400_000;
   return Math.ceil((expires - now.getTime()) / 86_400_000);
 }
-
-/**
- * The bounds no policy may cross, the platform's (from the environment) or a merchant's override,
- * so that nobody can weaken the rules below PCI DSS: at most 10 tries and locked ≥ 30 minutes
- * (8.3.4), expiry ≤ 90 days (8.3.9; 0 = never is allowed too, and ≥ 15 keeps it above the
- * 14-day reminder), history ≥ 4 (8.3.7), refund PINs 6–32 digits.
- */
-export const POLICY_BOUNDS = {
-  refundPasswordLength: { min: 6, max: 32 },
-  expiryDays: { min: 15, max: 90 },
-  historySize: { min: 4, max: 24 },
-  maxFailures: { min: 3, max: 10 },
-  lockMinutes: { min: 30, max: 1440 },
-} as const;
 
 const within = (v: number, b: { min: number; max: number }) => Number.isInteger(v) && v >= b.min && v <= b.max;
 

@@ -2,7 +2,9 @@ import { recordAudit, recordAuditNow } from '../audit/audit.service.js';
 import { type Actor, assertRole, auditActorOf, canSeeMerchant, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session-revocation.js';
 import type { AppContext } from '../context.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
+import { failpoint } from '../db/failpoints.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -105,9 +107,21 @@ function refundPasswordLockNotice(merchantId: string, merchantName: string, acto
   };
 }
 
+declare const stampBrand: unique symbol;
+/**
+ * Which refund password a check verified: a digest of its stored hash. The hash has a random salt,
+ * so every set, change or reset gives a new stamp, even within the same millisecond (a stamp of
+ * `changed_at` would not see two changes at one clock reading). Opaque; not a secret.
+ */
+export type RefundPasswordStamp = string & { readonly [stampBrand]: true };
+
+const stampOf = (hash: string) => sha256Hex(hash) as RefundPasswordStamp;
+
 /**
  * Checks the refund password before a refund or a void: outside any write transaction (argon2
- * takes ~15 ms). Failures count toward the lockout and are audited.
+ * takes ~15 ms). Failures count toward the lockout and are audited. Returns the stamp of the
+ * password it verified: the transaction that acts on it re-checks it cheaply
+ * (`assertRefundPasswordUnchanged`), under its lock, so a change in between cannot slip through.
  * @throws refund_password_required, refund_password_invalid, refund_password_expired, locked
  */
 export async function verifyRefundPassword(
@@ -117,7 +131,7 @@ export async function verifyRefundPassword(
   merchantId: string,
   password: string | undefined,
   purpose: string,
-): Promise<void> {
+): Promise<RefundPasswordStamp> {
   const r = await recordOf(db.kysely, ctx, merchantId);
   if (!r.hash) throw errors.refundPasswordUnset();
   if (password === undefined || password === '') throw errors.refundPasswordRequired();
@@ -141,6 +155,26 @@ export async function verifyRefundPassword(
     throw errors.wrongEntry(attempt, 'refund_password_invalid', 'the refund password is wrong');
   }
   if (statusOf(ctx, r).expired) throw errors.refundPasswordExpired();
+  await failpoint('refund-password:verified');
+  return stampOf(r.hash);
+}
+
+/**
+ * Inside the transaction that moves the money a verified refund password authorised: refuses when
+ * the password was changed, reset or unset since `verifyRefundPassword` checked it (one row read,
+ * no argon2). `undefined` is an actor that needs no password (an API key): nothing to re-check.
+ * A change that commits after this read is ordered after the whole transaction, which the password
+ * valid at this read authorised.
+ * @throws refund_password_changed
+ */
+export async function assertRefundPasswordUnchanged(
+  trx: Tx,
+  merchantId: string,
+  stamp: RefundPasswordStamp | undefined,
+): Promise<void> {
+  if (stamp === undefined) return;
+  const r = await merchants.findRefundPasswordRecord(trx, merchantId);
+  if (!r?.hash || stampOf(r.hash) !== stamp) throw errors.refundPasswordChanged();
 }
 
 export interface NewPassword {

@@ -1,7 +1,7 @@
 import { type AuditEvent, listAuditEvents, recordAudit } from '../audit/audit.service.js';
 import { type Actor, systemActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { sha256Hex } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { AuditEvent } from '../audit/audit.service.js';
 import { canonicalJson } from '../crypto/canonical-json.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import { format } from '../money.js';
 import type { Payment } from '../payments/payment.js';
 import type { Refund } from '../refunds/refund.js';
@@ -99,10 +99,6 @@ export const CANONICALIZATION =
   'sha256 over content serialised as JSON, object keys sorted at every depth, no whitespace';
 
 export { canonicalJson };
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 /** Builds the content from what the service gathered. Card: BIN and last 4 only; contacts masked. */
 export function assembleCaseFile(i: CaseFileInputs): CaseFileContent {

@@ -1,6 +1,7 @@
-import { type Actor, canSeeMerchant } from '../auth/actor.js';
+import { type Actor, auditActorOf, canSeeMerchant } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
+import { constantTimeEqual } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -29,10 +30,6 @@ export interface Access {
 
 export const CUSTOMER: DisputeActor = { kind: 'customer', id: null };
 export const SYSTEM: DisputeActor = { kind: 'system', id: null };
-
-function actorOf(a: Actor): DisputeActor {
-  return { kind: a.kind, id: a.id, ip: a.ip };
-}
 
 function partyOf(a: Actor): Party | undefined {
   if (a.role === 'supervisor' || a.role === 'merchant_owner') return 'merchant';
@@ -74,5 +71,5 @@ export async function reach(
   }
   const party = partyOf(a);
   if (!party) throw errors.notYourPart(`a ${a.role} takes no part in disputes`);
-  return { row, party, actor: actorOf(a) };
+  return { row, party, actor: auditActorOf(a) };
 }

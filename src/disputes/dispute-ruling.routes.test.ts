@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/engines.js';
 import { type Harness, openHarness, REFUND_PASSWORD } from '../../test/support/harness.js';
+import { listAuditEvents } from '../audit/audit.service.js';
+import { systemActor } from '../auth/actor.js';
 import { DAY, HOUR } from '../clock.js';
 import { type Body, disputeRequests } from './dispute.http-fixtures.js';
 
@@ -47,6 +49,7 @@ describe.each(engines())('disputes over HTTP: rulings (%s)', (engine) => {
       ).json().refundableAmount;
     expect(await refundable()).toBe(2_000); // the failed refund still holds its 8 000
 
+    const rulerIp = nextIp();
     const opened = await openDispute(ip, { refundId, trackingSecret: secret, description: 'never got my money' });
     expect(opened.statusCode, opened.body).toBe(201);
     const id = opened.json().id;
@@ -57,9 +60,17 @@ describe.each(engines())('disputes over HTTP: rulings (%s)', (engine) => {
       id,
       'decision',
       { outcome: 'resolved_for_customer', ruling: 'Refund the customer in full.', amount: 8_000 },
-      { headers: await h.login('reviewer') },
+      { headers: await h.login('reviewer'), ip: rulerIp },
     );
     expect(ruled.statusCode, ruled.body).toBe(200);
+    // PCI DSS 10.2.2: the refund the ruling orders names the reviewer and where the ruling came from.
+    const audit = await listAuditEvents(h.db, h.ctx, systemActor, {
+      merchantId: h.ids.merchantId,
+      objectId: ruled.json().refundId,
+      limit: 100,
+    });
+    const created = audit.data.find((e) => e.action === 'refund.created');
+    expect(created).toMatchObject({ actor: { kind: 'user' }, ip: rulerIp });
     const admin = await h.login('admin');
     const forced = (
       await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${ruled.json().refundId}`, headers: admin })
@@ -121,6 +132,11 @@ describe.each(engines())('disputes over HTTP: rulings (%s)', (engine) => {
       status: 'resolved_for_customer',
       ruling: { outcome: 'resolved_for_customer', amount: 3_000, forcedRefundId: forcedId },
     });
+    // A later retry with the key answers the same ruling and refund, marked as a replay.
+    const replay = await post(id, 'decision', ruling, { headers: keyed });
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toMatchObject({ refundId: forcedId, dispute: { id, status: 'resolved_for_customer' } });
     const conflict = await post(id, 'decision', { ...ruling, ruling: 'something else' }, { headers: keyed });
     expect(conflict.json().code).toBe('idempotency_conflict');
     const again = await post(id, 'decision', ruling, { headers: reviewerHeaders });

@@ -34,9 +34,9 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
       const reviewer = await f.actor('reviewer');
       const ruled = await decide(h.db, h.ctx, reviewer, d.id, { outcome: 'resolved_for_customer', ruling: 'refund' });
       expect(ruled.replayed).toBe(false);
-      expect(ruled.dispute.ruling).toMatchObject({ outcome: 'resolved_for_customer', amount: 4_000 });
-      expect(ruled.refund?.amount).toBe(4_000);
-      expect(ruled.dispute.ruling?.forcedRefundId).toBe(ruled.refund?.id);
+      expect(ruled.value.dispute.ruling).toMatchObject({ outcome: 'resolved_for_customer', amount: 4_000 });
+      expect(ruled.value.refund?.amount).toBe(4_000);
+      expect(ruled.value.dispute.ruling?.forcedRefundId).toBe(ruled.value.refund?.id);
       // The safety-net job finds the refund made: nothing more.
       await orderRefundIfMissing(h.db, h.ctx, d.id);
       await drainJobs(h.db, h.ctx);
@@ -50,9 +50,9 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
       const key = { scope: `test:${d.id}`, key: 'k1', fingerprint: { id: d.id } };
       const input = { outcome: 'resolved_for_customer' as const, ruling: 'all of it', amount: 999_999 };
       const first = await decide(h.db, h.ctx, reviewer, d.id, input, key);
-      expect(first.refund?.amount).toBe(10_000);
+      expect(first.value.refund?.amount).toBe(10_000);
       const again = await decide(h.db, h.ctx, reviewer, d.id, input, key);
-      expect(again).toMatchObject({ replayed: true, refund: { id: first.refund?.id } });
+      expect(again).toMatchObject({ replayed: true, value: { refund: { id: first.value.refund?.id } } });
       const other = decide(h.db, h.ctx, reviewer, d.id, { ...input, amount: 1 }, { ...key, fingerprint: { id: 'x' } });
       expect(await codeOf(other)).toBe('idempotency_conflict');
     });
@@ -66,11 +66,11 @@ describe.each(engines())('dispute use cases: rule, refer, close, rate (%s)', (en
         decide(h.db, h.ctx, reviewer, d.id, input, key),
         decide(h.db, h.ctx, reviewer, d.id, input, key),
       ]);
-      expect(a.refund?.id).toBeTruthy();
-      expect(b.refund?.id).toBe(a.refund?.id);
+      expect(a.value.refund?.id).toBeTruthy();
+      expect(b.value.refund?.id).toBe(a.value.refund?.id);
       expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
       const row = await repo.findDisputeRow(h.db.kysely, d.id);
-      expect(row?.forced_refund_id).toBe(a.refund?.id);
+      expect(row?.forced_refund_id).toBe(a.value.refund?.id);
       expect(row?.force_claimed_until).toBeNull(); // no lease: nothing was left for a job to do
     });
 

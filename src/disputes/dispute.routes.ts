@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Role } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import { idempotencyOf, markReplay } from '../http/idempotency.js';
+import { idempotencyOf, replied } from '../http/idempotency.js';
 import { errorResponses, idempotencyHeaders, page, pageQuery } from '../http/schemas.js';
 import { ATTACHMENT_TYPES, MAX_ATTACHMENTS_PER_MESSAGE, MESSAGE_BODY_LIMIT_BYTES } from './attachment.js';
 import { type CaseFile, findCjkFont, renderCaseFilePdf } from './case-file.js';
@@ -214,8 +214,10 @@ export const disputeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     },
     async (req, reply) => {
       const idempotency = idempotencyOf(req);
-      const { dispute, refund, replayed } = await decide(db, ctx, req.actor, req.params.id, req.body, idempotency);
-      markReplay(reply, replayed);
+      const { dispute, refund } = replied(
+        reply,
+        await decide(db, ctx, req.actor, req.params.id, req.body, idempotency),
+      );
       return { dispute, refundId: refund?.id ?? null };
     },
   );

@@ -1,14 +1,18 @@
 import type { AppContext } from '../context.js';
-import { randomToken, sha256Hex } from '../credentials/hashing.js';
+import { randomToken } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
-import { isUniqueViolation, transaction } from '../db/transaction.js';
+import { failpoint } from '../db/failpoints.js';
+import { isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { newId } from '../ids.js';
 import type { NotificationLanguage } from '../notifications/notification.js';
+import { type Payment, refundableLeft } from '../payments/payment.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
 import * as customers from '../refunds/customer-request.service.js';
-import type { RefundReason } from '../refunds/refund.js';
+import type { RefundReason, RefundStatus } from '../refunds/refund.js';
+import * as refunds from '../refunds/refund.service.js';
 import * as errors from './dispute.errors.js';
 import { type DisputeStatus, disputePage, redactPans, refundDisputable } from './dispute.js';
 import * as repo from './dispute.repository.js';
@@ -63,9 +67,18 @@ export async function openRefundDispute(
   await hitRateLimit(db, ctx, `dispute-open:ip:${ip}`, 30, 10 * MINUTE);
   const refund = await customers.findRefundForCustomer(db.kysely, input.refundId, input.trackingSecret);
   if (!refund) throw errors.refundNotFound();
-  const ok = refundDisputable(refund, ctx.clock.now());
-  if (!ok.ok) throw errors.notAllowed(ok.why);
+  assertRefundDisputable(refund, ctx.clock.now());
   const id = await open(db, ctx, {
+    // Judged again on the refund read under its payment's lock: it may have moved on meanwhile.
+    recheck: async (tx) => {
+      const locked = await refunds.lockRefund(tx, refund.id);
+      if (!locked) throw errors.refundNotFound();
+      const { status, merchant_deadline_at } = locked.refund;
+      assertRefundDisputable(
+        { status: status as RefundStatus, merchantDeadlineAt: merchant_deadline_at },
+        ctx.clock.now(),
+      );
+    },
     ip,
     merchantId: refund.merchantId,
     paymentId: refund.paymentId,
@@ -98,13 +111,16 @@ export async function openPaymentDispute(
   await hitRateLimit(db, ctx, `dispute-open:ref:${input.paymentReference}`, 10, 60 * MINUTE);
   const payment = await payments.proveCustomerPayment(db.kysely, input.paymentReference, input.cardLast4);
   if (!payment) throw errors.paymentNotMatched();
-  if (payment.status !== 'approved' && payment.status !== 'failed') {
-    throw errors.notAllowed(`a ${payment.status} payment took no money to dispute`);
-  }
-  if (payment.refundableAmount <= 0) throw errors.notAllowed('nothing of this payment is left to refund');
+  assertPaymentDisputable(payment);
   const accessSecret = randomToken('rdx_', 32);
   const language = input.language ?? 'zh-CN';
   const id = await open(db, ctx, {
+    // Judged again under the payment's lock: a void or a refund may have taken what was left.
+    recheck: async (tx) => {
+      const locked = await payments.lockPayment(tx, payment.id);
+      if (!locked) throw errors.paymentNotMatched();
+      assertPaymentDisputable(locked);
+    },
     ip,
     merchantId: payment.merchantId,
     paymentId: payment.id,
@@ -120,7 +136,22 @@ export async function openPaymentDispute(
   return { id, status: OPENING_STATUS, accessSecret, disputeUrl };
 }
 
+/** @throws dispute_not_allowed */
+function assertRefundDisputable(refund: Parameters<typeof refundDisputable>[0], now: Date): void {
+  const ok = refundDisputable(refund, now);
+  if (!ok.ok) throw errors.notAllowed(ok.why);
+}
+
+/** A payment is disputed while something of it can still be refunded. @throws dispute_not_allowed */
+function assertPaymentDisputable(payment: Payment): void {
+  const left = refundableLeft(payment);
+  if (!left.takesRefunds) throw errors.notAllowed(`a ${payment.status} payment took no money to dispute`);
+  if (left.amount <= 0) throw errors.notAllowed('nothing of this payment is left to refund');
+}
+
 interface Opening {
+  /** The checks made before the transaction, made again in it on the locked row. */
+  recheck: (tx: Tx) => Promise<void>;
   /** Where the customer asked from, for the audit event. */
   ip: string;
   merchantId: string;
@@ -137,8 +168,10 @@ interface Opening {
 
 /** The opening step: one dispute that is not closed per payment, checked in its transaction. */
 async function open(db: Db, ctx: AppContext, o: Opening): Promise<string> {
+  await failpoint('dispute-open:checked');
   try {
     const id = await transaction(db, async (tx) => {
+      await o.recheck(tx);
       if (await repo.findOpenDisputeOfPayment(tx, o.paymentId)) throw errors.alreadyOpen();
       const row = newDisputeRow(o, ctx.clock.now().toISOString());
       await openingStep(

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
-import { randomToken, sha256Hex } from '../credentials/hashing.js';
+import { randomToken } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import { transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';

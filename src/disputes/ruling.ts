@@ -1,10 +1,10 @@
-import type { Actor } from '../auth/actor.js';
+import { type Actor, auditActorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { Tx } from '../db/transaction.js';
 import type { DisputeTable } from '../disputes/dispute.tables.js';
 import { notFound } from '../errors.js';
-import { type IdempotencyRequest, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
 import * as payments from '../payments/payment.service.js';
 import type { Refund, RefundReason } from '../refunds/refund.js';
 import * as refunds from '../refunds/refund.service.js';
@@ -23,6 +23,12 @@ export interface RulingInput {
   amount?: number;
 }
 
+/** A ruling: the dispute as it now stands, and the refund a ruling for the customer ordered. */
+export interface Ruled {
+  dispute: Dispute;
+  refund: Refund | null;
+}
+
 /**
  * The acquirer's ruling on an escalated dispute, by a reviewer of that merchant's acquirer. For the
  * customer it orders a refund, bounded by what is still refundable, straight to processing, in the
@@ -38,7 +44,7 @@ export async function decide(
   id: string,
   input: RulingInput,
   idempotency?: IdempotencyRequest,
-): Promise<{ dispute: Dispute; refund: Refund | null; replayed: boolean }> {
+): Promise<Idempotent<Ruled>> {
   const { row, party, actor } = await reach(db, ctx, { kind: 'staff', actor: caller }, id);
   if (party !== 'acquirer') throw errors.notYourPart('only a reviewer of the merchant’s acquirer rules on a dispute');
   const ruling = redactPans(input.ruling);
@@ -78,7 +84,7 @@ export async function decide(
       amount: amount ?? 0,
       reason: current.reason as RefundReason,
       disputeId: id,
-      actor: { kind: 'user', id: caller.id },
+      actor: auditActorOf(caller),
       supersedes: current.refund_id,
     });
     await recordOrderedRefund(tx, ctx, id, actor, refund);
@@ -86,7 +92,7 @@ export async function decide(
   });
   // A replay answers with the refund the first ruling ordered (stored with the key), as it is now.
   const refund = value.refundId ? ((await refunds.findRefundById(db.kysely, value.refundId)) ?? null) : null;
-  return { dispute: await loadDispute(db.kysely, ctx, id), refund, replayed };
+  return { value: { dispute: await loadDispute(db.kysely, ctx, id), refund }, replayed };
 }
 
 const NO_REFUND = { amount: null, currency: null };

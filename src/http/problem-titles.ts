@@ -72,6 +72,7 @@ export const zhTitles: Record<ErrorCode, string> = {
   password_confirmation_mismatch: '两次密码输入不同',
   password_change_required: '请先修改密码',
   refund_password_expired: '退款密码已过期',
+  refund_password_changed: '退款密码刚被修改, 请输入新的退款密码',
   locked: '错误次数过多, 已锁定',
   recovery_code_invalid: '验证码错误、已过期或已使用',
   unlock_code_invalid: '解锁码错误、已过期或已使用',

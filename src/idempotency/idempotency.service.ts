@@ -1,9 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { DAY } from '../clock.js';
 import type { AppContext } from '../context.js';
+import { keyedHash } from '../crypto/keyed-hash.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, isUniqueViolation, type Tx, transaction } from '../db/transaction.js';
-import { purposeKey } from '../secret-key.js';
 import { idempotencyConflict } from './idempotency.errors.js';
 import * as repo from './idempotency.repository.js';
 
@@ -29,9 +28,7 @@ export interface Idempotent<T> {
  * the 10^5 Luhn-valid numbers between the stored BIN and last 4 (PCI DSS 3.5.1.1).
  */
 function hashOf(ctx: AppContext, fingerprint: unknown): string {
-  return createHmac('sha256', purposeKey(ctx.config, 'idempotency-fingerprints'))
-    .update(JSON.stringify(fingerprint))
-    .digest('hex');
+  return keyedHash(ctx.config, 'idempotency-fingerprints', JSON.stringify(fingerprint)).toString('hex');
 }
 
 function replay<T>(row: { request_hash: string; response_body: string }, requestHash: string): Idempotent<T> {
@@ -80,10 +77,10 @@ export async function idempotentTransaction<T>(
 }
 
 /**
- * The answer already stored under this key, if any. For services that check a state before their
- * transaction (a decision on a refund that must still be pending): a retry replays the first
- * answer instead of failing that check because the first request moved the state on. Twins that
- * both get past it still meet in `idempotentTransaction`.
+ * The answer already stored under this key, if any. For services that do work before their
+ * transaction (a refund-password check): a retry replays the first answer without it, so a
+ * password changed since, or a state the first request moved on, cannot fail the replay. Twins
+ * that both get past it still meet in `idempotentTransaction`.
  * @throws idempotency_conflict
  */
 export async function findReplay<T>(

@@ -32,8 +32,8 @@ import {
 import * as repo from './notification.repository.js';
 import { HttpSmsProvider } from './sms.js';
 import './templates.js';
+import { openSecret, sealSecret } from '../crypto/seal.js';
 import { purposeKey } from '../secret-key.js';
-import { openSecret, sealSecret } from '../webhooks/secret-box.js';
 
 export type { Notification, NotificationInput, NotificationTemplate } from './notification.js';
 export { registerTemplate } from './notification.js';

@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.service.js';
-import { type Actor, assertRole, type Role } from '../auth/actor.js';
+import { type Actor, assertRole, auditActorOf, type Role } from '../auth/actor.js';
 import * as sessions from '../auth/session-revocation.js';
 import type { AppContext } from '../context.js';
 import { hashSecret } from '../credentials/hashing.js';
@@ -103,7 +103,7 @@ async function insertOrRestore(
   }
   await recordAudit(trx, ctx, {
     merchantId: terminal.merchantId,
-    actor: { kind: actor.kind, id: actor.id, ip: actor.ip ?? null },
+    actor: auditActorOf(actor),
     action: 'operator.added',
     outcome: 'success',
     objectType: 'operator',
@@ -148,7 +148,7 @@ async function softDelete(trx: Tx, ctx: AppContext, actor: Actor, terminal: Term
   await sessions.revokePrincipalSessions(trx, target.id, at);
   await recordAudit(trx, ctx, {
     merchantId: terminal.merchantId,
-    actor: { kind: actor.kind, id: actor.id, ip: actor.ip ?? null },
+    actor: auditActorOf(actor),
     action: 'operator.deleted',
     outcome: 'success',
     objectType: 'operator',

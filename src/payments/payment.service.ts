@@ -17,7 +17,12 @@ import { failpoint, isPlanted } from '../db/failpoints.js';
 import { type Page, pageOf } from '../db/page.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import {
+  findReplay,
+  type IdempotencyRequest,
+  type Idempotent,
+  idempotentTransaction,
+} from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import * as merchants from '../merchants/merchant.service.js';
 import { money } from '../money.js';
@@ -270,8 +275,10 @@ export async function proveCustomerPayment(
 
 /**
  * Same-batch void (撤销): cancels a sale before settlement, as if it never happened. Needs the
- * refund password (checked by the caller's service before this) and no refund on the payment.
- * @throws not_found, payment_not_voidable, refund_password_invalid
+ * refund password (checked before the transaction, re-checked inside it) and no refund on the payment.
+ * A replay of its Idempotency-Key answers the first response without the password.
+ * @throws not_found, payment_not_voidable, refund_password_required, refund_password_invalid,
+ *   refund_password_expired, refund_password_unset, refund_password_changed, locked
  */
 export async function voidPayment(
   db: Db,
@@ -282,12 +289,17 @@ export async function voidPayment(
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Payment>> {
   const visible = await getPayment(db.kysely, actor, id);
-  if (actor.kind !== 'api_key') {
-    await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, refundPassword, 'void');
-  }
+  // A replay moves no money: it answers before the password is consulted (and counts no attempt).
+  const seen = await findReplay<Payment>(db.kysely, ctx, idempotency);
+  if (seen) return seen;
+  const stamp =
+    actor.kind === 'api_key'
+      ? undefined
+      : await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, refundPassword, 'void');
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const p = await lockPayment(trx, id);
     if (!p) throw notFound('payment');
+    await refundPasswords.assertRefundPasswordUnchanged(trx, p.merchantId, stamp);
     if (p.status !== 'approved') throw errors.paymentNotVoidable(`a ${p.status} payment cannot be voided`);
     const batch = await repo.findBatchRow(trx, p.batchId, 'share');
     if (batch?.status !== 'open') throw errors.paymentNotVoidable('the batch is settled: refund it instead');

@@ -48,14 +48,26 @@ export function refundableAmount(
 }
 
 /**
- * Whether `amount` of `currency` may still be refunded from this payment: the one home of that
- * rule (refunds, disputes and rulings ask here). Pure; the caller holds the payment's lock when it
- * goes on to reserve. @throws payment_not_refundable, currency_mismatch, refund_exceeds_refundable
+ * What may still be refunded from this payment: the one home of the "is it refundable" rule.
+ * `takesRefunds` is false for a payment whose status took no money (declined, voided): only an
+ * approved sale or one that failed after capture is refunded; `amount` is then what refunds do not
+ * hold yet (0 otherwise). Pure; for callers that ask before any amount is named (disputes).
+ */
+export function refundableLeft(p: Payment): { takesRefunds: boolean; amount: number } {
+  const takesRefunds = p.status === 'approved' || p.status === 'failed';
+  return { takesRefunds, amount: takesRefunds ? p.refundableAmount : 0 };
+}
+
+/**
+ * Whether `amount` of `currency` may still be refunded from this payment (`refundableLeft`):
+ * refunds, disputes and rulings ask here. Pure; the caller holds the payment's lock when it goes
+ * on to reserve. @throws payment_not_refundable, currency_mismatch, refund_exceeds_refundable
  */
 export function assertRefundable(p: Payment, amount: number, currency: string = p.currency): void {
-  if (p.status !== 'approved' && p.status !== 'failed') throw errors.paymentNotRefundable(p.status);
+  const left = refundableLeft(p);
+  if (!left.takesRefunds) throw errors.paymentNotRefundable(p.status);
   if (currency !== p.currency) throw errors.currencyMismatch(p.currency);
-  if (amount > p.refundableAmount && !isPlanted('skip_refundable_check')) {
-    throw errors.refundExceedsRefundable(p.refundableAmount, p.currency);
+  if (amount > left.amount && !isPlanted('skip_refundable_check')) {
+    throw errors.refundExceedsRefundable(left.amount, p.currency);
   }
 }

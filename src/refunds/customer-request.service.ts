@@ -1,6 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { constantTimeEqual, sha256Hex } from '../credentials/hashing.js';
+import { constantTimeEqual } from '../credentials/hashing.js';
+import { keyedHash } from '../crypto/keyed-hash.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { Db } from '../db/connect.js';
 import { type Conn, transaction } from '../db/transaction.js';
 import { refundDisputable } from '../disputes/dispute.js';
@@ -16,7 +18,6 @@ import { normaliseContact } from '../notifications/contact.js';
 import { paymentNotMatched } from '../payments/payment.errors.js';
 import * as payments from '../payments/payment.service.js';
 import { hitRateLimit } from '../ratelimit/rate-limit.js';
-import { purposeKey } from '../secret-key.js';
 import * as errors from './refund.errors.js';
 import {
   JOB_ACQUIRER_REVIEW,
@@ -134,9 +135,7 @@ export async function requestRefund(
  * stored: only its hash is, on the refund.
  */
 function derivedTrackingSecret(ctx: AppContext, idempotency: IdempotencyRequest): string {
-  return createHmac('sha256', purposeKey(ctx.config, 'tracking-secrets'))
-    .update(`${idempotency.scope}\n${idempotency.key}`)
-    .digest()
+  return keyedHash(ctx.config, 'tracking-secrets', `${idempotency.scope}\n${idempotency.key}`)
     .subarray(0, 18)
     .toString('base64url');
 }

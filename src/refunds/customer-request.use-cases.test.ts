@@ -3,7 +3,7 @@ import { engines } from '../../test/support/engines.js';
 import { type Harness, useHarness } from '../../test/support/harness.js';
 import { codeOf } from '../../test/support/use-cases.js';
 import { DAY } from '../clock.js';
-import { sha256Hex } from '../credentials/hashing.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.service.js';
 import { TEST_CARDS } from '../payments/processor.js';
 import * as customer from './customer-request.service.js';

@@ -22,9 +22,10 @@ export type Decision = 'approve' | 'reject';
 /**
  * 商户审核: the merchant owner or supervisor approves (with the refund password) or rejects (with a
  * reason the customer will read) a customer's request. Approval sends it to the acquirer. With an
- * Idempotency-Key a retry replays the first decision.
- * @throws not_found, forbidden, validation_failed, refund_password_*, locked, invalid_transition,
- *   idempotency_conflict
+ * Idempotency-Key a retry replays the first decision, looked up before the refund password is
+ * consulted: a replay moves no money, so it needs no password (and counts no attempt).
+ * @throws not_found, forbidden, validation_failed, refund_password_* (refund_password_changed when it
+ *   changed after the check), locked, invalid_transition, idempotency_conflict
  */
 export async function decideAsMerchant(
   db: Db,
@@ -39,12 +40,12 @@ export async function decideAsMerchant(
   const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantReviews();
   const to: RefundStatus = input.decision === 'approve' ? 'pending_acquirer' : 'rejected_by_merchant';
-  if (row.status !== 'pending_merchant') throw errors.invalidTransition(row.status as RefundStatus, to);
   if (input.decision === 'reject' && !input.reason?.trim()) {
     throw errors.rejectionReasonRequired();
   }
+  let stamp: refundPasswords.RefundPasswordStamp | undefined;
   if (input.decision === 'approve' && actor.kind !== 'api_key') {
-    await refundPasswords.verifyRefundPassword(
+    stamp = await refundPasswords.verifyRefundPassword(
       db,
       ctx,
       actor,
@@ -56,6 +57,7 @@ export async function decideAsMerchant(
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_merchant') throw errors.invalidTransition(current.status as RefundStatus, to);
+    await refundPasswords.assertRefundPasswordUnchanged(trx, current.merchant_id, stamp);
     const moved =
       input.decision === 'approve'
         ? await transition(
@@ -79,8 +81,8 @@ export async function decideAsMerchant(
 
 /**
  * 支付机构审核 by hand: a reviewer of the merchant's acquirer approves (to processing) or rejects.
- * With an Idempotency-Key a retry replays the first decision.
- * @throws not_found, forbidden, validation_failed, invalid_transition, idempotency_conflict
+ * With an Idempotency-Key a retry replays the first decision. (The route's schema requires a reason.)
+ * @throws not_found, forbidden, invalid_transition, idempotency_conflict
  */
 export async function decideAsAcquirer(
   db: Db,
@@ -92,10 +94,9 @@ export async function decideAsAcquirer(
 ): Promise<Idempotent<Refund>> {
   const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
   if (seen) return seen;
-  const row = await visibleRefundRow(db.kysely, actor, id);
+  await visibleRefundRow(db.kysely, actor, id);
   if (actor.role !== 'acquirer_reviewer') throw errors.onlyAcquirerReviewerDecides();
   const to: RefundStatus = input.decision === 'approve' ? 'processing' : 'rejected_by_acquirer';
-  if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, to);
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_acquirer') throw errors.invalidTransition(current.status as RefundStatus, to);

@@ -6,7 +6,12 @@ import { failpoint } from '../db/failpoints.js';
 import { type Page, pageOf } from '../db/page.js';
 import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
-import { type IdempotencyRequest, type Idempotent, idempotentTransaction } from '../idempotency/idempotency.service.js';
+import {
+  findReplay,
+  type IdempotencyRequest,
+  type Idempotent,
+  idempotentTransaction,
+} from '../idempotency/idempotency.service.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/job.service.js';
 import * as merchants from '../merchants/merchant.service.js';
@@ -144,9 +149,10 @@ export interface CounterRefundInput {
 /**
  * A refund started by the merchant (terminal operator, owner, or an API key with `refunds:write`).
  * It is authorised by the refund password (API keys are the authorisation themselves) and goes
- * straight to the acquirer's review.
+ * straight to the acquirer's review. A replay of its Idempotency-Key answers the first response
+ * without the password: the password authorises new money movement, and a replay moves none.
  * @throws not_found, refund_password_required, refund_password_invalid, refund_password_expired,
- *   locked, payment_not_refundable, currency_mismatch, refund_exceeds_refundable, idempotency_conflict
+ *   refund_password_unset, refund_password_changed, locked, payment_not_refundable, currency_mismatch, refund_exceeds_refundable, idempotency_conflict
  */
 export async function createCounterRefund(
   db: Db,
@@ -156,16 +162,29 @@ export async function createCounterRefund(
   idempotency?: IdempotencyRequest,
 ): Promise<Idempotent<Refund>> {
   // People must see the payment before their refund password is checked (outside the transaction).
-  // An API key needs no password and acts for its own merchant only: its check is made on the
-  // locked row below, which spares the merchants' systems three reads on their hot path.
+  // A replay moves no money: it answers the stored response before the password is consulted, so
+  // a retry after a password change replays, and counts no attempt. An API key needs no password
+  // and acts for its own merchant only: its check is made on the locked row below, which spares
+  // the merchants' systems three reads on their hot path.
+  let stamp: refundPasswords.RefundPasswordStamp | undefined;
   if (actor.kind !== 'api_key') {
     const visible = await payments.getPayment(db.kysely, actor, input.paymentId);
-    await refundPasswords.verifyRefundPassword(db, ctx, actor, visible.merchantId, input.refundPassword, 'refund');
+    const seen = await findReplay<Refund>(db.kysely, ctx, idempotency);
+    if (seen) return seen;
+    stamp = await refundPasswords.verifyRefundPassword(
+      db,
+      ctx,
+      actor,
+      visible.merchantId,
+      input.refundPassword,
+      'refund',
+    );
   }
   const channel: RefundChannel = actor.kind === 'operator' ? 'counter' : actor.kind === 'api_key' ? 'api' : 'console';
   return idempotentTransaction(db, ctx, idempotency, async (trx) => {
     const payment = await payments.lockPayment(trx, input.paymentId);
     if (!payment || (actor.kind === 'api_key' && payment.merchantId !== actor.merchantId)) throw notFound('payment');
+    await refundPasswords.assertRefundPasswordUnchanged(trx, payment.merchantId, stamp);
     const row = await reserveRefund(
       trx,
       ctx,
@@ -241,9 +260,9 @@ export async function cancelRefund(
   id: string,
   reason?: string,
 ): Promise<Refund> {
+  // The visibility read decides 404; the state is judged under the lock, inside the transaction.
   const row = await visibleRefundRow(db.kysely, actor, id);
   if (actor.merchantId !== row.merchant_id) throw errors.onlyMerchantCancels();
-  if (row.status !== 'pending_acquirer') throw errors.invalidTransition(row.status as RefundStatus, 'canceled');
   return transaction(db, async (trx) => {
     const current = await getLockedRefund(trx, id);
     if (current.status !== 'pending_acquirer')
@@ -281,8 +300,8 @@ export async function sendToProcessor(
 /**
  * Retries a failed refund that may still be retried: it kept its reservation, so it goes straight
  * back to processing. A final failure was released and is refused. The merchant's supervisor or
- * owner, or the acquirer. With an Idempotency-Key a retried retry replays.
- * @throws not_found, forbidden, invalid_transition, refund_failure_final, idempotency_conflict
+ * owner, or the acquirer (the route holds the roles). With an Idempotency-Key a retried retry replays.
+ * @throws not_found, invalid_transition, refund_failure_final, idempotency_conflict
  */
 export async function retryRefund(
   db: Db,
@@ -304,7 +323,8 @@ export async function retryRefund(
 /**
  * The acquirer's dispute ruling for the customer: a new refund, bounded by what is still
  * refundable, straight to processing (the ruling is both reviews).
- * @throws not_found, refund_exceeds_refundable (nothing left), payment_not_refundable
+ * @throws not_found, refund_exceeds_refundable (nothing left: a payment that cannot be refunded has
+ *   nothing left either)
  */
 export async function forceRefundForDispute(
   db: Db,

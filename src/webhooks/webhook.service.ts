@@ -4,6 +4,7 @@ import { type Actor, auditActorOf } from '../auth/actor.js';
 import { addMs } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
+import { openSecret, sealSecret } from '../crypto/seal.js';
 import type { Db } from '../db/connect.js';
 import { type Page, pageOf } from '../db/page.js';
 import { type Conn, type Tx, transaction } from '../db/transaction.js';
@@ -12,7 +13,6 @@ import { newId } from '../ids.js';
 import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
 import type { WebhookOutcome } from '../metrics/metrics.js';
 import { purposeKey } from '../secret-key.js';
-import { openSecret, sealSecret } from './secret-box.js';
 import { postWebhook } from './sender.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 import { webhookEndpointLimit } from './webhook.errors.js';
@@ -54,7 +54,7 @@ function merchantOf(actor: Actor): string {
 
 /**
  * Registers an endpoint for the owner's merchant and returns it with its signing secret. The
- * secret is shown this once: it is stored encrypted (see secret-box.ts) and never returned again.
+ * secret is shown this once: it is stored encrypted (see src/crypto/seal.ts) and never returned again.
  * @throws webhook_url_invalid, webhook_event_unknown, webhook_endpoint_limit, forbidden
  */
 export async function createWebhookEndpoint(

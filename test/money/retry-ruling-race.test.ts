@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../../src/clock.js';
 import { armFailpoint } from '../../src/db/failpoints.js';
+import { failedCustomerRefund } from '../support/customer-refunds.js';
 import { engines } from '../support/engines.js';
-import { type Harness, openHarness, REFUND_PASSWORD } from '../support/harness.js';
+import { type Harness, openHarness } from '../support/harness.js';
 import { someoneWaitsOnALock as waitsOnALock } from '../support/pg-locks.js';
 import { checkInvariants } from './invariants.js';
 
@@ -28,33 +29,7 @@ describe.each(engines())('a retry racing a ruling for the customer (%s)', (engin
 
   it('refuses the retry of a refund the ruling released, and never refunds twice', async () => {
     let owner = await h.login('owner');
-    const sale = await h.sale(1_000, { card: '4000000000000119', settled: true });
-
-    const asked = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/public/refund-requests',
-      payload: {
-        paymentReference: sale.reference,
-        cardLast4: '0119',
-        amount: 1_000,
-        reason: 'goods_returned',
-        description: 'returned the goods',
-        contact: { email: 'race@customer.test' },
-        language: 'en',
-      },
-    });
-    expect(asked.statusCode, asked.body).toBe(201);
-    const { id: refundId, trackingSecret } = asked.json();
-    const approved = await h.app.inject({
-      method: 'POST',
-      url: `/api/v1/refunds/${refundId}/merchant-decision`,
-      headers: owner,
-      payload: { decision: 'approve', refundPassword: REFUND_PASSWORD },
-    });
-    expect(approved.statusCode, approved.body).toBe(200);
-    await h.drain();
-    const failed = await h.app.inject({ method: 'GET', url: `/api/v1/refunds/${refundId}`, headers: owner });
-    expect(failed.json()).toMatchObject({ status: 'failed', failureFinal: false });
+    const { sale, id: refundId, trackingSecret } = await failedCustomerRefund(h, 1_000);
 
     const opened = await h.app.inject({
       method: 'POST',

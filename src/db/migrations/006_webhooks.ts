@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 // Merchant webhooks (src/webhooks/). Portable columns as in 001: text ids, ISO-8601 text timestamps,
 // 0/1 integer booleans. `secret_ciphertext` is the endpoint's signing secret sealed with AES-256-GCM
-// (see secret-box.ts), NULL once the endpoint is deleted; endpoints are deleted softly so their
+// (see src/crypto/seal.ts), NULL once the endpoint is deleted; endpoints are deleted softly so their
 // delivery log stays. A delivery is one event for one endpoint: `payload` is the exact body signed
 // and sent on every attempt, `sending_until` the lease of the worker sending it.
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { canonicalJson, sha256Hex } from '../../disputes/case-file.js';
+import { sha256Hex } from '../../crypto/sha256.js';
+import { canonicalJson } from '../../disputes/case-file.js';
 import { maskPans } from '../../payments/card.js';
 
 // Issue 8 #2 (PCI DSS 3.3–3.5): card numbers typed into free text before the schemas masked them

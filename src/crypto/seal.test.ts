@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openSecret, sealSecret } from './secret-box.js';
+import { openSecret, sealSecret } from './seal.js';
 
-describe('webhook secrets at rest', () => {
+describe('secrets sealed at rest', () => {
   const key = randomBytes(32);
 
   it('seals with AES-256-GCM and opens with the same key and endpoint id only', () => {
