@@ -1,30 +1,66 @@
 /**
  * Preloaded into each benchmarked server (`node --import bench/eld-probe.mjs`). Idle until the
  * benchmark asks over IPC; then it records the server's event-loop delay with perf_hooks, which is
- * the one number that shows whether something blocked the loop. Touches nothing in the app. Plain
- * JavaScript, so a compiled server runs without a TypeScript loader (whose thread costs memory).
+ * the one number that shows whether something blocked the loop, and tells the stalls that were
+ * garbage collection from the others: a timer ticking every RESOLUTION_MS notes each late tick (a
+ * stall), a PerformanceObserver notes every GC pause, and a stall's time outside GC is its length
+ * less the GC pauses inside it. Issue 12's target counts stalls "outside GC". Touches nothing in
+ * the app. Plain JavaScript, so a compiled server runs without a TypeScript loader (whose thread
+ * costs memory).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
 const RESOLUTION_MS = 2;
+/** A tick later than this beyond its interval is a stall worth attributing. */
+const STALL_MS = 5;
 const send = process.send?.bind(process);
 
 if (send) {
   let h;
+  let stalls = [];
+  let gcs = [];
+  let ticker;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
   const ms = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+  /** The longest stall once the GC pauses inside it are taken out, in ms. */
+  const maxOutsideGc = () => {
+    let max = 0;
+    for (const s of stalls) {
+      let gc = 0;
+      for (const g of gcs) gc += Math.max(0, Math.min(s.end, g.end) - Math.max(s.start, g.start));
+      max = Math.max(max, s.end - s.start - RESOLUTION_MS - gc);
+    }
+    return Math.max(0, max);
+  };
   process.on('message', (m) => {
     if (m?.cmd === 'eld:start') {
       h?.disable();
       h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
       h.enable();
+      stalls = [];
+      gcs = [];
+      gcObserver.observe({ entryTypes: ['gc'] });
+      clearInterval(ticker);
+      let last = performance.now();
+      ticker = setInterval(() => {
+        const now = performance.now();
+        if (now - last > RESOLUTION_MS + STALL_MS) stalls.push({ start: last, end: now });
+        last = now;
+      }, RESOLUTION_MS);
       send({ type: 'eld:started' });
     } else if (m?.cmd === 'eld:read') {
       h?.disable();
+      clearInterval(ticker);
+      gcObserver.disconnect();
       send({
         type: 'eld',
         p50: h ? ms(h.percentile(50)) : Number.NaN,
         p99: h ? ms(h.percentile(99)) : Number.NaN,
         max: h ? ms(h.max) : Number.NaN,
+        maxOutsideGc: h ? maxOutsideGc() : Number.NaN,
+        gcPauseMax: gcs.reduce((a, g) => Math.max(a, g.end - g.start), 0),
         samples: h?.count ?? 0,
       });
       h = undefined;

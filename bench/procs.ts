@@ -93,6 +93,10 @@ export interface EventLoopDelay {
   p50: number;
   p99: number;
   max: number;
+  /** The longest stall less the garbage-collection pauses inside it (issue 12 counts stalls outside GC). */
+  maxOutsideGc: number;
+  /** The longest GC pause seen. */
+  gcPauseMax: number;
   samples: number;
 }
 
