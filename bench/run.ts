@@ -285,8 +285,8 @@ async function main(): Promise<void> {
         ],
         ['  server event-loop delay p99 / max ms', `${fmt.ms(eldPhase1.p99)} / ${fmt.ms(eldPhase1.max)}`, '', ''],
         [
-          '  longest stall outside GC / longest GC pause ms',
-          `${fmt.ms(eldPhase1.maxOutsideGc)} / ${fmt.ms(eldPhase1.gcPauseMax)}`,
+          '  longest stall outside GC (its CPU time) / longest GC pause ms',
+          `${fmt.ms(eldPhase1.maxOutsideGc)} (${fmt.ms(eldPhase1.maxOwnOutsideGc)}) / ${fmt.ms(eldPhase1.gcPauseMax)}`,
           '',
           '',
         ],
