@@ -110,7 +110,7 @@ export interface Server {
 }
 
 /**
- * Starts `node [--import tsx] --import bench/eld-probe.mjs <entry> ...args` in the repository root and
+ * Starts `node [nodeFlags] [--import tsx] --import bench/eld-probe.mjs <entry> ...args` in the repository root and
  * waits until GET /healthz answers 200. The probe is idle unless asked; it also ends the child
  * when this process dies (the IPC channel closes).
  */
@@ -120,10 +120,11 @@ export async function startServer(
   args: string[],
   env: Record<string, string>,
   port: number,
+  nodeFlags: string[] = [],
 ): Promise<Server> {
   // A compiled entry (.js) runs as `npm start` runs it; a TypeScript one needs the tsx loader.
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, '--import', probeModule, entry, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, '--import', probeModule, entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
