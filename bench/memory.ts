@@ -2,8 +2,10 @@
  * `npx tsx bench/memory.ts [--rounds N] [--smaps] [variant ...]`: where the server's memory goes,
  * idle and under the API-key refund load (target 5 of issue 12). Not a test.
  *
- * Each variant is `label=entry [--node-flag ...] [ENV=value ...]` (one argument, space-separated);
- * without one, `current=dist/server/cli/main.js`. Each round starts every variant afresh on its own
+ * Each variant is `label=entry [--node-flag ...] [npm-start] [ENV=value ...]` (one argument,
+ * space-separated): node runs with exactly the flags given, `npm-start` standing for those of
+ * package.json's `start` (SERVER_NODE_FLAGS); without a variant, `current=dist/server/cli/main.js
+ * npm-start`, the server as `npm start` runs it. Each round starts every variant afresh on its own
  * temp SQLite file, in alternating order (A B, B A, …), and for each records:
  *   - RSS (VmRSS), anonymous (RssAnon) and file-backed (RssFile) from /proc/PID/status, right after
  *     start, idle (after the sales and a warm-up, as `npm run bench` measures it) and the peak under
@@ -14,12 +16,20 @@
  *
  * To compare a change with the build before it: copy that build inside the checkout (so its
  * imports still find node_modules), e.g. `cp -r dist .mem-base`, then
- *   npx tsx bench/memory.ts --rounds 4 base=.mem-base/server/cli/main.js new=dist/server/cli/main.js
+ *   npx tsx bench/memory.ts --rounds 4 'base=.mem-base/server/cli/main.js npm-start' 'new=dist/server/cli/main.js npm-start'
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Rotation, refundLoad } from './load.js';
-import { freePort, installCleanup, makeTempDir, removeTempDirs, startServer } from './procs.js';
+import {
+  freePort,
+  installCleanup,
+  makeTempDir,
+  removeTempDirs,
+  SERVER_ENTRY,
+  SERVER_NODE_FLAGS,
+  startServer,
+} from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
 import { fmt, table } from './report.js';
 import { sleep } from './stats.js';
@@ -48,11 +58,13 @@ function parseVariant(spec: string): Variant {
   return {
     label: spec.slice(0, eq),
     entry,
-    nodeFlags: rest.filter((r) => r.startsWith('--')),
-    env: Object.fromEntries(rest.filter((r) => !r.startsWith('--')).map((r) => r.split('=', 2) as [string, string])),
+    nodeFlags: rest.flatMap((r) => (r === 'npm-start' ? SERVER_NODE_FLAGS : r.startsWith('--') ? [r] : [])),
+    env: Object.fromEntries(
+      rest.filter((r) => r.includes('=') && !r.startsWith('--')).map((r) => r.split('=', 2) as [string, string]),
+    ),
   };
 }
-const variants = (specs.length > 0 ? specs : ['current=dist/server/cli/main.js']).map(parseVariant);
+const variants = (specs.length > 0 ? specs : [`current=${SERVER_ENTRY} npm-start`]).map(parseVariant);
 
 interface Status {
   rss: number;
