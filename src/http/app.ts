@@ -94,7 +94,7 @@ export async function buildApp(db: Db, ctx: ProcessContext, opts: AppOptions = {
 
   healthRoutes(app, db, ctx);
   app.get('/docs/errors', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(errorsPage()),
+    reply.type('text/html; charset=utf-8').send(await errorsPage()),
   );
 
   for (const routes of [
