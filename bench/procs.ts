@@ -11,6 +11,18 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The compiled server, as `npm start` runs it. */
 export const SERVER_ENTRY = 'dist/server/cli/main.js';
 
+/**
+ * The node flags `npm start` gives the server (package.json's `start`: V8's heap settings), so a
+ * benchmarked server runs as `npm start` runs it. `startServer` adds them to SERVER_ENTRY.
+ */
+export const SERVER_NODE_FLAGS: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const command = /\bnode\s+(.*?)\s*bin\/refunddesk\.js\b/.exec(pkg.scripts.start);
+  if (!command)
+    throw new Error(`package.json's start is not \`node [flags] bin/refunddesk.js …\`: ${pkg.scripts.start}`);
+  return command[1].split(/\s+/).filter(Boolean);
+})();
+
 /** Builds the server when its sources changed (`scripts/build.ts server`), before a benchmark starts it. */
 export function buildServer(): void {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', 'server'], {
@@ -116,7 +128,7 @@ export interface Server {
 }
 
 /**
- * Starts `node [--import tsx] --import bench/eld-probe.mjs <entry> ...args` in the repository root and
+ * Starts `node [node flags] [--import tsx] --import bench/eld-probe.mjs <entry> ...args` in the repository root and
  * waits until GET /healthz answers 200. The probe is idle unless asked; it also ends the child
  * when this process dies (the IPC channel closes).
  */
@@ -126,10 +138,13 @@ export async function startServer(
   args: string[],
   env: Record<string, string>,
   port: number,
+  /** Node's own flags; by default npm start's (SERVER_NODE_FLAGS) for SERVER_ENTRY, none for others. */
+  nodeFlags?: string[],
 ): Promise<Server> {
   // A compiled entry (.js) runs as `npm start` runs it; a TypeScript one needs the tsx loader.
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, '--import', probeModule, entry, ...args], {
+  const flags = nodeFlags ?? (entry === SERVER_ENTRY ? SERVER_NODE_FLAGS : []);
+  const child = spawn(process.execPath, [...flags, ...loader, '--import', probeModule, entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

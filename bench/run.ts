@@ -28,6 +28,7 @@ import {
   makeTempDir,
   removeTempDirs,
   SERVER_ENTRY,
+  SERVER_NODE_FLAGS,
   type Server,
   startServer,
 } from './procs.js';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       `probe ${S.probeRate}/s`,
   );
   console.log(
-    'processes: RefundDesk = child `node dist/server/cli/main.js serve`, built first (what `npm start` runs; ' +
+    `processes: RefundDesk = child \`node ${SERVER_NODE_FLAGS.join(' ')} dist/server/cli/main.js serve\`, built first (what \`npm start\` runs; ` +
       'WORKER=off, ADMISSION_MAX_WAITING_JOBS=0, LOG_LEVEL=warn); baseline = child `node --import tsx bench/baseline-server.ts`; ' +
       'autocannon, the /healthz probe and phase 2 run in this process.\n',
   );

@@ -1,6 +1,6 @@
 /**
  * The web app's typed API client comes from the server's own OpenAPI document: this builds the app
- * in-process (on a throw-away SQLite database), takes `app.swagger()` and turns it into TypeScript
+ * in-process (on a throw-away SQLite database), takes `app.openapi()` and turns it into TypeScript
  * with openapi-typescript. `npm run api:types` writes web/src/api/schema.d.ts; a test fails when
  * the committed file and a fresh one differ.
  */
@@ -29,7 +29,7 @@ export async function currentSpec(): Promise<OpenAPI3> {
   try {
     const app = await buildApp(db, ctx, { webRoot: dir });
     await app.ready();
-    const spec = app.swagger() as OpenAPI3;
+    const spec = (await app.openapi()) as unknown as OpenAPI3;
     await app.close();
     return spec;
   } finally {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { fail } from '../cli/run.js';
 import { loadConfig } from '../config.js';
@@ -15,8 +14,10 @@ import { restoreBackup } from './restore.service.js';
  * standard error; nothing when not a terminal. Any failure: one line on standard error, exit 1.
  */
 
-function progressBar(): { onProgress?: Progress; stop(): void } {
+async function progressBar(): Promise<{ onProgress?: Progress; stop(): void }> {
   if (!process.stderr.isTTY) return { stop() {} };
+  // Loaded here: the server imports this file (its commands) but never draws a bar.
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -42,7 +43,7 @@ function progressBar(): { onProgress?: Progress; stop(): void } {
 
 /** Runs one command: its result as JSON (`--json`) or as `lines`; a failure as one line and exit 1. */
 async function run<T>(json: boolean, fn: (onProgress?: Progress) => Promise<T>, lines: (r: T) => string[]) {
-  const bar = progressBar();
+  const bar = await progressBar();
   try {
     const r = await fn(bar.onProgress);
     bar.stop();

@@ -1,12 +1,5 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
@@ -26,6 +19,7 @@ import { terminalRoutes } from '../terminals/terminal.routes.js';
 import { webhookRoutes } from '../webhooks/webhook.routes.js';
 import { registerAdmission } from './admission.js';
 import { registerAuthHook } from './auth-hook.js';
+import { registerDocs } from './docs.js';
 import { errorsPage } from './errors-page.js';
 import { healthRoutes } from './health.js';
 import { registerNulGuard } from './nul-guard.js';
@@ -96,34 +90,11 @@ export async function buildApp(db: Db, ctx: ProcessContext, opts: AppOptions = {
   registerNulGuard(app);
   await registerMetrics(app, ctx); // before any route: the HTTP histogram learns the routes as they are added
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'RefundDesk API',
-        version: '0.1.0',
-        description:
-          'POS refund platform: sales, voids, settlement, refunds and their reviews. Errors are RFC 9457 problem+json with a stable `code` (docs/errors.md). Money is integer minor units.',
-      },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  // Swagger UI gets its own policy: it sets inline styles at run time, which the app's would refuse
-  // (and the plugin's `staticCSP: true` refuses them too; e2e/docs.test.ts watches for violations).
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    staticCSP:
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
-  });
+  registerDocs(app); // before the routes: it notes them for the OpenAPI document
 
   healthRoutes(app, db, ctx);
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/docs/errors', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(errorsPage()),
+    reply.type('text/html; charset=utf-8').send(await errorsPage()),
   );
 
   for (const routes of [

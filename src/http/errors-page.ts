@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { marked } from 'marked';
 import { projectPath } from '../paths.js';
 
 let page: string | undefined;
 
 /**
  * docs/errors.md as a web page, so that a problem's `type` (`/docs/errors#<code>`) opens the row
- * that explains it. Rendered once, on first use.
+ * that explains it. Rendered once, on first use (marked is loaded then, not at start).
  */
-export function errorsPage(): string {
+export async function errorsPage(): Promise<string> {
   if (page === undefined) {
+    const { marked } = await import('marked');
     const markdown = readFileSync(projectPath('docs/errors.md'), 'utf8');
     const body = marked.parse(markdown, { async: false });
     page = `<!doctype html>

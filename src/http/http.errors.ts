@@ -11,3 +11,6 @@ export const nulInText = (path: string) =>
 /** The worker is behind (admission.ts): new refunds wait until it catches up. */
 export const busy = (maxWaiting: number) =>
   new AppError('busy', `more than ${maxWaiting} refund steps wait for the worker: try again shortly`);
+
+/** A path under /docs that Swagger UI does not serve (docs.ts): the app's own 404, as for any other. */
+export const noSuchRoute = () => new AppError('route_not_found');

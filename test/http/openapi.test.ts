@@ -89,6 +89,26 @@ describe.each(engines())('OpenAPI, docs and health (%s)', (engine) => {
     expect(r.body.toLowerCase()).toContain('swagger');
   });
 
+  it('serves Swagger UI’s files with their own headers, a HEAD with the GET’s length, and the app’s 404 past them', async () => {
+    const css = await h.app.inject({ method: 'GET', url: '/docs/static/swagger-ui.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+    expect(css.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+    const again = await h.app.inject({
+      method: 'GET',
+      url: '/docs/static/swagger-ui.css',
+      headers: { 'if-none-match': String(css.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+    const page = await h.app.inject({ method: 'GET', url: '/docs/' });
+    const head = await h.app.inject({ method: 'HEAD', url: '/docs/' });
+    expect(head.statusCode).toBe(200);
+    expect(Number(head.headers['content-length'])).toBe(page.rawPayload.length);
+    const missing = await h.app.inject({ method: 'GET', url: '/docs/no-such-file' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'route_not_found' });
+  });
+
   it('serves the error table at /docs/errors, where every problem’s type points, with a row for each code', async () => {
     const refused = await h.app.inject({ method: 'GET', url: '/api/v1/refunds' });
     const type = refused.json().type as string;

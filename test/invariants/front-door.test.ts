@@ -65,9 +65,9 @@ describe('npm start', () => {
     started.add(serverPid);
     const port = (await waitFor(npm.output, /RefundDesk on http:\/\/127\.0\.0\.1:(\d+)/))[1];
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    // What runs is plain node on dist/, with no TypeScript loader in the process.
+    // What runs is plain node on dist/, with no TypeScript loader in the process, and V8's heap settings.
     const cmdline = readFileSync(`/proc/${serverPid}/cmdline`, 'utf8').split('\0').join(' ');
-    expect(cmdline).toMatch(/node bin\/refunddesk\.js serve/);
+    expect(cmdline).toMatch(/node --max-semi-space-size=8 --heap-growing-percent=75 bin\/refunddesk\.js serve/);
     expect(cmdline).not.toMatch(/tsx/);
 
     npm.child.kill('SIGTERM');
@@ -76,6 +76,16 @@ describe('npm start', () => {
     while (alive(serverPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     expect(alive(serverPid), 'the server outlived npm (an orphan)').toBe(false);
     expect(npm.output()).toMatch(/shutting down/);
+  });
+});
+
+describe('node flags', () => {
+  it('are the same in `npm start` and in the `refunddesk` command’s shebang', () => {
+    const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string;
+    const flags = /\bnode (.*?) ?bin\/refunddesk\.js serve$/.exec(start)?.[1];
+    const shebang = readFileSync(join(ROOT, 'bin/refunddesk.js'), 'utf8').split('\n')[0];
+    expect(flags).toBeTruthy();
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags}`);
   });
 });
 
