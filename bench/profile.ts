@@ -7,26 +7,30 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { topFunctions } from './cpu-profile.js';
 import { type Rotation, refundLoad } from './load.js';
-import { freePort, makeTempDir, removeTempDirs } from './procs.js';
+import { freePort, makeTempDir, removeTempDirs, SERVER_ENTRY, SERVER_NODE_FLAGS } from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
 import { sleep } from './stats.js';
 
 const mode = process.argv[2] ?? 'on';
 const dir = makeTempDir();
 const port = await freePort();
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/server/cli/main.js', 'serve'], {
-  env: {
-    ...process.env,
-    DATABASE_URL: join(dir, 'p.db'),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    WORKER: 'off',
-    ADMISSION_MAX_WAITING_JOBS: '0',
-    GROUP_COMMIT: mode,
+const child = spawn(
+  process.execPath,
+  [...SERVER_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, SERVER_ENTRY, 'serve'],
+  {
+    env: {
+      ...process.env,
+      DATABASE_URL: join(dir, 'p.db'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      WORKER: 'off',
+      ADMISSION_MAX_WAITING_JOBS: '0',
+      GROUP_COMMIT: mode,
+    },
+    stdio: 'inherit',
   },
-  stdio: 'inherit',
-});
+);
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i++) {
   if ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok) break;

@@ -409,7 +409,13 @@ async function main(): Promise<void> {
       goal: 20,
       atLeast: false,
     },
-    { target: '5. server RSS ≤ 150 MB under load (MiB)', measured: peak(rd), goal: 150, atLeast: false },
+    // The goal is in MB (10^6 bytes); RSS is read in MiB.
+    {
+      target: '5. server RSS ≤ 150 MB under load (MB)',
+      measured: (peak(rd) * 1_048_576) / 1e6,
+      goal: 150,
+      atLeast: false,
+    },
     {
       target: '7. /healthz p50 with 16 password checks ≤ 1.1× alone',
       measured: loaded.latency.p50 / alone.latency.p50,

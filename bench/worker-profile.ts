@@ -5,56 +5,53 @@
  * the server's CPU time per refund (steady under a noisy machine), and with PROFILE=1 the top
  * functions by self time. For issue 12's target 3; not a test.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO } from '../src/seed/demo.js';
 import { topFunctions } from './cpu-profile.js';
 import { type Rotation, refundLoad } from './load.js';
-import { buildServer, freePort, makeTempDir, removeTempDirs, SERVER_ENTRY } from './procs.js';
+import {
+  buildServer,
+  freePort,
+  installCleanup,
+  makeTempDir,
+  removeTempDirs,
+  SERVER_ENTRY,
+  SERVER_NODE_FLAGS,
+  startServer,
+} from './procs.js';
 import { call, prepareRefundDesk } from './refunddesk-setup.js';
 import { sleep } from './stats.js';
 
 let N = 0;
 const PROFILE = process.env.PROFILE === '1';
+installCleanup();
 buildServer();
 const dir = makeTempDir();
 const db = join(dir, 'w.db');
 
+/** The compiled server as `npm start` runs it (its node flags), on the one database; `prof` adds a CPU profile. */
 async function start(worker: boolean, prof: boolean) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), SERVER_ENTRY, 'serve'],
+  const server = await startServer(
+    worker ? 'RefundDesk (worker on)' : 'RefundDesk (worker off)',
+    SERVER_ENTRY,
+    ['serve'],
     {
-      env: {
-        ...process.env,
-        DATABASE_URL: db,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        WORKER: worker ? 'on' : 'off',
-        ADMISSION_MAX_WAITING_JOBS: '0',
-        REFUND_PROCESSING_DELAY_MS: '0',
-      },
-      stdio: 'inherit',
+      DATABASE_URL: db,
+      LOG_LEVEL: 'warn',
+      WORKER: worker ? 'on' : 'off',
+      ADMISSION_MAX_WAITING_JOBS: '0',
+      REFUND_PROCESSING_DELAY_MS: '0',
     },
+    await freePort(),
+    [...SERVER_NODE_FLAGS, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])],
   );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok) break;
-    await sleep(100);
-  }
   /** The child's CPU time so far (user + system), in ms, from /proc (Linux). */
   const cpuMs = () => {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
   };
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await new Promise((res) => child.once('exit', res));
-  };
-  return { url, stop, cpuMs };
+  return { url: server.url, stop: () => server.stop(), cpuMs };
 }
 
 const a = await start(false, false);
