@@ -11,7 +11,7 @@
  *     start, idle (after the sales and a warm-up, as `npm run bench` measures it) and the peak under
  *     load (sampled every 100 ms);
  *   - V8's heap (used / committed, new space committed) and external memory from GET /metrics;
- *   - refunds/s, p99 and the server's event-loop delay max under the load.
+ *   - refunds/s, p99 and the server's event-loop delay max (and its longest stall outside GC) under the load.
  * `--smaps` adds the resident memory per mapping (/proc/PID/smaps) at the end of the load.
  *
  * To compare a change with the build before it: copy that build inside the checkout (so its
@@ -125,6 +125,8 @@ interface Sample {
   cpuMsPerRefund: number;
   p99: number;
   eldMax: number;
+  /** The longest event-loop stall less the GC pauses inside it (issue 12's target 2). */
+  stallOutsideGc: number;
   smaps?: Array<[string, number]>;
 }
 
@@ -171,6 +173,7 @@ async function measure(v: Variant): Promise<Sample> {
       cpuMsPerRefund: (cpu * 1000) / r.ok,
       p99: r.latency.p99,
       eldMax: eld.max,
+      stallOutsideGc: eld.maxOutsideGc,
       smaps: map,
     };
   } finally {
@@ -191,7 +194,7 @@ for (let round = 0; round < rounds; round++) {
         `(anon ${fmt.ms(s.peak.anon)}) MiB; heap idle ${fmt.ms(s.idleHeap.used)}/${fmt.ms(s.idleHeap.total)} ` +
         `(new ${fmt.ms(s.idleHeap.newSpace)}), loaded ${fmt.ms(s.loadedHeap.used)}/${fmt.ms(s.loadedHeap.total)} ` +
         `(new ${fmt.ms(s.loadedHeap.newSpace)}), external ${fmt.ms(s.loadedHeap.external)} MiB; ` +
-        `${fmt.n(s.refundsPerSecond)} refunds/s, ${fmt.ms(s.cpuMsPerRefund)} CPU ms each, p99 ${fmt.ms(s.p99)} ms, ELD max ${fmt.ms(s.eldMax)} ms`,
+        `${fmt.n(s.refundsPerSecond)} refunds/s, ${fmt.ms(s.cpuMsPerRefund)} CPU ms each, p99 ${fmt.ms(s.p99)} ms, ELD max ${fmt.ms(s.eldMax)} ms (outside GC ${fmt.ms(s.stallOutsideGc)})`,
     );
     for (const [name, kb] of s.smaps?.slice(0, 12) ?? [])
       console.log(`    ${(kb / 1024).toFixed(1).padStart(7)} ${name}`);
@@ -216,6 +219,7 @@ const rows = variants.map((v) => {
     fmt.ms(m((s) => s.cpuMsPerRefund)),
     fmt.ms(m((s) => s.p99)),
     fmt.ms(m((s) => s.eldMax)),
+    fmt.ms(m((s) => s.stallOutsideGc)),
   ];
 });
 console.log(
@@ -230,6 +234,7 @@ console.log(
       'CPU ms/refund',
       'p99 ms',
       'ELD max',
+      'outside GC',
     ],
     rows,
   )}`,

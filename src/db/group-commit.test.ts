@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { connect, type Db } from './connect.js';
-import { committerOf, MAX_UNITS } from './group-commit.js';
+import { BATCH_LIMITS, committerOf } from './group-commit.js';
 import { onCommit, transaction } from './transaction.js';
 
 /**
@@ -45,7 +45,10 @@ describe.each(engines())('transactions committed together (%s)', (engine) => {
   });
   beforeEach(() => {
     batches = [];
-    if (db.groupCommit) committerOf(db).observer = (units) => batches.push(units);
+    if (db.groupCommit) {
+      committerOf(db).observer = (units) => batches.push(units);
+      committerOf(db).limits = BATCH_LIMITS;
+    }
   });
 
   const insert = (n: number, fail = false) =>
@@ -72,7 +75,7 @@ describe.each(engines())('transactions committed together (%s)', (engine) => {
     expect(acknowledged.sort()).toEqual(ns);
     if (engine === 'sqlite') {
       expect(batches.reduce((a, b) => a + b, 0)).toBe(100);
-      expect(Math.max(...batches)).toBeLessThanOrEqual(MAX_UNITS);
+      expect(Math.max(...batches)).toBeLessThanOrEqual(BATCH_LIMITS.maxUnits);
       expect(batches.length).toBeLessThan(10); // not one COMMIT (one fsync) per use case
       console.log(`[group commit] 100 concurrent use cases in ${batches.length} commits: ${batches.join(', ')}`);
     }
@@ -118,6 +121,47 @@ describe.each(engines())('transactions committed together (%s)', (engine) => {
       expect(await committed(4001)).toBe(false);
       expect(await insert(4002)).toBe(4002);
       expect(await committed(4002)).toBe(true);
+    });
+
+    it('gives the event loop turns during a long batch, lets no query see it half done, and commits it once', async () => {
+      // No batch ends on time here, so what is seen comes from the slicing alone, however slow the machine.
+      committerOf(db).limits = { ...BATCH_LIMITS, maxBatchMs: 60_000, sliceMs: 2, repliesPerTurn: 3 };
+      const busy = (ms: number) => {
+        const until = performance.now() + ms;
+        while (performance.now() < until);
+      };
+      let turnInsideBatch = false;
+      let readDuringBatch: Promise<number> | undefined;
+      // Counts the event loop's turns: replies given in one chain of microtasks share a number.
+      let turn = 0;
+      let ticking = true;
+      const tick = () => {
+        turn++;
+        if (ticking) setImmediate(tick);
+      };
+      const repliedInTurn: number[] = [];
+      const units = Array.from({ length: 12 }, (_, i) =>
+        transaction(db, async (tx) => {
+          await sql`insert into marks (n) values (${6_000 + i})`.execute(tx);
+          if (i === 0) {
+            setImmediate(tick);
+            setImmediate(async () => {
+              turnInsideBatch = !(await committed(6_000)); // another connection: not committed yet
+              // The same connection as the batch's: this read waits for it to end, then sees all of it.
+              readDuringBatch = sql<{ c: number }>`select count(*) as c from marks where n >= 6000 and n < 7000`
+                .execute(db.kysely)
+                .then((r) => Number(r.rows[0].c));
+            });
+          }
+          busy(1);
+        }).then(() => repliedInTurn.push(turn)),
+      );
+      await Promise.all(units);
+      ticking = false;
+      expect(turnInsideBatch).toBe(true);
+      expect(batches).toEqual([12]);
+      expect(await readDuringBatch).toBe(12);
+      expect(new Set(repliedInTurn).size).toBe(12 / 3); // three replies per turn
     });
 
     it('lets a use case alone commit at once, waiting for no one', async () => {

@@ -17,10 +17,29 @@ import type { Database } from './schema.js';
  *
  * A batch starts on `setImmediate`, after the event loop has read every request that is ready, so
  * concurrent requests meet in it; it takes what is queued, and what queues while it runs, up to
- * `MAX_UNITS` use cases or `MAX_BATCH_MS`, then commits. Alone, a use case waits for no one.
+ * `maxUnits` use cases or `maxBatchMs` (`BATCH_LIMITS`), then commits. Alone, a use case waits for no one.
+ *
+ * A batch does not hold the event loop for all of that: better-sqlite3 resolves every query at
+ * once, so its use cases, and then their replies, would run as one chain of microtasks. Every
+ * `sliceMs` of its use cases' work it gives the loop a turn (timers, new connections, requests
+ * that need no database), and it answers its callers `repliesPerTurn` at a time. The transaction
+ * stays open across those turns: other queries wait for the connection (Kysely's mutex), so none
+ * sees the batch's uncommitted rows, and the batch still ends in one COMMIT.
  */
-export const MAX_UNITS = 64;
-export const MAX_BATCH_MS = 20;
+export const BATCH_LIMITS = {
+  /** Use cases in one batch at most. */
+  maxUnits: 64,
+  /** A batch takes no more use cases once it has run this long (ms). */
+  maxBatchMs: 20,
+  /** The event loop gets a turn after this much of the batch's work (ms). */
+  sliceMs: 4,
+  /** Callers answered per turn of the event loop once the batch has committed. */
+  repliesPerTurn: 8,
+} as const;
+export type BatchLimits = { readonly [K in keyof typeof BATCH_LIMITS]: number };
+
+/** One turn of the event loop: the microtasks queued so far run first, then I/O and timers. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A use case's transaction inside a batch: its own object, so per-transaction state stays its own. */
 export type UnitTx = ControlledTransaction<Database, string[]>;
@@ -42,6 +61,7 @@ class GroupCommitter {
   readonly #queue: Unit[] = [];
   #scheduled = false;
   observer?: BatchObserver;
+  limits: BatchLimits = BATCH_LIMITS;
 
   constructor(db: Db) {
     this.#db = db;
@@ -80,7 +100,9 @@ class GroupCommitter {
     }
     const done: Unit[] = [];
     let broken: { error: unknown; unit?: Unit } | undefined;
-    while (this.#queue.length > 0 && done.length < MAX_UNITS) {
+    const { maxUnits, maxBatchMs, sliceMs, repliesPerTurn } = this.limits;
+    let slice = started;
+    while (this.#queue.length > 0 && done.length < maxUnits) {
       const unit = this.#queue.shift() as Unit;
       const outcome = await runInSavepoint(trx, unit);
       if (outcome === 'kept') done.push(unit);
@@ -88,7 +110,12 @@ class GroupCommitter {
         broken = { error: outcome.ended, unit };
         break;
       }
-      if (performance.now() - started > MAX_BATCH_MS) break;
+      const now = performance.now();
+      if (now - started > maxBatchMs) break;
+      if (now - slice > sliceMs && this.#queue.length > 0) {
+        await nextTurn();
+        slice = performance.now();
+      }
     }
     if (!broken) {
       try {
@@ -109,7 +136,10 @@ class GroupCommitter {
       return;
     }
     this.observer?.(done.length, (performance.now() - started) / 1000);
-    for (const unit of done) settle(() => unit.succeed());
+    for (let i = 0; i < done.length; i++) {
+      if (i > 0 && i % repliesPerTurn === 0) await nextTurn();
+      settle(() => done[i].succeed());
+    }
   }
 }
 
