@@ -218,7 +218,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     expect(after.json()).toMatchObject({ status: 'succeeded', amount: 2_500 });
   });
 
-  it('stores the refund password as argon2id with m=19456, t=2, p=1 (OWASP), never in clear', async () => {
+  it('stores the refund password as argon2id with m=7168, t=5, p=1 (OWASP), never in clear', async () => {
     const hashOf = async () =>
       (
         await h.db.kysely
@@ -228,7 +228,7 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
           .executeTakeFirstOrThrow()
       ).refund_password_hash as string;
     const seeded = await hashOf();
-    expect(seeded.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+    expect(seeded.startsWith('$argon2id$v=19$m=7168,t=5,p=1$')).toBe(true);
     const r = await change(await h.login('owner'), {
       currentPassword: REFUND_PASSWORD,
       newPassword: '480263',
@@ -236,11 +236,11 @@ describe.each(engines())('changing the refund password (%s)', (engine) => {
     });
     expect(r.statusCode).toBe(204);
     const hash = await hashOf();
-    expect(hash.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+    expect(hash.startsWith('$argon2id$v=19$m=7168,t=5,p=1$')).toBe(true);
     expect(hash).not.toBe(seeded);
     expect(hash).not.toContain('480263');
     const history = await h.db.kysely.selectFrom('secret_history').select('hash').execute();
-    for (const { hash: old } of history) expect(old.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
+    for (const { hash: old } of history) expect(old.startsWith('$argon2id$v=19$m=7168,t=5,p=1$')).toBe(true);
   });
 
   it('locks after three failures when the merchant’s policy says three', async () => {
