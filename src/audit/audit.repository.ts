@@ -1,4 +1,5 @@
 import type { AuditChainTable, AuditEventTable } from '../audit/audit.tables.js';
+import { insertRow, prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { type AuditEvent, type AuditOutcome, GENESIS_HASH, PLATFORM_CHAIN } from './audit-event.js';
 
@@ -40,27 +41,28 @@ export function auditRowToEvent(row: AuditEventTable): AuditEvent {
  * A concurrent first append waits on the unique key, then takes the update path.
  */
 export async function claimNextSeq(trx: Tx, chain: string): Promise<{ seq: number; prevHash: string }> {
-  const row = await trx
-    .insertInto('audit_chains')
-    .values({ chain, last_seq: 1, last_hash: GENESIS_HASH })
-    .onConflict((oc) => oc.column('chain').doUpdateSet((eb) => ({ last_seq: eb('audit_chains.last_seq', '+', 1) })))
-    .returning(['last_seq', 'last_hash'])
-    .executeTakeFirstOrThrow();
+  const row = await nextSeq.first(trx, { chain });
+  if (!row) throw new Error(`audit chain ${chain}: no head row returned`);
   return { seq: Number(row.last_seq), prevHash: row.last_hash };
 }
+const nextSeq = prepare((c, v: { chain: string }) =>
+  c
+    .insertInto('audit_chains')
+    .values({ chain: v.chain, last_seq: 1, last_hash: GENESIS_HASH })
+    .onConflict((oc) => oc.column('chain').doUpdateSet((eb) => ({ last_seq: eb('audit_chains.last_seq', '+', 1) })))
+    .returning(['last_seq', 'last_hash']),
+);
 
 export async function setHeadHash(trx: Tx, chain: string, seq: number, hash: string): Promise<void> {
-  const r = await trx
-    .updateTable('audit_chains')
-    .set({ last_hash: hash })
-    .where('chain', '=', chain)
-    .where('last_seq', '=', seq)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw new Error(`audit chain ${chain} head moved during an append`);
+  if ((await headHashSet.changed(trx, { chain, seq, hash })) !== 1)
+    throw new Error(`audit chain ${chain} head moved during an append`);
 }
+const headHashSet = prepare((c, v: { chain: string; seq: number; hash: string }) =>
+  c.updateTable('audit_chains').set({ last_hash: v.hash }).where('chain', '=', v.chain).where('last_seq', '=', v.seq),
+);
 
 export async function insertEvent(trx: Tx, row: AuditEventTable): Promise<void> {
-  await trx.insertInto('audit_events').values(row).execute();
+  await insertRow(trx, 'audit_events', row);
 }
 
 /** Every chain that has a head or any event (a chain with only one of them is itself tampering). */

@@ -1,4 +1,5 @@
 import type { ApiKeyTable } from '../auth/auth.tables.js';
+import { prepare } from '../db/prepared.js';
 import type { Conn } from '../db/transaction.js';
 
 export async function insertApiKey(conn: Conn, row: ApiKeyTable): Promise<void> {
@@ -6,15 +7,17 @@ export async function insertApiKey(conn: Conn, row: ApiKeyTable): Promise<void> 
 }
 
 export async function findActiveApiKeyByHash(conn: Conn, keyHash: string) {
-  return conn
+  return activeKeyByHash.first(conn, { keyHash });
+}
+const activeKeyByHash = prepare((c, v: { keyHash: string }) =>
+  c
     .selectFrom('api_keys')
     .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
     .selectAll('api_keys')
     .select('merchants.acquirer_id')
-    .where('api_keys.key_hash', '=', keyHash)
-    .where('api_keys.revoked_at', 'is', null)
-    .executeTakeFirst();
-}
+    .where('api_keys.key_hash', '=', v.keyHash)
+    .where('api_keys.revoked_at', 'is', null),
+);
 
 export async function listApiKeyRows(conn: Conn, merchantId: string, page: { before?: string; limit: number }) {
   let q = conn

@@ -1,8 +1,9 @@
+import { insertRow, prepare } from '../db/prepared.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { JobTable } from '../jobs/job.tables.js';
 
 export async function insertJob(trx: Tx, row: JobTable): Promise<void> {
-  await trx.insertInto('jobs').values(row).execute();
+  await insertRow(trx, 'jobs', row);
 }
 
 /**
@@ -42,14 +43,15 @@ export async function claimDueJobs(
 
 /** Marks a claimed job done; false when the claim is no longer this worker's. */
 export async function completeJob(conn: Conn, id: string, workerId: string, at: string): Promise<boolean> {
-  const r = await conn
-    .updateTable('jobs')
-    .set({ done_at: at, locked_until: null })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return (await jobCompleted.changed(conn, { id, workerId, at })) === 1;
 }
+const jobCompleted = prepare((c, v: { id: string; workerId: string; at: string }) =>
+  c
+    .updateTable('jobs')
+    .set({ done_at: v.at, locked_until: null })
+    .where('id', '=', v.id)
+    .where('locked_by', '=', v.workerId),
+);
 
 export async function retryJob(
   conn: Conn,

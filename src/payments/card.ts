@@ -41,9 +41,19 @@ const DIGIT_RUN = /\d(?:[ -]?\d)+/g;
  * next to a date (`2026-4111…`) is not hidden by its neighbour.
  */
 export function containsPan(text: string): boolean {
+  if (digitCount(text) < 13) return false; // too few digits for any PAN: the common case, ids and names
   for (const m of text.matchAll(/\d+/g)) if (isPanLike(m[0])) return true;
   for (const m of text.matchAll(DIGIT_RUN)) if (isPanLike(m[0].replace(/[ -]/g, ''))) return true;
   return false;
+}
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
 }
 
 const mask = (digits: string) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;

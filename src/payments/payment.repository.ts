@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { isPlanted } from '../db/failpoints.js';
+import { prepare } from '../db/prepared.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { BatchTable, PaymentTable } from '../payments/payment.tables.js';
 
@@ -13,8 +14,10 @@ export async function insertPayment(trx: Tx, row: PaymentTable): Promise<boolean
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
+const paymentById = prepare((c, v: { id: string }) => c.selectFrom('payments').selectAll().where('id', '=', v.id));
+
 export async function findPaymentRow(conn: Conn, id: string): Promise<PaymentTable | undefined> {
-  return conn.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+  return paymentById.first(conn, { id });
 }
 
 export async function findPaymentRowByReference(conn: Conn, reference: string): Promise<PaymentTable | undefined> {
@@ -27,9 +30,12 @@ export async function findPaymentRowByReference(conn: Conn, reference: string): 
  * On SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE).
  */
 export async function lockPaymentRow(trx: Tx, id: string): Promise<PaymentTable | undefined> {
-  const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
-  return (hasRowLocks(trx) && !isPlanted('skip_payment_lock') ? q.forUpdate() : q).executeTakeFirst();
+  return (isPlanted('skip_payment_lock') ? paymentById : lockedPaymentById).first(trx, { id });
 }
+const lockedPaymentById = prepare((c, v: { id: string }) => {
+  const q = c.selectFrom('payments').selectAll().where('id', '=', v.id);
+  return hasRowLocks(c) ? q.forUpdate() : q;
+});
 
 /**
  * Moves amounts between the payment's refund sums; false (nothing changed) when the result would
@@ -41,20 +47,22 @@ export async function moveRefundAmounts(
   id: string,
   delta: { reserved: number; refunded: number },
 ): Promise<boolean> {
-  const r = await trx
+  const changed = await refundAmountsMoved.changed(trx, { id, ...delta, both: delta.reserved + delta.refunded });
+  return changed === 1;
+}
+const refundAmountsMoved = prepare((c, v: { id: string; reserved: number; refunded: number; both: number }) =>
+  c
     .updateTable('payments')
     .set((eb) => ({
-      reserved_amount: eb('reserved_amount', '+', delta.reserved),
-      refunded_amount: eb('refunded_amount', '+', delta.refunded),
+      reserved_amount: eb('reserved_amount', '+', v.reserved),
+      refunded_amount: eb('refunded_amount', '+', v.refunded),
     }))
-    .where('id', '=', id)
-    .where(sql<boolean>`reserved_amount + ${delta.reserved} >= 0 AND refunded_amount + ${delta.refunded} >= 0`)
+    .where('id', '=', v.id)
+    .where(sql<boolean>`reserved_amount + ${v.reserved} >= 0 AND refunded_amount + ${v.refunded} >= 0`)
     .where(
-      sql<boolean>`reserved_amount + refunded_amount + ${delta.reserved + delta.refunded} <= CASE WHEN status = 'voided' THEN 0 ELSE captured_amount END`,
-    )
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+      sql<boolean>`reserved_amount + refunded_amount + ${v.both} <= CASE WHEN status = 'voided' THEN 0 ELSE captured_amount END`,
+    ),
+);
 
 export async function markVoided(trx: Tx, id: string, at: string): Promise<boolean> {
   const r = await trx

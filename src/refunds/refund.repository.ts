@@ -1,3 +1,4 @@
+import { insertRow, prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import type {
   RefundEventTable,
@@ -8,15 +9,17 @@ import type {
 import type { RefundStatus } from './refund.js';
 
 export async function insertRefund(trx: Tx, row: RefundTable): Promise<void> {
-  await trx.insertInto('refunds').values(row).execute();
+  await insertRow(trx, 'refunds', row);
 }
 
 export async function insertEvent(trx: Tx, row: RefundEventTable): Promise<void> {
-  await trx.insertInto('refund_events').values(row).execute();
+  await insertRow(trx, 'refund_events', row);
 }
 
+const refundById = prepare((c, v: { id: string }) => c.selectFrom('refunds').selectAll().where('id', '=', v.id));
+
 export async function findRefundRow(conn: Conn, id: string): Promise<RefundTable | undefined> {
-  return conn.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
+  return refundById.first(conn, { id });
 }
 
 /** The latest dispute the customer opened on this refund (for the customer's tracking page). */
@@ -31,8 +34,12 @@ export async function findDisputeIdOfRefund(conn: Conn, refundId: string): Promi
   return row?.id;
 }
 
+const eventsOfRefund = prepare((c, v: { refundId: string }) =>
+  c.selectFrom('refund_events').selectAll().where('refund_id', '=', v.refundId).orderBy('id'),
+);
+
 export async function listEventRows(conn: Conn, refundId: string): Promise<RefundEventTable[]> {
-  return conn.selectFrom('refund_events').selectAll().where('refund_id', '=', refundId).orderBy('id').execute();
+  return eventsOfRefund.all(conn, { refundId });
 }
 
 /** The timelines of many refunds, by refund id, each in event order. */

@@ -1,3 +1,4 @@
+import { prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import type { WebhookDeliveryTable, WebhookEndpointTable } from '../webhooks/webhook.tables.js';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './webhook.js';
@@ -53,15 +54,17 @@ export async function listLiveEndpointRows(
 
 /** The endpoints an event of this merchant may go to (the caller filters by subscription). */
 export async function listEnabledEndpointRows(trx: Tx, merchantId: string): Promise<WebhookEndpointTable[]> {
-  return trx
+  return enabledEndpoints.all(trx, { merchantId });
+}
+const enabledEndpoints = prepare((c, v: { merchantId: string }) =>
+  c
     .selectFrom('webhook_endpoints')
     .selectAll()
-    .where('merchant_id', '=', merchantId)
+    .where('merchant_id', '=', v.merchantId)
     .where('enabled', '=', 1)
     .where('deleted_at', 'is', null)
-    .orderBy('id')
-    .execute();
-}
+    .orderBy('id'),
+);
 
 /** Deletes softly: the row stays for its delivery log, its secret is destroyed. True when it was live. */
 export async function markEndpointDeleted(trx: Tx, merchantId: string, id: string, at: string): Promise<boolean> {

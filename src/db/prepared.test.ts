@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
+import { connect, type Db } from './connect.js';
+import { migrateToLatest } from './migrate.js';
+import { insertRow, prepare } from './prepared.js';
+import { transaction } from './transaction.js';
+
+/** Queries compiled once and run with new values: the same SQL and the same results as Kysely's own. */
+describe.each(engines())('prepared queries (%s)', (engine) => {
+  let tdb: ThrowawayDatabase;
+  let db: Db;
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    tdb = await throwawayDatabase(engine);
+    db = connect(tdb.url, { onQuery: (text) => statements.push(text) });
+    await migrateToLatest(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await tdb?.drop();
+  });
+
+  const bump = prepare((c, v: { chain: string; by: number; hash: string }) =>
+    c
+      .updateTable('audit_chains')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', v.by), last_hash: v.hash }))
+      .where('chain', '=', v.chain)
+      .where('last_hash', '<>', 'frozen'),
+  );
+  const byChain = prepare((c, v: { chain: string }) =>
+    c.selectFrom('audit_chains').selectAll().where('chain', '=', v.chain),
+  );
+
+  it('runs the SQL Kysely builds, with each run’s values and the constants the builder wrote', async () => {
+    await insertRow(db.kysely, 'audit_chains', { chain: 'a', last_seq: 1, last_hash: 'h1' });
+    await insertRow(db.kysely, 'audit_chains', { chain: 'b', last_seq: 5, last_hash: 'frozen' });
+    statements.length = 0;
+    expect(await bump.changed(db.kysely, { chain: 'a', by: 2, hash: 'h2' })).toBe(1);
+    expect(await bump.changed(db.kysely, { chain: 'a', by: 3, hash: 'h3' })).toBe(1);
+    expect(await bump.changed(db.kysely, { chain: 'b', by: 1, hash: 'x' })).toBe(0); // the constant 'frozen' held
+    expect(await bump.changed(db.kysely, { chain: 'nope', by: 1, hash: 'x' })).toBe(0);
+    const head = (r?: { chain: string; last_seq: number | string; last_hash: string }) =>
+      r && { chain: r.chain, seq: Number(r.last_seq), hash: r.last_hash.trim() }; // PostgreSQL pads char(64)
+    expect(head(await byChain.first(db.kysely, { chain: 'a' }))).toEqual({ chain: 'a', seq: 6, hash: 'h3' });
+    expect((await byChain.all(db.kysely, { chain: 'b' })).map(head)).toEqual([{ chain: 'b', seq: 5, hash: 'frozen' }]);
+    expect(await byChain.first(db.kysely, { chain: 'nope' })).toBeUndefined();
+    const built = db.kysely
+      .updateTable('audit_chains')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_hash: 'x' }))
+      .where('chain', '=', 'x')
+      .where('last_hash', '<>', 'frozen')
+      .compile().sql;
+    expect(statements[0]).toBe(built);
+  });
+
+  it('runs inside a transaction, and is undone with it', async () => {
+    await expect(
+      transaction(db, async (tx) => {
+        await bump.changed(tx, { chain: 'a', by: 100, hash: 'in-tx' });
+        expect((await byChain.first(tx, { chain: 'a' }))?.last_hash.trim()).toBe('in-tx');
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect((await byChain.first(db.kysely, { chain: 'a' }))?.last_hash.trim()).toBe('h3');
+  });
+
+  it('inserts rows by their set of columns, leaving undefined out as Kysely does', async () => {
+    await insertRow(db.kysely, 'seed_runs', { name: 'one', started_at: 't1', completed_at: 't2' });
+    await insertRow(db.kysely, 'seed_runs', { name: 'two', started_at: 't3', completed_at: null });
+    await insertRow(db.kysely, 'seed_runs', { name: 'three', started_at: 't4', completed_at: undefined as never });
+    const rows = await db.kysely
+      .selectFrom('seed_runs')
+      .selectAll()
+      .where('name', 'in', ['one', 'two', 'three'])
+      .orderBy('started_at')
+      .execute();
+    expect(rows).toEqual([
+      { name: 'one', started_at: 't1', completed_at: 't2' },
+      { name: 'two', started_at: 't3', completed_at: null },
+      { name: 'three', started_at: 't4', completed_at: null },
+    ]);
+    await expect(
+      insertRow(db.kysely, 'seed_runs', { name: 'one', started_at: 't5', completed_at: null }),
+    ).rejects.toThrow();
+  });
+
+  it('refuses a builder that computes with a value instead of passing it', async () => {
+    const wrong = prepare((c, v: { a: number; b: number }) =>
+      c
+        .selectFrom('audit_chains')
+        .selectAll()
+        .where('last_seq', '=', v.a + v.b),
+    );
+    await expect(wrong.all(db.kysely, { a: 1, b: 2 })).rejects.toThrow('"a" was computed with');
+    const printed = prepare((c, v: { chain: string }) =>
+      c.selectFrom('audit_chains').selectAll().where('chain', '=', `${v.chain}-x`),
+    );
+    await expect(printed.all(db.kysely, { chain: 'a' })).rejects.toThrow('"chain" was computed with');
+  });
+
+  it('passes a missing value as NULL', async () => {
+    const finish = prepare((c, v: { name: string; at?: string | null }) =>
+      c.updateTable('seed_runs').set({ completed_at: v.at }).where('name', '=', v.name),
+    );
+    expect(await finish.changed(db.kysely, { name: 'one' })).toBe(1);
+    const row = await db.kysely.selectFrom('seed_runs').selectAll().where('name', '=', 'one').executeTakeFirst();
+    expect(row?.completed_at).toBeNull();
+  });
+});
