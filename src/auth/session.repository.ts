@@ -1,4 +1,5 @@
 import type { SessionTable } from '../auth/auth.tables.js';
+import { prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 
 export async function insertSession(conn: Conn, row: SessionTable): Promise<void> {
@@ -6,18 +7,23 @@ export async function insertSession(conn: Conn, row: SessionTable): Promise<void
 }
 
 export async function findLiveSessionByTokenHash(conn: Conn, tokenHash: string, now: string) {
-  return conn
+  return liveSession.first(conn, { tokenHash, now });
+}
+const liveSession = prepare((c, v: { tokenHash: string; now: string }) =>
+  c
     .selectFrom('sessions')
     .selectAll()
-    .where('token_hash', '=', tokenHash)
+    .where('token_hash', '=', v.tokenHash)
     .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-}
+    .where('expires_at', '>', v.now),
+);
 
 export async function touchSession(conn: Conn, id: string, now: string): Promise<void> {
-  await conn.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+  await sessionTouched.changed(conn, { id, now });
 }
+const sessionTouched = prepare((c, v: { id: string; now: string }) =>
+  c.updateTable('sessions').set({ last_seen_at: v.now }).where('id', '=', v.id),
+);
 
 export async function revokeSession(conn: Conn, id: string, now: string): Promise<void> {
   await conn.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).execute();

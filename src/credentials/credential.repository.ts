@@ -1,19 +1,25 @@
+import { prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 
 // ── lockouts: one row per secret that has seen failures ──────────────────────
 
 export async function findLockout(conn: Conn, ref: string) {
-  return conn.selectFrom('secret_lockouts').selectAll().where('secret_ref', '=', ref).executeTakeFirst();
+  return lockoutOf.first(conn, { ref });
 }
+const lockoutOf = prepare((c, v: { ref: string }) =>
+  c.selectFrom('secret_lockouts').selectAll().where('secret_ref', '=', v.ref),
+);
 
 /** Makes sure the secret has a lockout row to count on (a no-op when it has one). */
 export async function ensureLockoutRow(trx: Tx, ref: string, at: string): Promise<void> {
-  await trx
-    .insertInto('secret_lockouts')
-    .values({ secret_ref: ref, failures: 0, locked_until: null, updated_at: at })
-    .onConflict((oc) => oc.column('secret_ref').doNothing())
-    .execute();
+  await lockoutRowEnsured.changed(trx, { ref, at });
 }
+const lockoutRowEnsured = prepare((c, v: { ref: string; at: string }) =>
+  c
+    .insertInto('secret_lockouts')
+    .values({ secret_ref: v.ref, failures: 0, locked_until: null, updated_at: v.at })
+    .onConflict((oc) => oc.column('secret_ref').doNothing()),
+);
 
 /**
  * Reserves one attempt, in one statement: counts it as a failure before it is verified, unless the
@@ -29,33 +35,36 @@ export async function reserveAttempt(
   maxFailures: number,
   until: string,
 ): Promise<{ failures: number; locked_until: string | null } | undefined> {
-  return trx
+  return attemptReserved.first(trx, { ref, at, locksAt: maxFailures - 1, until });
+}
+const attemptReserved = prepare((c, v: { ref: string; at: string; locksAt: number; until: string }) =>
+  c
     .updateTable('secret_lockouts')
     .set((eb) => ({
       failures: eb('failures', '+', 1),
-      locked_until: eb
-        .case()
-        .when('failures', '>=', maxFailures - 1)
-        .then(until)
-        .else(null)
-        .end(),
-      updated_at: at,
+      locked_until: eb.case().when('failures', '>=', v.locksAt).then(v.until).else(null).end(),
+      updated_at: v.at,
     }))
-    .where('secret_ref', '=', ref)
+    .where('secret_ref', '=', v.ref)
     .where('locked_until', 'is', null)
-    .returning(['failures', 'locked_until'])
-    .executeTakeFirst();
-}
+    .returning(['failures', 'locked_until']),
+);
 
 /** Lifts the lock this attempt itself set on reserving, after it proved the secret after all. */
 export async function deleteOwnLock(conn: Conn, ref: string, until: string): Promise<void> {
-  await conn.deleteFrom('secret_lockouts').where('secret_ref', '=', ref).where('locked_until', '=', until).execute();
+  await ownLockDeleted.changed(conn, { ref, until });
 }
+const ownLockDeleted = prepare((c, v: { ref: string; until: string }) =>
+  c.deleteFrom('secret_lockouts').where('secret_ref', '=', v.ref).where('locked_until', '=', v.until),
+);
 
 /** Forgets failures after a success; never lifts a lock another process set meanwhile. */
 export async function resetLockout(conn: Conn, ref: string): Promise<void> {
-  await conn.deleteFrom('secret_lockouts').where('secret_ref', '=', ref).where('locked_until', 'is', null).execute();
+  await lockoutReset.changed(conn, { ref });
 }
+const lockoutReset = prepare((c, v: { ref: string }) =>
+  c.deleteFrom('secret_lockouts').where('secret_ref', '=', v.ref).where('locked_until', 'is', null),
+);
 
 /** Lifts a lock too: after a recovery proved who is asking. */
 export async function deleteLockout(conn: Conn, ref: string): Promise<void> {
@@ -64,13 +73,15 @@ export async function deleteLockout(conn: Conn, ref: string): Promise<void> {
 
 /** After a lock lapses the count starts again from zero. */
 export async function clearExpiredLock(trx: Tx, ref: string, now: string): Promise<void> {
-  await trx
-    .deleteFrom('secret_lockouts')
-    .where('secret_ref', '=', ref)
-    .where('locked_until', 'is not', null)
-    .where('locked_until', '<=', now)
-    .execute();
+  await expiredLockCleared.changed(trx, { ref, now });
 }
+const expiredLockCleared = prepare((c, v: { ref: string; now: string }) =>
+  c
+    .deleteFrom('secret_lockouts')
+    .where('secret_ref', '=', v.ref)
+    .where('locked_until', 'is not', null)
+    .where('locked_until', '<=', v.now),
+);
 
 // ── history ──────────────────────────────────────────────────────────────────
 

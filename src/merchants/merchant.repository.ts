@@ -1,4 +1,5 @@
 import { MERCHANT_NO_PREFIX } from '../db/migrations/021_terminal_journal.js';
+import { prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import type { MerchantTable } from '../merchants/merchant.tables.js';
 import type { Merchant } from './merchant.js';
@@ -18,8 +19,9 @@ export function merchantRowToMerchant(r: MerchantTable): Merchant {
 }
 
 export async function findMerchantRow(conn: Conn, id: string): Promise<MerchantTable | undefined> {
-  return conn.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+  return merchantById.first(conn, { id });
 }
+const merchantById = prepare((c, v: { id: string }) => c.selectFrom('merchants').selectAll().where('id', '=', v.id));
 
 /**
  * Inserts a merchant under the next free 商户编号 and returns it. A merchant created at the same
