@@ -67,7 +67,7 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     // What runs is plain node on dist/, with no TypeScript loader in the process, and V8's heap settings.
     const cmdline = readFileSync(`/proc/${serverPid}/cmdline`, 'utf8').split('\0').join(' ');
-    expect(cmdline).toMatch(/node --max-semi-space-size=8 --heap-growing-percent=75 bin\/refunddesk\.js serve/);
+    expect(cmdline).toMatch(/node --max-semi-space-size=4 --heap-growing-percent=75 bin\/refunddesk\.js serve/);
     expect(cmdline).not.toMatch(/tsx/);
 
     npm.child.kill('SIGTERM');
