@@ -41,8 +41,23 @@ export class BackupReader {
   manifest?: BackupManifest;
   rowsRead = 0;
 
+  /** The intro alone (who made the file, its schema), read without going on through the file. */
+  async readIntro(file: string, passphrase?: string): Promise<BackupIntro> {
+    for await (const e of this.events(file, passphrase)) if (e.kind === 'intro') return e.intro;
+    throw backupCorrupt('the intro is missing');
+  }
+
   async *events(file: string, passphrase?: string): AsyncGenerator<BackupEvent> {
-    const reader = new ByteReader(createReadStream(file, { highWaterMark: 256 * 1024 }));
+    const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+    try {
+      yield* this.#events(stream, passphrase);
+    } finally {
+      stream.destroy(); // also when the caller stops early
+    }
+  }
+
+  async *#events(stream: ReturnType<typeof createReadStream>, passphrase?: string): AsyncGenerator<BackupEvent> {
+    const reader = new ByteReader(stream);
     const { header, line } = await readHeader(reader);
     this.encrypted = header.encryption !== null;
     for await (const f of readFrames(openBody(reader, header, line, passphrase))) {

@@ -328,6 +328,19 @@ describe.each(engines())('backups of a %s database', (engine) => {
       }
     }
   });
+
+  it('refuses a newer RefundDesk’s file on its intro, before reading the rest (here cut short)', async () => {
+    const whole = join(dir, 'newer-whole.rdbackup');
+    await forgeBackup(plain.file, whole, { intro: (i) => ({ ...i, refunddeskVersion: '99.0.0' }) });
+    const cut = join(dir, 'newer-cut.rdbackup');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expect((await errorOf(verifyBackup(cut))).code).toBe('backup_truncated'); // what reading it all finds
+    const target = await throwawayDatabase(engine);
+    targets.push(target);
+    const e = await errorOf(restoreBackup(cut, target.url, { secretKey: h.ctx.config.secretKey }));
+    expect(e.code).toBe('backup_from_newer_version');
+  });
 });
 
 describe('restoring a backup from a newer RefundDesk', () => {

@@ -86,7 +86,8 @@ export interface RestoreResult {
 
 /**
  * Restores `file` into `target` (a SQLite path or a postgres:// URL), whichever engine made it:
- * verifies the whole file first (nothing is loaded from a damaged one), migrates the target to
+ * refuses a file from a newer RefundDesk on its intro, verifies the whole file (nothing is loaded
+ * from a damaged one), migrates the target to
  * the backup's schema, loads every table in one transaction, migrates up to the current schema,
  * then checks row counts, amounts and every audit chain in the target.
  * @throws everything verifyBackup throws, backup_from_newer_version, backup_target_not_empty
@@ -97,6 +98,8 @@ export async function restoreBackup(
   target: string,
   opts: { passphrase?: string; force?: boolean; secretKey?: string; onProgress?: Progress } = {},
 ): Promise<RestoreResult> {
+  // A backup from a newer RefundDesk is refused on its intro, before the whole file is read.
+  assertRestorable(await new BackupReader().readIntro(file, opts.passphrase));
   // First pass: refuse before touching the target.
   const verified = await verifyBackup(file, { passphrase: opts.passphrase, onProgress: opts.onProgress });
   const manifest = { ...verified.manifest, secretKey: verified.secretKey } as BackupManifest;
