@@ -140,8 +140,10 @@ export async function attemptWithLockout(db: Db, ctx: AppContext, c: GuardedChec
   return mutexOf(db).run(c.ref, async () => {
     const { engaged, failures } = await reserve(db, c.ref, ctx.clock.now(), c.policy);
     if (await c.verify()) {
-      if (engaged) await repo.deleteOwnLock(db.kysely, c.ref, engaged);
-      else await repo.resetLockout(db.kysely, c.ref);
+      // A transaction, so that on SQLite it shares a group commit rather than an fsync of its own.
+      await transaction(db, (trx) =>
+        engaged ? repo.deleteOwnLock(trx, c.ref, engaged) : repo.resetLockout(trx, c.ref),
+      );
       return { ok: true };
     }
     if (engaged) await transaction(db, (trx) => recordLock(trx, ctx, c.ref, c.lockNotice, engaged));

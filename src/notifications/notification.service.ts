@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
-import type { Conn, Tx } from '../db/transaction.js';
+import { type Conn, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { enqueueJob, type JobHandlers } from '../jobs/job.service.js';
@@ -223,11 +223,16 @@ async function sendNotification(db: Db, ctx: AppContext, payload: Record<string,
 
   const provider = providerFor(ctx.config, row.channel as NotificationChannel);
   const now = ctx.clock.now();
+  // Each write is a transaction of its own, so that on SQLite it shares a group commit (one fsync)
+  // with whatever else commits at that moment, instead of an autocommit's fsync of its own.
   if (!provider) {
-    await repo.markLocal(conn, id, now.toISOString());
+    await transaction(db, (tx) => repo.markLocal(tx, id, now.toISOString()));
     return;
   }
-  if (!(await repo.claimForSending(conn, id, now.toISOString(), addMs(now, SENDING_LEASE_MS).toISOString()))) {
+  const leased = await transaction(db, (tx) =>
+    repo.claimForSending(tx, id, now.toISOString(), addMs(now, SENDING_LEASE_MS).toISOString()),
+  );
+  if (!leased) {
     const current = await repo.findNotificationRow(conn, id);
     if (current?.status !== 'queued') return;
     throw new Error(`notification ${id} is being sent by another worker`);
@@ -240,13 +245,13 @@ async function sendNotification(db: Db, ctx: AppContext, payload: Record<string,
   } catch (e) {
     const message = (e instanceof Error ? e.message : String(e)).slice(0, 500);
     const final = e instanceof PermanentDeliveryError || attempt >= MAX_SEND_ATTEMPTS;
-    await repo.recordFailure(conn, id, message, final);
+    await transaction(db, (tx) => repo.recordFailure(tx, id, message, final));
     if (final) return;
     throw e;
   }
   // Outside the try: if this write fails the lease stays taken, so the retry waits for it to lapse
   // rather than resending at once (the window described above).
-  await repo.markSent(conn, id, ctx.clock.now().toISOString(), result.providerMessageId);
+  await transaction(db, (tx) => repo.markSent(tx, id, ctx.clock.now().toISOString(), result.providerMessageId));
 }
 
 function outgoing(ctx: AppContext, row: NotificationRow): OutgoingMessage {
