@@ -7,6 +7,10 @@
  * (+50 jobs of slack), and over the last two thirds (after the outbox filled to the depth admission
  * control holds it at) refunds must succeed at ≥ 0.9× the rate they are created. After the load
  * stops, how long the backlog takes to drain. Not a test, and out of CI.
+ *
+ * `BENCH_E2E_WORKER=process`: the worker runs in a second `serve` process on the same database
+ * (the first one has WORKER=off and takes the load), as a deployment on a machine with cores to
+ * spare would run it; the counters of both processes are summed.
  */
 import { join } from 'node:path';
 import { DEMO } from '../src/seed/demo.js';
@@ -27,6 +31,7 @@ import { sleep } from './stats.js';
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SALES = Number(process.env.BENCH_SALES ?? 1000);
+const WORKER_PROCESS = process.env.BENCH_E2E_WORKER === 'process';
 
 /** Sums a metric's samples (every label set) from the Prometheus text. */
 function metric(text: string, name: string, labels = ''): number {
@@ -52,13 +57,19 @@ async function main(): Promise<void> {
   installCleanup();
   buildServer();
   const dir = makeTempDir();
+  const env = { DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'warn', REFUND_PROCESSING_DELAY_MS: '0' };
   const server = await startServer(
-    'RefundDesk (worker on)',
+    WORKER_PROCESS ? 'RefundDesk (worker off)' : 'RefundDesk (worker on)',
     SERVER_ENTRY,
     ['serve'],
-    { DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'warn', REFUND_PROCESSING_DELAY_MS: '0' },
+    WORKER_PROCESS ? { ...env, WORKER: 'off' } : env,
     await freePort(),
   );
+  // Started after the first has migrated and seeded the database.
+  const workerServer = WORKER_PROCESS
+    ? await startServer('RefundDesk (worker)', SERVER_ENTRY, ['serve'], env, await freePort())
+    : undefined;
+  const servers = workerServer ? [server, workerServer] : [server];
   const setup = await prepareRefundDesk(server.url, SALES);
   // Settled sales: the acquirer's rules approve their refunds without a person (an unsettled sale's
   // refund waits for a reviewer, and would never reach `succeeded` here).
@@ -67,18 +78,22 @@ async function main(): Promise<void> {
   });
   await call(server.url, 'POST', `/api/v1/terminals/${setup.terminalId}/settle`, { token: owner.token });
   const scrape = async (): Promise<Sample> => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const texts = await Promise.all(servers.map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
+    const sum = (name: string, labels = '') => texts.reduce((a, t) => a + metric(t, name, labels), 0);
     return {
       at: performance.now() / 1000,
-      due: metric(text, 'refunddesk_jobs_backlog', 'state="due"'),
-      created: metric(text, 'refunddesk_refunds_created_total'),
-      succeeded: metric(text, 'refunddesk_refund_outcomes_total', 'outcome="succeeded"'),
+      due: metric(texts[0], 'refunddesk_jobs_backlog', 'state="due"'), // read from the shared database
+      created: sum('refunddesk_refunds_created_total'),
+      succeeded: sum('refunddesk_refund_outcomes_total', 'outcome="succeeded"'),
     };
   };
   // Let the sales' own jobs drain first, so the run starts from an empty outbox.
   for (let s = await scrape(); s.due > 0; s = await scrape()) await sleep(500);
 
-  console.log(`RefundDesk end to end: ${CONNECTIONS} connections, ${SECONDS}s of API-key refunds, worker on`);
+  console.log(
+    `RefundDesk end to end: ${CONNECTIONS} connections, ${SECONDS}s of API-key refunds, ` +
+      (WORKER_PROCESS ? 'the worker in a second process' : 'worker on'),
+  );
   const samples: Sample[] = [await scrape()];
   const load = refundLoad({
     url: server.url,
@@ -107,7 +122,7 @@ async function main(): Promise<void> {
     last = await scrape();
   }
   const drainSeconds = performance.now() / 1000 - stopped;
-  await server.stop();
+  await Promise.all(servers.map((s) => s.stop()));
   removeTempDirs();
 
   const during = samples.slice(1);
