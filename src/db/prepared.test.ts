@@ -54,6 +54,19 @@ describe.each(engines())('prepared queries (%s)', (engine) => {
     expect(statements[0]).toBe(built);
   });
 
+  it('builds and compiles once for every call, inside transactions too', async () => {
+    let builds = 0;
+    const counted = prepare((c, v: { chain: string }) => {
+      builds++;
+      return c.selectFrom('audit_chains').select('chain').where('chain', '=', v.chain);
+    });
+    for (const chain of ['a', 'b', 'nope']) await counted.all(db.kysely, { chain });
+    await transaction(db, async (tx) => {
+      expect(await counted.all(tx, { chain: 'a' })).toEqual([{ chain: 'a' }]);
+    });
+    expect(builds).toBe(1);
+  });
+
   it('runs inside a transaction, and is undone with it', async () => {
     await expect(
       transaction(db, async (tx) => {
