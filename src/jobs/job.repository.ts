@@ -1,6 +1,19 @@
+import type { ExpressionBuilder } from 'kysely';
 import { insertRow, prepare } from '../db/prepared.js';
+import type { Database } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { JobTable } from '../jobs/job.tables.js';
+
+/**
+ * A job that waits for a worker at `now`: not done, due, and unclaimed or its claim lapsed. The one
+ * definition the worker's claim, admission control's count and the lag gauge share.
+ */
+const waitingAt = (now: string) => (eb: ExpressionBuilder<Database, 'jobs'>) =>
+  eb.and([
+    eb('done_at', 'is', null),
+    eb('run_at', '<=', now),
+    eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]),
+  ]);
 
 export async function insertJob(trx: Tx, row: JobTable): Promise<void> {
   await insertRow(trx, 'jobs', row);
@@ -21,9 +34,7 @@ export async function claimDueJobs(
   let q = trx
     .selectFrom('jobs')
     .select(['id', 'kind', 'payload', 'attempts'])
-    .where('done_at', 'is', null)
-    .where('run_at', '<=', now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .where(waitingAt(now))
     .orderBy('run_at')
     .limit(limit);
   if (hasRowLocks(trx)) q = q.forUpdate().skipLocked();
@@ -109,9 +120,7 @@ export async function oldestWaitingRunAt(conn: Conn, now: string): Promise<strin
   const row = await conn
     .selectFrom('jobs')
     .select('run_at')
-    .where('done_at', 'is', null)
-    .where('run_at', '<=', now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .where(waitingAt(now))
     .orderBy('run_at')
     .limit(1)
     .executeTakeFirst();
@@ -124,16 +133,7 @@ export async function oldestWaitingRunAt(conn: Conn, now: string): Promise<strin
  */
 export async function countWaiting(conn: Conn, now: string, cap: number): Promise<number> {
   const row = await conn
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('jobs')
-        .select('id')
-        .where('done_at', 'is', null)
-        .where('run_at', '<=', now)
-        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]))
-        .limit(cap)
-        .as('waiting'),
-    )
+    .selectFrom((eb) => eb.selectFrom('jobs').select('id').where(waitingAt(now)).limit(cap).as('waiting'))
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);

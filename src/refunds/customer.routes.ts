@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { idempotencyOf, markReplay } from '../http/idempotency.js';
-import { amount, errorResponses, idempotencyHeaders, idParam, secret } from '../http/schemas.js';
+import { amount, errorResponses, idempotencyHeaders, idParam, problemSchema, secret } from '../http/schemas.js';
 import { contact, contactQuery, digits, prose } from '../http/text.js';
 import * as customers from './customer-request.service.js';
 import { refundReasons, refundStatuses } from './refund.js';
@@ -54,7 +54,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           }),
           ...errorResponses,
           ...limited,
-          503: errorResponses[403],
+          503: problemSchema,
         },
       },
     },
