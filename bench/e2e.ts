@@ -2,10 +2,11 @@
  * `npm run bench:e2e` (issue 12, target 3): refunds reach `succeeded` as fast as they are created.
  * One compiled RefundDesk with its worker on (processing delay 0) takes API-key refunds at 32
  * connections for BENCH_E2E_SECONDS (default 60); every 2 s the benchmark scrapes /metrics for the
- * outbox's backlog (jobs due) and the refunds created and succeeded so far. The backlog must stay
- * flat: its mean over the last third of the run no more than 1.5× its mean over the first third
- * (+50 jobs of slack), and over the last two thirds (after the outbox filled to the depth admission
- * control holds it at) refunds must succeed at ≥ 0.9× the rate they are created. After the load
+ * outbox's backlog (jobs due) and the refunds created and succeeded so far. Both judgements are of
+ * the last two thirds, after the first third has filled the outbox to the depth admission control
+ * holds it at: the backlog must stay flat (its mean over the last third no more than 1.5× its mean
+ * over the middle third, +50 jobs of slack), and refunds must succeed at ≥ 0.9× the rate they are
+ * created. After the load
  * stops, how long the backlog takes to drain. Not a test, and out of CI.
  *
  * `BENCH_E2E_WORKER=process`: the worker runs in a second `serve` process on the same database
@@ -13,8 +14,7 @@
  * spare would run it; the counters of both processes are summed.
  */
 import { join } from 'node:path';
-import { DEMO } from '../src/seed/demo.js';
-import { type Rotation, refundLoad } from './load.js';
+import { refundLoad } from './load.js';
 import {
   buildServer,
   freePort,
@@ -24,27 +24,14 @@ import {
   SERVER_ENTRY,
   startServer,
 } from './procs.js';
-import { call, prepareRefundDesk } from './refunddesk-setup.js';
-import { fmt } from './report.js';
+import { prepareRefundDesk, settleDemoTerminal } from './refunddesk-setup.js';
+import { fmt, metric } from './report.js';
 import { sleep } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SALES = Number(process.env.BENCH_SALES ?? 1000);
 const WORKER_PROCESS = process.env.BENCH_E2E_WORKER === 'process';
-
-/** Sums a metric's samples (every label set) from the Prometheus text. */
-function metric(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || line.startsWith('#')) continue;
-    const [series, value] = line.split(' ');
-    if (series.slice(name.length).startsWith('_')) continue; // another metric sharing the prefix
-    if (labels && !series.includes(labels)) continue;
-    sum += Number(value);
-  }
-  return sum;
-}
 
 interface Sample {
   at: number;
@@ -71,12 +58,7 @@ async function main(): Promise<void> {
     : undefined;
   const servers = workerServer ? [server, workerServer] : [server];
   const setup = await prepareRefundDesk(server.url, SALES);
-  // Settled sales: the acquirer's rules approve their refunds without a person (an unsettled sale's
-  // refund waits for a reviewer, and would never reach `succeeded` here).
-  const owner = await call<{ token: string }>(server.url, 'POST', '/api/v1/auth/login', {
-    body: { email: DEMO.owner.email, password: DEMO.owner.password },
-  });
-  await call(server.url, 'POST', `/api/v1/terminals/${setup.terminalId}/settle`, { token: owner.token });
+  await settleDemoTerminal(server.url, setup.terminalId);
   const scrape = async (): Promise<Sample> => {
     const texts = await Promise.all(servers.map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
     const sum = (name: string, labels = '') => texts.reduce((a, t) => a + metric(t, name, labels), 0);
@@ -100,7 +82,7 @@ async function main(): Promise<void> {
     token: setup.refundKey,
     connections: CONNECTIONS,
     duration: SECONDS,
-    rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
+    rotation: { ids: setup.paymentIds, next: 0 },
   });
   let loading = true;
   void load.done.then(() => {
@@ -128,7 +110,7 @@ async function main(): Promise<void> {
   const during = samples.slice(1);
   const third = Math.max(1, Math.floor(during.length / 3));
   const mean = (xs: Sample[]) => xs.reduce((a, s) => a + s.due, 0) / xs.length;
-  const early = mean(during.slice(0, third));
+  const early = mean(during.slice(third, 2 * third));
   const late = mean(during.slice(-third));
   const span = during[during.length - 1];
   const rate = (from: Sample, key: 'created' | 'succeeded') => (span[key] - from[key]) / (span.at - from.at);
@@ -149,8 +131,8 @@ async function main(): Promise<void> {
       `steady state (last two thirds): created ${fmt.n(steadyCreated)}/s, succeeded ${fmt.n(steadySucceeded)}/s (${fmt.x(steadySucceeded / steadyCreated)})`,
       'creation is held to the pace the worker keeps by admission control (ADMISSION_MAX_WAITING_JOBS, 2,000 jobs);',
       "the request path alone (target 2's rate) is measured with the worker off, by `npm run bench`",
-      `backlog (jobs due): first third mean ${fmt.n(early)}, last third mean ${fmt.n(late)}; drained ${drainSeconds.toFixed(1)}s after the load stopped`,
-      `${flat ? 'met ' : 'MISS'}  3. backlog flat (last third ≤ 1.5× first third + 50)`,
+      `backlog (jobs due): middle third mean ${fmt.n(early)}, last third mean ${fmt.n(late)}; drained ${drainSeconds.toFixed(1)}s after the load stopped`,
+      `${flat ? 'met ' : 'MISS'}  3. backlog flat (last third ≤ 1.5× middle third + 50)`,
       `${keepsUp ? 'met ' : 'MISS'}  3. refunds succeed as fast as they are created, steady state (≥ 0.9×)`,
     ].join('\n'),
   );

@@ -6,7 +6,9 @@
  * stall) with the CPU time the process used meanwhile, a PerformanceObserver notes every GC pause,
  * and a stall's time outside GC is its length less the GC pauses inside it. On a machine whose
  * cores the load generator shares, a stall can also be time the server waited for a CPU (it used
- * less CPU than the stall lasted): `maxOwnOutsideGc` counts only the time the process ran. Issue
+ * less CPU than the stall lasted): `maxOwnOutsideGc` counts only the time the process ran — an upper
+ * bound on the event loop's own share, since the process's CPU time adds up every thread (V8's GC
+ * helpers, libuv's pool). Issue
  * 12's target counts stalls "outside GC". Touches nothing in the app. Plain JavaScript, so a compiled server runs without a TypeScript loader (whose thread
  * costs memory).
  */

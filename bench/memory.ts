@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/memory.ts [--rounds N] [--smaps] [variant ...]`: where the server's memory goes,
+ * `npx tsx bench/memory.ts [--rounds N] [--duration S] [--sales N] [--smaps] [variant ...]`: where the server's memory goes,
  * idle and under the API-key refund load (target 5 of issue 12). Not a test.
  *
  * Each variant is `label=entry [--node-flag ...] [npm-start] [ENV=value ...]` (one argument,
@@ -31,7 +31,8 @@ import {
   startServer,
 } from './procs.js';
 import { prepareRefundDesk } from './refunddesk-setup.js';
-import { fmt, table } from './report.js';
+import { fmt, metric, table } from './report.js';
+import { cpuSeconds } from './rss.js';
 import { sleep } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -60,7 +61,9 @@ function parseVariant(spec: string): Variant {
     entry,
     nodeFlags: rest.flatMap((r) => (r === 'npm-start' ? SERVER_NODE_FLAGS : r.startsWith('--') ? [r] : [])),
     env: Object.fromEntries(
-      rest.filter((r) => r.includes('=') && !r.startsWith('--')).map((r) => r.split('=', 2) as [string, string]),
+      rest
+        .filter((r) => r.includes('=') && !r.startsWith('--'))
+        .map((r) => [r.slice(0, r.indexOf('=')), r.slice(r.indexOf('=') + 1)]),
     ),
   };
 }
@@ -83,12 +86,6 @@ function status(pid: number): Status | undefined {
   }
 }
 
-/** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** Resident kB per mapping name ([anon] for unnamed ones), largest first. */
 function smaps(pid: number): Array<[string, number]> {
   const byName = new Map<string, number>();
@@ -105,12 +102,12 @@ function smaps(pid: number): Array<[string, number]> {
 /** V8 figures from the server's own /metrics (prom-client's default metrics), in MiB. */
 async function heap(url: string): Promise<{ used: number; total: number; newSpace: number; external: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  const mib = (name: string, labels = '') => metric(text, name, labels) / 2 ** 20;
   return {
-    used: metric('nodejs_heap_size_used_bytes'),
-    total: metric('nodejs_heap_size_total_bytes'),
-    newSpace: metric('nodejs_heap_space_size_total_bytes\\{space="new"\\}'),
-    external: metric('nodejs_external_memory_bytes'),
+    used: mib('nodejs_heap_size_used_bytes'),
+    total: mib('nodejs_heap_size_total_bytes'),
+    newSpace: mib('nodejs_heap_space_size_total_bytes', 'space="new"'),
+    external: mib('nodejs_external_memory_bytes'),
   };
 }
 

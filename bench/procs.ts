@@ -107,7 +107,10 @@ export interface EventLoopDelay {
   max: number;
   /** The longest stall less the garbage-collection pauses inside it (issue 12 counts stalls outside GC). */
   maxOutsideGc: number;
-  /** The same, counting only the CPU time the server used in it (not time it waited for a core). */
+  /**
+   * The same, counting only the CPU time the server used in it (not time it waited for a core): an
+   * upper bound, since that CPU time adds up every thread of the process.
+   */
   maxOwnOutsideGc: number;
   /** The longest GC pause seen. */
   gcPauseMax: number;

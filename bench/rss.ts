@@ -10,6 +10,12 @@ export function rssMiB(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds (user + system, every thread) a process has used, from /proc/PID/stat (ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Samples a process's RSS every `everyMs` until stopped; returns the peak and the last sample. */
 export function sampleRss(pid: number, everyMs = 250): { stop(): { peakMiB: number; lastMiB: number } } {
   let peak = rssMiB(pid) ?? 0;

@@ -10,9 +10,9 @@ import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { drainJobs } from '../src/jobs/job.service.js';
 import { openContext } from '../src/runtime.js';
-import { DEMO, seedDemo } from '../src/seed/demo.js';
+import { seedDemo } from '../src/seed/demo.js';
 import { makeTempDir, removeTempDirs } from './procs.js';
-import { call, prepareRefundDesk } from './refunddesk-setup.js';
+import { call, prepareRefundDesk, settleDemoTerminal } from './refunddesk-setup.js';
 
 const N = Number(process.argv[2] ?? 20);
 let phase: 'setup' | 'request' | 'jobs' = 'setup';
@@ -37,10 +37,7 @@ await seedDemo(db, ctx);
 const app = await buildApp(db, ctx);
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 const setup = await prepareRefundDesk(url, N);
-const owner = await call<{ token: string }>(url, 'POST', '/api/v1/auth/login', {
-  body: { email: DEMO.owner.email, password: DEMO.owner.password },
-});
-await call(url, 'POST', `/api/v1/terminals/${setup.terminalId}/settle`, { token: owner.token });
+await settleDemoTerminal(url, setup.terminalId);
 await drainJobs(db, ctx);
 
 phase = 'request';

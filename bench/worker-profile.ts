@@ -1,15 +1,6 @@
-/**
- * `npx tsx bench/worker-profile.ts` (`SECONDS=5`, `PROFILE=1`): what the worker's jobs for a refund
- * cost. A compiled server with its worker off takes API-key refunds of settled sales for SECONDS; a second start of the same database, worker
- * on (under `--cpu-prof` with PROFILE=1), drains the outbox alone. Prints refunds/s of the drain,
- * the server's CPU time per refund (steady under a noisy machine), and with PROFILE=1 the top
- * functions by self time. For issue 12's target 3; not a test.
- */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO } from '../src/seed/demo.js';
 import { topFunctions } from './cpu-profile.js';
-import { type Rotation, refundLoad } from './load.js';
+import { refundLoad } from './load.js';
 import {
   buildServer,
   freePort,
@@ -20,10 +11,11 @@ import {
   SERVER_NODE_FLAGS,
   startServer,
 } from './procs.js';
-import { call, prepareRefundDesk } from './refunddesk-setup.js';
+import { prepareRefundDesk, settleDemoTerminal } from './refunddesk-setup.js';
+import { metric } from './report.js';
+import { cpuSeconds } from './rss.js';
 import { sleep } from './stats.js';
 
-let N = 0;
 const PROFILE = process.env.PROFILE === '1';
 installCleanup();
 buildServer();
@@ -46,38 +38,27 @@ async function start(worker: boolean, prof: boolean) {
     await freePort(),
     [...SERVER_NODE_FLAGS, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])],
   );
-  /** The child's CPU time so far (user + system), in ms, from /proc (Linux). */
-  const cpuMs = () => {
-    const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  };
-  return { url: server.url, stop: () => server.stop(), cpuMs };
+  return { url: server.url, stop: () => server.stop(), cpuMs: () => cpuSeconds(server.child.pid ?? 0) * 1000 };
 }
 
 const a = await start(false, false);
 const setup = await prepareRefundDesk(a.url, 500);
-const owner = await call<{ token: string }>(a.url, 'POST', '/api/v1/auth/login', {
-  body: { email: DEMO.owner.email, password: DEMO.owner.password },
-});
-await call(a.url, 'POST', `/api/v1/terminals/${setup.terminalId}/settle`, { token: owner.token });
+await settleDemoTerminal(a.url, setup.terminalId);
 const load = refundLoad({
   url: a.url,
   token: setup.refundKey,
   connections: 32,
   duration: Number(process.env.SECONDS ?? 5),
-  rotation: { ids: setup.paymentIds, next: 0 } as Rotation,
+  rotation: { ids: setup.paymentIds, next: 0 },
 });
-N = (await load.done).ok;
+const N = (await load.done).ok;
 await a.stop();
 
 const b = await start(true, PROFILE);
 const t0 = performance.now();
 const cpu0 = b.cpuMs();
-const backlog = async () => {
-  const text = await (await fetch(`${b.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('refunddesk_jobs_backlog{state="due"}'));
-  return Number(line?.split(' ')[1] ?? 0);
-};
+const backlog = async () =>
+  metric(await (await fetch(`${b.url}/metrics`)).text(), 'refunddesk_jobs_backlog', 'state="due"');
 while ((await backlog()) > 0) await sleep(100);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = b.cpuMs() - cpu0;
@@ -86,6 +67,5 @@ console.log(
   `drained the jobs of ${N} refunds in ${seconds.toFixed(1)} s: ${Math.round(N / seconds)} refunds/s, ` +
     `server CPU ${((cpu * 1000) / N).toFixed(0)} µs per refund`,
 );
-if (!PROFILE) process.exit(0);
-for (const line of topFunctions(dir, 25)) console.log(line);
+if (PROFILE) for (const line of topFunctions(dir, 25)) console.log(line);
 removeTempDirs();
