@@ -60,22 +60,24 @@ describe.each(engines())('prepared queries (%s)', (engine) => {
       builds++;
       return c.selectFrom('audit_chains').select('chain').where('chain', '=', v.chain);
     });
-    for (const chain of ['a', 'b', 'nope']) await counted.all(db.kysely, { chain });
+    await insertRow(db.kysely, 'audit_chains', { chain: 'once', last_seq: 1, last_hash: 'h' });
+    for (const chain of ['once', 'nope']) await counted.all(db.kysely, { chain });
     await transaction(db, async (tx) => {
-      expect(await counted.all(tx, { chain: 'a' })).toEqual([{ chain: 'a' }]);
+      expect(await counted.all(tx, { chain: 'once' })).toEqual([{ chain: 'once' }]);
     });
     expect(builds).toBe(1);
   });
 
   it('runs inside a transaction, and is undone with it', async () => {
+    await insertRow(db.kysely, 'audit_chains', { chain: 'tx', last_seq: 1, last_hash: 'before' });
     await expect(
       transaction(db, async (tx) => {
-        await bump.changed(tx, { chain: 'a', by: 100, hash: 'in-tx' });
-        expect((await byChain.first(tx, { chain: 'a' }))?.last_hash.trim()).toBe('in-tx');
+        await bump.changed(tx, { chain: 'tx', by: 100, hash: 'in-tx' });
+        expect((await byChain.first(tx, { chain: 'tx' }))?.last_hash.trim()).toBe('in-tx');
         throw new Error('undo');
       }),
     ).rejects.toThrow('undo');
-    expect((await byChain.first(db.kysely, { chain: 'a' }))?.last_hash.trim()).toBe('h3');
+    expect((await byChain.first(db.kysely, { chain: 'tx' }))?.last_hash.trim()).toBe('before');
   });
 
   it('inserts rows by their set of columns, leaving undefined out as Kysely does', async () => {
@@ -116,8 +118,9 @@ describe.each(engines())('prepared queries (%s)', (engine) => {
     const finish = prepare((c, v: { name: string; at?: string | null }) =>
       c.updateTable('seed_runs').set({ completed_at: v.at }).where('name', '=', v.name),
     );
-    expect(await finish.changed(db.kysely, { name: 'one' })).toBe(1);
-    const row = await db.kysely.selectFrom('seed_runs').selectAll().where('name', '=', 'one').executeTakeFirst();
+    await insertRow(db.kysely, 'seed_runs', { name: 'finished', started_at: 't1', completed_at: 't2' });
+    expect(await finish.changed(db.kysely, { name: 'finished' })).toBe(1);
+    const row = await db.kysely.selectFrom('seed_runs').selectAll().where('name', '=', 'finished').executeTakeFirst();
     expect(row?.completed_at).toBeNull();
   });
 });
