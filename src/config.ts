@@ -28,6 +28,10 @@ export interface Config {
    * while more than this many jobs wait for a worker (0: never).
    */
   admissionMaxWaitingJobs: number;
+  /** How long admission control holds a request at the door at most before it answers 503 `busy`. */
+  admissionMaxWaitMs: number;
+  /** Requests admission control holds at once at most; beyond them a request is refused at once. */
+  admissionMaxHeld: number;
   /** How long a stopping `serve` waits for requests in flight and the worker's job before exiting 1. */
   stopGraceSeconds: number;
   sessionIdleMinutes: number;
@@ -165,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refundProcessingDelayMs: int('REFUND_PROCESSING_DELAY_MS', 3000, env),
     stopGraceSeconds: Math.max(1, int('STOP_GRACE_SECONDS', 10, env)),
     admissionMaxWaitingJobs: Math.max(0, int('ADMISSION_MAX_WAITING_JOBS', 2000, env)),
+    admissionMaxWaitMs: Math.max(0, int('ADMISSION_MAX_WAIT_MS', 5000, env)),
+    admissionMaxHeld: Math.max(0, int('ADMISSION_MAX_HELD', 256, env)),
     sessionIdleMinutes: int('SESSION_IDLE_MINUTES', 30, env),
     sessionAbsoluteHours: int('SESSION_ABSOLUTE_HOURS', 12, env),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, env),

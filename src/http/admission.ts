@@ -14,18 +14,14 @@ declare module 'fastify' {
 
 /** How long one count of the waiting jobs is trusted (one bounded read per interval, not per request). */
 const MEASURE_EVERY_MS = 100;
-/** How long a request is held at the door at most before it is refused. */
-const MAX_WAIT_MS = 5_000;
-/** Requests held at the door at most; beyond them, a request is refused at once. */
-const MAX_HELD = 256;
 
 /**
  * Admission control. A refund is acknowledged when it is stored, but it succeeds only once the
  * worker has reviewed and processed it; a server that took refunds faster than its worker can
  * finish them would grow its outbox, and the customers' wait, without bound. So while more than
  * `ADMISSION_MAX_WAITING_JOBS` jobs wait for a worker, a route that takes new work holds the
- * request at the door (a timer, no CPU) until the worker has caught up — `MAX_WAIT_MS` at most,
- * then 503 `busy` with `Retry-After`; past `MAX_HELD` held requests it answers at once. Everything
+ * request at the door (a timer, no CPU) until the worker has caught up — `ADMISSION_MAX_WAIT_MS`
+ * at most, then 503 `busy` with `Retry-After`; past `ADMISSION_MAX_HELD` held requests it answers at once. Everything
  * else (reads, decisions on refunds already taken, the worker itself) goes on. A client that waits
  * for its answer is slowed to the pace the worker keeps, instead of a flood of refusals taking the
  * worker's CPU. The count is the outbox's, in the database, so it is the same for every `serve`
@@ -34,7 +30,7 @@ const MAX_HELD = 256;
  * refused request costs no password or key check.
  */
 export function registerAdmission(app: FastifyInstance, db: Db, ctx: AppContext): void {
-  const max = ctx.config.admissionMaxWaitingJobs;
+  const { admissionMaxWaitingJobs: max, admissionMaxWaitMs: maxWaitMs, admissionMaxHeld: maxHeld } = ctx.config;
   if (max <= 0) return;
   let measured = { at: Number.NEGATIVE_INFINITY, waiting: 0 };
   let measuring: Promise<number> | undefined;
@@ -56,10 +52,10 @@ export function registerAdmission(app: FastifyInstance, db: Db, ctx: AppContext)
     if (!request.routeOptions.config.admission) return;
     let waiting = await waitingJobs();
     if (waiting <= max) return;
-    if (held < MAX_HELD) {
+    if (held < maxHeld) {
       held++;
       try {
-        const until = performance.now() + MAX_WAIT_MS;
+        const until = performance.now() + maxWaitMs;
         while (waiting > max && performance.now() < until) {
           await sleep(MEASURE_EVERY_MS);
           waiting = await waitingJobs();

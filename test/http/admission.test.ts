@@ -2,19 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../../src/db/transaction.js';
 import { enqueueJob } from '../../src/jobs/job.service.js';
 import { JOB_PROCESS } from '../../src/refunds/refund.js';
+import { customerRequest } from '../support/customer-refunds.js';
 import { engines } from '../support/engines.js';
-import { type Harness, openHarness } from '../support/harness.js';
+import { type Harness, openHarness, REFUND_PASSWORD } from '../support/harness.js';
 
 /**
  * Admission control (src/http/admission.ts): while more than ADMISSION_MAX_WAITING_JOBS jobs (3
- * here; 2,000 by default) wait for a worker, a new refund is held at the door, then refused with
- * 503 `busy` and Retry-After; nothing is stored and the Idempotency-Key stays unused; reads go on.
+ * here; 2,000 by default) wait for a worker, a new refund is held at the door (ADMISSION_MAX_WAIT_MS:
+ * 2 s here, 5 s by default), then refused with 503 `busy` and Retry-After; nothing is stored and the
+ * Idempotency-Key stays unused; reads and decisions on refunds already taken go on. Past
+ * ADMISSION_MAX_HELD held requests (2 here), a new one is refused at once.
  * The harness runs no worker: the test fills the outbox and drains it.
  */
+const WAIT_MS = 2_000;
+
 describe.each(engines())('admission control (%s)', (engine) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await openHarness(engine, { admissionMaxWaitingJobs: 3 });
+    h = await openHarness(engine, { admissionMaxWaitingJobs: 3, admissionMaxWaitMs: WAIT_MS, admissionMaxHeld: 2 });
   });
   afterAll(() => h?.close());
 
@@ -56,7 +61,7 @@ describe.each(engines())('admission control (%s)', (engine) => {
     later();
     const started = performance.now();
     const refused = await ask();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(4_900); // held 5 s at the door first
+    expect(performance.now() - started).toBeGreaterThanOrEqual(WAIT_MS - 100); // held at the door first
     expect(refused.statusCode, refused.body).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.headers['retry-after']).toBe('1');
@@ -102,6 +107,54 @@ describe.each(engines())('admission control (%s)', (engine) => {
     later();
     const r = await held;
     expect(r.statusCode, r.body).toBe(201);
+  });
+
+  it('answers a decision on a refund already taken at once, while new refunds are held', async () => {
+    const sale = await h.sale(1_000, { settled: true });
+    const request = await customerRequest(h, sale);
+    await h.drain();
+    await fill(4);
+    later();
+    const started = performance.now();
+    const approved = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/refunds/${request.id}/merchant-decision`,
+      headers: await h.login('owner'),
+      payload: { decision: 'approve', refundPassword: REFUND_PASSWORD },
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(performance.now() - started).toBeLessThan(WAIT_MS); // not held
+    await h.drain();
+  });
+
+  it('refuses at once past the requests it may hold, while those it holds wait', async () => {
+    const sale = await h.sale(1_000, { settled: true });
+    const key = await h.apiKey(['refunds:write']);
+    await h.drain();
+    await fill(4);
+    later();
+    const ask = () =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/refunds',
+        headers: key,
+        payload: { paymentId: sale.id, amount: 100, reason: 'other' },
+      });
+    const answered: number[] = [];
+    const held = [ask(), ask()].map((p, i) =>
+      p.then((r) => {
+        answered.push(i);
+        return r;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // both are at the door
+    const third = await ask();
+    expect(third.statusCode, third.body).toBe(503);
+    expect(third.json()).toMatchObject({ code: 'busy' });
+    expect(answered).toEqual([]); // refused while the two held ones still waited
+    await h.drain();
+    later();
+    for (const r of await Promise.all(held)) expect(r.statusCode, r.body).toBe(201);
   });
 
   it('does not count a job a worker holds: only jobs waiting for one', async () => {
