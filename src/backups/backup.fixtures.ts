@@ -3,23 +3,12 @@ import type { ThrowawayDatabase } from '../../test/support/engines.js';
 import type { Harness } from '../../test/support/harness.js';
 import { connect, type Db } from '../db/connect.js';
 import { transaction } from '../db/transaction.js';
-import type { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { loadOrder, openSnapshot } from './backup.repository.js';
 
 /** What the backup service tests share: a passphrase, rows no API writes, an older database. */
 
 export const PASSPHRASE = 'correct horse battery staple 电池';
-
-/** The error a promise rejects with. */
-export async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: AppError) => e,
-  );
-}
 
 /** Test-only rows no API writes in one call: a dispute with a binary attachment (bytea / BLOB). */
 export async function addAttachment(h: Harness, paymentId: string): Promise<Buffer> {

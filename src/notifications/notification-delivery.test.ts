@@ -29,7 +29,7 @@ describe.each(engines())('notification delivery on %s', (engine) => {
     const { id } = await queue(ctx, codeEmail(to, '930417', 'zh-CN'));
 
     await drain(ctx);
-    const failed = await row(ctx, id);
+    const failed = await row(id);
     expect(failed).toMatchObject({ status: 'queued', attempts: 1, sending_until: null });
     expect(failed.last_error).toMatch(/ECONNREFUSED/);
     expect(failed.last_error).not.toContain('930417');
@@ -42,7 +42,7 @@ describe.each(engines())('notification delivery on %s', (engine) => {
       await drain(ctx);
       expect(smtp.to(to)).toHaveLength(1);
       expect(smtp.to(to)[0].subject).toBe('RefundDesk 验证码');
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2, render_data: null });
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2, render_data: null });
 
       h.clock.advance(24 * 60 * 60_000);
       await drain(ctx);
@@ -74,7 +74,7 @@ describe.each(engines())('notification delivery on %s', (engine) => {
       h.clock.advance(60_000);
       await drain(ctx);
       expect(smtp.to(to)).toHaveLength(1);
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1 });
     } finally {
       await smtp.close();
     }
@@ -99,7 +99,7 @@ describe.each(engines())('notification delivery on %s', (engine) => {
       h.clock.advance(90_000);
       await drain(ctx);
       expect(smtp.to(to)).toHaveLength(1);
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2 });
     } finally {
       await smtp.close();
     }
@@ -111,13 +111,13 @@ describe.each(engines())('notification delivery on %s', (engine) => {
       const ctx = withConfig(h.ctx, { smsProviderUrl: gw.url, smsProviderKey: 'k' });
       const { id } = await queue(ctx, { ...codeEmail('13900139000', '640028'), channel: 'sms' });
       await drain(ctx);
-      const r = await row(ctx, id);
+      const r = await row(id);
       expect(r).toMatchObject({ status: 'queued', attempts: 1, last_error: 'sms gateway answered HTTP 503' });
       h.clock.advance(5_000);
       await drain(ctx);
       const mine = gw.requests.filter((q) => q.body.reference === id);
       expect(mine).toHaveLength(2);
-      expect(await row(ctx, id)).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2 });
     } finally {
       await gw.close();
     }
@@ -132,7 +132,7 @@ describe.each(engines())('notification delivery on %s', (engine) => {
       h.clock.advance(60 * 60_000);
       await drain(ctx);
       expect(gw.requests.filter((q) => q.body.reference === id)).toHaveLength(1);
-      expect(await row(ctx, id)).toMatchObject({ status: 'failed', attempts: 1, render_data: null });
+      expect(await row(id)).toMatchObject({ status: 'failed', attempts: 1, render_data: null });
     } finally {
       await gw.close();
     }

@@ -35,7 +35,7 @@ export function notificationSteps(harness: () => Harness) {
   const drain = (ctx: AppContext) => drainJobs(harness().db, ctx);
   const queue = (ctx: AppContext, n: NotificationInput) =>
     transaction(harness().db, (trx) => queueNotification(trx, ctx, n));
-  const row = async (_ctx: AppContext, id: string) => {
+  const row = async (id: string) => {
     const r = await findNotificationRow(harness().db.kysely, id);
     if (!r) throw new Error(`no notification ${id}`);
     return r;

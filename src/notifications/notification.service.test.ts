@@ -54,7 +54,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       expect(enMail.text).toContain('The refund password of Demo Store was changed at 2026-03-02 16:00 (UTC+8).');
 
       for (const id of [zh.id, en.id]) {
-        const r = await row(ctx, id);
+        const r = await row(id);
         expect(r).toMatchObject({ status: 'sent', attempts: 1, sent_at: h.clock.now().toISOString() });
         expect(r.provider_message_id).toBe(`<${id}@refunddesk.local>`);
       }
@@ -70,7 +70,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       const to = `code-${unique()}@example.test`;
       const { id } = await queue(ctx, codeEmail(to, '482913'));
 
-      const before = await row(ctx, id);
+      const before = await row(id);
       expect(before.body).toContain(MASK);
       expect(before.body).not.toContain('482913');
       const jobs = await h.db.kysely.selectFrom('jobs').select('payload').execute();
@@ -82,7 +82,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       expect(mail.text).toContain('Your RefundDesk verification code is 482913.');
       expect(mail.text).toContain('Never share this code');
 
-      const after = await row(ctx, id);
+      const after = await row(id);
       expect(after.status).toBe('sent');
       expect(after.render_data).toBeNull();
       expect(JSON.stringify(after)).not.toContain('482913');
@@ -102,7 +102,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       const live = withConfig(h.ctx, { smtpUrl: smtp.url });
       const to = `sealed-${unique()}@example.test`;
       const queued = await queue(live, codeEmail(to, '864213'));
-      const waiting = await row(live, queued.id);
+      const waiting = await row(queued.id);
       expect(waiting.status).toBe('queued');
       expect(waiting.render_data).toMatch(/^v1\./);
       expect(await allRows(live)).not.toContain('864213');
@@ -115,7 +115,7 @@ describe.each(engines())('notifications on %s', (engine) => {
     const offline = withConfig(h.ctx, {});
     const local = await queue(offline, { ...codeEmail('13600136000', '357159'), channel: 'sms' });
     await drain(offline);
-    expect(await row(offline, local.id)).toMatchObject({ status: 'local' });
+    expect(await row(local.id)).toMatchObject({ status: 'local' });
     expect(await allRows(offline)).not.toContain('357159');
     expect((await revealLocalNotification(h.db.kysely, offline, local.id)).body).toContain('357159');
     const out: string[] = [];
@@ -128,7 +128,7 @@ describe.each(engines())('notifications on %s', (engine) => {
     // The notification id is the sealed data's AAD: copied onto another message, it does not open.
     const other = await queue(offline, { ...codeEmail('13600136001', '951753'), channel: 'sms' });
     await drain(offline);
-    const sealed = (await row(offline, local.id)).render_data;
+    const sealed = (await row(local.id)).render_data;
     await h.db.kysely.updateTable('notifications').set({ render_data: sealed }).where('id', '=', other.id).execute();
     await expect(revealLocalNotification(h.db.kysely, offline, other.id)).rejects.toThrow(/cannot be decrypted/);
   });
@@ -157,7 +157,7 @@ describe.each(engines())('notifications on %s', (engine) => {
       expect(mine[0].body.text).toBe(
         '您的 RefundDesk 验证码是 705512，5 分钟内有效。切勿将验证码告诉任何人，包括客服人员。',
       );
-      const r = await row(ctx, id);
+      const r = await row(id);
       expect(r).toMatchObject({ status: 'sent', provider_message_id: `gw-${gw.requests.length}`, render_data: null });
       expect(r.body).not.toContain('705512');
     } finally {
@@ -223,8 +223,8 @@ describe.each(engines())('notifications on %s', (engine) => {
     const mail = await queue(ctx, { ...codeEmail(to, '818283'), merchantId: h.ids.merchantId });
     const sms = await queue(ctx, { ...codeEmail('13700137000', '919293'), channel: 'sms' });
     await drain(ctx);
-    expect(await row(ctx, mail.id)).toMatchObject({ status: 'local', attempts: 0 });
-    expect(await row(ctx, sms.id)).toMatchObject({ status: 'local' });
+    expect(await row(mail.id)).toMatchObject({ status: 'local', attempts: 0 });
+    expect(await row(sms.id)).toMatchObject({ status: 'local' });
 
     const listed = await listOutbox(h.db.kysely, { limit: 500, merchantId: h.ids.merchantId });
     expect(listed.map((n) => n.id)).toContain(mail.id);

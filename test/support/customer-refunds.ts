@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { TEST_CARDS } from '../../src/payments/processor.js';
 import { type Harness, REFUND_PASSWORD } from './harness.js';
 
 type Sale = Record<string, unknown> & { id: string };
@@ -40,7 +41,7 @@ export async function failedCustomerRefund(
   ip?: string,
 ): Promise<{ sale: Sale; id: string; trackingSecret: string }> {
   const owner = await h.login('owner');
-  const sale = await h.sale(amount, { card: '4000000000000119', settled: true });
+  const sale = await h.sale(amount, { card: TEST_CARDS.refundFailsOnceProcessorError, settled: true });
   const { id, trackingSecret } = await customerRequest(h, sale, { ip });
   const approved = await h.app.inject({
     method: 'POST',

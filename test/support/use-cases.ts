@@ -21,14 +21,19 @@ export type Who =
   | 'apiKey'
   | 'otherApiKey';
 
-/** The code of the AppError `p` rejects with (and fails the test when it resolves). */
-export async function codeOf(p: Promise<unknown>): Promise<string> {
+/** The AppError `p` rejects with (and fails the test when it resolves or throws anything else). */
+export async function errorOf(p: Promise<unknown>): Promise<AppError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
   );
   expect(e, 'an expected error').toBeInstanceOf(AppError);
-  return (e as AppError).code;
+  return e as AppError;
+}
+
+/** The code of the AppError `p` rejects with (and fails the test when it resolves). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  return (await errorOf(p)).code;
 }
 
 /**
