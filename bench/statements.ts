@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/statements.ts [refunds]`: the SQL statements one API-key refund costs, counted
- * with the connection's `onQuery` hook — the request's, and the worker's jobs' (review, processing,
+ * and timed with the connection's `onQuery` hook — the request's, and the worker's jobs' (review, processing,
  * the owner's e-mail). Deterministic, unlike timings: a change that adds a statement shows here.
  * In process, on a throwaway SQLite file; not a test.
  */
@@ -16,7 +16,9 @@ import { call, prepareRefundDesk, settleDemoTerminal } from './refunddesk-setup.
 
 const N = Number(process.argv[2] ?? 20);
 let phase: 'setup' | 'request' | 'jobs' = 'setup';
-const counts = { request: new Map<string, number>(), jobs: new Map<string, number>() };
+/** Per phase, per SQL text (its first 100 characters): how many ran, and their time in ms. */
+type Tally = Map<string, { n: number; ms: number }>;
+const counts: Record<'request' | 'jobs', Tally> = { request: new Map(), jobs: new Map() };
 const config = {
   ...loadConfig({}),
   databaseUrl: join(makeTempDir(), 's.db'),
@@ -26,11 +28,14 @@ const config = {
   admissionMaxWaitingJobs: 0,
 };
 const { db, ctx } = await openContext(config, systemClock, {
-  onQuery: (sql) => {
+  onQuery: (sql, _parameters, ms) => {
     if (phase === 'setup') return;
     const m = counts[phase];
     const key = sql.replace(/\s+/g, ' ').slice(0, 100);
-    m.set(key, (m.get(key) ?? 0) + 1);
+    const t = m.get(key) ?? { n: 0, ms: 0 };
+    t.n++;
+    t.ms += ms;
+    m.set(key, t);
   },
 });
 await seedDemo(db, ctx);
@@ -49,14 +54,25 @@ for (const paymentId of setup.paymentIds) {
   });
 }
 phase = 'jobs';
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
 await drainJobs(db, ctx);
+const drained = { ms: performance.now() - t0, cpu: process.cpuUsage(cpu0) };
 phase = 'setup';
 await app.close();
 await db.close();
 
+// The time is each statement's as Kysely measures it (the driver's call, on the event loop), one
+// refund at a time: which statements cost, not a throughput figure.
+const us = (ms: number) => `${Math.round((ms * 1000) / N)} µs`.padStart(8);
+console.log(
+  `jobs drained in ${Math.round(drained.ms)} ms, process CPU ${Math.round((drained.cpu.user + drained.cpu.system) / N)} µs per refund`,
+);
 for (const [name, m] of Object.entries(counts)) {
-  const total = [...m.values()].reduce((a, b) => a + b, 0);
-  console.log(`${name}: ${(total / N).toFixed(1)} statements per refund`);
-  for (const [sql, n] of [...m].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / N).toFixed(1).padStart(5)}  ${sql}`);
+  const total = [...m.values()].reduce((a, b) => ({ n: a.n + b.n, ms: a.ms + b.ms }), { n: 0, ms: 0 });
+  console.log(`${name}: ${(total.n / N).toFixed(1)} statements per refund, ${us(total.ms).trim()} in them`);
+  for (const [sql, t] of [...m].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`  ${(t.n / N).toFixed(1).padStart(5)} ${us(t.ms)}  ${sql}`);
+  }
 }
 removeTempDirs();

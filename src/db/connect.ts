@@ -86,15 +86,18 @@ export function isPostgresUrl(url: string): boolean {
 export interface ConnectOptions {
   poolSize?: number;
   groupCommit?: boolean;
-  /** Told of every statement run (its SQL and parameters): for tests that read the query plans. */
-  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+  /**
+   * Told of every statement run (its SQL, parameters and how long it took, in ms): for tests that
+   * read the query plans and the bench that counts statements.
+   */
+  onQuery?: (sql: string, parameters: readonly unknown[], ms: number) => void;
 }
 
 export function connect(url: string, options: ConnectOptions = {}): Db {
   const { onQuery } = options;
   const log = onQuery
     ? (event: LogEvent) => {
-        if (event.level === 'query') onQuery(event.query.sql, event.query.parameters);
+        if (event.level === 'query') onQuery(event.query.sql, event.query.parameters, event.queryDurationMillis);
       }
     : undefined;
   if (isPostgresUrl(url)) {
