@@ -4,7 +4,7 @@ import * as refundPasswords from '../credentials/refund-password.service.js';
 import type { Db } from '../db/connect.js';
 import { failpoint } from '../db/failpoints.js';
 import { type Page, pageOf } from '../db/page.js';
-import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
+import { type Conn, hasRowLocks, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import {
   findReplay,
@@ -124,9 +124,11 @@ export async function lockRefund(
   trx: Tx,
   id: string,
 ): Promise<{ refund: LockedRefundRow; payment: LockedPayment } | undefined> {
-  const paymentId = (await repo.findRefundRow(trx, id))?.payment_id; // never changes
-  const payment = paymentId ? await payments.lockPayment(trx, paymentId) : undefined;
-  const refund = payment ? await repo.findRefundRow(trx, id) : undefined;
+  const before = await repo.findRefundRow(trx, id); // its payment_id never changes
+  const payment = before ? await payments.lockPayment(trx, before.payment_id) : undefined;
+  // Read again under the payment's row lock (PostgreSQL). On SQLite the transaction has held the
+  // database's write lock since its BEGIN IMMEDIATE: the first read already was current.
+  const refund = payment ? (hasRowLocks(trx) ? await repo.findRefundRow(trx, id) : before) : undefined;
   return refund && payment ? { refund: refund as LockedRefundRow, payment } : undefined;
 }
 
