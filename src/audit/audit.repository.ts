@@ -1,5 +1,5 @@
 import type { AuditChainTable, AuditEventTable } from '../audit/audit.tables.js';
-import { insertRow, prepare } from '../db/prepared.js';
+import { insertRows, prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import { type AuditEvent, type AuditOutcome, GENESIS_HASH, PLATFORM_CHAIN } from './audit-event.js';
 
@@ -34,22 +34,24 @@ export function auditRowToEvent(row: AuditEventTable): AuditEvent {
 }
 
 /**
- * Claims the next seq of `chain` and returns it with the hash of the row before it. One statement
- * either creates the head row (first event of the chain) or increments it; on PostgreSQL the
- * upsert takes the head row's lock, held to the end of the caller's transaction, so appends to one
- * chain serialise there while other chains proceed; on SQLite BEGIN IMMEDIATE already serialises.
- * A concurrent first append waits on the unique key, then takes the update path.
+ * Claims the next `count` seqs of `chain`: returns the first with the hash of the row before it.
+ * One statement either creates the head row (the chain's first events) or moves it on; on
+ * PostgreSQL the upsert takes the head row's lock, held to the end of the caller's transaction, so
+ * appends to one chain serialise there while other chains proceed; on SQLite BEGIN IMMEDIATE
+ * already serialises. A concurrent first append waits on the unique key, then takes the update path.
  */
-export async function claimNextSeq(trx: Tx, chain: string): Promise<{ seq: number; prevHash: string }> {
-  const row = await nextSeq.first(trx, { chain });
+export async function claimSeqs(trx: Tx, chain: string, count: number): Promise<{ seq: number; prevHash: string }> {
+  const row = await nextSeqs.first(trx, { chain, count });
   if (!row) throw new Error(`audit chain ${chain}: no head row returned`);
-  return { seq: Number(row.last_seq), prevHash: row.last_hash };
+  return { seq: Number(row.last_seq) - count + 1, prevHash: row.last_hash };
 }
-const nextSeq = prepare((c, v: { chain: string }) =>
+const nextSeqs = prepare((c, v: { chain: string; count: number }) =>
   c
     .insertInto('audit_chains')
-    .values({ chain: v.chain, last_seq: 1, last_hash: GENESIS_HASH })
-    .onConflict((oc) => oc.column('chain').doUpdateSet((eb) => ({ last_seq: eb('audit_chains.last_seq', '+', 1) })))
+    .values({ chain: v.chain, last_seq: v.count, last_hash: GENESIS_HASH })
+    .onConflict((oc) =>
+      oc.column('chain').doUpdateSet((eb) => ({ last_seq: eb('audit_chains.last_seq', '+', v.count) })),
+    )
     .returning(['last_seq', 'last_hash']),
 );
 
@@ -61,8 +63,9 @@ const headHashSet = prepare((c, v: { chain: string; seq: number; hash: string })
   c.updateTable('audit_chains').set({ last_hash: v.hash }).where('chain', '=', v.chain).where('last_seq', '=', v.seq),
 );
 
-export async function insertEvent(trx: Tx, row: AuditEventTable): Promise<void> {
-  await insertRow(trx, 'audit_events', row);
+/** Appends rows of one chain, in seq order. */
+export async function insertEvents(trx: Tx, rows: AuditEventTable[]): Promise<void> {
+  await insertRows(trx, 'audit_events', rows);
 }
 
 /** Every chain that has a head or any event (a chain with only one of them is itself tampering). */

@@ -114,6 +114,32 @@ describe.each(engines())('the audit log (%s)', (engine) => {
     expect(await verifyAuditChains(database.kysely, { chain: other })).toEqual({ ok: true, chains: 1, events: 11 });
   });
 
+  it('writes the events of concurrent use cases, two chains each in either order, and none of a failed one', async () => {
+    const a = freshChain();
+    const b = freshChain();
+    // On SQLite these meet in one group-commit batch, whose end writes every kept use case's events.
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        transaction(database, async (trx) => {
+          const [first, second] = i % 2 === 0 ? [a, b] : [b, a];
+          await recordAudit(trx, ctx, event(first, i));
+          await recordAudit(trx, ctx, event(second, i + 100));
+          if (i % 4 === 3) throw new Error(`use case ${i} failed`);
+        }),
+      ),
+    );
+    const kept = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(kept).toEqual([0, 1, 2, 4, 5, 6, 8, 9, 10]);
+    for (const chain of [a, b]) {
+      const rows = await rowsOf(chain);
+      expect(rows.map((r) => r.seq)).toEqual(kept.map((_, k) => k + 1));
+      // Each kept use case's event on this chain: `first` for even ones on a, odd ones on b.
+      const expected = kept.map((i) => ((i % 2 === 0) === (chain === a) ? `re_${i}` : `re_${i + 100}`));
+      expect(rows.map((r) => r.object_id).sort()).toEqual(expected.sort());
+      expect(await verifyAuditChains(database.kysely, { chain })).toEqual({ ok: true, chains: 1, events: kept.length });
+    }
+  });
+
   // Row locks exist on PostgreSQL only (SQLite has one writer at a time), so only there.
   (engine === 'postgres' ? it : () => {})(
     'never makes one merchant’s append wait for another merchant’s open one',

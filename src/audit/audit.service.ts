@@ -3,8 +3,9 @@ import { type Actor, canSeeMerchant, type Role, systemActor } from '../auth/acto
 import type { AppContext } from '../context.js';
 import { nowIso } from '../context.js';
 import type { Db } from '../db/connect.js';
+import type { GatheredWork } from '../db/gathered.js';
 import { type Page, pageOf } from '../db/page.js';
-import { atEnd, type Conn, type Tx, transaction } from '../db/transaction.js';
+import { atEndGathered, type Conn, type Tx, transaction } from '../db/transaction.js';
 import { forbidden, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { findMerchant, visibleMerchantIds } from '../merchants/merchant.service.js';
@@ -32,9 +33,12 @@ const MAX_DETAILS_CHARS = 16 * 1024;
 /**
  * Appends one event to the merchant's chain (or the platform chain when `merchantId` is null),
  * inside the caller's transaction, so the event commits or rolls back with the change it records.
- * Appends to one chain serialise on its head row until the caller commits: call this last in
- * the transaction, and record at most one chain per transaction (two chains taken in opposite
- * orders by two transactions can deadlock on PostgreSQL).
+ * The event is checked and keeps the time of the call; it is written at the transaction's end
+ * (`atEndGathered`), with the other events of that transaction — on SQLite, of its whole
+ * group-commit batch — one chain at a time in the chains' name order: each chain's head is claimed
+ * once for all its new events (on PostgreSQL its row lock, held to COMMIT, serialises appends to
+ * one chain; merchants never queue behind each other), and taken last in every transaction, in
+ * one order, the chains never stand in a deadlock.
  * @throws UnsafeAuditRecordError (a bug in the caller: a secret-like key, a card number, a bad action)
  */
 export async function recordAudit(trx: Tx, ctx: AppContext, input: AuditInput): Promise<void> {
@@ -43,34 +47,48 @@ export async function recordAudit(trx: Tx, ctx: AppContext, input: AuditInput): 
   if (details.length > MAX_DETAILS_CHARS) {
     throw new UnsafeAuditRecordError('details', `larger than ${MAX_DETAILS_CHARS} characters`);
   }
-  const chain = chainOf(input.merchantId);
-  const at = nowIso(ctx);
-  const id = newId('aud');
-  // The chain's row lock is the last lock of every transaction (`atEnd`); the event keeps the time
-  // of the call.
-  await atEnd(trx, async () => {
-    const { seq, prevHash } = await repo.claimNextSeq(trx, chain);
-    const unhashed = {
-      id,
-      chain,
-      seq,
-      at,
-      actor_kind: input.actor.kind,
-      actor_id: input.actor.id,
-      action: input.action,
-      outcome: input.outcome,
-      object_type: input.objectType ?? null,
-      object_id: input.objectId ?? null,
-      terminal_id: input.terminalId ?? null,
-      ip: input.ip ?? input.actor.ip ?? null,
-      details,
-      prev_hash: prevHash,
-    };
-    const row: AuditEventTable = { ...unhashed, hash: auditHash(unhashed) };
-    await repo.insertEvent(trx, row);
-    await repo.setHeadHash(trx, chain, seq, row.hash);
+  await atEndGathered(trx, chainAppends, {
+    id: newId('aud'),
+    chain: chainOf(input.merchantId),
+    at: nowIso(ctx),
+    actor_kind: input.actor.kind,
+    actor_id: input.actor.id,
+    action: input.action,
+    outcome: input.outcome,
+    object_type: input.objectType ?? null,
+    object_id: input.objectId ?? null,
+    terminal_id: input.terminalId ?? null,
+    ip: input.ip ?? input.actor.ip ?? null,
+    details,
   });
 }
+
+/** An event checked and waiting for its place in its chain: everything but its seq and hashes. */
+type PendingEvent = Omit<AuditEventTable, 'seq' | 'prev_hash' | 'hash'>;
+
+/** Writes a transaction's events: per chain, in name order, its head claimed once for all of them. */
+const chainAppends: GatheredWork<PendingEvent> = {
+  async flush(trx, events) {
+    const byChain = new Map<string, PendingEvent[]>();
+    for (const e of events) {
+      const list = byChain.get(e.chain);
+      if (list) list.push(e);
+      else byChain.set(e.chain, [e]);
+    }
+    for (const chain of [...byChain.keys()].sort()) {
+      const pending = byChain.get(chain) as PendingEvent[];
+      const first = await repo.claimSeqs(trx, chain, pending.length);
+      let prevHash = first.prevHash;
+      const rows = pending.map((e, i): AuditEventTable => {
+        const unhashed = { ...e, seq: first.seq + i, prev_hash: prevHash };
+        prevHash = auditHash(unhashed);
+        return { ...unhashed, hash: prevHash };
+      });
+      await repo.insertEvents(trx, rows);
+      await repo.setHeadHash(trx, chain, first.seq + rows.length - 1, prevHash);
+    }
+  },
+};
 
 /**
  * Appends one event in a transaction of its own (it takes the database): for what happens outside

@@ -3,8 +3,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { connect, type Db } from './connect.js';
+import type { GatheredWork } from './gathered.js';
 import { BATCH_LIMITS, committerOf } from './group-commit.js';
-import { onCommit, transaction } from './transaction.js';
+import { atEndGathered, onCommit, transaction } from './transaction.js';
 
 /**
  * Group commit: concurrent use cases share one COMMIT on SQLite, each all-or-nothing in its own
@@ -103,6 +104,58 @@ describe.each(engines())('transactions committed together (%s)', (engine) => {
       ),
     );
     expect(seen.sort()).toEqual(['effect 1', 'effect 3']);
+  });
+
+  it('does gathered work once at the end, with the items of every use case kept, none of one rolled back', async () => {
+    const flushes: number[][] = [];
+    // Each item is a mark written at the end: the flush's rows commit or roll back with the rest.
+    const marksAtEnd: GatheredWork<number> = {
+      async flush(tx, items) {
+        flushes.push([...items]);
+        for (const n of items) await sql`insert into marks (n) values (${n})`.execute(tx);
+      },
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: 9 }, (_, i) =>
+        transaction(db, async (tx) => {
+          await atEndGathered(tx, marksAtEnd, 7_000 + i * 10);
+          await atEndGathered(tx, marksAtEnd, 7_000 + i * 10 + 1);
+          if (i % 3 === 1) throw new Error(`unit ${i} fails`);
+        }),
+      ),
+    );
+    const kept = [0, 2, 3, 5, 6, 8];
+    for (const [i, r] of results.entries()) {
+      expect(r.status, `unit ${i}`).toBe(kept.includes(i) ? 'fulfilled' : 'rejected');
+      for (const n of [7_000 + i * 10, 7_001 + i * 10]) expect(await committed(n), `mark ${n}`).toBe(kept.includes(i));
+    }
+    const flushed = flushes.flat();
+    expect(flushed.sort()).toEqual(kept.flatMap((i) => [7_000 + i * 10, 7_001 + i * 10]));
+    if (engine === 'sqlite')
+      expect(flushes.length).toBe(batches.length); // once per batch: here one for all
+    else expect(flushes.map((f) => f.length)).toEqual(kept.map(() => 2)); // once per use case's own transaction
+  });
+
+  it('fails every use case of the transaction whose gathered work throws: nothing of it is stored', async () => {
+    const refused: GatheredWork<number> = {
+      async flush(tx, items) {
+        await sql`insert into marks (n) values (${items[0]})`.execute(tx);
+        throw new Error('the gathered work failed');
+      },
+    };
+    const results = await Promise.allSettled([
+      insert(8_000),
+      transaction(db, async (tx) => {
+        await sql`insert into marks (n) values (8001)`.execute(tx);
+        await atEndGathered(tx, refused, 8_002);
+      }),
+    ]);
+    expect(results[1].status).toBe('rejected');
+    expect(await committed(8_001)).toBe(false);
+    expect(await committed(8_002)).toBe(false);
+    // SQLite: the work ran for the whole batch, so its other use case is not stored either.
+    expect(results[0].status).toBe(engine === 'sqlite' ? 'rejected' : 'fulfilled');
+    expect(await committed(8_000)).toBe(engine !== 'sqlite');
   });
 
   // SQLite's own: PostgreSQL runs one transaction per use case, so there is no batch to break.

@@ -1,5 +1,6 @@
 import type { ControlledTransaction } from 'kysely';
 import type { Db } from './connect.js';
+import { Gathered } from './gathered.js';
 import type { Database } from './schema.js';
 
 /**
@@ -13,7 +14,9 @@ import type { Database } from './schema.js';
  * work commits together. A caller's promise resolves only after the COMMIT that covers its work
  * has returned, so nothing is acknowledged before it is durable, and `onCommit` effects (waking
  * the worker, webhooks, e-mail) start only then. If the COMMIT itself fails, every use case of the
- * batch gets that error: none was acknowledged, none is stored.
+ * batch gets that error: none was acknowledged, none is stored. What the kept use cases handed to
+ * the transaction's end (`atEndGathered`: audit events, new jobs) is done once for all of them just
+ * before the COMMIT; if that throws, the batch fails the same way.
  *
  * A batch starts on `setImmediate`, after the event loop has read every request that is ready, so
  * concurrent requests meet in it; it takes what is queued, and what queues while it runs, up to
@@ -47,6 +50,8 @@ export type UnitTx = ControlledTransaction<Database, string[]>;
 /** A queued use case: `run` does its work in its savepoint; then exactly one of `succeed` or `fail`. */
 export interface Unit {
   run(tx: UnitTx): Promise<void>;
+  /** What its work left for the end of the transaction (`atEndGathered`): done once for the batch. */
+  gathered?: Gathered;
   /** Its work is committed: resolve the caller, run its effects. */
   succeed(): void;
   /** Its work is not stored: reject the caller. */
@@ -99,14 +104,17 @@ class GroupCommitter {
       return;
     }
     const done: Unit[] = [];
+    const gathered = new Gathered();
     let broken: { error: unknown; unit?: Unit } | undefined;
     const { maxUnits, maxBatchMs, sliceMs, repliesPerTurn } = this.limits;
     let slice = started;
     while (this.#queue.length > 0 && done.length < maxUnits) {
       const unit = this.#queue.shift() as Unit;
       const outcome = await runInSavepoint(trx, unit);
-      if (outcome === 'kept') done.push(unit);
-      else if (outcome !== 'undone') {
+      if (outcome === 'kept') {
+        done.push(unit);
+        if (unit.gathered) gathered.merge(unit.gathered);
+      } else if (outcome !== 'undone') {
         broken = { error: outcome.ended, unit };
         break;
       }
@@ -119,6 +127,7 @@ class GroupCommitter {
     }
     if (!broken) {
       try {
+        await gathered.flush(trx);
         await trx.commit().execute();
       } catch (e) {
         broken = { error: e };

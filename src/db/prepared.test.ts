@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { connect, type Db } from './connect.js';
 import { migrateToLatest } from './migrate.js';
-import { insertRow, prepare } from './prepared.js';
+import { insertRow, insertRows, prepare, ROWS_PER_INSERT } from './prepared.js';
 import { transaction } from './transaction.js';
 
 /** Queries compiled once and run with new values: the same SQL and the same results as Kysely's own. */
@@ -98,6 +98,38 @@ describe.each(engines())('prepared queries (%s)', (engine) => {
     await expect(
       insertRow(db.kysely, 'seed_runs', { name: 'one', started_at: 't5', completed_at: null }),
     ).rejects.toThrow();
+  });
+
+  it('inserts many rows, several to a statement, in order, with the one-row text for one row', async () => {
+    const run = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        name: `many-${from + i}`,
+        started_at: `m${from + i}`,
+        completed_at: null,
+      }));
+    statements.length = 0;
+    await insertRows(db.kysely, 'seed_runs', run(ROWS_PER_INSERT + 1, 100));
+    expect(statements).toHaveLength(2); // a full statement, then one row
+    expect(statements[0].match(/\(/g)?.length).toBe(ROWS_PER_INSERT + 1); // the column list, then one per row
+    const [one] = statements.splice(1);
+    statements.length = 0;
+    await insertRow(db.kysely, 'seed_runs', run(1, 200)[0]);
+    expect(statements).toEqual([one]); // one row is insertRow's own statement
+    await insertRows(db.kysely, 'seed_runs', []);
+    expect(statements).toHaveLength(1); // no rows, no statement
+    const rows = await db.kysely
+      .selectFrom('seed_runs')
+      .selectAll()
+      .where('name', 'like', 'many-%')
+      .orderBy('started_at')
+      .execute();
+    expect(rows).toEqual([...run(ROWS_PER_INSERT + 1, 100), ...run(1, 200)]);
+    await expect(
+      insertRows(db.kysely, 'seed_runs', [
+        { name: 'x1', started_at: 'x', completed_at: null },
+        { name: 'x2', started_at: 'x', completed_at: undefined as never },
+      ]),
+    ).rejects.toThrow(/different columns/);
   });
 
   it('refuses a builder that computes with a value instead of passing it', async () => {

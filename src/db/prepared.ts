@@ -104,16 +104,58 @@ type RowOf<T extends keyof Database> = Database[T];
  */
 export async function insertRow<T extends keyof Database>(conn: Conn, table: T, row: RowOf<T>): Promise<void> {
   const values = row as unknown as Record<string, unknown>;
-  const columns = Object.keys(values).filter((k) => values[k] !== undefined);
-  const key = `${table}(${columns.join(',')})`;
+  await insertOf(table, columnsOf(values), 1).changed(conn, values);
+}
+
+/** Rows per statement of `insertRows` at most: it keeps the texts few (one per count up to this). */
+export const ROWS_PER_INSERT = 16;
+
+/**
+ * Inserts `rows` into `table`, in order, `ROWS_PER_INSERT` at most per statement (one statement
+ * for many rows costs one call instead of one each). All rows must have the same columns set.
+ * Compiled once per table, set of columns and number of rows.
+ */
+export async function insertRows<T extends keyof Database>(
+  conn: Conn,
+  table: T,
+  rows: readonly RowOf<T>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const all = rows as unknown as Record<string, unknown>[];
+  const columns = columnsOf(all[0]);
+  for (let start = 0; start < all.length; start += ROWS_PER_INSERT) {
+    const chunk = all.slice(start, start + ROWS_PER_INSERT);
+    const values: Record<string, unknown> = {};
+    chunk.forEach((row, i) => {
+      if (columnsOf(row).join() !== columns.join()) throw new Error(`insertRows(${table}): rows set different columns`);
+      for (const k of columns) values[valueName(chunk.length, i, k)] = row[k];
+    });
+    await insertOf(table, columns, chunk.length).changed(conn, values);
+  }
+}
+
+/** The columns a row sets: those whose value is not undefined (Kysely's `values()` leaves those out). */
+const columnsOf = (row: Record<string, unknown>) => Object.keys(row).filter((k) => row[k] !== undefined);
+
+/** One row's values are named by column; several rows' by row and column (`0.id`, `1.id`…). */
+const valueName = (count: number, i: number, column: string) => (count === 1 ? column : `${i}.${column}`);
+
+function insertOf(table: keyof Database, columns: string[], count: number) {
+  const key = `${table}(${columns.join(',')})×${count}`;
   let p = inserts.get(key);
   if (!p) {
     p = prepare<Record<string, unknown>, unknown>((c, v) =>
       // biome-ignore lint/suspicious/noExplicitAny: the table and its columns are checked by the caller's type
-      (c as any).insertInto(table).values(Object.fromEntries(columns.map((k) => [k, v[k]]))),
+      (c as any)
+        .insertInto(table)
+        .values(
+          Array.from({ length: count }, (_, i) =>
+            Object.fromEntries(columns.map((k) => [k, v[valueName(count, i, k)]])),
+          ),
+        ),
     );
     inserts.set(key, p);
   }
-  await p.changed(conn, values);
+  return p;
 }
 const inserts = new Map<string, Prepared<Record<string, unknown>, unknown>>();

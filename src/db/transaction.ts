@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import type { Db } from './connect.js';
+import { Gathered, type GatheredWork } from './gathered.js';
 import { committerOf } from './group-commit.js';
 import type { Database } from './schema.js';
 
@@ -12,6 +13,8 @@ export type Conn = Kysely<Database>;
 const afterCommit = new WeakMap<Tx, (() => void)[]>();
 /** Work that must be the transaction's last, by transaction (see `atEnd`). */
 const lastSteps = new WeakMap<Tx, (() => Promise<void>)[]>();
+/** Items for work done once at the end (`atEndGathered`), by transaction, and whether a batch does it. */
+const gatheredOf = new WeakMap<Tx, { items: Gathered; byBatch: boolean }>();
 
 /** Told of every transaction's end: how it ended and how long it took (the metrics, src/metrics/). */
 export type TransactionObserver = (outcome: 'commit' | 'rollback', seconds: number) => void;
@@ -42,6 +45,7 @@ export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promi
         run: async (trx) => {
           value = await part.run(trx);
         },
+        gathered: part.gathered,
         succeed: () => resolve(part.committed(value)),
         fail: (error) => {
           part.rolledBack();
@@ -62,11 +66,13 @@ export async function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promi
 
 /**
  * One use case's part of a transaction, whichever way it commits: `fn` and then its last steps
- * (`atEnd`) in `trx`; once committed, the observer told and the `onCommit` effects run, in order.
+ * (`atEnd`, `atEndGathered`) in `trx`; once committed, the observer told and the `onCommit`
+ * effects run, in order. In a group-commit batch its gathered items are left to the batch.
  */
 function ownPart<T>(db: Db, fn: (trx: Tx) => Promise<T>) {
   const effects: (() => void)[] = [];
   const steps: (() => Promise<void>)[] = [];
+  const gathered = new Gathered();
   const observer = observers.get(db);
   const started = observer ? performance.now() : 0;
   const seconds = () => (performance.now() - started) / 1000;
@@ -74,6 +80,7 @@ function ownPart<T>(db: Db, fn: (trx: Tx) => Promise<T>) {
     async run(trx: Tx): Promise<T> {
       afterCommit.set(trx, effects);
       lastSteps.set(trx, steps);
+      gatheredOf.set(trx, { items: gathered, byBatch: db.groupCommit });
       const value = await fn(trx);
       for (let i = 0; i < steps.length; i++) await steps[i](); // in order; a step may add more
       return value;
@@ -86,6 +93,7 @@ function ownPart<T>(db: Db, fn: (trx: Tx) => Promise<T>) {
     rolledBack(): void {
       observer?.('rollback', seconds());
     },
+    gathered,
   };
 }
 
@@ -102,16 +110,31 @@ export function onCommit(tx: Tx, effect: () => void): void {
 
 /**
  * Runs `step` inside the transaction `tx`, after the caller's work and just before COMMIT, in the
- * order registered. The audit chain uses it: appending takes the merchant's chain row lock, and
- * taken last in every transaction it can never stand between two other locks taken in opposite
- * orders (the money checker found a sale and a counter refund deadlocked on PostgreSQL: one held
- * the chain and wanted the terminal's 凭证号 counter, the other the reverse). Outside a transaction
- * opened by `transaction()` the step runs at once.
+ * order registered. The audit chain's appends run there (through `atEndGathered`): appending takes
+ * the merchant's chain row lock, and taken last in every transaction it can never stand between
+ * two other locks taken in opposite orders (the money checker found a sale and a counter refund
+ * deadlocked on PostgreSQL: one held the chain and wanted the terminal's 凭证号 counter, the other
+ * the reverse). Outside a transaction opened by `transaction()` the step runs at once.
  */
 export async function atEnd(tx: Tx, step: () => Promise<void>): Promise<void> {
   const steps = lastSteps.get(tx);
   if (steps) steps.push(step);
   else await step();
+}
+
+/**
+ * Hands `item` to `work`, which runs once at the transaction's end for every item handed to it
+ * there (`GatheredWork`): in the use case's `atEnd` order on PostgreSQL, where the transaction is
+ * the use case's own; on SQLite after every use case of the group-commit batch, once for all of
+ * them, just before the batch's COMMIT (items of a use case rolled back to its savepoint are
+ * dropped with it). Outside a transaction opened by `transaction()` the work runs at once.
+ */
+export async function atEndGathered<I>(tx: Tx, work: GatheredWork<I>, item: I): Promise<void> {
+  const state = gatheredOf.get(tx);
+  if (!state) return work.flush(tx, [item]);
+  if (state.items.add(work, item) && !state.byBatch) {
+    await atEnd(tx, () => state.items.flushOne(tx, work));
+  }
 }
 
 /** True where `SELECT … FOR UPDATE` exists (PostgreSQL); SQLite's write lock already serialises. */

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely';
-import { insertRow, prepare } from '../db/prepared.js';
+import { insertRows, prepare } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type { JobTable } from '../jobs/job.tables.js';
@@ -15,8 +15,8 @@ const waitingAt = (now: string) => (eb: ExpressionBuilder<Database, 'jobs'>) =>
     eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]),
   ]);
 
-export async function insertJob(trx: Tx, row: JobTable): Promise<void> {
-  await insertRow(trx, 'jobs', row);
+export async function insertJobs(trx: Tx, rows: readonly JobTable[]): Promise<void> {
+  await insertRows(trx, 'jobs', rows);
 }
 
 /**

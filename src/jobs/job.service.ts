@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connect.js';
-import { type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
+import type { GatheredWork } from '../db/gathered.js';
+import { atEndGathered, type Conn, onCommit, type Tx, transaction } from '../db/transaction.js';
 import { newId } from '../ids.js';
 import * as repo from './job.repository.js';
+import type { JobTable } from './job.tables.js';
 
 /**
  * The transactional outbox: a job is queued in the same transaction as the change that needs it,
@@ -35,7 +37,9 @@ export function installJobHandlers(all: JobHandlers): void {
 
 /**
  * Queues a job in the caller's transaction; once that transaction commits (never if it rolls
- * back), the local worker is woken so the job runs at once.
+ * back), the local worker is woken so the job runs at once. The row is written at the
+ * transaction's end with the other jobs queued there (`atEndGathered`: on SQLite, the whole
+ * group-commit batch's), several to a statement.
  */
 export async function enqueueJob(
   trx: Tx,
@@ -45,7 +49,7 @@ export async function enqueueJob(
   runAt: Date = ctx.clock.now(),
 ): Promise<void> {
   const at = ctx.clock.now().toISOString();
-  await repo.insertJob(trx, {
+  await atEndGathered(trx, jobInserts, {
     id: newId('job'),
     kind,
     payload: JSON.stringify(payload),
@@ -59,6 +63,7 @@ export async function enqueueJob(
   });
   onCommit(trx, () => ctx.wakeWorker());
 }
+const jobInserts: GatheredWork<JobTable> = { flush: (trx, rows) => repo.insertJobs(trx, rows) };
 
 const LOCK_MS = 60_000;
 
