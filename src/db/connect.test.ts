@@ -20,7 +20,7 @@ describe('a SQLite connection', () => {
   const pragma = async (name: string) =>
     Object.values((await sql.raw(`pragma ${name}`).execute(db?.kysely as Db['kysely'])).rows[0] as object)[0];
 
-  it('is WAL with synchronous=FULL, busy_timeout, foreign keys, secure_delete and a 2,000 KiB page cache', async () => {
+  it('is WAL with synchronous=FULL, busy_timeout, foreign keys, secure_delete, a 2,000 KiB page cache and temp files in memory', async () => {
     db = connect(join(dir, 'pragmas.db'));
     expect(await pragma('journal_mode')).toBe('wal');
     expect(await pragma('synchronous')).toBe(2); // FULL
@@ -29,6 +29,7 @@ describe('a SQLite connection', () => {
     expect(await pragma('secure_delete')).toBe(1);
     // Negative: KiB. better-sqlite3's build default is -16000, which filled up and stayed resident.
     expect(await pragma('cache_size')).toBe(-2000);
+    expect(await pragma('temp_store')).toBe(2); // MEMORY: the savepoints' sub-journals stay off the disk
   });
 
   it('prepares each SQL text once, however often it runs', async () => {
