@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, type ThrowawayDatabase, throwawayDatabase } from '../../test/support/engines.js';
 import { connect, type Db } from './connect.js';
 import { migrateToLatest } from './migrate.js';
-import { insertRow, insertRows, prepare, ROWS_PER_INSERT } from './prepared.js';
+import { insertRow, insertRows, insertRowUnlessClash, prepare, prepareEach, ROWS_PER_INSERT } from './prepared.js';
 import { transaction } from './transaction.js';
 
 /** Queries compiled once and run with new values: the same SQL and the same results as Kysely's own. */
@@ -130,6 +130,31 @@ describe.each(engines())('prepared queries (%s)', (engine) => {
         { name: 'x2', started_at: 'x', completed_at: undefined as never },
       ]),
     ).rejects.toThrow(/different columns/);
+  });
+
+  it('prepares one query per shape, and inserts nothing on a clash of the unique column named', async () => {
+    const finish = prepareEach(
+      (s: { setsEnd: boolean }) => String(s.setsEnd),
+      (c, v: { name: string; end: string | null }, s) =>
+        c
+          .updateTable('seed_runs')
+          .set(s.setsEnd ? { completed_at: v.end } : { started_at: 'restarted' })
+          .where('name', '=', v.name),
+    );
+    const run = (started: string) => ({ name: 'shape', started_at: started, completed_at: null });
+    expect(await insertRowUnlessClash(db.kysely, 'seed_runs', run('s'), 'name')).toBe(true);
+    expect(await insertRowUnlessClash(db.kysely, 'seed_runs', run('again'), 'name')).toBe(false);
+    statements.length = 0;
+    expect(await finish({ setsEnd: true }).changed(db.kysely, { name: 'shape', end: 'e1' })).toBe(1);
+    expect(await finish({ setsEnd: false }).changed(db.kysely, { name: 'shape', end: null })).toBe(1);
+    expect(finish({ setsEnd: true })).toBe(finish({ setsEnd: true })); // the same prepared query for a shape
+    expect(statements[0]).toMatch(/set "completed_at" = /);
+    expect(statements[1]).toMatch(/set "started_at" = /);
+    expect(await db.kysely.selectFrom('seed_runs').selectAll().where('name', '=', 'shape').executeTakeFirst()).toEqual({
+      name: 'shape',
+      started_at: 'restarted',
+      completed_at: 'e1',
+    });
   });
 
   it('refuses a builder that computes with a value instead of passing it', async () => {

@@ -104,7 +104,7 @@ type RowOf<T extends keyof Database> = Database[T];
  */
 export async function insertRow<T extends keyof Database>(conn: Conn, table: T, row: RowOf<T>): Promise<void> {
   const values = row as unknown as Record<string, unknown>;
-  await insertOf(table, columnsOf(values), 1).changed(conn, values);
+  await insertOf({ table, columns: columnsOf(values), count: 1 }).changed(conn, values);
 }
 
 /** Rows per statement of `insertRows` at most: it keeps the texts few (one per count up to this). */
@@ -130,7 +130,7 @@ export async function insertRows<T extends keyof Database>(
       if (columnsOf(row).join() !== columns.join()) throw new Error(`insertRows(${table}): rows set different columns`);
       for (const k of columns) values[valueName(chunk.length, i, k)] = row[k];
     });
-    await insertOf(table, columns, chunk.length).changed(conn, values);
+    await insertOf({ table, columns, count: chunk.length }).changed(conn, values);
   }
 }
 
@@ -140,22 +140,60 @@ const columnsOf = (row: Record<string, unknown>) => Object.keys(row).filter((k) 
 /** One row's values are named by column; several rows' by row and column (`0.id`, `1.id`…). */
 const valueName = (count: number, i: number, column: string) => (count === 1 ? column : `${i}.${column}`);
 
-function insertOf(table: keyof Database, columns: string[], count: number) {
-  const key = `${table}(${columns.join(',')})×${count}`;
-  let p = inserts.get(key);
-  if (!p) {
-    p = prepare<Record<string, unknown>, unknown>((c, v) =>
-      // biome-ignore lint/suspicious/noExplicitAny: the table and its columns are checked by the caller's type
-      (c as any)
-        .insertInto(table)
-        .values(
-          Array.from({ length: count }, (_, i) =>
-            Object.fromEntries(columns.map((k) => [k, v[valueName(count, i, k)]])),
-          ),
-        ),
-    );
-    inserts.set(key, p);
-  }
-  return p;
+/**
+ * A family of prepared queries whose shape varies with a few things (the columns an update sets,
+ * whether a value is tested for NULL): one query prepared per shape, found by `key(shape)`.
+ */
+export function prepareEach<S, V, R>(
+  key: (shape: S) => string,
+  build: (conn: Conn, v: V, shape: S) => Compilable<R>,
+): (shape: S) => Prepared<V, R> {
+  const byKey = new Map<string, Prepared<V, R>>();
+  return (shape) => {
+    const k = key(shape);
+    let p = byKey.get(k);
+    if (!p) {
+      p = prepare((c, v: V) => build(c, v, shape));
+      byKey.set(k, p);
+    }
+    return p;
+  };
 }
-const inserts = new Map<string, Prepared<Record<string, unknown>, unknown>>();
+
+/** An insert's shape: the table, the columns set, how many rows, and a unique column whose clash inserts nothing. */
+interface InsertShape {
+  table: keyof Database;
+  columns: string[];
+  count: number;
+  unlessClash?: string;
+}
+
+const insertOf = prepareEach<InsertShape, Record<string, unknown>, unknown>(
+  (s) => `${s.table}(${s.columns.join(',')})×${s.count}${s.unlessClash ? `?${s.unlessClash}` : ''}`,
+  (c, v, { table, columns, count, unlessClash }) => {
+    // biome-ignore lint/suspicious/noExplicitAny: the table and its columns are checked by the caller's type
+    const q = (c as any)
+      .insertInto(table)
+      .values(
+        Array.from({ length: count }, (_, i) => Object.fromEntries(columns.map((k) => [k, v[valueName(count, i, k)]]))),
+      );
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    return unlessClash ? q.onConflict((oc: any) => oc.column(unlessClash).doNothing()) : q;
+  },
+);
+
+/**
+ * `insertRow`, except that a row whose `unique` column clashes with a stored row inserts nothing
+ * (`ON CONFLICT (unique) DO NOTHING`): true when the row was inserted.
+ */
+export async function insertRowUnlessClash<T extends keyof Database>(
+  conn: Conn,
+  table: T,
+  row: RowOf<T>,
+  unique: keyof RowOf<T> & string,
+): Promise<boolean> {
+  const values = row as unknown as Record<string, unknown>;
+  return (
+    (await insertOf({ table, columns: columnsOf(values), count: 1, unlessClash: unique }).changed(conn, values)) === 1
+  );
+}

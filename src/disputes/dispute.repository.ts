@@ -1,3 +1,4 @@
+import { prepare } from '../db/prepared.js';
 import { type Conn, hasRowLocks, type Tx } from '../db/transaction.js';
 import type {
   CaseFileShareLinkTable,
@@ -24,13 +25,11 @@ export async function lockDisputeRow(trx: Tx, id: string): Promise<DisputeTable 
 }
 
 export async function findOpenDisputeOfPayment(conn: Conn, paymentId: string): Promise<DisputeTable | undefined> {
-  return conn
-    .selectFrom('disputes')
-    .selectAll()
-    .where('payment_id', '=', paymentId)
-    .where('status', '<>', 'closed')
-    .executeTakeFirst();
+  return openDisputeOf.first(conn, { paymentId });
 }
+const openDisputeOf = prepare((c, v: { paymentId: string }) =>
+  c.selectFrom('disputes').selectAll().where('payment_id', '=', v.paymentId).where('status', '<>', 'closed'),
+);
 
 /**
  * The conditional update behind every transition: it moves the dispute only if it is still in

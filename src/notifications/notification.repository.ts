@@ -1,3 +1,4 @@
+import { insertRowUnlessClash, prepare } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import type { NotificationTable } from '../notifications/notification.tables.js';
 import type { Notification, NotificationChannel, NotificationLanguage, NotificationStatus } from './notification.js';
@@ -5,12 +6,7 @@ import type { Notification, NotificationChannel, NotificationLanguage, Notificat
 /** Inserts the row unless its dedupe_key exists; true when inserted. Never raises on a duplicate,
  * so the caller's PostgreSQL transaction is not aborted by a unique violation. */
 export async function insertNotification(trx: Tx, row: NotificationTable): Promise<boolean> {
-  const r = await trx
-    .insertInto('notifications')
-    .values(row)
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  return insertRowUnlessClash(trx, 'notifications', row, 'dedupe_key');
 }
 
 export async function findNotificationIdByDedupeKey(conn: Conn, dedupeKey: string): Promise<string | undefined> {
@@ -19,8 +15,11 @@ export async function findNotificationIdByDedupeKey(conn: Conn, dedupeKey: strin
 }
 
 export async function findNotificationRow(conn: Conn, id: string): Promise<NotificationTable | undefined> {
-  return conn.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+  return notificationById.first(conn, { id });
 }
+const notificationById = prepare((c, v: { id: string }) =>
+  c.selectFrom('notifications').selectAll().where('id', '=', v.id),
+);
 
 export async function listNotificationRows(
   conn: Conn,
@@ -33,45 +32,49 @@ export async function listNotificationRows(
 
 /** queued → local (no provider configured). Keeps render_data so `outbox --reveal` can show it. */
 export async function markLocal(conn: Conn, id: string, at: string): Promise<boolean> {
-  const r = await conn
-    .updateTable('notifications')
-    .set({ status: 'local', sent_at: at, sending_until: null })
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await keptLocal.changed(conn, { id, at })) > 0;
 }
+const keptLocal = prepare((c, v: { id: string; at: string }) =>
+  c
+    .updateTable('notifications')
+    .set({ status: 'local', sent_at: v.at, sending_until: null })
+    .where('id', '=', v.id)
+    .where('status', '=', 'queued'),
+);
 
 /**
  * Takes the sending lease: only one worker at a time may hand a notification to its provider.
  * Fails while another worker's lease runs, and once the notification left `queued`.
  */
 export async function claimForSending(conn: Conn, id: string, now: string, until: string): Promise<boolean> {
-  const r = await conn
-    .updateTable('notifications')
-    .set((eb) => ({ sending_until: until, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .where((eb) => eb.or([eb('sending_until', 'is', null), eb('sending_until', '<', now)]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await leaseTaken.changed(conn, { id, now, until })) > 0;
 }
+const leaseTaken = prepare((c, v: { id: string; now: string; until: string }) =>
+  c
+    .updateTable('notifications')
+    .set((eb) => ({ sending_until: v.until, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', v.id)
+    .where('status', '=', 'queued')
+    .where((eb) => eb.or([eb('sending_until', 'is', null), eb('sending_until', '<', v.now)])),
+);
 
 /** queued → sent; forgets the secret-bearing render_data in the same statement. */
 export async function markSent(conn: Conn, id: string, at: string, providerMessageId: string | null): Promise<void> {
-  await conn
+  await sent.changed(conn, { id, at, providerMessageId });
+}
+const sent = prepare((c, v: { id: string; at: string; providerMessageId: string | null }) =>
+  c
     .updateTable('notifications')
     .set({
       status: 'sent',
-      sent_at: at,
-      provider_message_id: providerMessageId,
+      sent_at: v.at,
+      provider_message_id: v.providerMessageId,
       render_data: null,
       sending_until: null,
     })
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .execute();
-}
+    .where('id', '=', v.id)
+    .where('status', '=', 'queued'),
+);
 
 /** Releases the lease after a failed send; `final` marks it failed and forgets render_data. */
 export async function recordFailure(conn: Conn, id: string, error: string, final: boolean): Promise<void> {

@@ -174,9 +174,13 @@ export async function insertBatch(trx: Tx, row: BatchTable): Promise<boolean> {
  * commit (its totals count the void), and a void that waited behind a settlement sees it settled.
  */
 export async function findBatchRow(conn: Conn, id: string, lock?: 'share'): Promise<BatchTable | undefined> {
-  const q = conn.selectFrom('batches').selectAll().where('id', '=', id);
-  return (lock && hasRowLocks(conn) ? q.forShare() : q).executeTakeFirst();
+  return (lock ? sharedBatchById : batchById).first(conn, { id });
 }
+const batchById = prepare((c, v: { id: string }) => c.selectFrom('batches').selectAll().where('id', '=', v.id));
+const sharedBatchById = prepare((c, v: { id: string }) => {
+  const q = c.selectFrom('batches').selectAll().where('id', '=', v.id);
+  return hasRowLocks(c) ? q.forShare() : q;
+});
 
 /** The terminal's settled batch with that number, or its last settled one. */
 export async function findSettledBatch(

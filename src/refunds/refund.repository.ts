@@ -1,4 +1,4 @@
-import { insertRow, prepare } from '../db/prepared.js';
+import { insertRow, prepare, prepareEach } from '../db/prepared.js';
 import type { Conn, Tx } from '../db/transaction.js';
 import type {
   RefundEventTable,
@@ -70,16 +70,23 @@ export async function updateStatus(
   read: Pick<RefundTable, 'id' | 'status' | 'failure_final' | 'acquirer_review'>,
   set: Partial<Omit<RefundTable, 'id' | 'status'>> & { status: RefundStatus; updated_at: string },
 ): Promise<boolean> {
-  const r = await trx
-    .updateTable('refunds')
-    .set(set)
-    .where('id', '=', read.id)
-    .where('status', '=', read.status)
-    .where('failure_final', '=', read.failure_final)
-    .where('acquirer_review', read.acquirer_review === null ? 'is' : '=', read.acquirer_review)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const columns = Object.keys(set).filter((k) => set[k as keyof typeof set] !== undefined);
+  const values = { ...set, was_id: read.id, was_status: read.status, was_final: read.failure_final };
+  const q = statusUpdate({ columns, reviewWasNull: read.acquirer_review === null });
+  return (await q.changed(trx, { ...values, was_review: read.acquirer_review })) === 1;
 }
+/** One prepared update per set of columns changed and per `acquirer_review` tested for NULL or a value. */
+const statusUpdate = prepareEach(
+  (s: { columns: string[]; reviewWasNull: boolean }) => `${s.columns.join()}|${s.reviewWasNull}`,
+  (c, v: Record<string, unknown>, s) =>
+    c
+      .updateTable('refunds')
+      .set(Object.fromEntries(s.columns.map((k) => [k, v[k]])))
+      .where('id', '=', v.was_id as string)
+      .where('status', '=', v.was_status as RefundStatus)
+      .where('failure_final', '=', v.was_final as number)
+      .where('acquirer_review', s.reviewWasNull ? 'is' : '=', s.reviewWasNull ? null : (v.was_review as string)),
+);
 
 /** A failed refund that could still be retried becomes final (its amount released); false if it was not. */
 export async function markFailureFinal(trx: Tx, id: string, at: string): Promise<boolean> {
@@ -117,9 +124,12 @@ export async function listRefundRows(conn: Conn, p: RefundPage): Promise<RefundT
 
 // ── policy ───────────────────────────────────────────────────────────────────
 
-export async function findPolicyRow(conn: Conn, merchantId: string) {
-  return conn.selectFrom('refund_policies').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
+export async function findPolicyRow(conn: Conn, merchantId: string): Promise<RefundPolicyTable | undefined> {
+  return policyOf.first(conn, { merchantId });
 }
+const policyOf = prepare((c, v: { merchantId: string }) =>
+  c.selectFrom('refund_policies').selectAll().where('merchant_id', '=', v.merchantId),
+);
 
 export async function upsertPolicy(conn: Conn, row: RefundPolicyTable): Promise<void> {
   const { merchant_id: _m, ...rest } = row;
