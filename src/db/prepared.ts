@@ -123,11 +123,12 @@ export async function insertRows<T extends keyof Database>(
   if (rows.length === 0) return;
   const all = rows as unknown as Record<string, unknown>[];
   const columns = columnsOf(all[0]);
+  const set = columns.join();
   for (let start = 0; start < all.length; start += ROWS_PER_INSERT) {
     const chunk = all.slice(start, start + ROWS_PER_INSERT);
     const values: Record<string, unknown> = {};
     chunk.forEach((row, i) => {
-      if (columnsOf(row).join() !== columns.join()) throw new Error(`insertRows(${table}): rows set different columns`);
+      if (columnsOf(row).join() !== set) throw new Error(`insertRows(${table}): rows set different columns`);
       for (const k of columns) values[valueName(chunk.length, i, k)] = row[k];
     });
     await insertOf({ table, columns, count: chunk.length }).changed(conn, values);

@@ -71,9 +71,14 @@ export async function updateStatus(
   set: Partial<Omit<RefundTable, 'id' | 'status'>> & { status: RefundStatus; updated_at: string },
 ): Promise<boolean> {
   const columns = Object.keys(set).filter((k) => set[k as keyof typeof set] !== undefined);
-  const values = { ...set, was_id: read.id, was_status: read.status, was_final: read.failure_final };
+  const was = {
+    was_id: read.id,
+    was_status: read.status,
+    was_final: read.failure_final,
+    was_review: read.acquirer_review,
+  };
   const q = statusUpdate({ columns, reviewWasNull: read.acquirer_review === null });
-  return (await q.changed(trx, { ...values, was_review: read.acquirer_review })) === 1;
+  return (await q.changed(trx, { ...set, ...was })) === 1;
 }
 /** One prepared update per set of columns changed and per `acquirer_review` tested for NULL or a value. */
 const statusUpdate = prepareEach(
