@@ -141,7 +141,13 @@ export async function findOpenBatch(
   terminalId: string,
   lock?: 'share' | 'update',
 ): Promise<BatchTable | undefined> {
-  const q = conn.selectFrom('batches').selectAll().where('terminal_id', '=', terminalId).where('status', '=', 'open');
+  // 'open' is a literal, as in the partial unique index batches_one_open_per_terminal: compared with
+  // a parameter, SQLite would plan the statement again for every value it is run with.
+  const q = conn
+    .selectFrom('batches')
+    .selectAll()
+    .where('terminal_id', '=', terminalId)
+    .where('status', '=', sql.lit('open'));
   if (!lock || !hasRowLocks(conn)) return q.executeTakeFirst();
   return (lock === 'share' ? q.forShare() : q.forUpdate()).executeTakeFirst();
 }

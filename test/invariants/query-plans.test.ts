@@ -156,8 +156,13 @@ describe.each(engines())('query plans stay indexed (%s)', (engine) => {
 
   async function wholeTableReads(text: string, parameters: readonly unknown[]): Promise<string[]> {
     if (engine === 'sqlite') {
+      // Planned with every value NULL: an index that only a value makes usable (a partial index
+      // whose condition the query states with a parameter) is re-planned on every run.
       const plan = await h.db.kysely.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`explain query plan ${text}`, [...parameters]),
+        CompiledQuery.raw(
+          `explain query plan ${text}`,
+          parameters.map(() => null),
+        ),
       );
       return (
         plan.rows
