@@ -18,6 +18,7 @@
  * (the first one has WORKER=off and takes the load), as a deployment on a machine with cores to
  * spare would run it; the counters of both processes are summed.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { refundLoad } from './load.js';
 import {
@@ -31,6 +32,7 @@ import {
 } from './procs.js';
 import { prepareRefundDesk, settleDemoTerminal } from './refunddesk-setup.js';
 import { fmt, metric } from './report.js';
+import { cpuSeconds, machineCpuSeconds } from './rss.js';
 import { sleep } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 60);
@@ -39,8 +41,23 @@ const SALES = Number(process.env.BENCH_SALES ?? 1000);
 const WORKER_PROCESS = process.env.BENCH_E2E_WORKER === 'process';
 const BASELINE_SECONDS = Number(process.env.BENCH_E2E_BASELINE_SECONDS ?? 15);
 
-/** Refunds/s of the request path alone: worker off, admission control off, its own database. */
-async function requestPathRate(dir: string): Promise<number> {
+/** Server and machine CPU seconds, to tell what each refund costs and whether the machine was full. */
+function cpuNow(pids: number[]) {
+  return { server: pids.reduce((a, pid) => a + cpuSeconds(pid), 0), ...machineCpuSeconds() };
+}
+type CpuReading = ReturnType<typeof cpuNow>;
+/** CPU ms per refund (the server's, the whole machine's) and the machine's busy cores, between two readings. */
+function cpuPer(from: CpuReading, to: CpuReading, refunds: number) {
+  const cores = availableParallelism();
+  return {
+    serverMs: ((to.server - from.server) / refunds) * 1000,
+    machineMs: ((to.busy - from.busy) / refunds) * 1000,
+    busyCores: ((to.busy - from.busy) / (to.all - from.all)) * cores,
+  };
+}
+
+/** Refunds/s of the request path alone (worker off, admission control off, its own database), and its CPU. */
+async function requestPathRate(dir: string) {
   const alone = await startServer(
     'RefundDesk (worker off)',
     SERVER_ENTRY,
@@ -50,6 +67,7 @@ async function requestPathRate(dir: string): Promise<number> {
   );
   const setup = await prepareRefundDesk(alone.url, SALES);
   await settleDemoTerminal(alone.url, setup.terminalId);
+  const cpu0 = cpuNow([alone.child.pid ?? 0]);
   const result = await refundLoad({
     url: alone.url,
     token: setup.refundKey,
@@ -57,8 +75,9 @@ async function requestPathRate(dir: string): Promise<number> {
     duration: BASELINE_SECONDS,
     rotation: { ids: setup.paymentIds, next: 0 },
   }).done;
+  const cpu = cpuPer(cpu0, cpuNow([alone.child.pid ?? 0]), result.ok);
   await alone.stop();
-  return result.ok / result.seconds;
+  return { rate: result.ok / result.seconds, cpu };
 }
 
 interface Sample {
@@ -66,14 +85,19 @@ interface Sample {
   due: number;
   created: number;
   succeeded: number;
+  cpu: CpuReading;
 }
 
 async function main(): Promise<void> {
   installCleanup();
   buildServer();
   const dir = makeTempDir();
-  const alone = await requestPathRate(dir);
-  console.log(`the request path alone (worker off, ${BASELINE_SECONDS}s): ${fmt.n(alone)} refunds/s`);
+  const { rate: alone, cpu: aloneCpu } = await requestPathRate(dir);
+  console.log(
+    `the request path alone (worker off, ${BASELINE_SECONDS}s): ${fmt.n(alone)} refunds/s, ` +
+      `${aloneCpu.serverMs.toFixed(2)} server CPU ms and ${aloneCpu.machineMs.toFixed(2)} machine CPU ms a refund, ` +
+      `${aloneCpu.busyCores.toFixed(2)} of ${availableParallelism()} cores busy`,
+  );
   const env = { DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'warn', REFUND_PROCESSING_DELAY_MS: '0' };
   const server = await startServer(
     WORKER_PROCESS ? 'RefundDesk (worker off)' : 'RefundDesk (worker on)',
@@ -93,6 +117,7 @@ async function main(): Promise<void> {
     const texts = await Promise.all(servers.map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
     const sum = (name: string, labels = '') => texts.reduce((a, t) => a + metric(t, name, labels), 0);
     return {
+      cpu: cpuNow(servers.map((s) => s.child.pid ?? 0)),
       at: performance.now() / 1000,
       due: metric(texts[0], 'refunddesk_jobs_backlog', 'state="due"'), // read from the shared database
       created: sum('refunddesk_refunds_created_total'),
@@ -154,6 +179,11 @@ async function main(): Promise<void> {
   const flat = late <= early * 1.5 + 50;
   const keepsUp = steadySucceeded >= 0.9 * steadyCreated;
   const atRate = steadySucceeded / alone;
+  // What a refund's whole life (request and jobs) costs in the steady state, against its request
+  // alone: with the machine already full running the request path alone, succeeded ÷ the request
+  // path alone can reach at most (cores ÷ cores busy then) × (request's CPU ÷ whole life's CPU).
+  const lifeCpu = cpuPer(steady.cpu, span.cpu, span.succeeded - steady.succeeded);
+  const ceiling = (availableParallelism() / aloneCpu.busyCores) * (aloneCpu.machineMs / lifeCpu.machineMs);
   console.log(
     [
       '',
@@ -162,6 +192,11 @@ async function main(): Promise<void> {
       `steady state (last two thirds): created ${fmt.n(steadyCreated)}/s, succeeded ${fmt.n(steadySucceeded)}/s (${fmt.x(steadySucceeded / steadyCreated)})`,
       'creation is held to the pace the worker keeps by admission control (ADMISSION_MAX_WAITING_JOBS, 2,000 jobs);',
       `the request path alone (target 2's rate), measured first in this run: ${fmt.n(alone)} refunds/s; succeeded in the steady state ÷ that: ${fmt.x(atRate)}`,
+      `CPU a refund, steady state (request and jobs, per refund succeeded): server ${lifeCpu.serverMs.toFixed(2)} ms ` +
+        `(${fmt.x(lifeCpu.serverMs / aloneCpu.serverMs)} the request alone), machine ${lifeCpu.machineMs.toFixed(2)} ms ` +
+        `(${fmt.x(lifeCpu.machineMs / aloneCpu.machineMs)}); ${lifeCpu.busyCores.toFixed(2)} of ${availableParallelism()} cores busy`,
+      `so on this machine succeeded ÷ the request path alone can reach at most ${fmt.x(ceiling)} ` +
+        `(cores ÷ cores busy running the request path alone × its machine CPU ÷ a whole life's)`,
       `backlog (jobs due): middle third mean ${fmt.n(early)}, last third mean ${fmt.n(late)}; drained ${drainSeconds.toFixed(1)}s after the load stopped`,
       `${flat ? 'met ' : 'MISS'}  3. backlog flat (last third ≤ 1.5× middle third + 50)`,
       `${keepsUp ? 'met ' : 'MISS'}  3. refunds succeed as fast as they are created, steady state (≥ 0.9×)`,

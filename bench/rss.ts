@@ -33,3 +33,13 @@ export function sampleRss(pid: number, everyMs = 250): { stop(): { peakMiB: numb
     },
   };
 }
+
+/**
+ * The whole machine's CPU seconds so far, from /proc/stat: busy (every state but idle and I/O wait,
+ * the load generator and PostgreSQL included) and all, summed over the cores.
+ */
+export function machineCpuSeconds(): { busy: number; all: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1, 9).map(Number);
+  const all = ticks.reduce((a, t) => a + t, 0);
+  return { busy: (all - ticks[3] - ticks[4]) / 100, all: all / 100 };
+}
