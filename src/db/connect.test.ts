@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, type Db } from './connect.js';
+import { transaction } from './transaction.js';
 
 /** The SQLite connection's settings: durability, locking, zeroed deletes, and what it keeps in memory. */
 describe('a SQLite connection', () => {
@@ -42,5 +43,55 @@ describe('a SQLite connection', () => {
     }
     expect(countOf('select ? as n')).toBe(1);
     expect(countOf('select ? + 1 as n')).toBe(1);
+  });
+
+  /**
+   * A database with table t whose write lock a second connection holds, as another process would;
+   * `turns` counts this event loop's turns (a 1 ms interval) while `body` runs.
+   */
+  const withLockHeld = async (
+    name: string,
+    busyTimeoutMs: number,
+    body: (other: SqliteDatabase.Database) => Promise<void>,
+  ) => {
+    const file = join(dir, name);
+    db = connect(file, { busyTimeoutMs });
+    await sql`create table t (n integer)`.execute(db.kysely);
+    const other = new SqliteDatabase(file);
+    other.exec('begin immediate');
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 1);
+    try {
+      await body(other);
+    } finally {
+      clearInterval(ticking);
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+    expect(turns).toBeGreaterThan(0);
+  };
+  const insert = (n: number) => transaction(db as Db, (tx) => sql`insert into t (n) values (${n})`.execute(tx));
+  const rows = async () => (await sql<{ n: number }>`select n from t`.execute(db?.kysely as Db['kysely'])).rows;
+
+  it('waits for a write lock another connection holds without holding the event loop, then commits', async () => {
+    await withLockHeld('lock-wait.db', 2000, async (other) => {
+      // Only this process's timers can let the lock go: SQLite's sleeping busy handler would hold the
+      // loop for all of busy_timeout and fail with SQLITE_BUSY.
+      setTimeout(() => other.exec('commit'), 50);
+      await insert(1);
+    });
+    expect(await rows()).toEqual([{ n: 1 }]);
+    expect(await pragma('busy_timeout')).toBe(2000); // restored for every other statement
+  });
+
+  it('gives up with SQLITE_BUSY after busy_timeout, the event loop free meanwhile, and stores nothing', async () => {
+    await withLockHeld('lock-timeout.db', 150, async () => {
+      const started = performance.now();
+      await expect(insert(1)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    });
+    expect(await rows()).toEqual([]);
+    await insert(2); // the connection is usable again at once
+    expect(await rows()).toEqual([{ n: 2 }]);
   });
 });
