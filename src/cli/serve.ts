@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction.js';
 import { buildApp } from '../http/app.js';
 import { purgeExpiredKeys } from '../idempotency/idempotency.service.js';
 import { purgeFinishedJobs } from '../jobs/job.service.js';
+import { closeSmtpPools } from '../notifications/email.js';
 import { attachWorker, openContext } from '../runtime.js';
 import { seedDemo } from '../seed/demo.js';
 
@@ -59,6 +60,7 @@ export async function serve(config: Config): Promise<void> {
     try {
       // Requests in flight and the worker's current job finish side by side; then the database.
       await Promise.all([settleBackupRuns(), app.close(), worker?.stop()]);
+      await closeSmtpPools(); // after the worker: its last send finishes on its connection
       await db.close();
     } catch (e) {
       app.log.error({ err: e }, 'error while shutting down');

@@ -13,6 +13,7 @@ import { transaction } from '../../src/db/transaction.js';
 import { buildApp } from '../../src/http/app.js';
 import { drainJobs } from '../../src/jobs/job.service.js';
 import * as merchants from '../../src/merchants/merchant.service.js';
+import { closeSmtpPools } from '../../src/notifications/email.js';
 import { openContext } from '../../src/runtime.js';
 import { DEMO, type DemoIds, seedDemo } from '../../src/seed/demo.js';
 import { type EngineName, throwawayDatabase } from './engines.js';
@@ -171,6 +172,7 @@ export async function openHarness(
     async close() {
       await settleBackupRuns();
       await app.close();
+      await closeSmtpPools();
       await db.close();
       await tdb.drop();
     },

@@ -7,16 +7,26 @@ export interface TestSmtp {
   port: number;
   url: string;
   messages: ParsedMail[];
+  /** How many connections clients have opened to it. */
+  connections(): number;
   to(address: string): ParsedMail[];
   close(): Promise<void>;
 }
 
 export async function startSmtp(port = 0, delayMs = 0): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
+  let connections = 0;
   const server = new SMTPServer({
+    onConnect(_session, done) {
+      connections++;
+      done();
+    },
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // Closing, it answers a connection a client keeps open (RefundDesk's pool) 421 at once, as a
+    // server going down does, instead of waiting 30 s for the client to leave.
+    closeTimeout: 50,
     onData(stream, _session, done) {
       simpleParser(stream).then(
         (m) => {
@@ -36,6 +46,7 @@ export async function startSmtp(port = 0, delayMs = 0): Promise<TestSmtp> {
     port: actual,
     url: `smtp://127.0.0.1:${actual}/?ignoreTLS=true`,
     messages,
+    connections: () => connections,
     to: (address) => messages.filter((m) => JSON.stringify(m.to).includes(address)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
