@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { engines, throwawayDatabase } from '../../test/support/engines.js';
 import { connect, type Db } from './connect.js';
 import { transaction } from './transaction.js';
 
@@ -93,5 +94,24 @@ describe('a SQLite connection', () => {
     expect(await rows()).toEqual([]);
     await insert(2); // the connection is usable again at once
     expect(await rows()).toEqual([{ n: 2 }]);
+  });
+});
+
+describe.each(engines().filter((e) => e === 'postgres'))('a %s connection', (engine) => {
+  it('parses a statement that takes values once per connection, then runs it by name', async () => {
+    const tdb = await throwawayDatabase(engine);
+    const db = connect(tdb.url, { poolSize: 1 });
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await sql<{ n: number }>`select ${i}::int + 1 as n`.execute(db.kysely)).rows).toEqual([{ n: i + 1 }]);
+      const kept = await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements`.execute(db.kysely);
+      expect(kept.rows).toEqual([{ name: expect.stringMatching(/^rd\d+$/), statement: 'select $1::int + 1 as n' }]);
+    } finally {
+      await db.close();
+      await tdb.drop();
+    }
   });
 });
