@@ -21,6 +21,8 @@ export interface Config {
   worker: boolean;
   /** SQLite: commit concurrent use cases together, one fsync for many (`GROUP_COMMIT=off` for one each). */
   groupCommit: boolean;
+  /** PostgreSQL: named statements, parsed once per connection (`PG_NAMED_STATEMENTS=off` behind a pooler that cannot keep them). */
+  pgNamedStatements: boolean;
   /** How long the simulated processor takes to settle a refund: refunds are asynchronous. */
   refundProcessingDelayMs: number;
   /**
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     worker: env.WORKER !== 'off',
     groupCommit: env.GROUP_COMMIT !== 'off',
+    pgNamedStatements: env.PG_NAMED_STATEMENTS !== 'off',
     refundProcessingDelayMs: int('REFUND_PROCESSING_DELAY_MS', 3000, env),
     stopGraceSeconds: Math.max(1, int('STOP_GRACE_SECONDS', 10, env)),
     admissionMaxWaitingJobs: Math.max(0, int('ADMISSION_MAX_WAITING_JOBS', 2000, env)),

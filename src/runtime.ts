@@ -29,7 +29,11 @@ export async function openContext(
   options: Pick<ConnectOptions, 'onQuery'> = {},
 ): Promise<Runtime> {
   installJobHandlers(jobHandlers);
-  const db = connect(config.databaseUrl, { groupCommit: config.groupCommit, ...options });
+  const db = connect(config.databaseUrl, {
+    groupCommit: config.groupCommit,
+    namedStatements: config.pgNamedStatements,
+    ...options,
+  });
   await migrateToLatest(db);
   const metrics = createMetrics();
   observeTransactions(db, metrics.transactionEnded);

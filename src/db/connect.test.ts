@@ -98,20 +98,30 @@ describe('a SQLite connection', () => {
 });
 
 describe.each(engines().filter((e) => e === 'postgres'))('a %s connection', (engine) => {
-  it('parses a statement that takes values once per connection, then runs it by name', async () => {
+  const keptAfterThreeRuns = async (options: { namedStatements?: boolean }) => {
     const tdb = await throwawayDatabase(engine);
-    const db = connect(tdb.url, { poolSize: 1 });
+    const db = connect(tdb.url, { poolSize: 1, ...options });
     try {
       for (let i = 0; i < 3; i++)
         expect((await sql<{ n: number }>`select ${i}::int + 1 as n`.execute(db.kysely)).rows).toEqual([{ n: i + 1 }]);
-      const kept = await sql<{
-        name: string;
-        statement: string;
-      }>`select name, statement from pg_prepared_statements`.execute(db.kysely);
-      expect(kept.rows).toEqual([{ name: expect.stringMatching(/^rd\d+$/), statement: 'select $1::int + 1 as n' }]);
+      return (
+        await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(
+          db.kysely,
+        )
+      ).rows;
     } finally {
       await db.close();
       await tdb.drop();
     }
+  };
+
+  it('parses a statement that takes values once per connection, then runs it by name', async () => {
+    expect(await keptAfterThreeRuns({})).toEqual([
+      { name: expect.stringMatching(/^rd\d+$/), statement: 'select $1::int + 1 as n' },
+    ]);
+  });
+
+  it('sends every statement unnamed with PG_NAMED_STATEMENTS=off (a pooler that cannot keep them)', async () => {
+    expect(await keptAfterThreeRuns({ namedStatements: false })).toEqual([]);
   });
 });

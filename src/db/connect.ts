@@ -63,7 +63,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
         await connection.executeQuery(CompiledQuery.raw('begin immediate'));
         return;
       } catch (e) {
-        if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw e;
+        // SQLITE_BUSY, or SQLITE_BUSY_RECOVERY while another connection recovers the log.
+        if (!String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY') || performance.now() >= deadline) throw e;
       } finally {
         this.#sqlite.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
       }
@@ -74,9 +75,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
-    readonly config: SqliteDialectConfig,
-    readonly sqlite: SqliteDatabase.Database,
-    readonly busyTimeoutMs: number,
+    private readonly config: SqliteDialectConfig,
+    private readonly sqlite: SqliteDatabase.Database,
+    private readonly busyTimeoutMs: number,
   ) {
     super(config);
   }
@@ -117,7 +118,9 @@ function withStatementCache(db: SqliteDatabase.Database, max = 500): SqliteDiale
  * generic one it reuses (the query-plan test checks every statement's generic plan is indexed).
  * Refunds by API key on PostgreSQL: 245 → 292 a second (bench/memory.ts, 2 alternating rounds).
  * The app's texts are a few hundred; past `MAX_NAMED` a new text goes unnamed, so nothing that
- * builds texts without bound (a long IN list) can fill every connection with statements.
+ * builds texts without bound (a long IN list) can fill every connection with statements. Behind a
+ * pooler that hands one server connection to many clients and cannot keep named statements
+ * (PgBouncer in transaction mode before 1.21), `PG_NAMED_STATEMENTS=off` sends them unnamed.
  */
 const MAX_NAMED = 2000;
 function namedStatements(pool: Pg.Pool): PostgresPool {
@@ -169,6 +172,8 @@ export interface ConnectOptions {
    * read the query plans and the bench that counts statements.
    */
   onQuery?: (sql: string, parameters: readonly unknown[], ms: number) => void;
+  /** PostgreSQL: send each SQL text that takes values as a named statement (on by default). */
+  namedStatements?: boolean;
   /** SQLite: how long a statement or a transaction waits for a lock another process holds (5,000 ms). */
   busyTimeoutMs?: number;
 }
@@ -185,7 +190,10 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
     // An idle client whose server went away (restart, failover) must not crash the process: the
     // pool drops it and the next query opens a new connection.
     pool.on('error', () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatements(pool) }), log });
+    const kysely = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: options.namedStatements === false ? pool : namedStatements(pool) }),
+      log,
+    });
     return { kysely, engine: 'postgres', groupCommit: false, close: () => kysely.destroy() };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
