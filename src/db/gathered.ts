@@ -3,9 +3,10 @@ import type { Database } from './schema.js';
 
 /**
  * Work a transaction does once, just before its COMMIT, for every item its use cases handed it:
- * the audit chain's appends. Done once for many items it costs fewer statements than once per
- * item (the chain's head is claimed and moved once), and on SQLite one group-commit batch does it
- * once for all its use cases (`src/db/group-commit.ts`).
+ * the audit chains' appends and the new jobs' rows. Done once for many items it costs fewer
+ * statements than once per item (a chain's head is claimed and moved once, rows go several to a
+ * statement), and on SQLite one group-commit batch does it once for all its use cases
+ * (`src/db/group-commit.ts`).
  */
 export interface GatheredWork<I> {
   /** Runs in the transaction; a throw rolls back the whole transaction (the whole batch on SQLite). */
